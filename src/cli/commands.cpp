@@ -1,0 +1,80 @@
+// The subcommand table and the dispatcher with attnsim's exit codes:
+// 0 success, 2 a mistake in the user's input (message says where and what), 3 an internal error.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <ostream>
+
+#include "cli/command.h"
+#include "config/reader.h"
+#include "core/error.h"
+
+namespace attnsim::cli {
+
+int run_list(const CommandArgs& args, std::ostream& out);
+int run_layers(const CommandArgs& args, std::ostream& out);
+int run_kv(const CommandArgs& args, std::ostream& out);
+int run_validate(const CommandArgs& args, std::ostream& out);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"list", "every shipped architecture: family, size, layer mix, unverified values", &run_list},
+      {"layers", "the layer graph of an architecture, compact or in full", &run_layers},
+      {"kv", "KV cache and recurrent state vs context and batch", &run_kv},
+      {"validate", "check architecture files (schema, graph, published facts)", &run_validate},
+  };
+  return table;
+}
+
+namespace {
+std::string overview() {
+  std::string text =
+      "attnsim " ATTNSIM_VERSION
+      " — cost model and reference executions for attention architectures\n\n"
+      "Usage: attnsim <command> [options]   (attnsim <command> --help for its options)\n\n"
+      "Commands:\n";
+  for (const auto& command : commands())
+    text += fmt::format("  {:<10} {}\n", command.name, command.summary);
+  return text;
+}
+
+const Command& find_command(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& command : commands()) {
+    if (command.name == name) return command;
+    names.emplace_back(command.name);
+  }
+  throw UserError({}, "command", "an attnsim command", fmt::format("'{}'", name),
+                  config::did_you_mean(name, names));
+}
+}  // namespace
+
+int run_cli(const CommandArgs& args, std::ostream& out, std::ostream& err) {
+  try {
+    if (args.empty()) {
+      err << overview();
+      return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      out << overview();
+      return 0;
+    }
+    if (args[0] == "--version") {
+      out << "attnsim " ATTNSIM_VERSION "\n";
+      return 0;
+    }
+    const Command& command = find_command(args[0]);
+    return command.run(CommandArgs(args.begin() + 1, args.end()), out);
+  } catch (const UserError& error) {
+    err << "attnsim: error: " << error.what() << "\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& error) {
+    err << "attnsim: error: " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    err << "attnsim: " << error.what() << "\n";
+    return 3;
+  }
+}
+
+}  // namespace attnsim::cli

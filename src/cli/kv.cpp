@@ -1,0 +1,56 @@
+// `attnsim kv`: KV cache and recurrent state of one or more architectures vs context and batch.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "cli/options.h"
+#include "cost/memory.h"
+#include "graph/load.h"
+#include "report/kv_report.h"
+
+namespace attnsim::cli {
+
+int run_kv(const CommandArgs& args, std::ostream& out) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
+      "context,c", po::value<std::string>()->default_value("4k,32k,128k,1M"),
+      "context lengths: integers or with k (×1024) / M (×1024²), comma-separated")(
+      "batch,b", po::value<std::string>()->default_value("1"), "sequences in the batch")(
+      "kv-dtype", po::value<std::string>(),
+      "override the KV-cache dtype (fp32, bf16, fp16, fp8, int8, int4)")(
+      "state-dtype", po::value<std::string>(), "override the recurrent-state dtype")(
+      "conv-dtype", po::value<std::string>(), "override the conv-state dtype")(
+      "units,u", po::value<std::string>()->default_value("GiB"),
+      "GiB (2^30 bytes), GB (10^9), MiB, MB or bytes")(
+      "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json")(
+      "no-breakdown", "omit the per-layer-kind breakdown");
+  const auto vm = parse_options("kv", args, options, "architecture");
+  if (vm.count("help")) {
+    out << usage("kv", "[ARCHITECTURE|FILE ...] [--all] [options]", options);
+    return 0;
+  }
+  std::vector<std::string> names;
+  if (vm.count("architecture")) names = vm["architecture"].as<std::vector<std::string>>();
+  if (vm.count("all"))
+    for (const auto& file : list_architecture_files()) names.push_back(file.string());
+  if (names.empty())
+    throw UserError({}, "kv", "at least one architecture name or --all", "none",
+                    "`attnsim list` shows the shipped names");
+
+  const auto contexts = parse_token_list(vm["context"].as<std::string>(), "--context");
+  const auto batch = parse_token_count(vm["batch"].as<std::string>(), "--batch");
+  const CacheDTypeOverrides overrides{dtype_option(vm, "kv-dtype"), dtype_option(vm, "state-dtype"),
+                                      dtype_option(vm, "conv-dtype")};
+  report::KvReportOptions report_options;
+  report_options.unit = unit_option(vm, "units");
+  report_options.format = format_option(vm, "format");
+  report_options.by_kind = !vm.count("no-breakdown");
+
+  std::vector<MemoryReport> reports;
+  for (const auto& name : names)
+    reports.push_back(kv_memory(load_architecture(name), contexts, batch, overrides));
+  out << report::render_kv(reports, report_options);
+  return 0;
+}
+
+}  // namespace attnsim::cli

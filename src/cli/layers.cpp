@@ -1,0 +1,34 @@
+// `attnsim layers`: an architecture's layer graph, compact by default or layer by layer.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "cli/options.h"
+#include "graph/load.h"
+#include "report/layers_report.h"
+
+namespace attnsim::cli {
+
+int run_layers(const CommandArgs& args, std::ostream& out) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")("full", "list every layer");
+  const auto vm = parse_options("layers", args, options, "architecture");
+  if (vm.count("help")) {
+    out << usage("layers", "ARCHITECTURE|FILE [--full]", options);
+    return 0;
+  }
+  if (!vm.count("architecture") || vm["architecture"].as<std::vector<std::string>>().size() != 1)
+    throw UserError({}, "layers", "exactly one architecture name or file", "none or several");
+  const Architecture architecture =
+      load_architecture(vm["architecture"].as<std::vector<std::string>>().front());
+  out << fmt::format("{} ({}, {}): {} layers\n", architecture.name, architecture.display_name,
+                     architecture.params_label, architecture.layers.size());
+  out << "  " << report::compact_layer_pattern(architecture) << "\n";
+  out << "  layer kinds: " << report::format_layer_mix(count_layer_kinds(architecture)) << "\n\n";
+  out << report::instances_table(architecture).render(report::TableFormat::text);
+  if (vm.count("full"))
+    out << "\n" << report::per_layer_table(architecture).render(report::TableFormat::text);
+  return 0;
+}
+
+}  // namespace attnsim::cli

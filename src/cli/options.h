@@ -1,0 +1,31 @@
+// Helpers shared by the subcommands: Boost.Program_options parsing with attnsim's error
+// conventions, and conversions of option values (dtypes, units, formats, contexts).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <optional>
+#include <string>
+
+#include "cli/command.h"
+#include "core/units.h"
+#include "report/format.h"
+
+namespace attnsim::cli {
+
+namespace po = boost::program_options;
+
+// Parses `args` against `visible` options plus positional `positional_name` (may be empty).
+// Throws UserError naming the subcommand on unknown or malformed options.
+po::variables_map parse_options(std::string_view command, const CommandArgs& args,
+                                const po::options_description& visible,
+                                const std::string& positional_name = {});
+
+// "Usage: attnsim <command> <synopsis>\n\n<summary>\n\n<options>".
+std::string usage(std::string_view command, std::string_view synopsis,
+                  const po::options_description& options);
+
+std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name);
+ByteUnit unit_option(const po::variables_map& vm, const std::string& name);
+report::OutputFormat format_option(const po::variables_map& vm, const std::string& name);
+
+}  // namespace attnsim::cli

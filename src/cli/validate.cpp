@@ -1,0 +1,44 @@
+// `attnsim validate`: loads architecture files and checks them against their `expect:` facts.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "cli/options.h"
+#include "cost/expectations.h"
+#include "graph/load.h"
+#include "report/layers_report.h"
+
+namespace attnsim::cli {
+
+int run_validate(const CommandArgs& args, std::ostream& out) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  const auto vm = parse_options("validate", args, options, "file");
+  if (vm.count("help")) {
+    out << usage("validate", "FILE... | --all", options);
+    return 0;
+  }
+  std::vector<std::string> files;
+  if (vm.count("file")) files = vm["file"].as<std::vector<std::string>>();
+  if (vm.count("all"))
+    for (const auto& file : list_architecture_files()) files.push_back(file.string());
+  if (files.empty()) throw UserError({}, "validate", "at least one file or --all", "none");
+  std::vector<std::string> failures;
+  for (const auto& file : files) {
+    const Architecture architecture = load_architecture(file);
+    const auto mismatches = check_expectations(architecture);
+    if (mismatches.empty()) {
+      out << fmt::format("ok  {}: {} layers ({})\n", architecture.file, architecture.layers.size(),
+                         report::format_layer_mix(count_layer_kinds(architecture)));
+      continue;
+    }
+    for (const auto& mismatch : mismatches)
+      failures.push_back(fmt::format("{}: {}", architecture.file, mismatch));
+  }
+  if (!failures.empty())
+    throw UserError(
+        fmt::format("published facts do not match:\n  {}", fmt::join(failures, "\n  ")));
+  return 0;
+}
+
+}  // namespace attnsim::cli

@@ -1,0 +1,118 @@
+// Tests of document parsing (locations, duplicates) and MapReader's typed access and errors.
+#include "config/reader.h"
+
+#include <doctest/doctest.h>
+
+#include <functional>
+
+namespace attnsim::config {
+
+namespace {
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const UserError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("parse_document") {
+  SUBCASE("nodes carry file:line:col") {
+    const Node doc = parse_document("a: 1\nb:\n  c: 2\n", "f.yaml");
+    REQUIRE(doc.find("b") != nullptr);
+    const Node* c = doc.find("b")->find("c");
+    REQUIRE(c != nullptr);
+    CHECK(c->where.file == "f.yaml");
+    CHECK(c->where.line == 3);
+    CHECK(c->where.column == 6);
+  }
+  SUBCASE("duplicate keys are errors naming the first occurrence") {
+    CHECK(error_of([] { parse_document("a: 1\nb: 2\na: 3\n", "f.yaml"); }) ==
+          "f.yaml:3:1: a: expected each key once, found a duplicate key (first given at line 1)");
+  }
+  SUBCASE("syntax errors point at the position") {
+    CHECK(error_of([] { parse_document("a: [1, 2\n", "f.yaml"); }).starts_with("f.yaml:"));
+  }
+  SUBCASE("quoted scalars are marked") {
+    const Node doc = parse_document("a: '12'\nb: 12\n", "f.yaml");
+    CHECK(doc.find("a")->quoted);
+    CHECK_FALSE(doc.find("b")->quoted);
+  }
+  SUBCASE("nesting is bounded") {
+    std::string deep;
+    for (int i = 0; i < 100; ++i) deep += "[";
+    for (int i = 0; i < 100; ++i) deep += "]";
+    CHECK(error_of([&] { parse_document(deep, "f.yaml"); }).find("levels of nesting") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("MapReader") {
+  const Node doc = parse_document(
+      "n_heads: 16\nzero: 0\nneg: -4\ntext: abc\nfrac: 2.5\nquoted: '8'\nflag: yes\n", "m.yaml");
+  MapReader reader(doc, "mixers.attn");
+  SUBCASE("typed values") { CHECK(reader.required_positive("n_heads") == 16); }
+  SUBCASE("zero is not a size") {
+    CHECK(error_of([&] { reader.required_positive("zero"); }) ==
+          "m.yaml:2:7: mixers.attn.zero: expected a positive whole number, found '0' (sizes must "
+          "be at least 1)");
+  }
+  SUBCASE("negative sizes") {
+    CHECK(error_of([&] { reader.required_positive("neg"); }).find("sizes cannot be negative") !=
+          std::string::npos);
+  }
+  SUBCASE("fractions and quoted numbers are not counts") {
+    CHECK_THROWS_AS(reader.required_positive("frac"), UserError);
+    CHECK_THROWS_AS(reader.required_positive("quoted"), UserError);
+    CHECK_THROWS_AS(reader.required_positive("text"), UserError);
+  }
+  SUBCASE("booleans are true/false only") {
+    CHECK(error_of([&] { reader.optional_bool("flag", false); }) ==
+          "m.yaml:7:7: mixers.attn.flag: expected true or false, found 'yes'");
+  }
+  SUBCASE("missing required key") {
+    CHECK(error_of([&] { reader.required_positive("n_kv_heads"); }) ==
+          "m.yaml:1:1: mixers.attn.n_kv_heads: expected a positive whole number, found no such "
+          "key (add 'n_kv_heads:' to this map)");
+  }
+  SUBCASE("unknown keys get a did-you-mean") {
+    const Node typo = parse_document("n_heads: 16\nn_kv_head: 2\n", "m.yaml");
+    MapReader r(typo, "mixers.attn");
+    r.required_positive("n_heads");
+    r.optional_positive("n_kv_heads");
+    CHECK(error_of([&] { r.finish(); }) ==
+          "m.yaml:2:1: mixers.attn.n_kv_head: expected a known key, found an unknown key (did "
+          "you mean n_kv_heads?)");
+  }
+  SUBCASE("numbers must be finite") {
+    const Node nan = parse_document("x: .nan\ny: 1e400\n", "m.yaml");
+    MapReader r(nan, "");
+    CHECK_THROWS_AS(r.required_number("x"), UserError);
+    CHECK_THROWS_AS(r.required_number("y"), UserError);
+  }
+}
+
+TEST_CASE("merge_documents") {
+  const Node base = parse_document("a: {x: 1, y: 2}\nm: {kind: k1, p: 1}\n", "base.yaml");
+  const Node patch = parse_document("a: {y: 3}\nm: {kind: k2, q: 2}\n", "child.yaml");
+  const Node merged = merge_documents(base, patch);
+  SUBCASE("maps merge key by key and keep each value's file") {
+    CHECK(merged.find("a")->find("x")->scalar == "1");
+    CHECK(merged.find("a")->find("x")->where.file == "base.yaml");
+    CHECK(merged.find("a")->find("y")->scalar == "3");
+    CHECK(merged.find("a")->find("y")->where.file == "child.yaml");
+  }
+  SUBCASE("a map naming kind: replaces the parent's map") {
+    CHECK(merged.find("m")->find("p") == nullptr);
+    CHECK(merged.find("m")->find("q")->scalar == "2");
+  }
+}
+
+TEST_CASE("closest_match") {
+  CHECK(closest_match("n_kv_head", {"n_heads", "n_kv_heads", "head_dim"}) == "n_kv_heads");
+  CHECK(closest_match("zzzzzz", {"n_heads", "head_dim"}).empty());
+}
+
+}  // namespace attnsim::config

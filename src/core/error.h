@@ -1,0 +1,45 @@
+// Error types: UserError for mistakes in user input (exit code 2), with where and what;
+// ATTNSIM_ASSERT for broken invariants (our bugs), which fail loudly with file:line.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace attnsim {
+
+// Where in a user file a value came from. An empty file means "command line" or "computed".
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based; 0 when unknown
+};
+
+// A mistake in user input. The message always names where, which key, what was expected and
+// what was found, and (when we can guess) a hint.
+class UserError : public std::runtime_error {
+ public:
+  UserError(SourceLocation where, std::string key_path, std::string expected, std::string found,
+            std::string hint = {});
+  // For errors that have no location or key (e.g. a command-line value).
+  explicit UserError(std::string message);
+
+  const SourceLocation& where() const { return where_; }
+  const std::string& key_path() const { return key_path_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_path_;
+};
+
+// Formats "file:line:col" (or just "file", or "<command line>").
+std::string format_location(const SourceLocation& where);
+
+[[noreturn]] void assertion_failed(const char* condition, const char* file, int line,
+                                   const std::string& detail);
+
+}  // namespace attnsim
+
+#define ATTNSIM_ASSERT(condition, detail)                                                  \
+  do {                                                                                     \
+    if (!(condition)) ::attnsim::assertion_failed(#condition, __FILE__, __LINE__, detail); \
+  } while (false)

@@ -1,0 +1,176 @@
+// Implementation of dtype tables, byte units, token-count parsing and checked arithmetic.
+#include "core/units.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "core/error.h"
+
+namespace attnsim {
+
+namespace {
+struct DTypeInfo {
+  DType dtype;
+  std::string_view name;
+  int bits;
+  std::array<std::string_view, 3> aliases;
+};
+constexpr std::array<DTypeInfo, 7> kDTypes{{
+    {DType::fp64, "fp64", 64, {"float64", "double", ""}},
+    {DType::fp32, "fp32", 32, {"float32", "float", ""}},
+    {DType::bf16, "bf16", 16, {"bfloat16", "", ""}},
+    {DType::fp16, "fp16", 16, {"float16", "half", ""}},
+    {DType::fp8, "fp8", 8, {"float8_e4m3fn", "fp8_e4m3", "fp8_e5m2"}},
+    {DType::int8, "int8", 8, {"", "", ""}},
+    {DType::int4, "int4", 4, {"", "", ""}},
+}};
+
+const DTypeInfo& info(DType dtype) {
+  for (const auto& entry : kDTypes)
+    if (entry.dtype == dtype) return entry;
+  ATTNSIM_ASSERT(false, "unknown dtype enumerator");
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+int dtype_bits(DType dtype) { return info(dtype).bits; }
+std::string_view dtype_name(DType dtype) { return info(dtype).name; }
+
+std::optional<DType> parse_dtype(std::string_view text) {
+  const std::string wanted = lowercase(text);
+  for (const auto& entry : kDTypes) {
+    if (entry.name == wanted) return entry.dtype;
+    for (auto alias : entry.aliases)
+      if (!alias.empty() && alias == wanted) return entry.dtype;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> dtype_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kDTypes) names.emplace_back(entry.name);
+  return names;
+}
+
+std::string_view byte_unit_name(ByteUnit unit) {
+  switch (unit) {
+    case ByteUnit::GiB:
+      return "GiB";
+    case ByteUnit::GB:
+      return "GB";
+    case ByteUnit::MiB:
+      return "MiB";
+    case ByteUnit::MB:
+      return "MB";
+    case ByteUnit::bytes:
+      return "bytes";
+  }
+  ATTNSIM_ASSERT(false, "unknown byte unit");
+}
+
+std::optional<ByteUnit> parse_byte_unit(std::string_view text) {
+  for (ByteUnit unit : {ByteUnit::GiB, ByteUnit::GB, ByteUnit::MiB, ByteUnit::MB, ByteUnit::bytes})
+    if (byte_unit_name(unit) == text) return unit;
+  return std::nullopt;
+}
+
+double bytes_in(ByteUnit unit) {
+  switch (unit) {
+    case ByteUnit::GiB:
+      return 1024.0 * 1024.0 * 1024.0;
+    case ByteUnit::GB:
+      return 1e9;
+    case ByteUnit::MiB:
+      return 1024.0 * 1024.0;
+    case ByteUnit::MB:
+      return 1e6;
+    case ByteUnit::bytes:
+      return 1.0;
+  }
+  ATTNSIM_ASSERT(false, "unknown byte unit");
+}
+
+std::uint64_t parse_token_count(std::string_view text, std::string_view what) {
+  const std::string hint =
+      "use a positive integer, optionally with k (×1024) or M (×1024²): 4k, 128k, 1M";
+  std::uint64_t multiplier = 1;
+  std::string_view digits = text;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'k':
+      case 'K':
+        multiplier = 1024;
+        break;
+      case 'm':
+      case 'M':
+        multiplier = 1024 * 1024;
+        break;
+      case 'g':
+      case 'G':
+        multiplier = 1024ull * 1024 * 1024;
+        break;
+      default:
+        break;
+    }
+    if (multiplier != 1) digits.remove_suffix(1);
+  }
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+    throw UserError({}, std::string(what), "a token count", fmt::format("'{}'", text), hint);
+  if (value == 0)
+    throw UserError({}, std::string(what), "a positive token count", fmt::format("'{}'", text),
+                    hint);
+  return checked_mul(value, multiplier, what);
+}
+
+std::vector<std::uint64_t> parse_token_list(std::string_view text, std::string_view what) {
+  std::vector<std::uint64_t> values;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    values.push_back(parse_token_count(text.substr(start, comma - start), what));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return values;
+}
+
+std::string format_token_count(std::uint64_t tokens) {
+  constexpr std::uint64_t kMi = 1024 * 1024;
+  if (tokens >= kMi && tokens % kMi == 0) return fmt::format("{}M", tokens / kMi);
+  if (tokens >= 1024 && tokens % 1024 == 0) return fmt::format("{}K", tokens / 1024);
+  return fmt::format("{}", tokens);
+}
+
+std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, std::string_view what) {
+  std::uint64_t result = 0;
+  if (__builtin_mul_overflow(a, b, &result))
+    throw UserError(
+        fmt::format("{}: {} × {} does not fit in 64 bits; use smaller sizes", what, a, b));
+  return result;
+}
+
+std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_view what) {
+  std::uint64_t result = 0;
+  if (__builtin_add_overflow(a, b, &result))
+    throw UserError(
+        fmt::format("{}: {} + {} does not fit in 64 bits; use smaller sizes", what, a, b));
+  return result;
+}
+
+std::uint64_t bytes_for_elements(std::uint64_t elements, DType dtype, std::string_view what) {
+  const std::uint64_t bits =
+      checked_mul(elements, static_cast<std::uint64_t>(dtype_bits(dtype)), what);
+  return bits / 8 + (bits % 8 != 0 ? 1 : 0);
+}
+
+}  // namespace attnsim

@@ -1,0 +1,44 @@
+// Element types of caches and weights, byte units (GiB vs GB), token counts like "128k", and
+// overflow-checked size arithmetic.
+//
+// Sizes are exact unsigned 64-bit integers of *bits* or bytes: every product is checked, so a
+// size that does not fit (about 1.8e19) is reported as an error, never wrapped. FLOP counts,
+// which are estimates and can exceed 2^64 for trillion-parameter models at long contexts, use
+// double on purpose (see cost/).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attnsim {
+
+enum class DType { fp64, fp32, bf16, fp16, fp8, int8, int4 };
+
+int dtype_bits(DType dtype);
+std::string_view dtype_name(DType dtype);
+// Accepts the canonical names and the usual aliases (float32, bfloat16, float8_e4m3fn, ...).
+std::optional<DType> parse_dtype(std::string_view text);
+std::vector<std::string> dtype_names();
+
+enum class ByteUnit { GiB, GB, MiB, MB, bytes };
+std::string_view byte_unit_name(ByteUnit unit);
+std::optional<ByteUnit> parse_byte_unit(std::string_view text);
+double bytes_in(ByteUnit unit);  // 2^30 for GiB, 1e9 for GB, ...
+
+// Token counts: plain integers or with k/K (×1024), m/M (×1024²), g/G (×1024³) suffixes.
+// Throws UserError naming `what` on anything else, on zero, and on overflow.
+std::uint64_t parse_token_count(std::string_view text, std::string_view what);
+std::vector<std::uint64_t> parse_token_list(std::string_view text, std::string_view what);
+// "4K", "128K", "1M" when exact, otherwise the plain number.
+std::string format_token_count(std::uint64_t tokens);
+
+// Checked arithmetic: throw UserError("... does not fit in 64 bits ...") naming `what`.
+std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, std::string_view what);
+std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_view what);
+// Bytes needed to hold `elements` values of `dtype` (int4 packs two per byte, rounded up).
+std::uint64_t bytes_for_elements(std::uint64_t elements, DType dtype, std::string_view what);
+
+}  // namespace attnsim

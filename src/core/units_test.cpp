@@ -1,0 +1,63 @@
+// Tests of token-count parsing, dtype sizes and checked arithmetic.
+#include "core/units.h"
+
+#include <doctest/doctest.h>
+
+#include "core/error.h"
+
+namespace attnsim {
+
+TEST_CASE("parse_token_count") {
+  SUBCASE("suffixes are binary: k = 1024, M = 1024²") {
+    CHECK(parse_token_count("4k", "--context") == 4096);
+    CHECK(parse_token_count("128K", "--context") == 131072);
+    CHECK(parse_token_count("1M", "--context") == 1048576);
+    CHECK(parse_token_count("1000", "--context") == 1000);
+  }
+  SUBCASE("rejects zero, signs, junk and overflow with the option's name") {
+    for (const char* bad : {"0", "-4k", "4x", "", "k", "1.5k", "99999999999999999999"}) {
+      CAPTURE(bad);
+      CHECK_THROWS_WITH_AS(parse_token_count(bad, "--context"), doctest::Contains("--context"),
+                           UserError);
+    }
+  }
+  SUBCASE("a suffix that overflows 64 bits") {
+    CHECK_THROWS_AS(parse_token_count("17592186044416M", "--context"), UserError);  // 2^44 × 2^20
+  }
+}
+
+TEST_CASE("parse_token_list") {
+  CHECK(parse_token_list("4k,32k,1M", "--context") ==
+        std::vector<std::uint64_t>{4096, 32768, 1048576});
+  CHECK_THROWS_AS(parse_token_list("4k,,1M", "--context"), UserError);
+}
+
+TEST_CASE("format_token_count") {
+  CHECK(format_token_count(4096) == "4K");
+  CHECK(format_token_count(1048576) == "1M");
+  CHECK(format_token_count(1000) == "1000");
+  CHECK(format_token_count(1536) == "1536");  // 1.5 × 1024 is not a whole K
+}
+
+TEST_CASE("bytes_for_elements") {
+  CHECK(bytes_for_elements(576, DType::bf16, "t") == 1152);
+  CHECK(bytes_for_elements(128, DType::fp8, "t") == 128);
+  CHECK(bytes_for_elements(3, DType::int4, "t") == 2);  // 12 bits round up to 2 bytes
+  CHECK(bytes_for_elements(10, DType::fp32, "t") == 40);
+}
+
+TEST_CASE("parse_dtype") {
+  CHECK(parse_dtype("bfloat16") == DType::bf16);
+  CHECK(parse_dtype("FP32") == DType::fp32);
+  CHECK(parse_dtype("float8_e4m3fn") == DType::fp8);
+  CHECK_FALSE(parse_dtype("bf17").has_value());
+}
+
+TEST_CASE("checked_mul and checked_add") {
+  CHECK(checked_mul(1ull << 32, 1ull << 31, "x") == 1ull << 63);
+  CHECK_THROWS_WITH_AS(checked_mul(1ull << 32, 1ull << 32, "KV bytes"),
+                       doctest::Contains("does not fit in 64 bits"), UserError);
+  CHECK_THROWS_AS(checked_add(~0ull, 1, "x"), UserError);
+}
+
+}  // namespace attnsim

@@ -1,0 +1,41 @@
+// Feed-forward blocks: dense MLPs and mixtures of experts (with shared experts and latent MoE).
+// Plain specs read from an architecture file's `ffns:` map.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace attnsim::config {
+class MapReader;
+}
+
+namespace attnsim {
+
+enum class FfnKind { dense, moe };
+
+// The activation decides how many weight matrices an expert has: gated units (SwiGLU, GeGLU)
+// have gate, up and down projections; plain ones (GELU, squared ReLU) only up and down.
+enum class Activation { swiglu, geglu, gelu, relu2 };
+
+struct FfnSpec {
+  FfnKind kind = FfnKind::dense;
+  Activation activation = Activation::swiglu;
+  std::uint64_t d_ff = 0;  // dense: hidden width
+  // MoE: routed experts of width expert_width, top_k of them per token, plus always-on shared
+  // experts. A latent MoE (Nemotron 3 Super) runs the experts in a smaller latent width.
+  std::uint64_t n_experts = 0;
+  std::uint64_t top_k = 0;
+  std::uint64_t expert_width = 0;
+  std::uint64_t n_shared_experts = 0;
+  std::uint64_t shared_expert_width = 0;
+  std::uint64_t latent_dim = 0;  // 0: experts work at d_model
+};
+
+FfnSpec read_ffn(config::MapReader& reader);
+std::string_view ffn_kind_name(FfnKind kind);
+std::string_view activation_name(Activation activation);
+int matrices_per_expert(Activation activation);
+std::string describe(const FfnSpec& spec);
+
+}  // namespace attnsim

@@ -1,0 +1,81 @@
+// A model as attnsim sees it: dimensions, dtypes, named mixer and FFN instances, and the layer
+// graph — the expanded per-layer list of (mixer, FFN). Everything model-level is a sum over
+// this list; a hybrid model is nothing special, just layers with different mixers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+#include "ffn/ffn.h"
+#include "mixers/mixer.h"
+
+namespace attnsim {
+
+struct ModelDims {
+  std::uint64_t d_model = 0;
+  std::uint64_t vocab_size = 0;
+  std::uint64_t n_layers = 0;
+  bool tied_embeddings = false;
+  std::optional<std::uint64_t> max_context;
+};
+
+// Storage types of the caches. Absent ones are not needed by any layer of the model.
+struct CacheDTypes {
+  DType weights = DType::bf16;
+  std::optional<DType> kv_cache;
+  std::optional<DType> recurrent_state;
+  std::optional<DType> conv_state;
+};
+
+struct Layer {
+  std::size_t index = 0;
+  std::string mixer_name;  // empty: an FFN-only layer
+  std::shared_ptr<const Mixer> mixer;
+  std::string ffn_name;  // empty: a mixer-only layer
+  std::shared_ptr<const FfnSpec> ffn;
+  std::optional<std::size_t> kv_shared_from;  // reads this earlier layer's KV cache
+};
+
+// Published facts about the model, checked by the sweep test.
+struct Expectations {
+  std::map<std::string, std::uint64_t> layer_counts;  // by Mixer::layer_kind()
+  std::optional<std::uint64_t> kv_bytes_per_token;    // with the file's kv dtype, no windows
+  std::optional<std::uint64_t> params_total;
+  std::optional<std::uint64_t> params_active;
+  std::vector<std::string> sources;  // where each published figure comes from
+};
+
+struct Provenance {
+  std::string config;                   // e.g. "hf-configs/qwen3-next-80b-a3b-instruct.json"
+  std::vector<std::string> references;  // papers, model cards
+  std::vector<std::string> notes;       // deliberate differences, library defaults used
+  std::vector<std::string> unverified;  // key paths whose values could not be confirmed
+};
+
+struct Architecture {
+  std::string name;  // the file stem
+  std::string file;  // as given by the user or found in architectures/
+  std::string display_name;
+  std::string family;
+  std::string params_label;
+  ModelDims dims;
+  CacheDTypes dtypes;
+  std::map<std::string, std::shared_ptr<const Mixer>> mixers;
+  std::map<std::string, std::shared_ptr<const FfnSpec>> ffns;
+  std::vector<Layer> layers;
+  // The mixer instance that stands in for linear/SSM layers in "the same model with full
+  // attention everywhere"; empty when the model has no attention at all.
+  std::string baseline_attention;
+  Expectations expect;
+  Provenance source;
+};
+
+// Number of layers per Mixer::layer_kind() (mixer-less layers are not counted).
+std::map<std::string, std::uint64_t> count_layer_kinds(const Architecture& architecture);
+
+}  // namespace attnsim

@@ -1,0 +1,405 @@
+// Architecture loading: extends resolution, section readers and graph validation.
+#include "graph/load.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "config/reader.h"
+#include "graph/pattern.h"
+
+namespace attnsim {
+
+namespace fs = std::filesystem;
+
+fs::path architectures_dir() {
+  if (const char* overridden = std::getenv("ATTNSIM_ARCHITECTURES")) return overridden;
+  return fs::path(ATTNSIM_SOURCE_DIR) / "architectures";
+}
+
+std::vector<fs::path> list_architecture_files() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(architectures_dir()))
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+namespace {
+std::vector<std::string> known_stems() {
+  std::vector<std::string> stems;
+  for (const auto& file : list_architecture_files()) stems.push_back(file.stem().string());
+  return stems;
+}
+
+std::string display_path(const fs::path& file) {
+  std::error_code error;
+  const fs::path relative = fs::relative(file, fs::current_path(), error);
+  if (!error && !relative.empty() && *relative.begin() != "..") return relative.string();
+  return file.string();
+}
+
+// `extends:` names a sibling file; it may not be absolute or climb out with "..".
+fs::path resolve_parent(const config::Node& value, const fs::path& child) {
+  const std::string text = config::as_string(value, "extends");
+  const fs::path parent(text);
+  const bool climbs =
+      std::any_of(parent.begin(), parent.end(), [](const fs::path& part) { return part == ".."; });
+  if (parent.is_absolute() || climbs || parent.extension() != ".yaml")
+    throw UserError(value.where, "extends", "a .yaml file name in the same folder",
+                    fmt::format("'{}'", text), "extends may not leave the architecture's folder");
+  const fs::path beside = child.parent_path() / parent;
+  if (fs::exists(beside)) return beside;
+  const fs::path shipped = architectures_dir() / parent;
+  if (fs::exists(shipped)) return shipped;
+  throw UserError(value.where, "extends", "an existing architecture file",
+                  fmt::format("'{}'", text),
+                  config::did_you_mean(parent.stem().string(), known_stems()));
+}
+
+config::Node resolve_extends(const fs::path& file, std::vector<fs::path>& chain) {
+  const fs::path canonical = fs::weakly_canonical(file);
+  config::Node document = config::load_document(file, display_path(file));
+  const config::Node* extends = document.find("extends");
+  if (extends == nullptr || !document.is_map()) return document;
+  const fs::path parent_file = resolve_parent(*extends, file);
+  chain.push_back(canonical);
+  if (std::find(chain.begin(), chain.end(), fs::weakly_canonical(parent_file)) != chain.end())
+    throw UserError(extends->where, "extends", "a chain of files without cycles",
+                    fmt::format("'{}' extends back into the chain", display_path(parent_file)));
+  config::Node parent = resolve_extends(parent_file, chain);
+  chain.pop_back();
+  std::erase_if(parent.entries, [](const config::Entry& e) { return e.key == "expect"; });
+  std::erase_if(document.entries, [](const config::Entry& e) { return e.key == "extends"; });
+  return config::merge_documents(parent, document);
+}
+
+bool has_key_path(const config::Node& document, std::string_view path) {
+  const config::Node* node = &document;
+  std::size_t start = 0;
+  while (node != nullptr && start <= path.size()) {
+    const std::size_t dot = path.find('.', start);
+    node = node->find(path.substr(start, dot - start));
+    if (dot == std::string_view::npos) return node != nullptr;
+    start = dot + 1;
+  }
+  return false;
+}
+
+Provenance read_source(config::MapReader& root, const config::Node& document) {
+  Provenance source;
+  config::MapReader reader(root.require("source", "a map saying where the numbers come from"),
+                           "source");
+  source.config = reader.optional_string("config").value_or("");
+  source.references = reader.optional_string_list("references");
+  source.notes = reader.optional_string_list("notes");
+  source.unverified = reader.optional_string_list("unverified");
+  reader.finish();
+  if (source.config.empty() && source.references.empty())
+    throw UserError(reader.node().where, "source",
+                    "config: or references: naming where the numbers come from", "neither",
+                    "cite the HF config.json, paper or model card");
+  for (const auto& path : source.unverified)
+    if (!has_key_path(document, path))
+      throw UserError(reader.require("unverified", "").where, "source.unverified",
+                      "key paths present in this file", fmt::format("'{}'", path));
+  return source;
+}
+
+ModelDims read_dims(config::MapReader& root) {
+  config::MapReader reader(root.require("model", "a map with d_model, vocab_size, n_layers"),
+                           "model");
+  ModelDims dims;
+  dims.d_model = reader.required_positive("d_model");
+  dims.vocab_size = reader.required_positive("vocab_size");
+  dims.n_layers = reader.required_positive("n_layers");
+  reader.require("tied_embeddings", "true or false");
+  dims.tied_embeddings = reader.optional_bool("tied_embeddings", false);
+  dims.max_context = reader.optional_positive("max_context");
+  reader.finish();
+  return dims;
+}
+
+CacheDTypes read_dtypes(config::MapReader& root) {
+  config::MapReader reader(root.require("dtypes", "a map of dtypes"), "dtypes");
+  CacheDTypes dtypes;
+  dtypes.weights = reader.required_dtype("weights");
+  dtypes.kv_cache = reader.optional_dtype("kv_cache");
+  dtypes.recurrent_state = reader.optional_dtype("recurrent_state");
+  dtypes.conv_state = reader.optional_dtype("conv_state");
+  reader.finish();
+  return dtypes;
+}
+
+void check_instance_name(const config::Entry& entry, const std::string& path) {
+  if (entry.key == kNoneName)
+    throw UserError(entry.key_where, path, "an instance name other than 'none'", "'none'",
+                    "'none' marks an empty slot in layer patterns");
+}
+
+std::map<std::string, std::shared_ptr<const Mixer>> read_mixers(config::MapReader& root) {
+  const config::Node& node = root.require("mixers", "a map of named mixer instances");
+  config::MapReader section(node, "mixers");
+  std::map<std::string, std::shared_ptr<const Mixer>> mixers;
+  for (const auto& entry : node.entries) {
+    section.declare(entry.key);
+    check_instance_name(entry, section.child_path(entry.key));
+    config::MapReader reader(entry.value, section.child_path(entry.key));
+    mixers[entry.key] = make_mixer(reader);
+  }
+  return mixers;
+}
+
+std::map<std::string, std::shared_ptr<const FfnSpec>> read_ffns(config::MapReader& root) {
+  std::map<std::string, std::shared_ptr<const FfnSpec>> ffns;
+  const config::Node* node = root.get("ffns");
+  if (node == nullptr) return ffns;
+  config::MapReader section(*node, "ffns");
+  for (const auto& entry : node->entries) {
+    section.declare(entry.key);
+    check_instance_name(entry, section.child_path(entry.key));
+    config::MapReader reader(entry.value, section.child_path(entry.key));
+    ffns[entry.key] = std::make_shared<const FfnSpec>(read_ffn(reader));
+  }
+  return ffns;
+}
+
+template <typename Instances>
+std::shared_ptr<const typename Instances::mapped_type::element_type> find_instance(
+    const Instances& instances, const std::string& name, const config::Node& where,
+    const std::string& path, std::string_view section) {
+  if (name == kNoneName) return nullptr;
+  const auto found = instances.find(name);
+  if (found != instances.end()) return found->second;
+  std::vector<std::string> names;
+  for (const auto& [known, instance] : instances) names.push_back(known);
+  names.emplace_back(kNoneName);
+  throw UserError(where.where, path, fmt::format("the name of an instance under {}:", section),
+                  fmt::format("'{}'", name), config::did_you_mean(name, names));
+}
+
+struct LayerOverride {
+  std::vector<std::size_t> layers;
+  std::optional<std::string> mixer;
+  std::optional<std::string> ffn;
+  std::optional<std::size_t> kv_shared_from;
+};
+
+std::vector<LayerOverride> read_overrides(const config::Node& node, std::uint64_t n_layers) {
+  if (!node.is_sequence())
+    throw UserError(node.where, "layers.overrides", "a list of {layers: [...], mixer/ffn: ...}",
+                    node.describe());
+  std::vector<LayerOverride> overrides;
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    config::MapReader reader(node.items[i], fmt::format("layers.overrides[{}]", i));
+    LayerOverride item;
+    item.layers = read_layer_indices(reader.require("layers", "a list of 0-based layer indices"),
+                                     reader.child_path("layers"), n_layers, 0);
+    item.mixer = reader.optional_string("mixer");
+    item.ffn = reader.optional_string("ffn");
+    if (const auto shared = reader.optional_count("kv_shared_from")) {
+      if (*shared >= n_layers)
+        throw UserError(reader.require("kv_shared_from", "").where,
+                        reader.child_path("kv_shared_from"), "a 0-based layer index",
+                        std::to_string(*shared));
+      item.kv_shared_from = static_cast<std::size_t>(*shared);
+    }
+    reader.finish();
+    overrides.push_back(item);
+  }
+  return overrides;
+}
+
+void build_layers(config::MapReader& root, Architecture& architecture) {
+  const std::uint64_t n_layers = architecture.dims.n_layers;
+  const config::Node& node = root.require("layers", "a map describing the layer pattern");
+  config::MapReader reader(node, "layers");
+  LayerSlots slots;
+  if (reader.has("pattern")) {
+    slots = expand_letter_pattern(reader.require("pattern", "a string"),
+                                  reader.require("letters", "a map from letter to mixer/ffn"),
+                                  "layers", n_layers);
+  } else {
+    slots.mixers = expand_sequence(reader.require("mixer", "a layer pattern of mixer names"),
+                                   "layers.mixer", n_layers);
+    const config::Node* ffn = reader.get("ffn");
+    slots.ffns = ffn ? expand_sequence(*ffn, "layers.ffn", n_layers)
+                     : std::vector<std::string>(n_layers, std::string(kNoneName));
+  }
+  std::vector<std::optional<std::size_t>> shared(n_layers);
+  if (const config::Node* overrides = reader.get("overrides")) {
+    for (const auto& item : read_overrides(*overrides, n_layers))
+      for (std::size_t index : item.layers) {
+        if (item.mixer) slots.mixers[index] = *item.mixer;
+        if (item.ffn) slots.ffns[index] = *item.ffn;
+        if (item.kv_shared_from) shared[index] = item.kv_shared_from;
+      }
+  }
+  reader.declare("mixer");
+  reader.declare("ffn");
+  reader.declare("letters");
+  reader.finish();
+  for (std::size_t i = 0; i < n_layers; ++i) {
+    Layer layer;
+    layer.index = i;
+    const std::string path = fmt::format("layers (layer {})", i);
+    layer.mixer = find_instance(architecture.mixers, slots.mixers[i], node, path, "mixers");
+    layer.ffn = find_instance(architecture.ffns, slots.ffns[i], node, path, "ffns");
+    if (layer.mixer) layer.mixer_name = slots.mixers[i];
+    if (layer.ffn) layer.ffn_name = slots.ffns[i];
+    if (!layer.mixer && !layer.ffn)
+      throw UserError(node.where, path, "a mixer, an FFN or both", "neither");
+    layer.kv_shared_from = shared[i];
+    architecture.layers.push_back(std::move(layer));
+  }
+}
+
+std::uint64_t kv_elements_per_token(const Mixer& mixer) {
+  std::uint64_t elements = 0;
+  for (const auto& term : mixer.cache_terms())
+    if (term.role == CacheRole::kv) elements += term.elements_per_token;
+  return elements;
+}
+
+// A layer that reads another's KV must point back to a layer with the same cache layout.
+void check_kv_sharing(const Architecture& architecture, const config::Node& layers_node) {
+  for (const auto& layer : architecture.layers) {
+    if (!layer.kv_shared_from) continue;
+    const std::string path = fmt::format("layers.overrides (layer {})", layer.index);
+    const Layer& owner = architecture.layers[*layer.kv_shared_from];
+    const bool ok = *layer.kv_shared_from < layer.index && layer.mixer && owner.mixer &&
+                    !owner.kv_shared_from && owner.mixer->kind() == layer.mixer->kind() &&
+                    kv_elements_per_token(*owner.mixer) == kv_elements_per_token(*layer.mixer) &&
+                    kv_elements_per_token(*layer.mixer) > 0;
+    if (!ok)
+      throw UserError(layers_node.where, path,
+                      "kv_shared_from naming an earlier layer that owns a KV cache of the same "
+                      "kind and width",
+                      fmt::format("layer {}", *layer.kv_shared_from));
+  }
+}
+
+void check_cache_dtypes(const Architecture& architecture, const config::Node& dtypes_node) {
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer) continue;
+    for (const auto& term : layer.mixer->cache_terms()) {
+      const auto& [needed, key] =
+          term.role == CacheRole::kv ? std::pair{architecture.dtypes.kv_cache, "kv_cache"}
+          : term.role == CacheRole::recurrent_state
+              ? std::pair{architecture.dtypes.recurrent_state, "recurrent_state"}
+              : std::pair{architecture.dtypes.conv_state, "conv_state"};
+      if (!needed && !term.dtype)
+        throw UserError(
+            dtypes_node.where, fmt::format("dtypes.{}", key), "a dtype", "no such key",
+            fmt::format("layer {} ({}) keeps a {}", layer.index, layer.mixer_name, term.name));
+    }
+  }
+}
+
+// The attention instance that stands in for linear/SSM layers in the all-attention baseline.
+std::string resolve_baseline(config::MapReader& root, const Architecture& architecture) {
+  std::set<std::string> attention_names;
+  bool has_recurrent_layers = false;
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer) continue;
+    if (layer.mixer->full_attention_equivalent())
+      attention_names.insert(layer.mixer_name);
+    else
+      has_recurrent_layers = true;
+  }
+  if (const auto declared = root.optional_string("baseline_attention")) {
+    const auto found = architecture.mixers.find(*declared);
+    if (found == architecture.mixers.end() || !found->second->full_attention_equivalent())
+      throw UserError(root.require("baseline_attention", "").where, "baseline_attention",
+                      "the name of an attention mixer instance", fmt::format("'{}'", *declared));
+    return *declared;
+  }
+  if (!has_recurrent_layers || attention_names.empty()) return {};
+  if (attention_names.size() == 1) return *attention_names.begin();
+  throw UserError(root.node().where, "baseline_attention",
+                  "baseline_attention: naming the attention instance that replaces linear/SSM "
+                  "layers in the full-attention comparison",
+                  fmt::format("{} attention instances", attention_names.size()),
+                  fmt::format("one of: {}", fmt::join(attention_names, ", ")));
+}
+
+Expectations read_expect(config::MapReader& root) {
+  Expectations expect;
+  const config::Node* node = root.get("expect");
+  if (node == nullptr) return expect;
+  config::MapReader reader(*node, "expect");
+  if (const config::Node* layers = reader.get("layers")) {
+    config::MapReader counts(*layers, "expect.layers");
+    for (const auto& entry : layers->entries)
+      expect.layer_counts[entry.key] = counts.optional_count(entry.key).value_or(0);
+  }
+  expect.kv_bytes_per_token = reader.optional_positive("kv_bytes_per_token");
+  expect.params_total = reader.optional_positive("params_total");
+  expect.params_active = reader.optional_positive("params_active");
+  expect.sources = reader.optional_string_list("sources");
+  reader.finish();
+  return expect;
+}
+}  // namespace
+
+fs::path resolve_architecture(const std::string& name_or_path) {
+  // A stem may contain dots ("deepseek-v3.2"): only a .yaml/.json ending or a folder makes a path.
+  const fs::path as_path(name_or_path);
+  const bool is_path =
+      as_path.has_parent_path() || as_path.extension() == ".yaml" || as_path.extension() == ".json";
+  if (is_path) return as_path;
+  const fs::path shipped = architectures_dir() / (name_or_path + ".yaml");
+  if (fs::exists(shipped)) return shipped;
+  throw UserError(
+      {}, "architecture", "a shipped architecture name or a path to a .yaml file",
+      fmt::format("'{}'", name_or_path),
+      config::did_you_mean(name_or_path, known_stems()) + "; `attnsim list` shows every name");
+}
+
+config::Node load_resolved_document(const fs::path& file) {
+  std::vector<fs::path> chain;
+  return resolve_extends(file, chain);
+}
+
+Architecture build_architecture(const config::Node& document, const std::string& name,
+                                const std::string& file) {
+  config::MapReader root(document, "");
+  Architecture architecture;
+  architecture.name = name;
+  architecture.file = file;
+  architecture.display_name = root.required_string("display_name");
+  architecture.family = root.required_string("family");
+  architecture.params_label = root.required_string("params_label");
+  architecture.source = read_source(root, document);
+  architecture.dims = read_dims(root);
+  architecture.dtypes = read_dtypes(root);
+  architecture.mixers = read_mixers(root);
+  architecture.ffns = read_ffns(root);
+  build_layers(root, architecture);
+  check_kv_sharing(architecture, root.require("layers", ""));
+  check_cache_dtypes(architecture, root.require("dtypes", ""));
+  architecture.baseline_attention = resolve_baseline(root, architecture);
+  architecture.expect = read_expect(root);
+  root.finish();
+  return architecture;
+}
+
+Architecture load_architecture_file(const fs::path& file) {
+  return build_architecture(load_resolved_document(file), file.stem().string(), display_path(file));
+}
+
+Architecture load_architecture(const std::string& name_or_path) {
+  return load_architecture_file(resolve_architecture(name_or_path));
+}
+
+std::map<std::string, std::uint64_t> count_layer_kinds(const Architecture& architecture) {
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& layer : architecture.layers)
+    if (layer.mixer) ++counts[layer.mixer->layer_kind()];
+  return counts;
+}
+
+}  // namespace attnsim

@@ -1,0 +1,35 @@
+// Shape and state accounting shared by the two delta-rule mixers, Gated DeltaNet and Kimi Delta
+// Attention: they differ in the gate (scalar vs per key channel), not in what they keep.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mixers/mixer.h"
+
+namespace attnsim::delta_rule {
+
+// Gated DeltaNet decays the whole state by one scalar per head and step; KDA decays each key
+// channel separately.
+enum class Gate { scalar, per_key_channel };
+
+struct DeltaRuleShape {
+  std::uint64_t n_qk_heads = 0;   // H
+  std::uint64_t n_v_heads = 0;    // HV (GVA when HV > H)
+  std::uint64_t head_dim_k = 0;   // K
+  std::uint64_t head_dim_v = 0;   // V
+  std::uint64_t conv_kernel = 0;  // short causal conv over q, k and v
+};
+
+DeltaRuleShape read_delta_rule_shape(config::MapReader& reader);
+std::string describe(const DeltaRuleShape& shape);
+// State HV·K·V per sequence, and the conv state (k−1)·(2·H·K + HV·V): the last k−1 inputs of
+// the q, k and v convolutions (mixers-spec §5 "Cost").
+std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape);
+
+// The one Mixer class behind both kinds; `kind` is "gated_deltanet" or "kda".
+std::unique_ptr<Mixer> make_delta_rule_mixer(std::string_view kind, Gate gate,
+                                             const DeltaRuleShape& shape);
+
+}  // namespace attnsim::delta_rule

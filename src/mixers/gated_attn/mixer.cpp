@@ -1,0 +1,58 @@
+// Parameters and cache accounting of gated attention (mixers-spec §4). The gate and norms add
+// no cache: per token it stores k and v exactly like softmax attention.
+#include "mixers/gated_attn/mixer.h"
+
+#include <fmt/format.h>
+
+#include "config/reader.h"
+#include "mixers/softmax_attn/mixer.h"
+
+namespace attnsim::gated_attn {
+
+namespace {
+using softmax_attn::AttentionShape;
+
+class GatedAttention final : public Mixer {
+ public:
+  GatedAttention(AttentionShape shape, double partial_rotary_factor)
+      : shape_(shape), partial_rotary_factor_(partial_rotary_factor) {}
+  std::string_view kind() const override { return "gated_attn"; }
+  std::string layer_kind() const override {
+    return shape_.window ? "gated_sliding_attn" : "gated_attn";
+  }
+  std::string describe() const override {
+    return fmt::format("{} rope_fraction={}", softmax_attn::describe(shape_),
+                       partial_rotary_factor_);
+  }
+  std::vector<CacheTerm> cache_terms() const override { return {softmax_attn::kv_term(shape_)}; }
+  std::unique_ptr<Mixer> full_attention_equivalent() const override {
+    AttentionShape dense = shape_;
+    dense.window.reset();
+    dense.chunk.reset();
+    return std::make_unique<GatedAttention>(dense, partial_rotary_factor_);
+  }
+  std::unique_ptr<Mixer> clone() const override { return std::make_unique<GatedAttention>(*this); }
+
+ private:
+  AttentionShape shape_;
+  double partial_rotary_factor_;
+};
+
+std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+  const AttentionShape shape = softmax_attn::read_attention_shape(reader);
+  const double factor = reader.optional_number("partial_rotary_factor").value_or(1.0);
+  if (!(factor > 0.0 && factor <= 1.0))
+    throw UserError(reader.require("partial_rotary_factor", "").where,
+                    reader.child_path("partial_rotary_factor"), "a number in (0, 1]",
+                    fmt::format("{}", factor), "the fraction of head_dim that RoPE rotates");
+  return std::make_unique<GatedAttention>(shape, factor);
+}
+}  // namespace
+
+MixerKind kind_info() {
+  return {"gated_attn",
+          "gated attention (Qwen3-Next): q/k RMSNorm, partial RoPE, sigmoid output gate",
+          &from_config};
+}
+
+}  // namespace attnsim::gated_attn

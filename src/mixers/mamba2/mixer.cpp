@@ -1,0 +1,68 @@
+// Parameters and state accounting of Mamba-2 (mixers-spec §8; Dao & Gu 2024).
+#include "mixers/mamba2/mixer.h"
+
+#include <fmt/format.h>
+
+#include "config/reader.h"
+
+namespace attnsim::mamba2 {
+
+namespace {
+struct Mamba2Shape {
+  std::uint64_t n_heads = 0;      // H
+  std::uint64_t head_dim = 0;     // P; d_inner = H·P
+  std::uint64_t state_size = 0;   // N (d_state)
+  std::uint64_t n_groups = 0;     // G: B and C are shared by H/G heads
+  std::uint64_t conv_kernel = 0;  // d_conv
+};
+
+class Mamba2 final : public Mixer {
+ public:
+  explicit Mamba2(Mamba2Shape shape) : shape_(shape) {}
+  std::string_view kind() const override { return "mamba2"; }
+  std::string describe() const override {
+    return fmt::format("H={} P={} N={} G={} conv={}", shape_.n_heads, shape_.head_dim,
+                       shape_.state_size, shape_.n_groups, shape_.conv_kernel);
+  }
+  // State h [H, P, N]; the conv keeps its last d_conv−1 inputs over the x, B and C channels,
+  // d_inner + 2·G·N of them (mixers-spec §8 "Cost").
+  std::vector<CacheTerm> cache_terms() const override {
+    CacheTerm state;
+    state.name = "ssm state";
+    state.role = CacheRole::recurrent_state;
+    state.elements_per_sequence = shape_.n_heads * shape_.head_dim * shape_.state_size;
+    CacheTerm conv;
+    conv.name = "conv state";
+    conv.role = CacheRole::conv_state;
+    conv.elements_per_sequence =
+        (shape_.conv_kernel - 1) *
+        (shape_.n_heads * shape_.head_dim + 2 * shape_.n_groups * shape_.state_size);
+    return {state, conv};
+  }
+  std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }
+  std::unique_ptr<Mixer> clone() const override { return std::make_unique<Mamba2>(*this); }
+
+ private:
+  Mamba2Shape shape_;
+};
+
+std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+  Mamba2Shape shape;
+  shape.n_heads = reader.required_positive("n_heads");
+  shape.head_dim = reader.required_positive("head_dim");
+  shape.state_size = reader.required_positive("state_size");
+  shape.n_groups = reader.required_positive("n_groups");
+  shape.conv_kernel = reader.required_positive("conv_kernel");
+  if (shape.n_heads % shape.n_groups != 0)
+    throw UserError(reader.require("n_groups", "").where, reader.child_path("n_groups"),
+                    fmt::format("a divisor of n_heads ({})", shape.n_heads),
+                    std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
+  return std::make_unique<Mamba2>(shape);
+}
+}  // namespace
+
+MixerKind kind_info() {
+  return {"mamba2", "Mamba-2 SSD: state H·P·N + conv over d_inner + 2·G·N channels", &from_config};
+}
+
+}  // namespace attnsim::mamba2

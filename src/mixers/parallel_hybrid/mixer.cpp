@@ -1,0 +1,63 @@
+// A parallel hybrid layer composes two registered mixers; its cache is the union of theirs.
+#include "mixers/parallel_hybrid/mixer.h"
+
+#include <fmt/format.h>
+
+#include "config/reader.h"
+
+namespace attnsim::parallel_hybrid {
+
+namespace {
+class ParallelHybrid final : public Mixer {
+ public:
+  ParallelHybrid(std::unique_ptr<Mixer> attention, std::unique_ptr<Mixer> ssm)
+      : attention_(std::move(attention)), ssm_(std::move(ssm)) {}
+  std::string_view kind() const override { return "parallel_hybrid"; }
+  std::string describe() const override {
+    return fmt::format("[{}: {}] ‖ [{}: {}]", attention_->kind(), attention_->describe(),
+                       ssm_->kind(), ssm_->describe());
+  }
+  std::vector<CacheTerm> cache_terms() const override {
+    std::vector<CacheTerm> terms = attention_->cache_terms();
+    for (CacheTerm term : ssm_->cache_terms()) terms.push_back(std::move(term));
+    return terms;
+  }
+  // As full attention, the layer keeps its attention heads and drops the SSM branch.
+  std::unique_ptr<Mixer> full_attention_equivalent() const override {
+    return attention_->full_attention_equivalent();
+  }
+  std::unique_ptr<Mixer> clone() const override {
+    return std::make_unique<ParallelHybrid>(attention_->clone(), ssm_->clone());
+  }
+
+ private:
+  std::unique_ptr<Mixer> attention_;
+  std::unique_ptr<Mixer> ssm_;
+};
+
+std::unique_ptr<Mixer> read_branch(config::MapReader& reader, std::string_view key,
+                                   bool must_be_attention) {
+  config::MapReader branch(reader.require(key, "a map describing one branch"),
+                           reader.child_path(key));
+  std::unique_ptr<Mixer> mixer = make_mixer(branch);
+  const bool is_attention = mixer->full_attention_equivalent() != nullptr;
+  if (is_attention != must_be_attention)
+    throw UserError(branch.node().where, branch.path(),
+                    must_be_attention ? "an attention mixer" : "a recurrent (SSM/linear) mixer",
+                    fmt::format("kind '{}'", mixer->kind()));
+  return mixer;
+}
+
+std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+  auto attention = read_branch(reader, "attention", true);
+  auto ssm = read_branch(reader, "ssm", false);
+  return std::make_unique<ParallelHybrid>(std::move(attention), std::move(ssm));
+}
+}  // namespace
+
+MixerKind kind_info() {
+  return {"parallel_hybrid", "attention and SSM heads side by side in one layer (Falcon-H1)",
+          &from_config};
+}
+
+}  // namespace attnsim::parallel_hybrid

@@ -1,0 +1,53 @@
+// The list of mixer kinds: adding a mixer adds its folder and one line here.
+#include <fmt/format.h>
+
+#include "config/reader.h"
+#include "mixers/dsa/mixer.h"
+#include "mixers/gated_attn/mixer.h"
+#include "mixers/gated_deltanet/mixer.h"
+#include "mixers/kda/mixer.h"
+#include "mixers/lightning/mixer.h"
+#include "mixers/mamba1/mixer.h"
+#include "mixers/mamba2/mixer.h"
+#include "mixers/mixer.h"
+#include "mixers/mla/mixer.h"
+#include "mixers/parallel_hybrid/mixer.h"
+#include "mixers/softmax_attn/mixer.h"
+
+namespace attnsim {
+
+const std::vector<MixerKind>& mixer_kinds() {
+  static const std::vector<MixerKind> kinds = {
+      softmax_attn::kind_info(),
+      gated_attn::kind_info(),
+      mla::kind_info(),
+      dsa::kind_info(),
+      gated_deltanet::kind_info(),
+      kda::kind_info(),
+      lightning::kind_info(),
+      mamba1::kind_info(),
+      mamba2::kind_info(),
+      parallel_hybrid::kind_info(),
+  };
+  return kinds;
+}
+
+std::vector<std::string> mixer_kind_names() {
+  std::vector<std::string> names;
+  for (const auto& kind : mixer_kinds()) names.emplace_back(kind.kind);
+  return names;
+}
+
+std::unique_ptr<Mixer> make_mixer(config::MapReader& reader) {
+  const std::string kind = reader.required_string("kind");
+  for (const auto& entry : mixer_kinds()) {
+    if (entry.kind != kind) continue;
+    std::unique_ptr<Mixer> mixer = entry.from_config(reader);
+    reader.finish();
+    return mixer;
+  }
+  throw UserError(reader.require("kind", "").where, reader.child_path("kind"), "a mixer kind",
+                  fmt::format("'{}'", kind), config::did_you_mean(kind, mixer_kind_names()));
+}
+
+}  // namespace attnsim

@@ -1,0 +1,113 @@
+// Implementation of the layer-graph views.
+#include "report/layers_report.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace attnsim::report {
+
+namespace {
+// The longest stretch starting at `start` made of ≥ 2 copies of one cycle: {period, copies}.
+std::pair<std::size_t, std::size_t> best_cycle(const std::vector<std::string>& names,
+                                               std::size_t start) {
+  std::pair<std::size_t, std::size_t> best{1, 1};
+  const std::size_t left = names.size() - start;
+  for (std::size_t period = 1; period <= left / 2; ++period) {
+    std::size_t copies = 1;
+    while (start + (copies + 1) * period <= names.size() &&
+           std::equal(names.begin() + static_cast<std::ptrdiff_t>(start),
+                      names.begin() + static_cast<std::ptrdiff_t>(start + period),
+                      names.begin() + static_cast<std::ptrdiff_t>(start + copies * period)))
+      ++copies;
+    if (copies >= 2 && copies * period > best.first * best.second) best = {period, copies};
+  }
+  return best;
+}
+
+std::string bracket(const std::vector<std::string>& names, std::size_t from, std::size_t to) {
+  return fmt::format("[{}]", fmt::join(names.begin() + static_cast<std::ptrdiff_t>(from),
+                                       names.begin() + static_cast<std::ptrdiff_t>(to), ", "));
+}
+}  // namespace
+
+std::string compact_sequence(const std::vector<std::string>& names) {
+  std::vector<std::string> parts;
+  std::size_t singles_from = 0;
+  std::size_t i = 0;
+  auto flush_singles = [&](std::size_t to) {
+    if (to > singles_from) parts.push_back(bracket(names, singles_from, to));
+  };
+  while (i < names.size()) {
+    const auto [period, copies] = best_cycle(names, i);
+    if (copies < 2) {
+      ++i;
+      continue;
+    }
+    flush_singles(i);
+    parts.push_back(fmt::format("{} × {}", copies, bracket(names, i, i + period)));
+    i += period * copies;
+    singles_from = i;
+  }
+  flush_singles(names.size());
+  return fmt::format("{}", fmt::join(parts, " + "));
+}
+
+std::string compact_layer_pattern(const Architecture& architecture) {
+  std::set<std::string> ffns;
+  for (const auto& layer : architecture.layers) ffns.insert(layer.ffn_name);
+  const bool name_ffn = ffns.size() > 1;
+  std::vector<std::string> names;
+  for (const auto& layer : architecture.layers) {
+    std::string name = layer.mixer_name;
+    if (name_ffn && !layer.ffn_name.empty())
+      name = name.empty() ? layer.ffn_name : name + "+" + layer.ffn_name;
+    names.push_back(name);
+  }
+  std::string text = compact_sequence(names);
+  if (!name_ffn && !architecture.layers.front().ffn_name.empty())
+    text += fmt::format("  (every layer's FFN: {})", architecture.layers.front().ffn_name);
+  return text;
+}
+
+std::string format_layer_mix(const std::map<std::string, std::uint64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [kind, count] : counts) parts.push_back(fmt::format("{} {}", count, kind));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+Table instances_table(const Architecture& architecture) {
+  Table table{
+      {{"instance", Align::left}, {"kind", Align::left}, {"layers"}, {"shape", Align::left}}, {}};
+  for (const auto& [name, mixer] : architecture.mixers) {
+    std::size_t used = 0;
+    for (const auto& layer : architecture.layers) used += layer.mixer_name == name ? 1 : 0;
+    table.add_row({name, std::string(mixer->kind()), std::to_string(used), mixer->describe()});
+  }
+  for (const auto& [name, ffn] : architecture.ffns) {
+    std::size_t used = 0;
+    for (const auto& layer : architecture.layers) used += layer.ffn_name == name ? 1 : 0;
+    table.add_row(
+        {name, std::string(ffn_kind_name(ffn->kind)), std::to_string(used), describe(*ffn)});
+  }
+  return table;
+}
+
+Table per_layer_table(const Architecture& architecture) {
+  Table table{{{"layer"},
+               {"mixer", Align::left},
+               {"kind", Align::left},
+               {"ffn", Align::left},
+               {"note", Align::left}},
+              {}};
+  for (const auto& layer : architecture.layers)
+    table.add_row({std::to_string(layer.index), layer.mixer_name.empty() ? "-" : layer.mixer_name,
+                   layer.mixer ? layer.mixer->layer_kind() : "-",
+                   layer.ffn_name.empty() ? "-" : layer.ffn_name,
+                   layer.kv_shared_from
+                       ? fmt::format("KV shared from layer {}", *layer.kv_shared_from)
+                       : ""});
+  return table;
+}
+
+}  // namespace attnsim::report

@@ -1,0 +1,23 @@
+// Text views of a layer graph: the compact pattern ("12 × [gdn, gdn, gdn, gated_attn]"), the
+// instance table and the full per-layer listing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/architecture.h"
+#include "report/table.h"
+
+namespace attnsim::report {
+
+// Run-length form of a sequence of names: repeated cycles as "k × [a, b]", the rest listed.
+std::string compact_sequence(const std::vector<std::string>& names);
+// The model's layers in compact form. Each layer is named by its mixer instance; when the FFN
+// instance varies across layers it is added as "mixer+ffn".
+std::string compact_layer_pattern(const Architecture& architecture);
+// "36 gated_deltanet, 12 gated_attn".
+std::string format_layer_mix(const std::map<std::string, std::uint64_t>& counts);
+Table instances_table(const Architecture& architecture);
+Table per_layer_table(const Architecture& architecture);
+
+}  // namespace attnsim::report
