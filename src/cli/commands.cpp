@@ -15,6 +15,8 @@ int run_list(const CommandArgs& args, std::ostream& out);
 int run_layers(const CommandArgs& args, std::ostream& out);
 int run_kv(const CommandArgs& args, std::ostream& out);
 int run_validate(const CommandArgs& args, std::ostream& out);
+int run_import_hf(const CommandArgs& args, std::ostream& out);
+int run_diff(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -22,6 +24,8 @@ const std::vector<Command>& commands() {
       {"layers", "the layer graph of an architecture, compact or in full", &run_layers},
       {"kv", "KV cache and recurrent state vs context and batch", &run_kv},
       {"validate", "check architecture files (schema, graph, published facts)", &run_validate},
+      {"import-hf", "a Hugging Face config.json → an architecture file", &run_import_hf},
+      {"diff", "what differs, key by key, between two architectures or configs", &run_diff},
   };
   return table;
 }

@@ -55,6 +55,9 @@ struct Provenance {
   std::vector<std::string> references;  // papers, model cards
   std::vector<std::string> notes;       // deliberate differences, library defaults used
   std::vector<std::string> unverified;  // key paths whose values could not be confirmed
+  // Keys (of graph/compare.h) where the file deliberately differs from its config.json; each is
+  // explained in notes.
+  std::vector<std::string> config_differences;
 };
 
 struct Architecture {

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "config/reader.h"
+#include "graph/compare.h"
 #include "graph/pattern.h"
+#include "import/importer.h"
 
 namespace attnsim {
 
@@ -97,7 +99,14 @@ Provenance read_source(config::MapReader& root, const config::Node& document) {
   source.references = reader.optional_string_list("references");
   source.notes = reader.optional_string_list("notes");
   source.unverified = reader.optional_string_list("unverified");
+  source.config_differences = reader.optional_string_list("config_differences");
   reader.finish();
+  const auto& comparable = graph_comparison_keys();
+  for (const auto& key : source.config_differences)
+    if (std::find(comparable.begin(), comparable.end(), key) == comparable.end())
+      throw UserError(reader.require("config_differences", "").where, "source.config_differences",
+                      "keys that `attnsim diff` compares", fmt::format("'{}'", key),
+                      config::did_you_mean(key, comparable));
   if (source.config.empty() && source.references.empty())
     throw UserError(reader.node().where, "source",
                     "config: or references: naming where the numbers come from", "neither",
@@ -360,6 +369,11 @@ fs::path resolve_architecture(const std::string& name_or_path) {
 }
 
 config::Node load_resolved_document(const fs::path& file) {
+  if (file.extension() == ".json") {
+    // A Hugging Face config.json is accepted wherever an architecture file is.
+    return config::parse_document(import::import_hf(file.string()),
+                                  display_path(file) + " (imported)");
+  }
   std::vector<fs::path> chain;
   return resolve_extends(file, chain);
 }

@@ -1,0 +1,55 @@
+// `attnsim import-hf`: writes the architecture file for a Hugging Face config.json to stdout
+// (or, with -o, atomically to a file).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "cli/options.h"
+#include "core/error.h"
+#include "import/importer.h"
+
+namespace attnsim::cli {
+
+namespace {
+// Writes through a temporary file in the same folder and renames it into place, so an
+// interrupted run never leaves a half-written file.
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw UserError({path.string(), 0, 0}, "-o", "a writable path", "a write error");
+  }
+  std::filesystem::rename(temporary, path);
+}
+}  // namespace
+
+int run_import_hf(const CommandArgs& args, std::ostream& out) {
+  po::options_description options("Options");
+  options.add_options()
+      ("help,h", "show this help")
+      ("name", po::value<std::string>(), "display name of the model (default: the file's stem)")
+      ("params-label", po::value<std::string>(), "size label as published, e.g. 80B-A3B")
+      ("output,o", po::value<std::string>(), "write to this file (replaced atomically) instead of stdout");
+  const auto vm = parse_options("import-hf", args, options, "config");
+  if (vm.count("help")) {
+    out << usage("import-hf", "CONFIG.json [--name NAME] [-o FILE]", options);
+    return 0;
+  }
+  if (!vm.count("config") || vm["config"].as<std::vector<std::string>>().size() != 1)
+    throw UserError({}, "import-hf", "exactly one config.json", "none or several");
+  import::ImportOptions import_options;
+  if (vm.count("name")) import_options.display_name = vm["name"].as<std::string>();
+  if (vm.count("params-label")) import_options.params_label = vm["params-label"].as<std::string>();
+  const std::string yaml =
+      import::import_hf(vm["config"].as<std::vector<std::string>>().front(), import_options);
+  if (vm.count("output"))
+    write_atomically(vm["output"].as<std::string>(), yaml);
+  else
+    out << yaml;
+  return 0;
+}
+
+}  // namespace attnsim::cli

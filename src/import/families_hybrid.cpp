@@ -1,0 +1,216 @@
+// Mappers for latent-attention and hybrid families: DeepSeek V3/V3.2 (and Kimi K2, GLM-5),
+// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba and Ring/Ling linear.
+#include <fmt/format.h>
+
+#include "import/families.h"
+
+namespace attnsim::import {
+
+namespace {
+Instance mla_instance(const HfConfig& config, std::string name) {
+  return {std::move(name),
+          {text_field("kind", "mla"), field("n_heads", config.positive("num_attention_heads"), "num_attention_heads"),
+           field("q_lora_rank", config.optional_count("q_lora_rank").value_or(0), "q_lora_rank (null: none)"),
+           field("kv_lora_rank", config.positive("kv_lora_rank")),
+           field("qk_nope_head_dim", config.positive("qk_nope_head_dim")),
+           field("qk_rope_head_dim", config.positive("qk_rope_head_dim")),
+           field("v_head_dim", config.positive("v_head_dim"))}};
+}
+
+// Renders a nested mixer map as one YAML flow map.
+std::string flow_map(const Instance& instance) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < instance.fields.size(); ++i)
+    out += fmt::format("{}{}: {}", i ? ", " : "", instance.fields[i].key, instance.fields[i].value);
+  return out + "}";
+}
+
+// DeepSeek-style FFN placement: dense for the first first_k_dense_replace layers, then MoE
+// every moe_layer_freq-th layer (DeepseekV3DecoderLayer).
+void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string_view top_k_key) {
+  const std::uint64_t shared = config.optional_count("n_shared_experts")
+                                   .value_or(config.optional_count("num_shared_experts").value_or(0));
+  const std::uint64_t width = config.positive("moe_intermediate_size");
+  const std::uint64_t experts = config.has("n_routed_experts") ? config.positive("n_routed_experts")
+                                                              : config.positive("num_experts");
+  draft.ffns.push_back(moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
+  const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
+  const std::uint64_t period = config.optional_count("moe_layer_freq").value_or(1);
+  for (std::size_t i = 0; i < draft.n_layers; ++i)
+    draft.layer_ffns.push_back(i >= first_dense && i % period == 0 ? "moe" : "dense");
+  if (first_dense > 0 || period > 1)
+    draft.ffns.push_back(dense_ffn("dense", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+}
+
+// Recurrent-state dtype: the config's own key where it has one, else the model dtype (noted).
+std::string state_dtype(const HfConfig& config, ArchitectureDraft& draft, std::string_view key) {
+  if (const auto dtype = config.optional_text(key)) return dtype_name_for(*dtype);
+  draft.notes.push_back(fmt::format("recurrent/conv state dtype: the config has no {}; the model dtype ({}) is used",
+                                    key, draft.weights_dtype));
+  return draft.weights_dtype;
+}
+}  // namespace
+
+void map_deepseek(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  Instance mla = mla_instance(config, "mla");
+  if (config.has("index_topk")) {
+    // DSA: the indexer key cache layout (fp8 keys, one fp32 scale per 128 elements) is that of
+    // DeepSeek-V3.2-Exp inference/model.py; config.json does not state it.
+    const std::uint64_t index_dim = config.positive("index_head_dim");
+    Instance dsa{"dsa",
+                 {text_field("kind", "dsa"), text_field("attention", flow_map(mla)),
+                  text_field("indexer",
+                             fmt::format("{{n_heads: {}, head_dim: {}, topk: {}, key_dtype: fp8, "
+                                         "key_scale_bytes_per_token: {}}}",
+                                         config.positive("index_n_heads"), index_dim,
+                                         config.positive("index_topk"), 4 * ((index_dim + 127) / 128)),
+                             "index_n_heads, index_head_dim, index_topk")}};
+    draft.notes.push_back("indexer keys cached in fp8 with one fp32 scale per 128 elements, as in "
+                          "DeepSeek-V3.2-Exp inference/model.py (config.json does not state the cache layout)");
+    draft.mixers.push_back(dsa);
+    draft.layer_mixers.assign(draft.n_layers, "dsa");
+  } else {
+    draft.mixers.push_back(mla);
+    draft.layer_mixers.assign(draft.n_layers, "mla");
+  }
+  if (config.optional_count("num_nextn_predict_layers").value_or(0) > 0)
+    draft.notes.push_back("num_nextn_predict_layers: the MTP module is not part of this layer graph");
+  deepseek_ffns(config, draft, "num_experts_per_tok");
+}
+
+void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.max_context = config.optional_count("model_max_length");
+  const std::uint64_t heads = config.positive("linear_attn_config.num_heads");
+  const std::uint64_t head_dim = config.positive("linear_attn_config.head_dim");
+  draft.mixers.push_back({"kda",
+                          {text_field("kind", "kda"), field("n_qk_heads", heads, "linear_attn_config.num_heads"),
+                           field("n_v_heads", heads, "linear_attn_config.num_heads"),
+                           field("head_dim_k", head_dim, "linear_attn_config.head_dim"),
+                           field("head_dim_v", head_dim, "linear_attn_config.head_dim"),
+                           field("conv_kernel", config.positive("linear_attn_config.short_conv_kernel_size"),
+                                 "linear_attn_config.short_conv_kernel_size")}});
+  draft.mixers.push_back(mla_instance(config, "mla"));
+  draft.layer_mixers.assign(draft.n_layers, "kda");
+  for (std::uint64_t one_based : config.counts("linear_attn_config.full_attn_layers")) {
+    if (one_based == 0 || one_based > draft.n_layers)
+      throw UserError({config.file(), 0, 0}, "linear_attn_config.full_attn_layers",
+                      fmt::format("1-based layer numbers up to {}", draft.n_layers), std::to_string(one_based));
+    draft.layer_mixers[one_based - 1] = "mla";
+  }
+  draft.notes.push_back("linear_attn_config.full_attn_layers is 1-based");
+  const std::string dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
+  draft.recurrent_state_dtype = dtype;
+  draft.conv_state_dtype = draft.weights_dtype;
+  deepseek_ffns(config, draft, "num_experts_per_token");
+}
+
+void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  Instance attention = attention_instance(config, "attn", "gated_attn");
+  const auto factor = config.optional_number("partial_rotary_factor")
+                          ? config.optional_number("partial_rotary_factor")
+                          : config.optional_number("rope_parameters.partial_rotary_factor");
+  if (factor) attention.fields.push_back(text_field("partial_rotary_factor", fmt::format("{}", *factor)));
+  draft.mixers.push_back(attention);
+  draft.mixers.push_back({"gdn",
+                          {text_field("kind", "gated_deltanet"),
+                           field("n_qk_heads", config.positive("linear_num_key_heads"), "linear_num_key_heads"),
+                           field("n_v_heads", config.positive("linear_num_value_heads"), "linear_num_value_heads"),
+                           field("head_dim_k", config.positive("linear_key_head_dim"), "linear_key_head_dim"),
+                           field("head_dim_v", config.positive("linear_value_head_dim"), "linear_value_head_dim"),
+                           field("conv_kernel", config.positive("linear_conv_kernel_dim"), "linear_conv_kernel_dim")}});
+  if (config.has("layer_types")) {
+    for (const auto& type : config.texts("layer_types"))
+      draft.layer_mixers.push_back(type == "full_attention" ? "attn" : "gdn");
+  } else {
+    const std::uint64_t interval = config.positive("full_attention_interval");
+    for (std::size_t i = 0; i < draft.n_layers; ++i)
+      draft.layer_mixers.push_back((i + 1) % interval == 0 ? "attn" : "gdn");
+  }
+  const std::string dtype = state_dtype(config, draft, "mamba_ssm_dtype");
+  draft.recurrent_state_dtype = dtype;
+  draft.conv_state_dtype = draft.weights_dtype;
+  if (config.optional_count("num_experts").value_or(0) > 0) {
+    draft.ffns.push_back(moe_ffn("moe", "swiglu", config.positive("num_experts"), config.positive("num_experts_per_tok"),
+                                 config.positive("moe_intermediate_size"), 1,
+                                 config.positive("shared_expert_intermediate_size")));
+    draft.layer_ffns.assign(draft.n_layers, "moe");
+  } else {
+    draft.ffns.push_back(dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+    draft.layer_ffns.assign(draft.n_layers, "mlp");
+  }
+}
+
+void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
+  draft.conv_state_dtype = draft.weights_dtype;
+  draft.mixers.push_back({"mamba",
+                          {text_field("kind", "mamba2"), field("n_heads", config.positive("mamba_num_heads"), "mamba_num_heads"),
+                           field("head_dim", config.positive("mamba_head_dim"), "mamba_head_dim"),
+                           field("state_size", config.positive("ssm_state_size"), "ssm_state_size"),
+                           field("n_groups", config.positive("n_groups")), field("conv_kernel", config.positive("conv_kernel"))}});
+  Instance attention = attention_instance(config, "attn");
+  attention.fields.push_back(text_field("rope", "false", "NemotronH attention has no positional encoding"));
+  draft.mixers.push_back(attention);
+  draft.pattern = config.text("hybrid_override_pattern");
+  draft.letters = {{'M', {"mixer", "mamba"}}, {'*', {"mixer", "attn"}}};
+  const std::string activation = activation_for(config.text("mlp_hidden_act"), false);
+  if (draft.pattern.find('E') != std::string::npos) {
+    Instance moe = moe_ffn("moe", activation, config.positive("n_routed_experts"), config.positive("num_experts_per_tok"),
+                           config.positive("moe_intermediate_size"), config.optional_count("n_shared_experts").value_or(0),
+                           config.optional_count("moe_shared_expert_intermediate_size").value_or(0));
+    if (const auto latent = config.optional_count("moe_latent_size")) moe.fields.push_back(field("latent_dim", *latent, "moe_latent_size"));
+    draft.ffns.push_back(moe);
+    draft.letters.push_back({'E', {"ffn", "moe"}});
+  }
+  if (draft.pattern.find('-') != std::string::npos) {
+    draft.ffns.push_back(dense_ffn("mlp", activation, config.positive("intermediate_size"), "intermediate_size"));
+    draft.letters.push_back({'-', {"ffn", "mlp"}});
+  }
+}
+
+void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
+  draft.conv_state_dtype = draft.weights_dtype;
+  draft.mixers.push_back({"mamba",
+                          {text_field("kind", "mamba2"), field("n_heads", config.positive("mamba_n_heads"), "mamba_n_heads"),
+                           field("head_dim", config.positive("mamba_d_head"), "mamba_d_head"),
+                           field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
+                           field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
+                           field("conv_kernel", config.positive("mamba_d_conv"), "mamba_d_conv")}});
+  draft.mixers.push_back(attention_instance(config, "attn"));
+  draft.layer_mixers.assign(draft.n_layers, "mamba");
+  for (std::uint64_t index : config.counts("attn_layer_indices")) {
+    if (index >= draft.n_layers)
+      throw UserError({config.file(), 0, 0}, "attn_layer_indices", fmt::format("0-based indices below {}", draft.n_layers),
+                      std::to_string(index));
+    draft.layer_mixers[index] = "attn";
+  }
+  draft.ffns.push_back(dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+  draft.layer_ffns.assign(draft.n_layers, "mlp");
+}
+
+void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.recurrent_state_dtype = state_dtype(config, draft, "linear_state_dtype");
+  const std::uint64_t heads = config.positive("num_attention_heads");
+  const std::uint64_t head_dim = config.optional_count("head_dim").value_or(draft.d_model / heads);
+  draft.mixers.push_back({"lightning",
+                          {text_field("kind", "lightning"), field("n_heads", heads, "num_attention_heads"),
+                           field("head_dim", head_dim, "head_dim"), text_field("slopes", "ling", "Bailing ALiBi slopes")}});
+  draft.mixers.push_back(attention_instance(config, "attn"));
+  // BailingMoeLinear: layer i is softmax attention when (i + 1) % layer_group_size == 0.
+  const std::uint64_t group = config.positive("layer_group_size");
+  for (std::size_t i = 0; i < draft.n_layers; ++i)
+    draft.layer_mixers.push_back((i + 1) % group == 0 ? "attn" : "lightning");
+  deepseek_ffns(config, draft, "num_experts_per_tok");
+  if (config.has("moe_shared_expert_intermediate_size"))
+    for (auto& f : draft.ffns.front().fields)
+      if (f.key == "shared_expert_width") f.value = std::to_string(config.count("moe_shared_expert_intermediate_size"));
+}
+
+}  // namespace attnsim::import

@@ -1,0 +1,38 @@
+// Dispatch of a config.json to its family mapper, and rendering of the result.
+#include "import/importer.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "config/reader.h"
+#include "import/families.h"
+
+namespace attnsim::import {
+
+std::string import_hf(const std::string& config_path, const ImportOptions& options) {
+  const HfConfig config = load_hf_config(config_path);
+  const Family* family = nullptr;
+  std::vector<std::string> known;
+  for (const auto& entry : families()) {
+    if (entry.model_type == config.model_type()) family = &entry;
+    known.emplace_back(entry.model_type);
+  }
+  if (family == nullptr)
+    throw UserError({config_path, 1, 1}, "model_type", "a model_type attnsim can import",
+                    config.model_type().empty() ? "no model_type" : fmt::format("'{}'", config.model_type()),
+                    config::did_you_mean(config.model_type(), known));
+  ArchitectureDraft draft;
+  draft.config = config_path;
+  draft.family = std::string(family->family);
+  draft.display_name = options.display_name.empty()
+                           ? std::filesystem::path(config_path).stem().string()
+                           : options.display_name;
+  draft.params_label = options.params_label.empty() ? "unlabelled" : options.params_label;
+  family->map(config, draft);
+  for (const auto& note : config.defaults_used()) draft.notes.push_back("library default: " + note);
+  if (config.partial()) draft.notes.push_back("the config is marked _partial: only some keys were recovered");
+  return to_yaml(draft);
+}
+
+}  // namespace attnsim::import

@@ -1,0 +1,48 @@
+// The defaults table. Each entry is the value the transformers config class assigns when the
+// key is absent from config.json, with the class and file that define it.
+#include "import/library_defaults.h"
+
+#include <array>
+
+namespace attnsim::import {
+
+namespace {
+constexpr std::string_view kGemma3 =
+    "Gemma3TextConfig default (transformers src/transformers/models/gemma3/"
+    "configuration_gemma3.py @008f5c8c)";
+constexpr std::string_view kPretrained =
+    "PretrainedConfig default tie_word_embeddings=True (transformers configuration_utils.py)";
+constexpr std::string_view kLlama = "LlamaConfig default (transformers models/llama/configuration_llama.py)";
+constexpr std::string_view kQwen3 = "Qwen3Config default (transformers models/qwen3/configuration_qwen3.py)";
+constexpr std::string_view kMistral = "MistralConfig default (transformers models/mistral/configuration_mistral.py)";
+constexpr std::string_view kNemotronH =
+    "NemotronHConfig default (transformers models/nemotron_h/configuration_nemotron_h.py)";
+
+constexpr std::array kDefaults = {
+    LibraryDefault{"gemma3_text", "vocab_size", "262208", kGemma3},
+    LibraryDefault{"gemma3_text", "hidden_size", "2304", kGemma3},
+    LibraryDefault{"gemma3_text", "intermediate_size", "9216", kGemma3},
+    LibraryDefault{"gemma3_text", "num_hidden_layers", "26", kGemma3},
+    LibraryDefault{"gemma3_text", "num_attention_heads", "8", kGemma3},
+    LibraryDefault{"gemma3_text", "num_key_value_heads", "4", kGemma3},
+    LibraryDefault{"gemma3_text", "head_dim", "256", kGemma3},
+    LibraryDefault{"gemma3_text", "hidden_activation", "gelu_pytorch_tanh", kGemma3},
+    LibraryDefault{"gemma3_text", "max_position_embeddings", "131072", kGemma3},
+    LibraryDefault{"gemma3_text", "tie_word_embeddings", "true", kGemma3},
+    LibraryDefault{"gemma3_text", "sliding_window", "4096", kGemma3},
+    LibraryDefault{"gemma3_text", "sliding_window_pattern", "6", kGemma3},
+    LibraryDefault{"gpt2", "tie_word_embeddings", "true", kPretrained},
+    LibraryDefault{"llama", "tie_word_embeddings", "false", kLlama},
+    LibraryDefault{"qwen3", "tie_word_embeddings", "false", kQwen3},
+    LibraryDefault{"mistral", "tie_word_embeddings", "false", kMistral},
+    LibraryDefault{"nemotron_h", "tie_word_embeddings", "false", kNemotronH},
+};
+}  // namespace
+
+std::optional<LibraryDefault> library_default(std::string_view model_type, std::string_view key) {
+  for (const auto& entry : kDefaults)
+    if (entry.model_type == model_type && entry.key == key) return entry;
+  return std::nullopt;
+}
+
+}  // namespace attnsim::import
