@@ -70,6 +70,24 @@ TEST_CASE("import_hf agrees with every shipped architecture that cites a config"
   CHECK(checked >= 25);
 }
 
+TEST_CASE("import_hf on every reference config") {
+  for (const auto& entry : std::filesystem::directory_iterator(kConfigs)) {
+    const std::string path = entry.path().string();
+    // Not a config.json: DeepSeek's own inference config (see SOURCES.md).
+    if (entry.path().extension() != ".json" || path.find("inference-config") != std::string::npos) continue;
+    CAPTURE(path);
+    const bool partial = import::load_hf_config(path).partial();
+    try {
+      const std::string yaml = import::import_hf(path);
+      CHECK_NOTHROW(build_architecture(config::parse_document(yaml, path), "imported", path));
+    } catch (const UserError& error) {
+      // Only a partial config may lack a key the mapping needs.
+      CHECK_MESSAGE(partial, error.what());
+      CHECK(std::string(error.what()).find("no such key") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("import_hf output") {
   const std::string path = kConfigs + "qwen3-next-80b-a3b-instruct.json";
   const std::string yaml = import::import_hf(path, {"Qwen3-Next 80B-A3B", "80B-A3B"});
@@ -94,6 +112,14 @@ TEST_CASE("load_hf_config") {
     const import::HfConfig config = import::load_hf_config(kConfigs + "nemotron-h-56b-base-8k.json");
     CHECK(config.model_type() == "nemotron_h");
     CHECK_NOTHROW(import::import_hf(kConfigs + "nemotron-h-56b-base-8k.json"));
+  }
+  SUBCASE("bare NaN where the mapping does not read it") {
+    testing::ScratchDir dir;
+    const auto file = dir.write("c.json", R"({"model_type": "llama", "hidden_size": 4096,
+        "vocab_size": 128256, "num_hidden_layers": 2, "tie_word_embeddings": false,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+        "router_jitter": NaN, "rope_theta": Infinity})");
+    CHECK_NOTHROW(import::import_hf(file.string()));
   }
   SUBCASE("an unknown model_type names the known ones") {
     testing::ScratchDir dir;

@@ -14,6 +14,7 @@ const std::vector<Family>& families() {
       {"minimax_m2", "MiniMax-M2", &map_llama_like},
       {"glm4_moe", "GLM-4.5", &map_llama_like},
       {"sarvam_moe", "Sarvam", &map_llama_like},
+      {"sarvam_mla", "Sarvam", &map_deepseek},
       {"gemma3", "Gemma 3", &map_gemma3},
       {"gemma3_text", "Gemma 3", &map_gemma3},
       {"gpt2", "GPT-2", &map_gpt2},

@@ -34,6 +34,11 @@ HfConfig::HfConfig(config::Node root, std::string file) : root_(std::move(root))
   else if (text_config != nullptr && text_config->find("model_type") != nullptr)
     model_type_ = text_config->find("model_type")->scalar;
   if (const auto* partial = root_.find("_partial")) partial_ = partial->scalar == "true";
+  // A few configs name only their class; map it to the model_type its family uses.
+  if (model_type_.empty())
+    if (const auto* classes = root_.find("architectures"); classes && classes->is_sequence())
+      for (const auto& item : classes->items)
+        if (item.scalar == "SarvamMLAForCausalLM") model_type_ = "sarvam_mla";
 }
 
 const config::Node* HfConfig::lookup(std::string_view key) const {
