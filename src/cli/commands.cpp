@@ -17,6 +17,7 @@ int run_kv(const CommandArgs& args, std::ostream& out);
 int run_validate(const CommandArgs& args, std::ostream& out);
 int run_import_hf(const CommandArgs& args, std::ostream& out);
 int run_diff(const CommandArgs& args, std::ostream& out);
+int run_oracle(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -26,6 +27,7 @@ const std::vector<Command>& commands() {
       {"validate", "check architecture files (schema, graph, published facts)", &run_validate},
       {"import-hf", "a Hugging Face config.json → an architecture file", &run_import_hf},
       {"diff", "what differs, key by key, between two architectures or configs", &run_diff},
+      {"oracle", "run a reference mixer kernel on .npy inputs (a kernel oracle)", &run_oracle},
   };
   return table;
 }

@@ -1,0 +1,133 @@
+// Tests of `attnsim oracle`: every worked example folder (swept, so a new example needs no test
+// edit), in every form and in float32, reproduces its expected outputs; bad input is rejected.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/npy.h"
+
+namespace attnsim::cli {
+
+int run_oracle(const CommandArgs& args, std::ostream& out);
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kExamples = fs::path(ATTNSIM_REFERENCE_DIR) / "mixer-examples";
+
+// Forms accepted by each mixer's oracle; the first is the default.
+std::vector<std::string> forms_of(const std::string& mixer) {
+  if (mixer == "mla") return {"absorbed", "naive"};
+  if (mixer == "dsa") return {"masked", "gathered"};
+  if (mixer == "gated_deltanet" || mixer == "kda" || mixer == "lightning" ||
+      mixer == "mamba2_ssd") {
+    return {"chunked", "recurrent"};
+  }
+  return {""};
+}
+
+// |a − b| ≤ tol·(1 + |b|) elementwise, −inf only where expected.
+bool close(const Tensor& a, const Tensor& b, double tol) {
+  if (a.shape != b.shape) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::isinf(b[i]) ? a[i] != b[i] : !(std::abs(a[i] - b[i]) <= tol * (1 + std::abs(b[i]))))
+      return false;
+  }
+  return true;
+}
+
+std::multiset<std::pair<std::size_t, std::int64_t>> rows_as_sets(const IndexTensor& t) {
+  std::multiset<std::pair<std::size_t, std::int64_t>>
+      rows;  // (row, index), order within a row ignored
+  for (std::size_t i = 0; i < t.size(); ++i)
+    rows.insert({i / static_cast<std::size_t>(t.shape.back()), t[i]});
+  return rows;
+}
+
+// Runs the oracle and checks every expected_<name>.npy of the case against <name>.npy.
+void check_case(const fs::path& case_dir, const std::string& form, const std::string& dtype) {
+  const std::string mixer = case_dir.parent_path().filename().string();
+  const fs::path out_dir =
+      fs::temp_directory_path() / "attnsim_oracle_test" / mixer / (form + dtype);
+  CommandArgs args{mixer, case_dir.string(), "-o", out_dir.string(), "--dtype", dtype};
+  if (!form.empty()) args.insert(args.end(), {"--form", form});
+  std::ostringstream log;
+  REQUIRE(run_oracle(args, log) == 0);
+  const double tol = dtype == "float32" ? 2e-4 : 1e-9;
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(case_dir)) {
+    const std::string file = entry.path().filename().string();
+    if (file.rfind("expected_", 0) != 0) continue;
+    const fs::path produced = out_dir / file.substr(9);
+    CAPTURE(produced.string());
+    REQUIRE(fs::exists(produced));
+    if (read_npy_header(entry.path().string()).dtype == NpyDType::int64) {
+      const bool is_topk = file == "expected_topk_indices.npy";
+      const IndexTensor expected = read_npy_int(entry.path().string()),
+                        got = read_npy_int(produced.string());
+      CHECK((is_topk ? rows_as_sets(got) == rows_as_sets(expected) : got.data == expected.data));
+    } else {
+      double scale = 1.0;  // float32: tolerance scaled by max|expected| (mixers-spec §10)
+      const Tensor expected = read_npy_float(entry.path().string());
+      for (double v : expected.data)
+        if (!std::isinf(v)) scale = std::max(scale, std::abs(v));
+      CHECK(close(read_npy_float(produced.string()), expected,
+                  dtype == "float32" ? tol * scale : tol));
+    }
+    ++compared;
+  }
+  CHECK(compared >= 2);
+}
+
+TEST_CASE("run_oracle") {
+  SUBCASE("every worked example, every form, float64 and float32") {
+    int cases = 0;
+    for (const auto& mixer_dir : fs::directory_iterator(kExamples)) {
+      for (const auto& case_dir : fs::directory_iterator(mixer_dir.path())) {
+        for (const std::string& form : forms_of(mixer_dir.path().filename().string())) {
+          CAPTURE(case_dir.path().string());
+          CAPTURE(form);
+          check_case(case_dir.path(), form, "float64");
+          check_case(case_dir.path(), form, "float32");
+        }
+        ++cases;
+      }
+    }
+    CHECK(cases >= 8);
+  }
+  SUBCASE("rejects an unknown mixer, an unknown form and a missing output folder") {
+    const std::string dir = (kExamples / "softmax_attn" / "mha_B2_T7").string();
+    std::ostringstream log;
+    CHECK_THROWS_AS(run_oracle({"softmax", dir, "-o", "/tmp/x"}, log), UserError);
+    CHECK_THROWS_AS(run_oracle({"kda", dir, "-o", "/tmp/x", "--form", "parallel"}, log), UserError);
+    CHECK_THROWS_AS(run_oracle({"softmax_attn", dir}, log), UserError);
+  }
+  SUBCASE("rejects an input whose shape disagrees with the params, naming the file") {
+    const fs::path copy = fs::temp_directory_path() / "attnsim_oracle_test" / "bad_case";
+    fs::remove_all(copy);
+    fs::copy(kExamples / "softmax_attn" / "mha_B2_T7", copy);
+    nlohmann::json doc = nlohmann::json::parse(std::ifstream(copy / "case.json"));
+    doc["params"]["D"] = 15;
+    for (auto& [name, input] : doc["inputs"].items()) input.erase("shape");
+    std::ofstream(copy / "case.json") << doc.dump();
+    std::ostringstream log;
+    try {
+      run_oracle({"softmax_attn", copy.string(), "-o", (copy / "out").string()}, log);
+      FAIL("no error");
+    } catch (const UserError& error) {
+      CHECK(std::string(error.what()).find("q.npy") != std::string::npos);
+      CHECK(std::string(error.what()).find("[2, 7, 4, 15]") != std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace attnsim::cli

@@ -1,0 +1,254 @@
+// .npy reader/writer. Format: magic "\x93NUMPY", major/minor version, header length (uint16 in
+// v1, uint32 in v2/v3), then a Python-dict header padded to 64 bytes, then the raw data.
+#include "core/npy.h"
+
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace attnsim {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the .npy code assumes little-endian");
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr std::size_t kMagicSize = 6;
+
+[[noreturn]] void fail(const std::string& path, const std::string& expected,
+                       const std::string& found) {
+  throw UserError(SourceLocation{path, 0, 0}, "", expected, found);
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "a readable .npy file", "a file that cannot be opened");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::size_t element_size(NpyDType dtype) { return dtype == NpyDType::float32 ? 4 : 8; }
+
+std::string dtype_descr(NpyDType dtype) {
+  switch (dtype) {
+    case NpyDType::float64:
+      return "<f8";
+    case NpyDType::float32:
+      return "<f4";
+    case NpyDType::int64:
+      return "<i8";
+  }
+  return "?";
+}
+
+// The raw value of `key` in the header dict: the text inside '…' or (…), or up to the next
+// comma or brace. Fails when the key is missing.
+std::string dict_value(const std::string& path, const std::string& header, const std::string& key) {
+  const std::size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos) fail(path, "a '" + key + "' entry in the header", header);
+  std::size_t pos = header.find(':', at);
+  if (pos == std::string::npos) fail(path, "'" + key + "': value", header);
+  pos = header.find_first_not_of(' ', pos + 1);
+  if (pos == std::string::npos) fail(path, "'" + key + "': value", header);
+  const char open = header[pos];
+  if (open == '\'' || open == '(') {
+    const std::size_t close = header.find(open == '(' ? ')' : '\'', pos + 1);
+    if (close == std::string::npos) fail(path, "a closed value for '" + key + "'", header);
+    return header.substr(pos + 1, close - pos - 1);
+  }
+  const std::size_t end = header.find_first_of(",}", pos);
+  std::string value = header.substr(pos, end - pos);
+  value.erase(value.find_last_not_of(' ') + 1);
+  return value;
+}
+
+NpyDType parse_descr(const std::string& path, const std::string& header) {
+  const std::string descr = dict_value(path, header, "descr");
+  if (descr == "<f8") return NpyDType::float64;
+  if (descr == "<f4") return NpyDType::float32;
+  if (descr == "<i8") return NpyDType::int64;
+  fail(path, "dtype '<f8' (float64), '<f4' (float32) or '<i8' (int64), little-endian",
+       "'" + descr + "'");
+}
+
+void require_c_order(const std::string& path, const std::string& header) {
+  const std::string order = dict_value(path, header, "fortran_order");
+  if (order == "True") fail(path, "C order (fortran_order: False)", "fortran_order: True");
+  if (order != "False") fail(path, "fortran_order True or False", order);
+}
+
+// "2, 7, 4" or "7," or "" (a scalar).
+std::vector<std::int64_t> parse_shape(const std::string& path, const std::string& header) {
+  const std::string dims = dict_value(path, header, "shape");
+  std::vector<std::int64_t> shape;
+  std::size_t pos = 0;
+  while (pos < dims.size()) {
+    pos = dims.find_first_not_of(" ,", pos);
+    if (pos == std::string::npos) break;
+    const std::size_t end = dims.find_first_of(" ,", pos);
+    const std::string number = dims.substr(pos, end == std::string::npos ? end : end - pos);
+    if (number.find_first_not_of("0123456789") != std::string::npos) {
+      fail(path, "a shape of non-negative integers", "(" + dims + ")");
+    }
+    shape.push_back(std::stoll(number));
+    pos = end;
+  }
+  return shape;
+}
+
+std::uint32_t little_endian_uint(const std::string& bytes, std::size_t offset, int width) {
+  std::uint32_t value = 0;
+  for (int i = width - 1; i >= 0; --i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes[offset + static_cast<std::size_t>(i)]);
+  }
+  return value;
+}
+
+NpyHeader parse_header(const std::string& path, const std::string& bytes) {
+  if (bytes.size() < kMagicSize + 4 || bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
+    fail(path, "the .npy magic \\x93NUMPY", "a file that does not start with it");
+  }
+  const int major = static_cast<unsigned char>(bytes[kMagicSize]);
+  if (major < 1 || major > 3) fail(path, ".npy format version 1, 2 or 3", std::to_string(major));
+  const int length_width = major == 1 ? 2 : 4;
+  const std::size_t length_offset = kMagicSize + 2;
+  if (bytes.size() < length_offset + static_cast<std::size_t>(length_width)) {
+    fail(path, "a complete header", "a truncated file");
+  }
+  const std::size_t header_length = little_endian_uint(bytes, length_offset, length_width);
+  const std::size_t header_start = length_offset + static_cast<std::size_t>(length_width);
+  if (bytes.size() < header_start + header_length) {
+    fail(path, "a header of " + std::to_string(header_length) + " bytes", "a truncated file");
+  }
+  const std::string header = bytes.substr(header_start, header_length);
+  NpyHeader result;
+  result.dtype = parse_descr(path, header);
+  require_c_order(path, header);
+  result.shape = parse_shape(path, header);
+  result.data_offset = header_start + header_length;
+  return result;
+}
+
+void check_shape(const std::string& path, const std::vector<std::int64_t>& found,
+                 const std::optional<std::vector<std::int64_t>>& expected) {
+  if (expected && *expected != found) {
+    fail(path, "shape " + shape_string(*expected), "shape " + shape_string(found));
+  }
+}
+
+// Returns the raw data bytes after checking that exactly the announced amount is present.
+std::string checked_data(const std::string& path, const std::string& bytes,
+                         const NpyHeader& header) {
+  const std::size_t expected = Tensor::element_count(header.shape) * element_size(header.dtype);
+  const std::size_t found = bytes.size() - header.data_offset;
+  if (found != expected) {
+    fail(path, std::to_string(expected) + " data bytes for shape " + shape_string(header.shape),
+         std::to_string(found) + (found < expected ? " (truncated)" : " (trailing bytes)"));
+  }
+  return bytes.substr(header.data_offset);
+}
+
+std::string header_text(NpyDType dtype, const std::vector<std::int64_t>& shape) {
+  std::string dims;  // "2, 3" for a matrix, "2," for a vector (a Python 1-tuple), "" for a scalar
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    dims += (i > 0 ? ", " : "") + std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) dims += ",";
+  std::string header =
+      "{'descr': '" + dtype_descr(dtype) + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  // Pad with spaces so that magic + version + length + header + '\n' is a multiple of 64.
+  const std::size_t prefix = kMagicSize + 2 + 2;
+  const std::size_t total = (prefix + header.size() + 1 + 63) / 64 * 64;
+  header.append(total - prefix - header.size() - 1, ' ');
+  return header + '\n';
+}
+
+void write_bytes_atomically(const std::string& path, const std::string& bytes) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path temp =
+      target.parent_path() / ("." + target.filename().string() + ".tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(path, "a writable location", "cannot create " + temp.string());
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) fail(path, "a successful write", "a write error on " + temp.string());
+  }
+  std::error_code error;
+  std::filesystem::rename(temp, target, error);
+  if (error) fail(path, "a successful rename from " + temp.string(), error.message());
+}
+
+template <class T>
+void write_array(const std::string& path, NpyDType dtype, const std::vector<std::int64_t>& shape,
+                 const std::vector<T>& values) {
+  const std::string header = header_text(dtype, shape);
+  ATTNSIM_ASSERT(header.size() <= 65535, "header too long for format 1.0");
+  std::string bytes(kMagic, kMagicSize);
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  const std::size_t start = bytes.size();
+  bytes.resize(start + values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(bytes.data() + start, values.data(), values.size() * sizeof(T));
+  write_bytes_atomically(path, bytes);
+}
+
+}  // namespace
+
+NpyHeader read_npy_header(const std::string& path) {
+  return parse_header(path, read_file_bytes(path));
+}
+
+Tensor read_npy_float(const std::string& path,
+                      const std::optional<std::vector<std::int64_t>>& expected_shape) {
+  const std::string bytes = read_file_bytes(path);
+  const NpyHeader header = parse_header(path, bytes);
+  if (header.dtype == NpyDType::int64) {
+    fail(path, "a floating array (float64 or float32)", "dtype int64");
+  }
+  check_shape(path, header.shape, expected_shape);
+  const std::string data = checked_data(path, bytes, header);
+  Tensor tensor(header.shape);
+  if (header.dtype == NpyDType::float64) {
+    if (!data.empty()) std::memcpy(tensor.data.data(), data.data(), data.size());
+  } else {
+    std::vector<float> narrow(tensor.size());
+    if (!data.empty()) std::memcpy(narrow.data(), data.data(), data.size());
+    for (std::size_t i = 0; i < narrow.size(); ++i) tensor[i] = narrow[i];
+  }
+  return tensor;
+}
+
+IndexTensor read_npy_int(const std::string& path,
+                         const std::optional<std::vector<std::int64_t>>& expected_shape) {
+  const std::string bytes = read_file_bytes(path);
+  const NpyHeader header = parse_header(path, bytes);
+  if (header.dtype != NpyDType::int64) {
+    fail(path, "an int64 array", "dtype " + dtype_descr(header.dtype));
+  }
+  check_shape(path, header.shape, expected_shape);
+  const std::string data = checked_data(path, bytes, header);
+  IndexTensor tensor(header.shape);
+  if (!data.empty()) std::memcpy(tensor.data.data(), data.data(), data.size());
+  return tensor;
+}
+
+void write_npy(const std::string& path, const Tensor& tensor, NpyDType dtype) {
+  ATTNSIM_ASSERT(dtype != NpyDType::int64, "use the IndexTensor overload for int64");
+  if (dtype == NpyDType::float64) return write_array(path, dtype, tensor.shape, tensor.data);
+  std::vector<float> narrow(tensor.data.begin(), tensor.data.end());
+  write_array(path, dtype, tensor.shape, narrow);
+}
+
+void write_npy(const std::string& path, const IndexTensor& tensor) {
+  write_array(path, NpyDType::int64, tensor.shape, tensor.data);
+}
+
+}  // namespace attnsim

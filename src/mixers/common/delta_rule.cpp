@@ -1,0 +1,277 @@
+// Gated delta rule (mixers-spec §5, §6). Per value head j, with q/k head j // (HV/H):
+//   S' = Diag(exp g_t) S,  u_t = β_t (v_t − S'ᵀ k̂_t),  S_t = S' + k̂_t u_tᵀ,  o_t = S_tᵀ q̂_t.
+#include "mixers/common/delta_rule.h"
+
+#include <Eigen/Dense>
+#include <cmath>
+
+#include "core/error.h"
+#include "mixers/common/head_matrix.h"
+
+namespace attnsim::mixers {
+namespace {
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using Map = Eigen::Map<Mat<S>>;
+template <class S>
+using ConstMap = Eigen::Map<const Mat<S>>;
+
+template <class S>
+Mat<S> to_eigen(const HeadMatrix<S>& m) {
+  return ConstMap<S>(m.data.data(), m.rows, m.cols);
+}
+
+// One value head: q̂, k̂ [T, K], v [T, V], β [T], gates g [T, 1] or [T, K].
+template <class S>
+struct Head {
+  Mat<S> q, k, v, g;
+  Eigen::Matrix<S, Eigen::Dynamic, 1> beta;
+};
+
+// mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row.
+template <class S>
+void l2_normalize_rows(Mat<S>& x, double eps) {
+  for (Eigen::Index r = 0; r < x.rows(); ++r) {
+    x.row(r) /= std::sqrt(x.row(r).squaredNorm() + static_cast<S>(eps));
+  }
+}
+
+// Decay factors exp(γ) for a gate row γ [1, Kg], as a column [K, 1] over the key channels.
+template <class S>
+Eigen::Matrix<S, Eigen::Dynamic, 1> channel_decay(const Mat<S>& gate_row, Eigen::Index K) {
+  if (gate_row.cols() == 1)
+    return Eigen::Matrix<S, Eigen::Dynamic, 1>::Constant(K, std::exp(gate_row(0, 0)));
+  return gate_row.transpose().array().exp().matrix();
+}
+
+template <class S>
+Mat<S> recurrent(const Head<S>& x, Mat<S>& state, OpCounts& counts) {
+  const Eigen::Index T = x.q.rows(), K = x.q.cols(), V = x.v.cols();
+  Mat<S> o(T, V);
+  for (Eigen::Index t = 0; t < T; ++t) {
+    state = channel_decay<S>(x.g.row(t), K).asDiagonal() * state;  // decay first
+    const auto k = x.k.row(t);
+    const Eigen::Matrix<S, 1, Eigen::Dynamic> u = x.beta(t) * (x.v.row(t) - k * state);
+    state.noalias() += k.transpose() * u;
+    o.row(t).noalias() = x.q.row(t) * state;  // read after the update
+  }
+  counts.add("prediction", T * K * V);
+  counts.add("state_update", T * K * V);
+  counts.add("readout", T * K * V);
+  return o;
+}
+
+// Pairwise decayed products within a chunk (Γ = chunk-local cumulative gates [c, Kg]):
+//   qk(i, j) = Σ_d q̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j ≤ i
+//   kk(i, j) = Σ_d k̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j < i
+// Ratios are formed as exp(Γ_i − Γ_j) with j ≤ i, never as exp(Γ_i)·exp(−Γ_j) (overflow).
+template <class S>
+void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma, Mat<S>& qk,
+                           Mat<S>& kk) {
+  const Eigen::Index c = q.rows();
+  qk.setZero(c, c);
+  kk.setZero(c, c);
+  if (gamma.cols() == 1) {  // scalar gate: triangular products, then the decay ratios
+    qk.template triangularView<Eigen::Lower>() = q * k.transpose();
+    if (c > 1) {
+      kk.bottomLeftCorner(c - 1, c - 1).template triangularView<Eigen::Lower>() =
+          k.bottomRows(c - 1) * k.topRows(c - 1).transpose();
+    }
+    for (Eigen::Index i = 0; i < c; ++i) {
+      for (Eigen::Index j = 0; j <= i; ++j) {
+        const S decay = std::exp(gamma(i, 0) - gamma(j, 0));
+        qk(i, j) *= decay;
+        kk(i, j) *= decay;
+      }
+    }
+    return;
+  }
+  // Per-channel gate, in sub-blocks of kSubBlock rows. Within a diagonal sub-block: one exp
+  // per (i, j, d). Against all earlier rows j < r (r = first row of the sub-block, j < r ≤ i):
+  // exp(Γ_i − Γ_j) = exp(Γ_i − Γ_r)·exp(Γ_r − Γ_j), both exponents ≤ 0, so one product of
+  // rescaled rows and no overflow (a factor underflows only if the true ratio does).
+  constexpr Eigen::Index kSubBlock = 16;
+  for (Eigen::Index r = 0; r < c; r += kSubBlock) {
+    const Eigen::Index rows = std::min(kSubBlock, c - r);
+    for (Eigen::Index i = r; i < r + rows; ++i) {
+      for (Eigen::Index j = r; j <= i; ++j) {
+        const auto decay = (gamma.row(i) - gamma.row(j)).array().exp();
+        qk(i, j) = (q.row(i).array() * k.row(j).array() * decay).sum();
+        if (j < i) kk(i, j) = (k.row(i).array() * k.row(j).array() * decay).sum();
+      }
+    }
+    if (r == 0) continue;
+    const auto to_r = (gamma.middleRows(r, rows).rowwise() - gamma.row(r)).array().exp();
+    const Mat<S> k_earlier =
+        (k.topRows(r).array() * (gamma.row(r).replicate(r, 1) - gamma.topRows(r)).array().exp())
+            .matrix();
+    qk.block(r, 0, rows, r).noalias() =
+        (q.middleRows(r, rows).array() * to_r).matrix() * k_earlier.transpose();
+    kk.block(r, 0, rows, r).noalias() =
+        (k.middleRows(r, rows).array() * to_r).matrix() * k_earlier.transpose();
+  }
+}
+
+// Rows of x [c, K] scaled by exp(γ_i) per channel (γ [c, Kg] broadcast when Kg = 1).
+template <class S>
+Mat<S> decay_rows(const Mat<S>& x, const Mat<S>& gamma) {
+  if (gamma.cols() == 1) return gamma.col(0).array().exp().matrix().asDiagonal() * x;
+  return (x.array() * gamma.array().exp()).matrix();
+}
+
+// mixers-spec §5 chunked form for one chunk; updates `state` from S₀ to S_C, returns O.
+template <class S>
+Mat<S> chunk_step(const Mat<S>& q, const Mat<S>& k, const Mat<S>& v, const Mat<S>& g,
+                  const Eigen::Matrix<S, Eigen::Dynamic, 1>& beta, Mat<S>& state,
+                  OpCounts& counts) {
+  const Eigen::Index c = q.rows(), K = q.cols(), V = v.cols();
+  Mat<S> gamma = g;  // Γ_i = Σ_{t ≤ i} g_t within the chunk
+  for (Eigen::Index i = 1; i < c; ++i) gamma.row(i) += gamma.row(i - 1);
+  Mat<S> qk, kk;
+  decayed_pair_products(q, k, gamma, qk, kk);
+  // (I + diag(β) kk) U = diag(β) (V − (e^Γ ⊙ K̂) S₀): unit-lower-triangular solve.
+  const Mat<S> a = beta.asDiagonal() * kk;
+  Mat<S> u = beta.asDiagonal() * (v - decay_rows(k, gamma) * state);
+  a.template triangularView<Eigen::UnitLower>().solveInPlace(u);
+  // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U
+  Mat<S> o = decay_rows(q, gamma) * state;
+  o.noalias() += qk.template triangularView<Eigen::Lower>() * u;
+  // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ
+  const Mat<S> to_end = (-gamma).rowwise() + gamma.row(c - 1);
+  state = channel_decay<S>(gamma.row(c - 1), K).asDiagonal() * state;
+  state.noalias() += decay_rows(k, to_end).transpose() * u;
+  counts.add("qk_scores", c * (c + 1) / 2 * K);
+  counts.add("kk_scores", c * (c - 1) / 2 * K);
+  counts.add("state_read", 2 * c * K * V);
+  counts.add("solve", c * (c - 1) / 2 * V);
+  counts.add("intra_output", c * (c + 1) / 2 * V);
+  counts.add("state_update", c * K * V);
+  return o;
+}
+
+template <class S>
+Mat<S> chunked(const Head<S>& x, std::int64_t chunk_size, Mat<S>& state, OpCounts& counts) {
+  const Eigen::Index T = x.q.rows();
+  Mat<S> o(T, x.v.cols());
+  for (Eigen::Index t0 = 0; t0 < T; t0 += chunk_size) {
+    const Eigen::Index c = std::min<Eigen::Index>(chunk_size, T - t0);
+    o.middleRows(t0, c) =
+        chunk_step<S>(x.q.middleRows(t0, c), x.k.middleRows(t0, c), x.v.middleRows(t0, c),
+                      x.g.middleRows(t0, c), x.beta.segment(t0, c), state, counts);
+  }
+  return o;
+}
+
+template <class S>
+Head<S> gather_value_head(const DeltaRuleInputs& in, const DeltaRuleOptions& options,
+                          std::int64_t b, std::int64_t j, std::int64_t group, GateKind gate) {
+  const std::int64_t T = in.q.dim(1), K = in.q.dim(3), HV = in.v.dim(2);
+  Head<S> x;
+  x.q = to_eigen(gather_head<S>(in.q, b, j / group));  // GVA: q/k head j // (HV/H)
+  x.k = to_eigen(gather_head<S>(in.k, b, j / group));
+  if (options.use_qk_l2norm) {
+    l2_normalize_rows(x.q, options.l2norm_eps);
+    l2_normalize_rows(x.k, options.l2norm_eps);
+  }
+  x.q *= static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
+  x.v = to_eigen(gather_head<S>(in.v, b, j));
+  x.g.resize(T, gate == GateKind::scalar ? 1 : K);
+  x.beta.resize(T);
+  for (std::int64_t t = 0; t < T; ++t) {
+    x.beta(t) = static_cast<S>(in.beta[static_cast<std::size_t>((b * T + t) * HV + j)]);
+    for (Eigen::Index d = 0; d < x.g.cols(); ++d) {
+      x.g(t, d) =
+          static_cast<S>(in.g[static_cast<std::size_t>(((b * T + t) * HV + j) * x.g.cols() + d)]);
+    }
+  }
+  return x;
+}
+
+void validate(const DeltaRuleInputs& in, const DeltaRuleOptions& options, GateKind gate) {
+  require_rank(in.q.shape, 4, "q", "[B, T, H, K]");
+  require_rank(in.v.shape, 4, "v", "[B, T, HV, V]");
+  const std::int64_t B = in.q.dim(0), T = in.q.dim(1), H = in.q.dim(2), K = in.q.dim(3);
+  const std::int64_t HV = in.v.dim(2), V = in.v.dim(3);
+  require_shape(in.k.shape, {B, T, H, K}, "k", "B,T,H,K");
+  require_shape(in.v.shape, {B, T, HV, V}, "v", "B,T,HV,V");
+  require_shape(in.beta.shape, {B, T, HV}, "beta", "B,T,HV");
+  if (gate == GateKind::scalar) require_shape(in.g.shape, {B, T, HV}, "g", "B,T,HV");
+  if (gate == GateKind::per_channel) require_shape(in.g.shape, {B, T, HV, K}, "g", "B,T,HV,K");
+  if (!in.initial_state.empty()) {
+    require_shape(in.initial_state.shape, {B, HV, K, V}, "initial_state", "B,HV,K,V");
+  }
+  if (H < 1 || HV % H != 0) {
+    throw UserError(SourceLocation{}, "HV", "a multiple of H = " + std::to_string(H),
+                    std::to_string(HV));
+  }
+  if (options.chunk_size < 1) {
+    throw UserError(SourceLocation{}, "chunk_size", "≥ 1", std::to_string(options.chunk_size));
+  }
+}
+
+template <class S>
+DeltaRuleResult run_typed(const DeltaRuleInputs& in, const DeltaRuleOptions& options,
+                          GateKind gate) {
+  const std::int64_t B = in.q.dim(0), T = in.q.dim(1), H = in.q.dim(2), K = in.q.dim(3);
+  const std::int64_t HV = in.v.dim(2), V = in.v.dim(3);
+  DeltaRuleResult result;
+  result.o = Tensor({B, T, HV, V});
+  result.final_state = in.initial_state.empty() ? Tensor({B, HV, K, V}) : in.initial_state;
+  for (std::int64_t b = 0; b < B; ++b) {
+    for (std::int64_t j = 0; j < HV; ++j) {
+      const Head<S> x = gather_value_head<S>(in, options, b, j, HV / H, gate);
+      HeadMatrix<S> state_buffer = gather_matrix<S>(result.final_state, b * HV + j, K, V);
+      Mat<S> state = to_eigen(state_buffer);
+      const Mat<S> o = options.form == DeltaRuleForm::recurrent
+                           ? recurrent(x, state, result.counts)
+                           : chunked(x, options.chunk_size, state, result.counts);
+      HeadMatrix<S> o_head(T, V), state_out(K, V);
+      Map<S>(o_head.data.data(), T, V) = o;
+      Map<S>(state_out.data.data(), K, V) = state;
+      scatter_head(o_head, result.o, b, j);
+      scatter_matrix(state_out, result.final_state, b * HV + j);
+    }
+  }
+  result.state_elements = B * HV * K * V;
+  return result;
+}
+
+}  // namespace
+
+DeltaRuleResult run_delta_rule(const DeltaRuleInputs& inputs, const DeltaRuleOptions& options,
+                               GateKind gate) {
+  validate(inputs, options, gate);
+  return options.precision == Precision::float32 ? run_typed<float>(inputs, options, gate)
+                                                 : run_typed<double>(inputs, options, gate);
+}
+
+FlopCounts delta_rule_flops_recurrent(std::int64_t K, std::int64_t V, std::int64_t T) {
+  FlopCounts flops;
+  const double per_category = static_cast<double>(T) * static_cast<double>(K * V);
+  add_macs(flops, "prediction", per_category);
+  add_macs(flops, "state_update", per_category);
+  add_macs(flops, "readout", per_category);
+  return flops;
+}
+
+FlopCounts delta_rule_flops_chunked(std::int64_t K, std::int64_t V, std::int64_t T,
+                                    std::int64_t C) {
+  // T = n·C + r: n full chunks and one chunk of r tokens.
+  const auto add_chunks = [&](FlopCounts& flops, double count, double c) {
+    const double lower = c * (c + 1) / 2, strict = c * (c - 1) / 2;
+    add_macs(flops, "qk_scores", count * lower * K);
+    add_macs(flops, "kk_scores", count * strict * K);
+    add_macs(flops, "state_read", count * 2 * c * K * V);
+    add_macs(flops, "solve", count * strict * V);
+    add_macs(flops, "intra_output", count * lower * V);
+    add_macs(flops, "state_update", count * c * K * V);
+  };
+  FlopCounts flops;
+  add_chunks(flops, static_cast<double>(T / C), static_cast<double>(C));
+  add_chunks(flops, 1.0, static_cast<double>(T % C));
+  return flops;
+}
+
+}  // namespace attnsim::mixers

@@ -1,0 +1,144 @@
+// Scalar-decay linear attention (mixers-spec §7, §8). Chunked form for a chunk of c tokens with
+// chunk-local Γ_i = Σ_{t≤i} g_t and start state S₀:
+//   O = (L ∘ q kᵀ) v + diag(e^Γ) q S₀,     L_ij = exp(Γ_i − Γ_j) for j ≤ i, else 0
+//   S = e^{Γ_c} S₀ + Σ_j exp(Γ_c − Γ_j) k_j v_jᵀ
+#include "mixers/common/scalar_decay.h"
+
+#include <Eigen/Dense>
+#include <cmath>
+
+namespace attnsim::mixers {
+namespace {
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using Map = Eigen::Map<Mat<S>>;
+template <class S>
+using ConstMap = Eigen::Map<const Mat<S>>;
+template <class S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+template <class S>
+ConstMap<S> rows_of(const HeadMatrix<S>& m, std::int64_t first, std::int64_t count) {
+  return ConstMap<S>(m.row(first), count, m.cols);
+}
+
+}  // namespace
+
+template <class S>
+HeadMatrix<S> scalar_decay_recurrent(const DecayHead<S>& head, HeadMatrix<S>& state,
+                                     OpCounts& counts) {
+  const std::int64_t T = head.q.rows, K = head.q.cols, V = head.v.cols;
+  HeadMatrix<S> o(T, V);
+  Map<S> s(state.data.data(), K, V);
+  for (std::int64_t t = 0; t < T; ++t) {
+    s *= std::exp(head.g[static_cast<std::size_t>(t)]);
+    s.noalias() += rows_of(head.k, t, 1).transpose() * rows_of(head.v, t, 1);
+    Map<S>(o.row(t), 1, V).noalias() = rows_of(head.q, t, 1) * s;
+  }
+  counts.add("state_update", T * K * V);
+  counts.add("readout", T * K * V);
+  return o;
+}
+
+template <class S>
+std::vector<HeadMatrix<S>> chunk_scores(const HeadMatrix<S>& q, const HeadMatrix<S>& k,
+                                        std::int64_t chunk_size, OpCounts& counts) {
+  std::vector<HeadMatrix<S>> scores;
+  for (std::int64_t t0 = 0; t0 < q.rows; t0 += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, q.rows - t0);
+    HeadMatrix<S> chunk(c, c);
+    Map<S>(chunk.data.data(), c, c).template triangularView<Eigen::Lower>() =
+        rows_of(q, t0, c) * rows_of(k, t0, c).transpose();
+    counts.add("scores", c * (c + 1) / 2 * q.cols);
+    scores.push_back(std::move(chunk));
+  }
+  return scores;
+}
+
+template <class S>
+HeadMatrix<S> scalar_decay_chunked(const DecayHead<S>& head,
+                                   const std::vector<HeadMatrix<S>>& scores,
+                                   std::int64_t chunk_size, HeadMatrix<S>& state,
+                                   OpCounts& counts) {
+  const std::int64_t T = head.q.rows, K = head.q.cols, V = head.v.cols;
+  HeadMatrix<S> o(T, V);
+  Map<S> s(state.data.data(), K, V);
+  for (std::int64_t t0 = 0, n = 0; t0 < T; t0 += chunk_size, ++n) {
+    const std::int64_t c = std::min(chunk_size, T - t0);
+    Vec<S> gamma(c);  // chunk-local cumulative log decay
+    S running = 0;
+    for (std::int64_t i = 0; i < c; ++i)
+      gamma(i) = running += head.g[static_cast<std::size_t>(t0 + i)];
+    Mat<S> decayed = ConstMap<S>(scores[static_cast<std::size_t>(n)].data.data(), c, c);
+    for (std::int64_t i = 0; i < c; ++i) {
+      for (std::int64_t j = 0; j <= i; ++j) decayed(i, j) *= std::exp(gamma(i) - gamma(j));
+    }
+    const auto v = rows_of(head.v, t0, c);
+    Map<S> out(o.row(t0), c, V);
+    out.noalias() = decayed.template triangularView<Eigen::Lower>() * v;
+    out.noalias() += gamma.array().exp().matrix().asDiagonal() * (rows_of(head.q, t0, c) * s);
+    const Vec<S> to_end = (gamma(c - 1) - gamma.array()).exp().matrix();
+    s *= std::exp(gamma(c - 1));
+    s.noalias() += (to_end.asDiagonal() * rows_of(head.k, t0, c)).transpose() * v;
+    counts.add("intra_output", c * (c + 1) / 2 * V);
+    counts.add("state_read", c * K * V);
+    counts.add("state_update", c * K * V);
+  }
+  return o;
+}
+
+FlopCounts scalar_decay_flops_recurrent(std::int64_t K, std::int64_t V, std::int64_t T) {
+  FlopCounts flops;
+  add_macs(flops, "state_update", static_cast<double>(T) * static_cast<double>(K * V));
+  add_macs(flops, "readout", static_cast<double>(T) * static_cast<double>(K * V));
+  return flops;
+}
+
+namespace {
+// T = n·C + r: n full chunks and one of r tokens; f(c) = multiply-adds of a chunk of c tokens.
+template <class PerChunk>
+void over_chunks(std::int64_t T, std::int64_t C, PerChunk f) {
+  f(static_cast<double>(T / C), static_cast<double>(C));
+  f(1.0, static_cast<double>(T % C));
+}
+}  // namespace
+
+FlopCounts scalar_decay_flops_chunked(std::int64_t K, std::int64_t V, std::int64_t T,
+                                      std::int64_t C) {
+  FlopCounts flops;
+  over_chunks(T, C, [&](double count, double c) {
+    add_macs(flops, "intra_output", count * c * (c + 1) / 2 * V);
+    add_macs(flops, "state_read", count * c * K * V);
+    add_macs(flops, "state_update", count * c * K * V);
+  });
+  return flops;
+}
+
+FlopCounts chunk_score_flops(std::int64_t K, std::int64_t T, std::int64_t C) {
+  FlopCounts flops;
+  over_chunks(T, C, [&](double count, double c) {
+    add_macs(flops, "scores", count * c * (c + 1) / 2 * K);
+  });
+  return flops;
+}
+
+template HeadMatrix<float> scalar_decay_recurrent(const DecayHead<float>&, HeadMatrix<float>&,
+                                                  OpCounts&);
+template HeadMatrix<double> scalar_decay_recurrent(const DecayHead<double>&, HeadMatrix<double>&,
+                                                   OpCounts&);
+template std::vector<HeadMatrix<float>> chunk_scores(const HeadMatrix<float>&,
+                                                     const HeadMatrix<float>&, std::int64_t,
+                                                     OpCounts&);
+template std::vector<HeadMatrix<double>> chunk_scores(const HeadMatrix<double>&,
+                                                      const HeadMatrix<double>&, std::int64_t,
+                                                      OpCounts&);
+template HeadMatrix<float> scalar_decay_chunked(const DecayHead<float>&,
+                                                const std::vector<HeadMatrix<float>>&, std::int64_t,
+                                                HeadMatrix<float>&, OpCounts&);
+template HeadMatrix<double> scalar_decay_chunked(const DecayHead<double>&,
+                                                 const std::vector<HeadMatrix<double>>&,
+                                                 std::int64_t, HeadMatrix<double>&, OpCounts&);
+
+}  // namespace attnsim::mixers

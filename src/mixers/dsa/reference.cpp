@@ -1,0 +1,172 @@
+// DSA (mixers-spec §3): lightning indexer, top-k selection, sparse attention.
+#include "mixers/dsa/reference.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.h"
+#include "mixers/common/attention.h"
+#include "mixers/common/rope.h"
+
+namespace attnsim::dsa {
+namespace {
+
+using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const Mat>;
+
+void validate(const IndexerInputs& in, const IndexerOptions& options) {
+  require_rank(in.index_q.shape, 4, "index_q", "[B, Tq, HI, dI]");
+  require_rank(in.index_k.shape, 3, "index_k", "[B, Tk, dI]");
+  const std::int64_t B = in.index_q.dim(0), Tq = in.index_q.dim(1), HI = in.index_q.dim(2);
+  const std::int64_t dI = in.index_q.dim(3);
+  require_shape(in.index_k.shape, {B, in.index_k.dim(1), dI}, "index_k", "B,Tk,dI");
+  require_shape(in.index_w.shape, {B, Tq, HI}, "index_w", "B,Tq,HI");
+  if (options.topk < 1)
+    throw UserError(SourceLocation{}, "topk", "≥ 1", std::to_string(options.topk));
+  if (options.rope_dim < 0 || options.rope_dim % 2 != 0 || options.rope_dim > dI) {
+    throw UserError(SourceLocation{}, "index_rope_dim",
+                    "an even number ≤ dI = " + std::to_string(dI),
+                    std::to_string(options.rope_dim));
+  }
+}
+
+// Half-split RoPE on the first rope_dim features of every dI-vector of x (rope part first).
+Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std::int64_t per_token,
+               const IndexerOptions& options) {
+  Tensor out = x;
+  const std::int64_t dI = x.shape.back(), T = static_cast<std::int64_t>(positions.size());
+  for (std::int64_t r = 0; r < static_cast<std::int64_t>(x.size()) / dI; ++r) {
+    const double position =
+        static_cast<double>(positions[static_cast<std::size_t>((r / per_token) % T)]);
+    mixers::apply_rope(out.data.data() + r * dI, options.rope_dim, position, options.rope_theta,
+                       mixers::RopeStyle::half_split);
+  }
+  return out;
+}
+
+// Scores of queries [i0, i1) of batch b against keys [0, hi); −inf where not visible.
+Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Visibility& vis,
+                 const IndexerOptions& options, std::int64_t b, std::int64_t i0, std::int64_t i1,
+                 std::int64_t hi, OpCounts& counts) {
+  const std::int64_t Tq = in.index_q.dim(1), HI = in.index_q.dim(2), dI = in.index_q.dim(3);
+  const std::int64_t Tk = in.index_k.dim(1), rows = i1 - i0;
+  const double index_scale = options.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(dI)));
+  const double weight_scale =
+      options.weight_scale.value_or(1.0 / std::sqrt(static_cast<double>(HI)));
+  const ConstMap keys(sel.index_k_rot.data.data() + b * Tk * dI, hi, dI);
+  Mat scores = Mat::Zero(rows, hi);
+  for (std::int64_t h = 0; h < HI; ++h) {
+    const Eigen::Map<const Mat, 0, Eigen::OuterStride<>> q(
+        sel.index_q_rot.data.data() + ((b * Tq + i0) * HI + h) * dI, rows, dI,
+        Eigen::OuterStride<>(HI * dI));
+    Eigen::VectorXd weights(rows);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      weights(r) = in.index_w[static_cast<std::size_t>((b * Tq + i0 + r) * HI + h)] * weight_scale;
+    }
+    // ReLU per head before the weighted head sum (mixers-spec §3).
+    scores.noalias() += weights.asDiagonal() * (index_scale * (q * keys.transpose())).cwiseMax(0.0);
+  }
+  counts.add("index_scores", HI * rows * hi * dI);
+  counts.add("index_weights", HI * rows * hi);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t j = 0; j < hi; ++j) {
+      if (!vis.visible(i0 + r, j)) scores(r, j) = -std::numeric_limits<double>::infinity();
+    }
+  }
+  return scores;
+}
+
+// min(topk, #visible) visible keys by score descending, ties to the lower index.
+std::vector<std::int64_t> top_keys(const double* scores, std::int64_t Tk, std::int64_t topk) {
+  std::vector<std::int64_t> keys;
+  for (std::int64_t j = 0; j < Tk; ++j) {
+    if (scores[j] != -std::numeric_limits<double>::infinity()) keys.push_back(j);
+  }
+  const auto better = [&](std::int64_t a, std::int64_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  };
+  const std::size_t kept = std::min<std::size_t>(keys.size(), static_cast<std::size_t>(topk));
+  std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(kept), keys.end(),
+                    better);
+  keys.resize(kept);
+  return keys;
+}
+
+mixers::Visibility visibility_of(const IndexerInputs& in) {
+  const std::int64_t Tq = in.index_q.dim(1), Tk = in.index_k.dim(1);
+  mixers::Visibility vis = mixers::default_visibility(Tq, Tk, std::nullopt);
+  if (!in.q_positions.empty()) vis.q_positions = in.q_positions;
+  if (!in.k_positions.empty()) vis.k_positions = in.k_positions;
+  mixers::validate_visibility(vis, Tq, Tk);
+  return vis;
+}
+
+template <class AttentionResult>
+Result combine(Selection selection, AttentionResult attention, std::int64_t index_key_elements) {
+  Result result;
+  result.o = std::move(attention.o);
+  result.lse = std::move(attention.lse);
+  result.counts = selection.counts;
+  result.counts.merge(attention.counts);
+  result.cache_elements = attention.cache_elements + index_key_elements;
+  result.selection = std::move(selection);
+  return result;
+}
+
+}  // namespace
+
+Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
+  validate(in, options);
+  const mixers::Visibility vis = visibility_of(in);
+  const std::int64_t B = in.index_q.dim(0), Tq = in.index_q.dim(1), Tk = in.index_k.dim(1);
+  Selection sel;
+  sel.index_q_rot = rotated(in.index_q, vis.q_positions, in.index_q.dim(2), options);
+  sel.index_k_rot = rotated(in.index_k, vis.k_positions, 1, options);
+  sel.index_scores = Tensor({B, Tq, Tk}, -std::numeric_limits<double>::infinity());
+  sel.topk_indices = IndexTensor({B, Tq, options.topk}, -1);
+  sel.selected = IndexTensor({B, Tq, Tk}, 0);
+  for (std::int64_t b = 0; b < B; ++b) {
+    for (std::int64_t i0 = 0; i0 < Tq; i0 += options.query_block) {
+      const std::int64_t i1 = std::min(Tq, i0 + options.query_block);
+      const std::int64_t hi = vis.key_range(i0, i1).second;
+      const Mat scores = block_scores(sel, in, vis, options, b, i0, i1, hi, sel.counts);
+      for (std::int64_t i = i0; i < i1; ++i) {
+        double* row = sel.index_scores.data.data() + (b * Tq + i) * Tk;
+        Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0);
+        const auto keys = top_keys(row, Tk, options.topk);
+        for (std::size_t r = 0; r < keys.size(); ++r) {
+          sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = keys[r];
+          sel.selected[static_cast<std::size_t>((b * Tq + i) * Tk + keys[r])] = 1;
+        }
+      }
+    }
+  }
+  return sel;
+}
+
+Result run_on_attention(const IndexerInputs& indexer, const IndexerOptions& indexer_options,
+                        softmax_attn::Inputs attention, softmax_attn::Options attention_options) {
+  Selection selection = run_indexer(indexer, indexer_options);
+  if (attention.q_positions.empty()) attention.q_positions = visibility_of(indexer).q_positions;
+  if (attention.k_positions.empty()) attention.k_positions = visibility_of(indexer).k_positions;
+  attention_options.selected_keys = &selection.topk_indices;
+  const std::int64_t index_keys = static_cast<std::int64_t>(indexer.index_k.size());
+  auto main = softmax_attn::run(attention, attention_options);  // before `selection` moves
+  return combine(std::move(selection), std::move(main), index_keys);
+}
+
+Result run_on_mla(const IndexerInputs& indexer, const IndexerOptions& indexer_options,
+                  mla::Inputs attention, mla::Options attention_options) {
+  Selection selection = run_indexer(indexer, indexer_options);
+  if (attention.q_positions.empty()) attention.q_positions = visibility_of(indexer).q_positions;
+  if (attention.k_positions.empty()) attention.k_positions = visibility_of(indexer).k_positions;
+  attention_options.selected_keys = &selection.topk_indices;
+  const std::int64_t index_keys = static_cast<std::int64_t>(indexer.index_k.size());
+  auto main = mla::run(attention, attention_options);  // before `selection` moves
+  return combine(std::move(selection), std::move(main), index_keys);
+}
+
+}  // namespace attnsim::dsa

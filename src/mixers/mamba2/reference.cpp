@@ -1,0 +1,124 @@
+// Mamba-2 SSD (mixers-spec §8):
+//   Δ_t = clip(softplus(dt_t + dt_bias)),  h_t = exp(Δ_t A) h_{t−1} + Δ_t x_t B_tᵀ,
+//   y_t = h_t C_t + D x_t.
+// It is the scalar-decay kernel with q ← C, k ← B, v ← Δx, g ← ΔA and state S = hᵀ [N, P].
+#include "mixers/mamba2/reference.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "mixers/common/scalar_decay.h"
+
+namespace attnsim::mamba2 {
+namespace {
+
+using mixers::HeadMatrix;
+
+Shapes validate(const Inputs& in, const Options& options) {
+  require_rank(in.x.shape, 4, "x", "[B, T, H, P]");
+  require_rank(in.Bm.shape, 4, "Bm", "[B, T, G, N]");
+  const std::int64_t B = in.x.dim(0), T = in.x.dim(1);
+  const Shapes shapes{in.x.dim(2), in.x.dim(3), in.Bm.dim(3), in.Bm.dim(2)};
+  require_shape(in.dt.shape, {B, T, shapes.H}, "dt", "B,T,H");
+  require_shape(in.dt_bias.shape, {shapes.H}, "dt_bias", "H");
+  require_shape(in.A.shape, {shapes.H}, "A", "H");
+  require_shape(in.D.shape, {shapes.H}, "D", "H");
+  require_shape(in.Bm.shape, {B, T, shapes.G, shapes.N}, "Bm", "B,T,G,N");
+  require_shape(in.Cm.shape, {B, T, shapes.G, shapes.N}, "Cm", "B,T,G,N");
+  if (!in.initial_state.empty()) {
+    require_shape(in.initial_state.shape, {B, shapes.H, shapes.P, shapes.N}, "initial_state",
+                  "B,H,P,N");
+  }
+  if (shapes.G < 1 || shapes.H % shapes.G != 0) {
+    throw UserError(SourceLocation{}, "H", "a multiple of G = " + std::to_string(shapes.G),
+                    std::to_string(shapes.H));
+  }
+  if (options.chunk_size < 1) {
+    throw UserError(SourceLocation{}, "chunk_size", "≥ 1", std::to_string(options.chunk_size));
+  }
+  if (!(options.dt_min <= options.dt_max)) {
+    throw UserError(SourceLocation{}, "dt_limit", "dt_min ≤ dt_max",
+                    std::to_string(options.dt_min) + " > " + std::to_string(options.dt_max));
+  }
+  return shapes;
+}
+
+// Δ = clip(softplus(dt + dt_bias), dt_min, dt_max), [B, T, H]. softplus(z) = log(1 + e^z),
+// written as z + log1p(e^−z) for z > 0 so that large z does not overflow.
+Tensor discretize_dt(const Inputs& in, const Options& options) {
+  Tensor delta = in.dt;
+  const std::int64_t H = in.dt.dim(2);
+  for (std::size_t i = 0; i < delta.size(); ++i) {
+    double z = delta[i] + in.dt_bias[i % static_cast<std::size_t>(H)];
+    if (options.dt_softplus) z = z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+    delta[i] = std::clamp(z, options.dt_min, options.dt_max);
+  }
+  return delta;
+}
+
+// [N, P] ↔ [P, N]: the kernel keeps S = hᵀ (key-major), mamba_ssm stores h [P, N].
+template <class S>
+HeadMatrix<S> transposed(const HeadMatrix<S>& m) {
+  HeadMatrix<S> t(m.cols, m.rows);
+  for (std::int64_t r = 0; r < m.rows; ++r) {
+    for (std::int64_t c = 0; c < m.cols; ++c) t.at(c, r) = m.at(r, c);
+  }
+  return t;
+}
+
+template <class S>
+mixers::DecayHead<S> head_inputs(const Inputs& in, const Tensor& delta, std::int64_t b,
+                                 std::int64_t h, std::int64_t group) {
+  const std::int64_t T = in.x.dim(1), H = in.x.dim(2);
+  mixers::DecayHead<S> head{
+      mixers::gather_head<S>(in.Cm, b, h / group), mixers::gather_head<S>(in.Bm, b, h / group),
+      mixers::gather_head<S>(in.x, b, h), std::vector<S>(static_cast<std::size_t>(T))};
+  for (std::int64_t t = 0; t < T; ++t) {
+    const double d = delta[static_cast<std::size_t>((b * T + t) * H + h)];
+    head.g[static_cast<std::size_t>(t)] = static_cast<S>(d * in.A[static_cast<std::size_t>(h)]);
+    for (std::int64_t p = 0; p < head.v.cols; ++p) head.v.at(t, p) *= static_cast<S>(d);
+  }
+  return head;
+}
+
+template <class S>
+Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
+  const std::int64_t B = in.x.dim(0), T = in.x.dim(1), group = sh.H / sh.G;
+  Result result;
+  result.dt_discretized = discretize_dt(in, options);
+  result.y = Tensor({B, T, sh.H, sh.P});
+  result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.P, sh.N}) : in.initial_state;
+  const bool chunked = options.form == Form::chunked;
+  for (std::int64_t b = 0; b < B; ++b) {
+    std::vector<HeadMatrix<S>> scores;  // C Bᵀ per chunk, shared by the heads of a group
+    for (std::int64_t h = 0; h < sh.H; ++h) {
+      const auto head = head_inputs<S>(in, result.dt_discretized, b, h, group);
+      if (chunked && h % group == 0) {
+        scores = mixers::chunk_scores(head.q, head.k, options.chunk_size, result.counts);
+      }
+      auto state =
+          transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N));
+      auto y = chunked ? mixers::scalar_decay_chunked(head, scores, options.chunk_size, state,
+                                                      result.counts)
+                       : mixers::scalar_decay_recurrent(head, state, result.counts);
+      const S skip = static_cast<S>(in.D[static_cast<std::size_t>(h)]);
+      const auto x = mixers::gather_head<S>(in.x, b, h);
+      for (std::size_t i = 0; i < y.data.size(); ++i) y.data[i] += skip * x.data[i];
+      mixers::scatter_head(y, result.y, b, h);
+      mixers::scatter_matrix(transposed(state), result.final_state, b * sh.H + h);
+    }
+  }
+  result.state_elements = B * state_elements(sh);
+  return result;
+}
+
+}  // namespace
+
+Result run(const Inputs& inputs, const Options& options) {
+  const Shapes shapes = validate(inputs, options);
+  return options.precision == Precision::float32 ? run_typed<float>(inputs, options, shapes)
+                                                 : run_typed<double>(inputs, options, shapes);
+}
+
+}  // namespace attnsim::mamba2
