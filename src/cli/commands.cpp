@@ -18,6 +18,10 @@ int run_validate(const CommandArgs& args, std::ostream& out);
 int run_import_hf(const CommandArgs& args, std::ostream& out);
 int run_diff(const CommandArgs& args, std::ostream& out);
 int run_oracle(const CommandArgs& args, std::ostream& out);
+int run_params(const CommandArgs& args, std::ostream& out);
+int run_flops(const CommandArgs& args, std::ostream& out);
+int run_roofline(const CommandArgs& args, std::ostream& out);
+int run_fit(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -28,6 +32,10 @@ const std::vector<Command>& commands() {
       {"import-hf", "a Hugging Face config.json → an architecture file", &run_import_hf},
       {"diff", "what differs, key by key, between two architectures or configs", &run_diff},
       {"oracle", "run a reference mixer kernel on .npy inputs (a kernel oracle)", &run_oracle},
+      {"params", "total and active parameters, broken down by component", &run_params},
+      {"flops", "FLOPs of a prefill and of one decode step, by operation", &run_flops},
+      {"roofline", "memory traffic, time and bound of decode and prefill on a GPU", &run_roofline},
+      {"fit", "largest context (or batch) that fits weights + KV + state on a GPU", &run_fit},
   };
   return table;
 }

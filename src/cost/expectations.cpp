@@ -3,9 +3,32 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "cost/memory.h"
+#include "cost/params.h"
 
 namespace attnsim {
+
+namespace {
+// Tolerance rule for published parameter counts. A figure that ends in six or more zeros was
+// given in millions or coarser ("671B", "116.83B", "31.6B") — a rounded figure — and must agree
+// within 0.5%. Any other figure is an exact count (safetensors metadata, a paper's table of
+// exact counts) and must agree exactly.
+constexpr double kRoundedTolerance = 0.005;
+
+bool is_rounded(std::uint64_t published) { return published % 1'000'000 == 0; }
+
+void check_params(std::string_view key, std::uint64_t published, std::uint64_t model,
+                  std::vector<std::string>& mismatches) {
+  const double difference = std::abs(static_cast<double>(model) - static_cast<double>(published)) /
+                            static_cast<double>(published);
+  if (is_rounded(published) ? difference <= kRoundedTolerance : model == published) return;
+  mismatches.push_back(fmt::format(
+      "expect.{}: the file says {} ({}), the model gives {} ({:.3f}% off)", key, published,
+      is_rounded(published) ? "rounded, ±0.5%" : "exact", model, 100.0 * difference));
+}
+}  // namespace
 
 std::vector<std::string> check_expectations(const Architecture& architecture) {
   std::vector<std::string> mismatches;
@@ -31,6 +54,13 @@ std::vector<std::string> check_expectations(const Architecture& architecture) {
       mismatches.push_back(
           fmt::format("expect.kv_bytes_per_token: the file says {}, the model gives {}",
                       *expected.kv_bytes_per_token, actual));
+  }
+  if (expected.params_total || expected.params_active) {
+    const ParamReport params = model_params(architecture);
+    if (expected.params_total)
+      check_params("params_total", *expected.params_total, params.total, mismatches);
+    if (expected.params_active)
+      check_params("params_active", *expected.params_active, params.active, mismatches);
   }
   return mismatches;
 }

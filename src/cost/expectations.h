@@ -1,6 +1,6 @@
 // Checks an architecture against the published facts in its `expect:` block: layer counts per
-// kind, KV bytes per token (the file's kv dtype, before window caps) and, once the parameter
-// model exists, parameter counts.
+// kind, KV bytes per token (the file's kv dtype, before window caps) and parameter counts
+// (cost/params.h conventions; rounded figures within 0.5%, exact ones exactly).
 #pragma once
 
 #include <string>

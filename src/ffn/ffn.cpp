@@ -72,6 +72,12 @@ FfnSpec read_ffn(config::MapReader& reader) {
     throw UserError(reader.require("kind", "").where, reader.child_path("kind"), "an FFN kind",
                     fmt::format("'{}'", kind), config::did_you_mean(kind, {"dense", "moe"}));
   }
+  spec.bias = reader.optional_bool("bias", false);
+  spec.post_norm = reader.optional_bool("post_norm", false);
+  if (spec.kind == FfnKind::moe) {
+    spec.router_bias = reader.optional_bool("router_bias", false);
+    spec.shared_expert_gate = reader.optional_bool("shared_expert_gate", false);
+  }
   reader.finish();
   return spec;
 }

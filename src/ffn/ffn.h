@@ -30,6 +30,14 @@ struct FfnSpec {
   std::uint64_t n_shared_experts = 0;
   std::uint64_t shared_expert_width = 0;
   std::uint64_t latent_dim = 0;  // 0: experts work at d_model
+  // Weights beyond the matrices, which differ between models of the same kind (all default to
+  // absent, the common case): biases on every expert/MLP matrix (gpt-oss), a router bias
+  // (DeepSeek-V3's e_score_correction_bias, gpt-oss), a sigmoid gate D→1 on the shared expert
+  // (Qwen2-MoE, Qwen3-Next), and an RMSNorm of D on the FFN output besides the pre-norm (Gemma 3).
+  bool bias = false;
+  bool router_bias = false;
+  bool shared_expert_gate = false;
+  bool post_norm = false;
 };
 
 FfnSpec read_ffn(config::MapReader& reader);

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/op_counts.h"
 #include "core/units.h"
 
 namespace attnsim::config {
@@ -33,6 +35,31 @@ struct CacheTerm {
   std::uint64_t extra_bytes_per_token = 0;  // e.g. a quantisation scale stored beside the data
 };
 
+// Parameters of one layer's mixer by component: "projections" (matrix weights only, so that
+// 2·projections FLOPs per token is their matmul cost), "norms", "conv", "biases", "gates"
+// (decay/step parameters such as A_log, dt_bias, D), "indexer", "sinks". The layer's pre-norm
+// is counted by the model (cost/params), not here.
+using ParamCounts = std::map<std::string, std::uint64_t>;
+
+struct ParamContext {
+  std::uint64_t d_model = 0;  // D: the width the mixer reads from and writes back to
+};
+
+// Causal-mask convention of attention FLOPs: `half` counts only the pairs a causal mask keeps
+// (FlashAttention, mixers-spec §0 "prefill"); `full` counts every query against every key it
+// could see without the causal triangle (Kaplan et al. 2020 style: T·min(T, W) pairs).
+enum class CausalConvention { half, full };
+// Algorithm of linear/recurrent mixers in prefill: token by token, or chunks of C (papers quote
+// the chunked one). Decode is always one recurrent step.
+enum class LinearAlgorithm { recurrent, chunked };
+
+struct FlopContext {
+  std::uint64_t d_model = 0;
+  CausalConvention causal = CausalConvention::half;
+  LinearAlgorithm linear = LinearAlgorithm::chunked;
+  std::uint64_t chunk = 64;  // C
+};
+
 class Mixer {
  public:
   virtual ~Mixer() = default;
@@ -50,7 +77,30 @@ class Mixer {
   // which the model's baseline attention is used instead.
   virtual std::unique_ptr<Mixer> full_attention_equivalent() const = 0;
   virtual std::unique_ptr<Mixer> clone() const = 0;
+
+  // Parameter count of this layer's mixer, by component (see ParamCounts).
+  virtual ParamCounts params(const ParamContext& context) const = 0;
+  // FLOPs of one sequence, by operation ("projections", "scores", "av", "state_update", "conv",
+  // "indexer", ...): a prefill of T tokens from an empty cache, and one decode step that sees
+  // L tokens of context (its own included). One multiply-add = 2 FLOPs (mixers-spec §0).
+  virtual FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const = 0;
+  virtual FlopCounts decode_flops(const FlopContext& context,
+                                  std::uint64_t context_tokens) const = 0;
+  // Heads n over which tensor parallelism splits this mixer's caches: at tp ranks each rank
+  // holds max(1, n / tp) of them (GQA kv heads replicate when tp > Hkv). 1 means the cache is
+  // replicated on every rank (MLA's latent, DSA's indexer keys); linear/SSM mixers split their
+  // state by value head.
+  virtual std::uint64_t cache_split_heads() const = 0;
 };
+
+// 2·T FLOPs per projection weight: each matrix weight does one multiply-add per token.
+inline FlopCounts projection_flops(const ParamCounts& params, double tokens) {
+  FlopCounts flops;
+  const auto found = params.find("projections");
+  if (found != params.end())
+    add_macs(flops, "projections", static_cast<double>(found->second) * tokens);
+  return flops;
+}
 
 // A registered mixer kind: its YAML name, one line for `attnsim kinds`, and its factory, which
 // reads and validates every parameter through the reader (unknown keys are rejected after it).

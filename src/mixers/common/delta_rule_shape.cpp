@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "config/reader.h"
+#include "mixers/gated_deltanet/core_flops.h"
+#include "mixers/kda/core_flops.h"
 
 namespace attnsim::delta_rule {
 
@@ -40,7 +42,59 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape) {
   return {state, conv};
 }
 
+ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, std::uint64_t d_model) {
+  const std::uint64_t qk_width = shape.n_qk_heads * shape.head_dim_k;  // H·K
+  const std::uint64_t v_width = shape.n_v_heads * shape.head_dim_v;    // HV·V
+  const std::uint64_t conv_channels = 2 * qk_width + v_width;
+  ParamCounts params;
+  params["conv"] = shape.conv_kernel * conv_channels;
+  params["norms"] = shape.head_dim_v;
+  if (gate == Gate::scalar) {
+    // q, k, v, output gate z, then beta and the decay input a (one per value head each).
+    params["projections"] =
+        d_model * (conv_channels + v_width + 2 * shape.n_v_heads) + v_width * d_model;
+    params["gates"] = 2 * shape.n_v_heads;  // A_log, dt_bias
+  } else {
+    const std::uint64_t rank = shape.head_dim_v;  // the low-rank width of f and g
+    params["projections"] = d_model * (conv_channels + shape.n_v_heads) +
+                            (d_model * rank + rank * qk_width) + (d_model * rank + rank * v_width) +
+                            v_width * d_model;
+    params["gates"] = shape.n_v_heads + qk_width;  // A_log per head, dt_bias per key channel
+  }
+  return params;
+}
+
 namespace {
+template <typename CoreShapes>
+CoreShapes core_shapes(const DeltaRuleShape& shape) {
+  return {static_cast<std::int64_t>(shape.n_qk_heads), static_cast<std::int64_t>(shape.n_v_heads),
+          static_cast<std::int64_t>(shape.head_dim_k), static_cast<std::int64_t>(shape.head_dim_v)};
+}
+
+// The recurrence core of one sequence of T tokens (the helper's closed forms, mixers-spec §5/§6).
+FlopCounts core_flops(Gate gate, const DeltaRuleShape& shape, LinearAlgorithm algorithm,
+                      std::int64_t T, std::int64_t C) {
+  if (gate == Gate::scalar) {
+    const auto shapes = core_shapes<gated_deltanet::Shapes>(shape);
+    return algorithm == LinearAlgorithm::chunked ? gated_deltanet::core_flops_chunked(shapes, T, C)
+                                                 : gated_deltanet::core_flops_recurrent(shapes, T);
+  }
+  const auto shapes = core_shapes<kda::Shapes>(shape);
+  return algorithm == LinearAlgorithm::chunked ? kda::core_flops_chunked(shapes, T, C)
+                                               : kda::core_flops_recurrent(shapes, T);
+}
+
+// Projections, the depthwise short conv (k multiply-adds per channel and token) and the core.
+FlopCounts delta_rule_flops(Gate gate, const DeltaRuleShape& shape, std::uint64_t d_model,
+                            LinearAlgorithm algorithm, std::uint64_t tokens, std::uint64_t chunk) {
+  const ParamCounts params = delta_rule_params(gate, shape, d_model);
+  const auto T = static_cast<double>(tokens);
+  FlopCounts flops = projection_flops(params, T);
+  add_macs(flops, "conv", static_cast<double>(params.at("conv")) * T);
+  return combined(flops, core_flops(gate, shape, algorithm, static_cast<std::int64_t>(tokens),
+                                    static_cast<std::int64_t>(chunk)));
+}
+
 class DeltaRuleMixer final : public Mixer {
  public:
   DeltaRuleMixer(std::string_view kind, Gate gate, DeltaRuleShape shape)
@@ -50,6 +104,17 @@ class DeltaRuleMixer final : public Mixer {
   std::vector<CacheTerm> cache_terms() const override { return state_terms(shape_); }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<DeltaRuleMixer>(*this); }
+  ParamCounts params(const ParamContext& context) const override {
+    return delta_rule_params(gate_, shape_, context.d_model);
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return delta_rule_flops(gate_, shape_, context.d_model, context.linear, tokens, context.chunk);
+  }
+  // One recurrent step; the context length does not matter.
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
+    return delta_rule_flops(gate_, shape_, context.d_model, LinearAlgorithm::recurrent, 1, 1);
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.n_v_heads; }
 
  private:
   std::string_view kind_;

@@ -28,6 +28,13 @@ std::string describe(const DeltaRuleShape& shape);
 // the q, k and v convolutions (mixers-spec §5 "Cost").
 std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape);
 
+// Weights. Gated DeltaNet (HF Qwen3NextGatedDeltaNet): in_proj_qkvz D·(2·H·K + 2·HV·V),
+// in_proj_ba D·2·HV, out_proj HV·V·D; conv (2·H·K + HV·V)·k without bias; A_log and dt_bias
+// HV each; gated RMSNorm V. KDA (Kimi Linear KimiDeltaAttention, fla KDA layer): q/k/v
+// D·(2·H·K + HV·V), b_proj D·HV, low-rank decay f_a D·V + f_b V·H·K, low-rank output gate
+// g_a D·V + g_b V·HV·V, out_proj HV·V·D; conv as above; A_log HV, dt_bias H·K; norm V.
+ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, std::uint64_t d_model);
+
 // The one Mixer class behind both kinds; `kind` is "gated_deltanet" or "kda".
 std::unique_ptr<Mixer> make_delta_rule_mixer(std::string_view kind, Gate gate,
                                              const DeltaRuleShape& shape);

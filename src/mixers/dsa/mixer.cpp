@@ -5,7 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/reader.h"
+#include "mixers/dsa/core_flops.h"
+#include "mixers/mla/mixer.h"
 
 namespace attnsim::dsa {
 
@@ -16,12 +20,18 @@ struct IndexerShape {
   std::uint64_t topk = 0;          // k
   std::optional<DType> key_dtype;  // default: the model's kv-cache dtype
   std::uint64_t key_scale_bytes_per_token = 0;
+  std::uint64_t q_input_dim = 0;  // q latent rank of the main MLA; 0: the indexer reads D
 };
+
+IndexerShapes core_shapes(const IndexerShape& shape) {
+  return {static_cast<std::int64_t>(shape.n_heads), static_cast<std::int64_t>(shape.head_dim)};
+}
 
 class SparseAttention final : public Mixer {
  public:
-  SparseAttention(std::unique_ptr<Mixer> attention, IndexerShape indexer)
-      : attention_(std::move(attention)), indexer_(indexer) {}
+  SparseAttention(std::unique_ptr<Mixer> attention, std::optional<mla::MlaShape> mla,
+                  IndexerShape indexer)
+      : attention_(std::move(attention)), mla_(mla), indexer_(indexer) {}
   std::string_view kind() const override { return "dsa"; }
   std::string describe() const override {
     return fmt::format("{} + indexer HI={} dI={} top-k={}", attention_->describe(),
@@ -43,11 +53,59 @@ class SparseAttention final : public Mixer {
     return attention_->full_attention_equivalent();
   }
   std::unique_ptr<Mixer> clone() const override {
-    return std::make_unique<SparseAttention>(attention_->clone(), indexer_);
+    return std::make_unique<SparseAttention>(attention_->clone(), mla_, indexer_);
   }
+  // The main attention's weights plus the indexer's (DeepSeek-V3.2-Exp inference/model.py,
+  // Indexer): wq_b q_in·HI·dI, wk D·dI, weights_proj D·HI, k_norm LayerNorm 2·dI.
+  ParamCounts params(const ParamContext& context) const override {
+    ParamCounts params = attention_->params(context);
+    params["indexer"] = indexer_weights(context.d_model) + 2 * indexer_.head_dim;
+    return params;
+  }
+  // Indexer over every visible key (mixers-spec §3) plus the main attention over the top-k
+  // selected keys only (gathered: the architectural count, not V3.2's masked dense prefill).
+  // The selection does not depend on the causal convention; the indexer does.
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    const auto T = static_cast<std::int64_t>(tokens);
+    const std::int64_t block = context.causal == CausalConvention::half ? 1 : T;
+    FlopCounts flops = core_flops_indexer(core_shapes(indexer_), T, T, block);
+    add_macs(flops, "indexer",
+             static_cast<double>(indexer_weights(context.d_model)) * static_cast<double>(tokens));
+    return combined(flops, attention_prefill(context, tokens));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
+    FlopCounts flops =
+        core_flops_indexer(core_shapes(indexer_), 1, static_cast<std::int64_t>(context_tokens), 1);
+    add_macs(flops, "indexer", static_cast<double>(indexer_weights(context.d_model)));
+    const std::uint64_t selected = std::min(context_tokens, indexer_.topk);
+    if (mla_)
+      return combined(flops,
+                      mla::mla_decode_flops(*mla_, context.d_model, context_tokens, indexer_.topk));
+    return combined(flops, attention_->decode_flops(context, selected));
+  }
+  std::uint64_t cache_split_heads() const override { return attention_->cache_split_heads(); }
 
  private:
+  std::uint64_t indexer_weights(std::uint64_t d_model) const {
+    const std::uint64_t q_in = indexer_.q_input_dim > 0 ? indexer_.q_input_dim : d_model;
+    return q_in * indexer_.n_heads * indexer_.head_dim + d_model * indexer_.head_dim +
+           d_model * indexer_.n_heads;
+  }
+  // MLA: the naive form restricted to the top-k (mla_prefill_flops). GQA: the first k queries
+  // see fewer than k keys (a dense prefill of k tokens); every later query attends exactly k
+  // keys, like a decode step at context k.
+  FlopCounts attention_prefill(const FlopContext& context, std::uint64_t tokens) const {
+    if (mla_) return mla::mla_prefill_flops(*mla_, context, tokens, indexer_.topk);
+    const std::uint64_t dense = std::min(tokens, indexer_.topk);
+    FlopCounts flops = attention_->prefill_flops(context, dense);
+    if (tokens > dense)
+      flops = combined(flops, scaled(attention_->decode_flops(context, indexer_.topk),
+                                     static_cast<double>(tokens - dense)));
+    return flops;
+  }
+
   std::unique_ptr<Mixer> attention_;
+  std::optional<mla::MlaShape> mla_;
   IndexerShape indexer_;
 };
 
@@ -72,7 +130,16 @@ std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
                     fmt::format("kind '{}'", attention->kind()));
   config::MapReader indexer_reader(reader.require("indexer", "a map with the indexer's shape"),
                                    reader.child_path("indexer"));
-  return std::make_unique<SparseAttention>(std::move(attention), read_indexer(indexer_reader));
+  IndexerShape indexer = read_indexer(indexer_reader);
+  // Re-read the main attention's shape when it is MLA: its q latent feeds the indexer's wq_b,
+  // and its core FLOPs restrict to the top-k in closed form.
+  std::optional<mla::MlaShape> mla_shape;
+  if (attention->kind() == "mla") {
+    config::MapReader again(attention_reader.node(), attention_reader.path());
+    mla_shape = mla::read_mla_shape(again);
+    indexer.q_input_dim = mla_shape->q_lora_rank;
+  }
+  return std::make_unique<SparseAttention>(std::move(attention), mla_shape, indexer);
 }
 }  // namespace
 

@@ -11,11 +11,12 @@ namespace attnsim::gated_attn {
 
 namespace {
 using softmax_attn::AttentionShape;
+using softmax_attn::AttentionWeights;
 
 class GatedAttention final : public Mixer {
  public:
-  GatedAttention(AttentionShape shape, double partial_rotary_factor)
-      : shape_(shape), partial_rotary_factor_(partial_rotary_factor) {}
+  GatedAttention(AttentionShape shape, AttentionWeights weights, double partial_rotary_factor)
+      : shape_(shape), weights_(weights), partial_rotary_factor_(partial_rotary_factor) {}
   std::string_view kind() const override { return "gated_attn"; }
   std::string layer_kind() const override {
     return shape_.window ? "gated_sliding_attn" : "gated_attn";
@@ -29,12 +30,28 @@ class GatedAttention final : public Mixer {
     AttentionShape dense = shape_;
     dense.window.reset();
     dense.chunk.reset();
-    return std::make_unique<GatedAttention>(dense, partial_rotary_factor_);
+    return std::make_unique<GatedAttention>(dense, weights_, partial_rotary_factor_);
   }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<GatedAttention>(*this); }
+  // The q projection emits the query and the output gate, Hq·D each (HF Qwen3NextAttention
+  // q_proj: hidden → num_heads·head_dim·2).
+  ParamCounts params(const ParamContext& context) const override {
+    return softmax_attn::attention_params(shape_, weights_, context.d_model, 2);
+  }
+  // Gate, norms and RoPE are elementwise (mixers-spec §4): projections + the §1 core.
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
+                    softmax_attn::attention_core_prefill(shape_, context, tokens));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
+    return combined(projection_flops(params({context.d_model}), 1.0),
+                    softmax_attn::attention_core_decode(shape_, context_tokens));
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
 
  private:
   AttentionShape shape_;
+  AttentionWeights weights_;
   double partial_rotary_factor_;
 };
 
@@ -45,7 +62,8 @@ std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
     throw UserError(reader.require("partial_rotary_factor", "").where,
                     reader.child_path("partial_rotary_factor"), "a number in (0, 1]",
                     fmt::format("{}", factor), "the fraction of head_dim that RoPE rotates");
-  return std::make_unique<GatedAttention>(shape, factor);
+  return std::make_unique<GatedAttention>(
+      shape, softmax_attn::read_attention_weights(reader, softmax_attn::QkNorm::head), factor);
 }
 }  // namespace
 

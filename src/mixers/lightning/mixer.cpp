@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "config/reader.h"
+#include "mixers/lightning/core_flops.h"
 
 namespace attnsim::lightning {
 
@@ -18,6 +19,8 @@ struct LightningShape {
   std::uint64_t head_dim_k = 0;  // K
   std::uint64_t head_dim_v = 0;  // V
   std::string slopes;
+  // A sigmoid output gate D·H·V before the output norm (MiniMax-01 output_gate, Ling g_proj).
+  bool output_gate = true;
 };
 
 class LightningAttention final : public Mixer {
@@ -39,8 +42,35 @@ class LightningAttention final : public Mixer {
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<LightningAttention>(*this);
   }
+  // q, k, v (D·3·H·K), the output gate, out_proj H·V·D; an RMSNorm over H·V outputs.
+  ParamCounts params(const ParamContext& context) const override {
+    const std::uint64_t v_width = shape_.n_heads * shape_.head_dim_v;
+    ParamCounts params;
+    params["projections"] = context.d_model * 3 * shape_.n_heads * shape_.head_dim_k +
+                            (shape_.output_gate ? context.d_model * v_width : 0) +
+                            v_width * context.d_model;
+    params["norms"] = v_width;
+    return params;
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    const auto T = static_cast<std::int64_t>(tokens);
+    const FlopCounts core =
+        context.linear == LinearAlgorithm::chunked
+            ? core_flops_chunked(core_shapes(), T, static_cast<std::int64_t>(context.chunk))
+            : core_flops_recurrent(core_shapes(), T);
+    return combined(projection_flops(params({context.d_model}), static_cast<double>(T)), core);
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
+    return combined(projection_flops(params({context.d_model}), 1.0),
+                    core_flops_recurrent(core_shapes(), 1));
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
 
  private:
+  Shapes core_shapes() const {
+    return {static_cast<std::int64_t>(shape_.n_heads), static_cast<std::int64_t>(shape_.head_dim_k),
+            static_cast<std::int64_t>(shape_.head_dim_v)};
+  }
   LightningShape shape_;
 };
 
@@ -55,6 +85,7 @@ std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
     throw UserError(reader.require("slopes", "").where, reader.child_path("slopes"),
                     "one of minimax, ling, fla", fmt::format("'{}'", shape.slopes),
                     "the per-head decay formula of mixers-spec §7");
+  shape.output_gate = reader.optional_bool("output_gate", true);
   return std::make_unique<LightningAttention>(shape);
 }
 }  // namespace

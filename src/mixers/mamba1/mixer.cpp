@@ -13,6 +13,8 @@ struct Mamba1Shape {
   std::uint64_t d_inner = 0;      // expand × d_model channels
   std::uint64_t state_size = 0;   // N (d_state)
   std::uint64_t conv_kernel = 0;  // d_conv
+  std::uint64_t dt_rank = 0;      // 0: mamba_ssm's "auto", ceil(D / 16)
+  bool conv_bias = true;          // mamba_ssm Mamba default conv_bias=True
 };
 
 class Mamba1 final : public Mixer {
@@ -38,8 +40,43 @@ class Mamba1 final : public Mixer {
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<Mamba1>(*this); }
+  // mamba_ssm Mamba: in_proj D·2·d_inner (x, z), x_proj d_inner·(R + 2·N), dt_proj R·d_inner
+  // with bias d_inner, out_proj d_inner·D, depthwise conv k·d_inner (+ bias), A_log d_inner·N
+  // and D d_inner. R = dt_rank.
+  ParamCounts params(const ParamContext& context) const override {
+    const std::uint64_t d_inner = shape_.d_inner;
+    const std::uint64_t R = dt_rank(context.d_model);
+    ParamCounts params;
+    params["projections"] = context.d_model * 2 * d_inner + d_inner * (R + 2 * shape_.state_size) +
+                            R * d_inner + d_inner * context.d_model;
+    params["conv"] = shape_.conv_kernel * d_inner;
+    params["biases"] = d_inner + (shape_.conv_bias ? d_inner : 0);
+    params["gates"] = d_inner * shape_.state_size + d_inner;
+    return params;
+  }
+  // No closed-form core from the kernel owner for Mamba-1; the selective scan is derived here:
+  // per token and channel, h = exp(Δ·A)·h + Δ·B·x is N multiply-adds (the exp is elementwise)
+  // and y = C·h another N → 4·d_inner·N FLOPs per token, recurrent or chunked alike.
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return step_flops(context.d_model, static_cast<double>(tokens));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
+    return step_flops(context.d_model, 1.0);
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.d_inner; }
 
  private:
+  std::uint64_t dt_rank(std::uint64_t d_model) const {
+    return shape_.dt_rank > 0 ? shape_.dt_rank : (d_model + 15) / 16;
+  }
+  FlopCounts step_flops(std::uint64_t d_model, double tokens) const {
+    const ParamCounts weights = params({d_model});
+    FlopCounts flops = projection_flops(weights, tokens);
+    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * tokens);
+    add_macs(flops, "state_update",
+             2.0 * static_cast<double>(shape_.d_inner * shape_.state_size) * tokens);
+    return flops;
+  }
   Mamba1Shape shape_;
 };
 
@@ -48,6 +85,8 @@ std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
   shape.d_inner = reader.required_positive("d_inner");
   shape.state_size = reader.required_positive("state_size");
   shape.conv_kernel = reader.required_positive("conv_kernel");
+  shape.dt_rank = reader.optional_count("dt_rank").value_or(0);
+  shape.conv_bias = reader.optional_bool("conv_bias", true);
   return std::make_unique<Mamba1>(shape);
 }
 }  // namespace

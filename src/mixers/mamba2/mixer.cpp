@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "config/reader.h"
+#include "mixers/mamba2/core_flops.h"
 
 namespace attnsim::mamba2 {
 
@@ -14,6 +15,8 @@ struct Mamba2Shape {
   std::uint64_t state_size = 0;   // N (d_state)
   std::uint64_t n_groups = 0;     // G: B and C are shared by H/G heads
   std::uint64_t conv_kernel = 0;  // d_conv
+  bool conv_bias = true;          // mamba_ssm Mamba2 default conv_bias=True
+  bool proj_bias = false;         // mamba_ssm default bias=False on in_proj/out_proj
 };
 
 class Mamba2 final : public Mixer {
@@ -41,8 +44,49 @@ class Mamba2 final : public Mixer {
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<Mamba2>(*this); }
+  // mamba_ssm Mamba2: in_proj D·(2·d_inner + 2·G·N + H) (z, x, B, C, dt), out_proj d_inner·D,
+  // depthwise conv k·(d_inner + 2·G·N) (+ bias), A_log, dt_bias and D per head, gated RMSNorm
+  // over d_inner.
+  ParamCounts params(const ParamContext& context) const override {
+    const std::uint64_t d_inner = shape_.n_heads * shape_.head_dim;
+    const std::uint64_t conv_channels = d_inner + 2 * shape_.n_groups * shape_.state_size;
+    const std::uint64_t in_width = d_inner + conv_channels + shape_.n_heads;
+    ParamCounts params;
+    params["projections"] = context.d_model * in_width + d_inner * context.d_model;
+    params["conv"] = shape_.conv_kernel * conv_channels;
+    if (shape_.conv_bias || shape_.proj_bias)
+      params["biases"] = (shape_.conv_bias ? conv_channels : 0) +
+                         (shape_.proj_bias ? in_width + context.d_model : 0);
+    params["gates"] = 3 * shape_.n_heads;
+    params["norms"] = d_inner;
+    return params;
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    const auto T = static_cast<std::int64_t>(tokens);
+    const FlopCounts core =
+        context.linear == LinearAlgorithm::chunked
+            ? core_flops_chunked(core_shapes(), T, static_cast<std::int64_t>(context.chunk))
+            : core_flops_recurrent(core_shapes(), T);
+    return combined(outer_flops(context.d_model, static_cast<double>(T)), core);
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
+    return combined(outer_flops(context.d_model, 1.0), core_flops_recurrent(core_shapes(), 1));
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
 
  private:
+  Shapes core_shapes() const {
+    return {static_cast<std::int64_t>(shape_.n_heads), static_cast<std::int64_t>(shape_.head_dim),
+            static_cast<std::int64_t>(shape_.state_size),
+            static_cast<std::int64_t>(shape_.n_groups)};
+  }
+  // Projections and the depthwise conv (k multiply-adds per channel and token).
+  FlopCounts outer_flops(std::uint64_t d_model, double tokens) const {
+    const ParamCounts weights = params({d_model});
+    FlopCounts flops = projection_flops(weights, tokens);
+    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * tokens);
+    return flops;
+  }
   Mamba2Shape shape_;
 };
 
@@ -57,6 +101,8 @@ std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
     throw UserError(reader.require("n_groups", "").where, reader.child_path("n_groups"),
                     fmt::format("a divisor of n_heads ({})", shape.n_heads),
                     std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
+  shape.conv_bias = reader.optional_bool("conv_bias", true);
+  shape.proj_bias = reader.optional_bool("proj_bias", false);
   return std::make_unique<Mamba2>(shape);
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "config/reader.h"
+#include "mixers/mla/core_flops.h"
 
 namespace attnsim::mla {
 
@@ -16,6 +17,51 @@ MlaShape read_mla_shape(config::MapReader& reader) {
   shape.qk_rope_head_dim = reader.required_positive("qk_rope_head_dim");
   shape.v_head_dim = reader.required_positive("v_head_dim");
   return shape;
+}
+
+ParamCounts mla_params(const MlaShape& shape, std::uint64_t d_model) {
+  const std::uint64_t H = shape.n_heads;
+  const std::uint64_t qk_dim = shape.qk_nope_head_dim + shape.qk_rope_head_dim;
+  const std::uint64_t q_weights = shape.q_lora_rank > 0
+                                      ? d_model * shape.q_lora_rank + shape.q_lora_rank * H * qk_dim
+                                      : d_model * H * qk_dim;
+  ParamCounts params;
+  params["projections"] = q_weights + d_model * (shape.kv_lora_rank + shape.qk_rope_head_dim) +
+                          H * shape.v_head_dim * d_model;
+  params["latent_up"] = shape.kv_lora_rank * H * (shape.qk_nope_head_dim + shape.v_head_dim);
+  params["norms"] = shape.q_lora_rank + shape.kv_lora_rank;
+  return params;
+}
+
+namespace {
+Shapes core_shapes(const MlaShape& shape) {
+  return {
+      static_cast<std::int64_t>(shape.n_heads), static_cast<std::int64_t>(shape.qk_nope_head_dim),
+      static_cast<std::int64_t>(shape.qk_rope_head_dim),
+      static_cast<std::int64_t>(shape.v_head_dim), static_cast<std::int64_t>(shape.kv_lora_rank)};
+}
+
+std::optional<std::int64_t> as_signed(std::optional<std::uint64_t> value) {
+  if (!value) return std::nullopt;
+  return static_cast<std::int64_t>(*value);
+}
+}  // namespace
+
+FlopCounts mla_prefill_flops(const MlaShape& shape, const FlopContext& context,
+                             std::uint64_t tokens, std::optional<std::uint64_t> topk) {
+  const auto T = static_cast<std::int64_t>(tokens);
+  // query_block 1 skips masked pairs (half); one block of T computes every pair (full).
+  const std::int64_t block = context.causal == CausalConvention::half ? 1 : T;
+  return combined(projection_flops(mla_params(shape, context.d_model), static_cast<double>(T)),
+                  core_flops_naive(core_shapes(shape), T, T, block, as_signed(topk)));
+}
+
+FlopCounts mla_decode_flops(const MlaShape& shape, std::uint64_t d_model,
+                            std::uint64_t context_tokens, std::optional<std::uint64_t> topk) {
+  return combined(
+      projection_flops(mla_params(shape, d_model), 1.0),
+      core_flops_absorbed(core_shapes(shape), 1, static_cast<std::int64_t>(context_tokens), 1,
+                          as_signed(topk)));
 }
 
 namespace {
@@ -40,6 +86,17 @@ class MultiHeadLatentAttention final : public Mixer {
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<MultiHeadLatentAttention>(*this);
   }
+  ParamCounts params(const ParamContext& context) const override {
+    return mla_params(shape_, context.d_model);
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return mla_prefill_flops(shape_, context, tokens, std::nullopt);
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
+    return mla_decode_flops(shape_, context.d_model, context_tokens, std::nullopt);
+  }
+  // The latent is shared by all heads: every rank keeps all of it.
+  std::uint64_t cache_split_heads() const override { return 1; }
 
  private:
   MlaShape shape_;

@@ -29,6 +29,22 @@ class ParallelHybrid final : public Mixer {
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<ParallelHybrid>(attention_->clone(), ssm_->clone());
   }
+  // Both branches' weights and work, summed per category (they read the same normed input).
+  ParamCounts params(const ParamContext& context) const override {
+    ParamCounts params = attention_->params(context);
+    for (const auto& [category, count] : ssm_->params(context)) params[category] += count;
+    return params;
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return combined(attention_->prefill_flops(context, tokens),
+                    ssm_->prefill_flops(context, tokens));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
+    return combined(attention_->decode_flops(context, context_tokens),
+                    ssm_->decode_flops(context, context_tokens));
+  }
+  // The attention branch bounds how far the KV cache splits (the SSM state splits further).
+  std::uint64_t cache_split_heads() const override { return attention_->cache_split_heads(); }
 
  private:
   std::unique_ptr<Mixer> attention_;

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/reader.h"
+#include "mixers/softmax_attn/core_flops.h"
 
 namespace attnsim::softmax_attn {
 
@@ -65,10 +68,107 @@ std::string attention_layer_kind(const AttentionShape& shape, std::string_view p
   return fmt::format("{}full_attn", prefix);
 }
 
+AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm default_qk_norm) {
+  AttentionWeights weights;
+  weights.qkv_bias = reader.optional_bool("qkv_bias", false);
+  weights.o_bias = reader.optional_bool("o_bias", false);
+  weights.sinks = reader.optional_bool("sinks", false);
+  weights.post_norm = reader.optional_bool("post_norm", false);
+  weights.qk_norm = default_qk_norm;
+  if (const auto norm = reader.optional_string("qk_norm")) {
+    const std::vector<std::string> names{"none", "head", "full"};
+    const auto found = std::find(names.begin(), names.end(), *norm);
+    if (found == names.end())
+      throw UserError(reader.require("qk_norm", "").where, reader.child_path("qk_norm"),
+                      "one of none, head, full", fmt::format("'{}'", *norm),
+                      config::did_you_mean(*norm, names));
+    weights.qk_norm = static_cast<QkNorm>(found - names.begin());
+  }
+  return weights;
+}
+
+ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
+                             std::uint64_t d_model, std::uint64_t q_multiplier) {
+  const std::uint64_t q_width = shape.n_heads * shape.head_dim_k;
+  const std::uint64_t k_width = shape.n_kv_heads * shape.head_dim_k;
+  const std::uint64_t v_width = shape.n_kv_heads * shape.head_dim_v;
+  const std::uint64_t o_width = shape.n_heads * shape.head_dim_v;
+  ParamCounts params;
+  params["projections"] =
+      d_model * (q_width * q_multiplier + k_width + v_width) + o_width * d_model;
+  std::uint64_t biases = 0;
+  if (weights.qkv_bias) biases += q_width * q_multiplier + k_width + v_width;
+  if (weights.o_bias) biases += d_model;
+  if (biases > 0) params["biases"] = biases;
+  std::uint64_t norms = weights.post_norm ? d_model : 0;
+  if (weights.qk_norm == QkNorm::head) norms += 2 * shape.head_dim_k;  // shared by all heads
+  if (weights.qk_norm == QkNorm::full) norms += q_width + k_width;
+  if (norms > 0) params["norms"] = norms;
+  if (weights.sinks) params["sinks"] = shape.n_heads;
+  return params;
+}
+
+namespace {
+Shapes core_shapes(const AttentionShape& shape) {
+  return {static_cast<std::int64_t>(shape.n_heads), static_cast<std::int64_t>(shape.n_kv_heads),
+          static_cast<std::int64_t>(shape.head_dim_k), static_cast<std::int64_t>(shape.head_dim_v)};
+}
+
+std::optional<std::int64_t> core_window(const AttentionShape& shape) {
+  if (!shape.window) return std::nullopt;
+  return static_cast<std::int64_t>(*shape.window);
+}
+
+// Multiplies the pair-proportional categories (scores, av) by `factor`.
+FlopCounts scale_pairs(FlopCounts flops, double factor) {
+  for (auto& [category, value] : flops)
+    if (category == "scores" || category == "av") value *= factor;
+  return flops;
+}
+}  // namespace
+
+FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext& context,
+                                  std::uint64_t tokens) {
+  const auto T = static_cast<std::int64_t>(tokens);
+  const Shapes shapes = core_shapes(shape);
+  FlopCounts flops;
+  std::uint64_t span = tokens;
+  if (shape.chunk) {
+    // Local attention inside aligned chunks: each full chunk is a causal prefill of its own.
+    const auto chunk = static_cast<std::int64_t>(*shape.chunk);
+    span = std::min(tokens, *shape.chunk);
+    const std::int64_t full_chunks = T / chunk;
+    if (full_chunks > 0)
+      flops = scaled(core_flops(shapes, chunk, chunk, std::nullopt, 1),
+                     static_cast<double>(full_chunks));
+    if (T % chunk > 0)
+      flops = combined(flops, core_flops(shapes, T % chunk, T % chunk, std::nullopt, 1));
+  } else {
+    if (shape.window) span = std::min(tokens, *shape.window);
+    flops = core_flops(shapes, T, T, core_window(shape), 1);
+  }
+  if (context.causal == CausalConvention::half) return flops;
+  // Full: every query against its whole span, T·span pairs.
+  const double half_pairs = shape.chunk
+                                ? total_flops(flops) / (2.0 * static_cast<double>(shapes.Hq) *
+                                                        static_cast<double>(shapes.D + shapes.Dv))
+                                : attended_pairs(T, T, core_window(shape), 1);
+  return scale_pairs(flops, static_cast<double>(tokens) * static_cast<double>(span) / half_pairs);
+}
+
+FlopCounts attention_core_decode(const AttentionShape& shape, std::uint64_t context_tokens) {
+  // A chunked-local layer sees only the tokens of its current chunk (its own included).
+  const std::uint64_t visible =
+      shape.chunk ? (context_tokens - 1) % *shape.chunk + 1 : context_tokens;
+  return core_flops(core_shapes(shape), 1, static_cast<std::int64_t>(visible), core_window(shape),
+                    1);
+}
+
 namespace {
 class SoftmaxAttention final : public Mixer {
  public:
-  explicit SoftmaxAttention(AttentionShape shape) : shape_(shape) {}
+  SoftmaxAttention(AttentionShape shape, AttentionWeights weights)
+      : shape_(shape), weights_(weights) {}
   std::string_view kind() const override { return "softmax_attn"; }
   std::string layer_kind() const override { return attention_layer_kind(shape_, ""); }
   std::string describe() const override { return softmax_attn::describe(shape_); }
@@ -77,18 +177,32 @@ class SoftmaxAttention final : public Mixer {
     AttentionShape dense = shape_;
     dense.window.reset();
     dense.chunk.reset();
-    return std::make_unique<SoftmaxAttention>(dense);
+    return std::make_unique<SoftmaxAttention>(dense, weights_);
   }
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<SoftmaxAttention>(*this);
   }
+  ParamCounts params(const ParamContext& context) const override {
+    return attention_params(shape_, weights_, context.d_model, 1);
+  }
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
+                    attention_core_prefill(shape_, context, tokens));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
+    return combined(projection_flops(params({context.d_model}), 1.0),
+                    attention_core_decode(shape_, context_tokens));
+  }
+  std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
 
  private:
   AttentionShape shape_;
+  AttentionWeights weights_;
 };
 
 std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  return std::make_unique<SoftmaxAttention>(read_attention_shape(reader));
+  const AttentionShape shape = read_attention_shape(reader);
+  return std::make_unique<SoftmaxAttention>(shape, read_attention_weights(reader, QkNorm::none));
 }
 }  // namespace
 

@@ -30,6 +30,33 @@ CacheTerm kv_term(const AttentionShape& shape);
 // "full_attn", "sliding_attn", "chunked_attn" or "nope_attn", with `prefix` in front.
 std::string attention_layer_kind(const AttentionShape& shape, std::string_view prefix);
 
+// Weights beyond the four projections, which differ between models of the same kind.
+enum class QkNorm {
+  none,
+  head,
+  full
+};  // RMSNorm on q and k per head (Qwen3, Gemma 3) or over all heads (OLMo 2)
+struct AttentionWeights {
+  bool qkv_bias = false;  // biases on q, k, v (Qwen2, gpt-oss)
+  bool o_bias = false;    // bias on the output projection (gpt-oss)
+  QkNorm qk_norm = QkNorm::none;
+  bool sinks = false;      // one learned sink logit per query head (gpt-oss)
+  bool post_norm = false;  // an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)
+};
+
+// Reads qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm; `default_qk_norm` is the
+// standard of the kind (none for plain softmax attention, head for gated attention).
+AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm default_qk_norm);
+// q: D·Hq·Dk·q_multiplier (2 when the q projection also emits an output gate), k, v, o, plus
+// the optional biases, norms and sinks.
+ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
+                             std::uint64_t d_model, std::uint64_t q_multiplier);
+// Core scores/av of one sequence via core_flops (mixers-spec §1): windows, chunked local
+// attention and the causal convention (`full`: T·min(T, span) pairs, span = W, chunk or T).
+FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext& context,
+                                  std::uint64_t tokens);
+FlopCounts attention_core_decode(const AttentionShape& shape, std::uint64_t context_tokens);
+
 MixerKind kind_info();
 
 }  // namespace attnsim::softmax_attn

@@ -1,0 +1,54 @@
+// FLOPs of a whole model: a prefill of T tokens and one decode step at context L, summed over
+// the layer graph (each layer's mixer through Mixer::prefill_flops/decode_flops, its FFN through
+// ffn_flops_per_token) plus the lm head, broken down by layer kind and operation.
+//
+// FLOPs are doubles on purpose: a 1T-parameter model over a million tokens exceeds 2^64, and
+// these are estimates (exact below 2^53). One multiply-add = 2 FLOPs (mixers-spec §0).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/architecture.h"
+
+namespace attnsim {
+
+struct FlopOptions {
+  CausalConvention causal = CausalConvention::half;
+  LinearAlgorithm linear = LinearAlgorithm::chunked;
+  std::uint64_t chunk = 64;  // C of the chunked algorithm
+};
+
+// One operation summed over the model. `group` is a layer kind (Mixer::layer_kind), "ffn" or
+// "model" (the lm head). Prefill is the whole T-token prefill of one sequence; decode is one
+// token at context L.
+struct FlopRow {
+  std::string group;
+  std::string operation;
+  double prefill = 0.0;
+  double decode = 0.0;
+};
+
+// Conventions: the prefill starts from an empty cache; the decode token sees L tokens (itself
+// included). The lm head is counted for every prefill position (2·V·D per token, the 2·N·T
+// convention); the embedding lookup costs nothing. Norms, activations, RoPE, softmax and
+// gates are elementwise and not counted.
+struct FlopReport {
+  std::string name;
+  std::uint64_t prefill_tokens = 0;  // T
+  std::uint64_t decode_context = 0;  // L
+  FlopOptions options;
+  std::vector<FlopRow> rows;
+  double prefill_total = 0.0;
+  double decode_total = 0.0;
+};
+
+FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_tokens,
+                       std::uint64_t decode_context, const FlopOptions& options);
+
+// The name of a convention, as the reports print it.
+std::string describe(CausalConvention causal);
+std::string describe(LinearAlgorithm linear);
+
+}  // namespace attnsim

@@ -1,0 +1,32 @@
+// Hardware presets (configs/hardware/*.yaml): peak dense FLOP/s per dtype, memory bandwidth and
+// capacity of one accelerator, each file citing its datasheet.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace attnsim {
+
+struct Hardware {
+  std::string name;  // the file stem, e.g. "h100-sxm"
+  std::string display_name;
+  // Dense (no 2:4 sparsity) tensor peaks in FLOP/s by compute dtype name ("bf16", "fp8", ...).
+  std::map<std::string, double> peak_flops_per_s;
+  double memory_bandwidth_bytes_per_s = 0.0;  // from GB/s (10^9 bytes/s)
+  std::uint64_t memory_capacity_bytes = 0;    // from GB (10^9 bytes)
+  std::vector<std::string> sources;
+  std::vector<std::string> notes;
+  std::vector<std::string> unverified;
+
+  // Throws UserError naming the known dtypes when the preset has no peak for `dtype`.
+  double peak_for(const std::string& dtype) const;
+};
+
+std::vector<std::filesystem::path> list_hardware_files();
+// A preset name ("h100-sxm") from configs/hardware/, or a path to a YAML file.
+Hardware load_hardware(const std::string& name_or_path);
+
+}  // namespace attnsim

@@ -1,0 +1,43 @@
+// Parameter counts of a whole model: embeddings, lm head, each layer's mixer (asked through
+// Mixer::params) and FFN (ffn_params), layer norms. Totals and what one token uses ("active").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/architecture.h"
+
+namespace attnsim {
+
+// One component summed over the model, e.g. {"gated_attn", "projections"} or {"ffn",
+// "routed_experts"}. `group` is a layer kind (Mixer::layer_kind), "ffn", or "model".
+struct ParamRow {
+  std::string group;
+  std::string component;
+  std::uint64_t total = 0;
+  std::uint64_t active = 0;
+};
+
+// Conventions:
+// - total: every weight of the layer graph plus embeddings and (untied) lm head. MTP modules,
+//   vision towers and other parts outside the graph are not counted.
+// - active: the weights one token's forward pass multiplies with — everything but the input
+//   embedding table (a lookup reads one row of it) and, in MoE layers, only the router, the
+//   shared experts and top_k routed experts. The lm head is counted (tied or not). This is the
+//   convention of the gpt-oss model card (5.13B active) and of NVIDIA's "3.2B active (3.6B
+//   with embeddings)"; active_with_embeddings adds the input table back.
+struct ParamReport {
+  std::string name;
+  DType weights_dtype = DType::bf16;
+  std::vector<ParamRow> rows;  // embeddings, lm head, per layer kind, ffn, norms
+  std::uint64_t total = 0;
+  std::uint64_t active = 0;
+  std::uint64_t active_with_embeddings = 0;
+  // The file's source.unverified key paths: a count built on them is only as good as they are.
+  std::vector<std::string> unverified;
+};
+
+ParamReport model_params(const Architecture& architecture);
+
+}  // namespace attnsim

@@ -1,0 +1,75 @@
+// Implementation of the FFN parameter and FLOP counts.
+#include "ffn/ffn_cost.h"
+
+namespace attnsim {
+
+namespace {
+// Matrix weights of one expert (or MLP) of hidden width `width` reading `in` channels.
+std::uint64_t expert_weights(const FfnSpec& spec, std::uint64_t in, std::uint64_t width) {
+  return static_cast<std::uint64_t>(matrices_per_expert(spec.activation)) * in * width;
+}
+
+// Biases of one expert: every matrix but the last projects to `width`, the last back to `in`.
+std::uint64_t expert_biases(const FfnSpec& spec, std::uint64_t in, std::uint64_t width) {
+  if (!spec.bias) return 0;
+  return static_cast<std::uint64_t>(matrices_per_expert(spec.activation) - 1) * width + in;
+}
+
+void add(FfnParamCounts& counts, const std::string& key, std::uint64_t value) {
+  if (value > 0) counts[key] += value;
+}
+}  // namespace
+
+FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model) {
+  FfnParams params;
+  const std::uint64_t post_norm = spec.post_norm ? d_model : 0;
+  if (spec.kind == FfnKind::dense) {
+    add(params.total, "dense", expert_weights(spec, d_model, spec.d_ff));
+    add(params.total, "biases", expert_biases(spec, d_model, spec.d_ff));
+    add(params.total, "norms", post_norm);
+    params.active = params.total;
+    return params;
+  }
+  const std::uint64_t in = spec.latent_dim > 0 ? spec.latent_dim : d_model;
+  const std::uint64_t per_expert = expert_weights(spec, in, spec.expert_width);
+  const std::uint64_t per_expert_biases = expert_biases(spec, in, spec.expert_width);
+  const std::uint64_t shared =
+      spec.n_shared_experts * expert_weights(spec, d_model, spec.shared_expert_width);
+  const std::uint64_t shared_biases =
+      spec.n_shared_experts * expert_biases(spec, d_model, spec.shared_expert_width);
+  const std::uint64_t router = spec.n_experts * d_model + (spec.router_bias ? spec.n_experts : 0);
+  const std::uint64_t gate = spec.shared_expert_gate ? d_model : 0;
+  // Latent MoE: down-projection D→latent before the experts and up-projection after them.
+  const std::uint64_t latent = spec.latent_dim > 0 ? 2 * d_model * spec.latent_dim : 0;
+  for (FfnParamCounts* counts : {&params.total, &params.active}) {
+    const std::uint64_t experts = counts == &params.total ? spec.n_experts : spec.top_k;
+    add(*counts, "routed_experts", experts * per_expert);
+    add(*counts, "shared_experts", shared + gate);
+    add(*counts, "router", router);
+    add(*counts, "latent_projections", latent);
+    add(*counts, "biases", experts * per_expert_biases + shared_biases);
+    add(*counts, "norms", post_norm);
+  }
+  return params;
+}
+
+std::map<std::string, double> ffn_flops_per_token(const FfnSpec& spec, std::uint64_t d_model) {
+  std::map<std::string, double> flops;
+  auto add_weights = [&flops](const std::string& key, std::uint64_t weights) {
+    if (weights > 0) flops[key] += 2.0 * static_cast<double>(weights);
+  };
+  if (spec.kind == FfnKind::dense) {
+    add_weights("mlp", expert_weights(spec, d_model, spec.d_ff));
+    return flops;
+  }
+  const std::uint64_t in = spec.latent_dim > 0 ? spec.latent_dim : d_model;
+  add_weights("experts", spec.top_k * expert_weights(spec, in, spec.expert_width));
+  add_weights("shared_experts",
+              spec.n_shared_experts * expert_weights(spec, d_model, spec.shared_expert_width) +
+                  (spec.shared_expert_gate ? d_model : 0));
+  add_weights("router", spec.n_experts * d_model);
+  add_weights("latent_projections", spec.latent_dim > 0 ? 2 * d_model * spec.latent_dim : 0);
+  return flops;
+}
+
+}  // namespace attnsim

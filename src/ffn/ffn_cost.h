@@ -1,0 +1,35 @@
+// Parameters and FLOPs of an FFN block (dense MLP or mixture of experts), by component. Plain
+// functions of the spec and d_model; the model-level sums are in cost/params and cost/flops.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "ffn/ffn.h"
+
+namespace attnsim {
+
+// Components: "dense" (an MLP's matrices), "routed_experts", "shared_experts", "router",
+// "latent_projections" (latent MoE down/up projections), "biases", "norms" (post_norm only;
+// the pre-norm is counted by the model).
+using FfnParamCounts = std::map<std::string, std::uint64_t>;
+
+struct FfnParams {
+  FfnParamCounts total;
+  // What one token uses: all of a dense MLP; for MoE the shared experts, top_k routed experts,
+  // the router and the latent projections.
+  FfnParamCounts active;
+};
+
+// Each expert (and a dense MLP) has matrices_per_expert(activation) matrices of width × in,
+// in = latent_dim or D. Shared experts and the router always work at D.
+FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model);
+
+// FLOPs per token by operation ("mlp", "experts", "shared_experts", "router",
+// "latent_projections"): 2 per active matrix weight. The same in prefill and decode, since
+// every token passes the FFN independently. Double on purpose: model-level sums of these over
+// millions of tokens exceed 2^53 and are estimates.
+std::map<std::string, double> ffn_flops_per_token(const FfnSpec& spec, std::uint64_t d_model);
+
+}  // namespace attnsim

@@ -1,0 +1,83 @@
+// Parameter tables: one row per component, total and active, in billions and exact counts.
+#include "report/params_report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "report/table.h"
+
+namespace attnsim::report {
+
+namespace {
+std::string billions(std::uint64_t count) {
+  return fmt::format("{:.3f}", static_cast<double>(count) / 1e9);
+}
+
+TableFormat table_format(OutputFormat format) {
+  return format == OutputFormat::markdown ? TableFormat::markdown
+         : format == OutputFormat::csv    ? TableFormat::csv
+                                          : TableFormat::text;
+}
+
+std::string render_json(const std::vector<ParamReport>& reports) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& report : reports) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& row : report.rows)
+      rows.push_back({{"group", row.group},
+                      {"component", row.component},
+                      {"total", row.total},
+                      {"active", row.active}});
+    out.push_back({{"name", report.name},
+                   {"params_total", report.total},
+                   {"params_active", report.active},
+                   {"params_active_with_embeddings", report.active_with_embeddings},
+                   {"weights_dtype", dtype_name(report.weights_dtype)},
+                   {"unverified", report.unverified},
+                   {"rows", rows}});
+  }
+  return out.dump(2) + "\n";
+}
+}  // namespace
+
+std::string render_params(const std::vector<ParamReport>& reports, OutputFormat format) {
+  if (format == OutputFormat::json) return render_json(reports);
+  std::string out;
+  for (const auto& report : reports) {
+    if (format == OutputFormat::text) {
+      out += fmt::format(
+          "{}: {} B total, {} B active ({} B with the input embedding table); weights {}\n",
+          report.name, billions(report.total), billions(report.active),
+          billions(report.active_with_embeddings), dtype_name(report.weights_dtype));
+      if (!report.unverified.empty()) {
+        out += "caution: the file marks these values unverified or placeholders:";
+        for (const auto& key : report.unverified) {
+          out += " ";
+          out += key;
+        }
+        out += "\n";
+      }
+      out +=
+          "active = what one token multiplies with: no input embedding table (a lookup), "
+          "top-k routed + shared experts + router, lm head included\n";
+    }
+    Table table;
+    table.columns = {{"group", Align::left},
+                     {"component", Align::left},
+                     {"total (B)"},
+                     {"active (B)"},
+                     {"total"},
+                     {"active"}};
+    for (const auto& row : report.rows)
+      table.add_row({row.group, row.component, billions(row.total), billions(row.active),
+                     with_thousands(row.total), with_thousands(row.active)});
+    table.add_row({"all", "", billions(report.total), billions(report.active),
+                   with_thousands(report.total), with_thousands(report.active)});
+    out += table.render(table_format(format));
+    if (format != OutputFormat::csv) out += "\n";
+  }
+  return out;
+}
+
+}  // namespace attnsim::report
