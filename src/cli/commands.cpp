@@ -22,6 +22,10 @@ int run_params(const CommandArgs& args, std::ostream& out);
 int run_flops(const CommandArgs& args, std::ostream& out);
 int run_roofline(const CommandArgs& args, std::ostream& out);
 int run_fit(const CommandArgs& args, std::ostream& out);
+int run_plot(const CommandArgs& args, std::ostream& out);
+int run_compare(const CommandArgs& args, std::ostream& out);
+int run_sweep(const CommandArgs& args, std::ostream& out);
+int run_report(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -36,6 +40,14 @@ const std::vector<Command>& commands() {
       {"flops", "FLOPs of a prefill and of one decode step, by operation", &run_flops},
       {"roofline", "memory traffic, time and bound of decode and prefill on a GPU", &run_roofline},
       {"fit", "largest context (or batch) that fits weights + KV + state on a GPU", &run_fit},
+      {"plot", "figures (memory vs context, layer strips) drawn with gnuplot, with CSV + script",
+       &run_plot},
+      {"compare", "architectures side by side: layer ratio, KV, state, params, saving",
+       &run_compare},
+      {"sweep", "vary knobs of a base architecture (ratio, window, kv heads, ...) and compare",
+       &run_sweep},
+      {"report", "regenerate reports/<name>/ (Markdown + HTML + figures) from configs/reports/",
+       &run_report},
   };
   return table;
 }

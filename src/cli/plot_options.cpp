@@ -1,0 +1,50 @@
+// Implementation of the plotting option helpers.
+#include "cli/plot_options.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/error.h"
+#include "cost/hardware.h"
+#include "report/format.h"
+
+namespace attnsim::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<std::uint64_t> parse_context_spec(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) return parse_token_list(text, "--context");
+  const std::uint64_t lo = parse_token_count(text.substr(0, colon), "--context");
+  const std::uint64_t hi = parse_token_count(text.substr(colon + 1), "--context");
+  if (lo > hi)
+    throw UserError({}, "--context", "a range lo:hi with lo <= hi", fmt::format("'{}'", text),
+                    "e.g. 1k:1M");
+  return report::powers_of_two_between(lo, hi);
+}
+
+report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUnit unit) {
+  const Hardware hardware = load_hardware(preset);
+  const double value = static_cast<double>(hardware.memory_capacity_bytes) / bytes_in(unit);
+  return {fmt::format("{} ({:.1f} {})", hardware.display_name, value, byte_unit_name(unit)), value};
+}
+
+int report_rendered(const report::RenderedFigure& figure, std::ostream& out) {
+  if (figure.rendered) {
+    out << fmt::format("wrote {} (data {}, script {})\n", figure.image.string(),
+                       figure.csv.string(), figure.script.string());
+    return 0;
+  }
+  std::cerr << fmt::format(
+      "attnsim: note: gnuplot is not installed, so {} was not drawn; wrote its data {} and "
+      "script {}.\n  Install it with `{}` (or scripts/install-deps), then run `gnuplot {}` in "
+      "{}.\n",
+      figure.image.string(), figure.csv.string(), figure.script.string(), report::kInstallGnuplot,
+      figure.script.filename().string(),
+      figure.image.parent_path().empty() ? "." : figure.image.parent_path().string());
+  return kExitNoGnuplot;
+}
+
+}  // namespace attnsim::cli

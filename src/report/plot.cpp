@@ -1,0 +1,364 @@
+// gnuplot scripts and CSV data for attnsim's figures. Every script sets its terminal, fonts,
+// sizes and styles explicitly (no reliance on ~/.gnuplot), so the same inputs give the same
+// bytes, and it reads its data from the CSV beside it.
+#include "report/plot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "core/error.h"
+#include "report/ratio.h"
+#include "report/table.h"
+
+namespace attnsim::report {
+
+namespace {
+// Okabe–Ito colours (distinct for colour-blind readers), each with its own dash and point type
+// so that series stay distinct in greyscale print.
+constexpr const char* kLineColours[] = {"#000000", "#E69F00", "#0072B2", "#009E73",
+                                        "#D55E00", "#56B4E9", "#CC79A7", "#7F7F7F"};
+constexpr int kDashTypes[] = {1, 2, 3, 4, 5, 1, 2, 3};
+constexpr int kPointTypes[] = {7, 5, 9, 13, 11, 6, 4, 8};
+constexpr std::size_t kLineStyles = std::size(kLineColours);
+
+// Layer-strip colours by cache growth: light for fixed state, medium for windows, dark for
+// global attention, so the heavy layers stand out in colour and in greyscale alike.
+constexpr const char* kRecurrentColours[] = {"#A6CEE3", "#B2DF8A", "#FDBF6F", "#CAB2D6"};
+constexpr const char* kLocalColours[] = {"#FF7F00", "#33A02C", "#6A3D9A"};
+constexpr const char* kGlobalColours[] = {"#08306B", "#A50F15", "#000000",
+                                          "#54278F", "#7F2704", "#00441B"};
+constexpr const char* kNoMixerColour = "#EEEEEE";
+
+constexpr int kWidthPx = 1000;
+
+std::string terminal(ImageFormat format, int width_px, int height_px) {
+  switch (format) {
+    case ImageFormat::svg:
+      return fmt::format(
+          "set terminal svg size {},{} noenhanced font 'sans-serif,14' background rgb 'white'\n",
+          width_px, height_px);
+    case ImageFormat::png:
+      return fmt::format(
+          "set terminal pngcairo size {},{} noenhanced font 'sans-serif,11' background rgb "
+          "'white'\n",
+          width_px, height_px);
+    case ImageFormat::pdf:
+      // 100 px per inch keeps the proportions of the SVG; 9 pt type at that scale.
+      return fmt::format(
+          "set terminal pdfcairo size {:.2f}in,{:.2f}in noenhanced font "
+          "'sans-serif,9'\n",
+          width_px / 100.0, height_px / 100.0);
+  }
+  ATTNSIM_ASSERT(false, "every ImageFormat has a terminal");
+}
+
+std::string preamble(ImageFormat format, int width_px, int height_px, const std::string& csv_name,
+                     const std::string& image_name) {
+  std::string text = fmt::format("# Drawn by attnsim {}. Data: {}.\n", ATTNSIM_VERSION, csv_name);
+  text += fmt::format("# Rerun with: gnuplot {}.gp\n", image_name.substr(0, image_name.rfind('.')));
+  text += terminal(format, width_px, height_px);
+  text += fmt::format("if (!exists('outfile')) outfile = {}\n", gnuplot_quote(image_name));
+  text += "set output outfile\n";
+  text += "set datafile separator comma\nset datafile columnheaders\n";
+  return text;
+}
+
+std::string number(double value) { return fmt::format("{:.6f}", value); }
+
+std::string xtics(const std::vector<std::uint64_t>& ticks) {
+  std::vector<std::string> parts;
+  for (const auto tick : ticks)
+    parts.push_back(fmt::format("{} {}", gnuplot_quote(format_token_count(tick)), tick));
+  return fmt::format("set xtics ({})\n", fmt::join(parts, ", "));
+}
+
+std::string line_styles() {
+  std::string text;
+  for (std::size_t i = 0; i < kLineStyles; ++i)
+    text += fmt::format("set linetype {} lc rgb '{}' dt {} pt {} lw 2 ps 1.1\n", i + 1,
+                        kLineColours[i], kDashTypes[i], kPointTypes[i]);
+  return text;
+}
+
+// Capacity lines: grey, each with its own dash pattern so several stay apart.
+std::string reference_line(const HorizontalLine& line, std::size_t index) {
+  constexpr const char* kDashes[] = {"(10,6)", "(3,4)", "(16,4,3,4)", "(2,2)"};
+  return fmt::format("{} title {} with lines lc rgb '#555555' dt {} lw 1.5", number(line.y),
+                     gnuplot_quote(line.title), kDashes[index % std::size(kDashes)]);
+}
+
+// Context axis settings shared by line and stacked plots.
+std::string context_axis(const std::vector<std::uint64_t>& x_ticks, const std::string& x_label) {
+  ATTNSIM_ASSERT(!x_ticks.empty(), "a context plot has at least one tick");
+  std::string text = "set logscale x 2\n";
+  // A little room on both sides so the end points are not on the border.
+  text += fmt::format("set xrange [{}:{}]\n", number(x_ticks.front() / 1.2),
+                      number(x_ticks.back() * 1.2));
+  text += xtics(x_ticks);
+  text += fmt::format("set xlabel {}\n", gnuplot_quote(x_label));
+  text += "set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1\nset border 3\nset tics nomirror\n";
+  return text;
+}
+}  // namespace
+
+std::string gnuplot_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += '\'';
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+ImageFormat image_format_for(const std::filesystem::path& file, std::string_view what) {
+  std::string extension = file.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".svg") return ImageFormat::svg;
+  if (extension == ".png") return ImageFormat::png;
+  if (extension == ".pdf") return ImageFormat::pdf;
+  throw UserError({}, std::string(what), "a file name ending in .svg, .png or .pdf",
+                  fmt::format("'{}'", file.string()), "the extension picks the image format");
+}
+
+std::vector<std::uint64_t> powers_of_two_between(std::uint64_t lo, std::uint64_t hi) {
+  std::vector<std::uint64_t> values;
+  for (std::uint64_t value = 1; value != 0 && value <= hi; value <<= 1)
+    if (value >= lo) values.push_back(value);
+  if (values.empty())
+    throw UserError({}, "--context", "a range lo:hi holding at least one power of two",
+                    fmt::format("{}:{}", lo, hi), "e.g. 1k:1M (1K, 2K, 4K, ..., 1M)");
+  return values;
+}
+
+std::vector<std::uint64_t> context_ticks(const std::vector<std::uint64_t>& contexts) {
+  if (contexts.size() <= 6) return contexts;
+  std::vector<std::uint64_t> ticks;
+  for (const auto context : contexts)
+    if (ticks.empty() || context >= ticks.back() * 4) ticks.push_back(context);
+  return ticks;
+}
+
+std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std::string& csv_name,
+                             const std::string& image_name) {
+  std::string text = preamble(format, kWidthPx, 620, csv_name, image_name);
+  text += line_styles();
+  if (!plot.title.empty()) text += fmt::format("set title {}\n", gnuplot_quote(plot.title));
+  text += context_axis(plot.x_ticks, plot.x_label);
+  text += fmt::format("set ylabel {}\n", gnuplot_quote(plot.y_label));
+  text += plot.log_y ? "set logscale y 10\nset yrange [*:*]\n" : "set yrange [0:*]\n";
+  // Inside the empty top-left corner (the curves rise to the right); outside when crowded.
+  const std::size_t entries = plot.series.size() + plot.lines.size();
+  text += entries <= 6 ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
+                       : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
+  std::vector<std::string> clauses;
+  for (std::size_t i = 0; i < plot.series.size(); ++i)
+    clauses.push_back(fmt::format("{} using 1:{} title {} with linespoints lt {}",
+                                  i == 0 ? gnuplot_quote(csv_name) : "''", plot.series[i].column,
+                                  gnuplot_quote(plot.series[i].title), i % kLineStyles + 1));
+  for (std::size_t i = 0; i < plot.lines.size(); ++i)
+    clauses.push_back(reference_line(plot.lines[i], i));
+  text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
+  return text;
+}
+
+namespace {
+// context_tokens, then KV, state and total per architecture, in the plot's unit.
+std::string memory_csv(const std::vector<MemoryReport>& reports, ByteUnit unit) {
+  const std::string u(byte_unit_name(unit));
+  std::vector<std::string> header{"context_tokens"};
+  for (const auto& report : reports)
+    for (const char* part : {"KV", "state", "total"})
+      header.push_back(csv_field(fmt::format("{} {} {}", report.name, part, u)));
+  std::string text = fmt::format("{}\n", fmt::join(header, ","));
+  for (std::size_t row = 0; row < reports.front().rows.size(); ++row) {
+    text += std::to_string(reports.front().rows[row].context);
+    for (const auto& report : reports) {
+      const auto& values = report.rows[row];
+      for (const auto bytes : {values.kv_bytes, values.state_bytes, values.total_bytes}) {
+        text += ',';
+        text += number(static_cast<double>(bytes) / bytes_in(unit));
+      }
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
+                                  const std::vector<std::string>& titles,
+                                  const MemoryPlotOptions& options, const std::string& y_label,
+                                  const std::vector<std::uint64_t>& ticks, ImageFormat format,
+                                  const std::string& csv_name, const std::string& image_name) {
+  const std::size_t columns = std::min<std::size_t>(reports.size(), 2);
+  const std::size_t rows = (reports.size() + columns - 1) / columns;
+  double y_max = 0;
+  for (const auto& report : reports)
+    for (const auto& row : report.rows)
+      y_max = std::max(y_max, static_cast<double>(row.total_bytes) / bytes_in(options.unit));
+  for (const auto& line : options.capacities) y_max = std::max(y_max, line.y);
+  std::string text =
+      preamble(format, kWidthPx, static_cast<int>(80 + 420 * rows), csv_name, image_name);
+  text += context_axis(ticks, "context length (tokens)");
+  text += fmt::format("set ylabel {}\n", gnuplot_quote(y_label));
+  text += fmt::format("set yrange [0:{}]\n", number(y_max * 1.08));
+  text += "set key top left Left reverse box opaque samplen 2\n";
+  text += fmt::format("set multiplot layout {},{} title {}\n", rows, columns,
+                      gnuplot_quote(options.title));
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const std::size_t kv = 2 + 3 * i;  // columns: KV, state, total
+    const std::size_t state = kv + 1;
+    const std::size_t total = kv + 2;
+    text += fmt::format("set title {}\n", gnuplot_quote(titles[i]));
+    std::vector<std::string> clauses{
+        fmt::format("{} using 1:(0):{} title 'recurrent + conv state' with filledcurves "
+                    "fc rgb '#9ECAE1' fs solid 1.0",
+                    gnuplot_quote(csv_name), state),
+        fmt::format("'' using 1:{}:{} title 'KV cache' with filledcurves fc rgb '#08519C' fs "
+                    "solid 1.0",
+                    state, total),
+        fmt::format("'' using 1:{} notitle with lines lc rgb '#000000' lw 1.5", total)};
+    for (std::size_t c = 0; c < options.capacities.size(); ++c)
+      clauses.push_back(reference_line(options.capacities[c], c));
+    text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
+  }
+  text += "unset multiplot\n";
+  return text;
+}
+}  // namespace
+
+FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
+                          const std::vector<std::string>& titles, const MemoryPlotOptions& options,
+                          ImageFormat format, const std::string& csv_name,
+                          const std::string& image_name) {
+  ATTNSIM_ASSERT(!reports.empty() && titles.size() == reports.size(),
+                 "one title per memory report");
+  std::vector<std::uint64_t> contexts;
+  for (const auto& row : reports.front().rows) contexts.push_back(row.context);
+  for (const auto& report : reports)
+    ATTNSIM_ASSERT(report.rows.size() == contexts.size(), "every report has the same contexts");
+  const std::string y_label = fmt::format(
+      "KV cache + state ({} = {})", byte_unit_name(options.unit),
+      bytes_in(options.unit) == 1073741824.0 ? "2^30 bytes"
+      : bytes_in(options.unit) == 1048576.0  ? "2^20 bytes"
+                                             : fmt::format("{:g} bytes", bytes_in(options.unit)));
+  const auto ticks = context_ticks(contexts);
+  FigureFiles files;
+  files.csv = memory_csv(reports, options.unit);
+  if (options.stacked) {
+    files.script = stacked_memory_script(reports, titles, options, y_label, ticks, format, csv_name,
+                                         image_name);
+    return files;
+  }
+  LinePlot plot{options.title,     "context length (tokens)", y_label, ticks, options.log_y, {},
+                options.capacities};
+  for (std::size_t i = 0; i < reports.size(); ++i) plot.series.push_back({titles[i], 4 + 3 * i});
+  files.script = line_plot_script(plot, format, csv_name, image_name);
+  return files;
+}
+
+namespace {
+struct StripKind {
+  std::string layer_kind;
+  CacheGrowth growth;
+  std::string colour;
+  std::string title;
+};
+
+// Every mixer kind in the figure with its colour, cheap kinds first (legend order).
+std::vector<StripKind> strip_kinds(const std::vector<Architecture>& architectures) {
+  std::map<std::pair<CacheGrowth, std::string>, bool> seen;
+  for (const auto& architecture : architectures)
+    for (const auto& layer : architecture.layers)
+      if (layer.mixer) seen[{cache_growth(*layer.mixer), layer.mixer->layer_kind()}] = true;
+  std::vector<StripKind> kinds;
+  std::size_t used[3] = {0, 0, 0};
+  for (const auto& [key, unused] : seen) {
+    const auto growth = key.first;
+    const std::size_t n = used[static_cast<int>(growth)]++;
+    const char* colour =
+        growth == CacheGrowth::recurrent ? kRecurrentColours[n % std::size(kRecurrentColours)]
+        : growth == CacheGrowth::local   ? kLocalColours[n % std::size(kLocalColours)]
+                                         : kGlobalColours[n % std::size(kGlobalColours)];
+    kinds.push_back({key.second, growth, colour, layer_kind_name(key.second, true)});
+  }
+  return kinds;
+}
+
+std::size_t kind_id(const std::vector<StripKind>& kinds, const Layer& layer) {
+  if (!layer.mixer) return 0;
+  const std::string kind = layer.mixer->layer_kind();
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    if (kinds[k].layer_kind == kind) return k + 1;
+  ATTNSIM_ASSERT(false, "strip_kinds lists every layer kind");
+}
+}  // namespace
+
+FigureFiles layers_figure(const std::vector<Architecture>& architectures, ImageFormat format,
+                          const std::string& csv_name, const std::string& image_name) {
+  ATTNSIM_ASSERT(!architectures.empty(), "at least one architecture to draw");
+  const auto kinds = strip_kinds(architectures);
+  bool any_ffn_only = false;
+  std::size_t max_layers = 0;
+  FigureFiles files;
+  files.csv = "row,architecture,layer,mixer,layer_kind,kind_id\n";
+  for (std::size_t row = 0; row < architectures.size(); ++row) {
+    const auto& architecture = architectures[row];
+    max_layers = std::max(max_layers, architecture.layers.size());
+    for (const auto& layer : architecture.layers) {
+      any_ffn_only = any_ffn_only || !layer.mixer;
+      files.csv += fmt::format("{},{},{},{},{},{}\n", row, csv_field(architecture.name),
+                               layer.index, csv_field(layer.mixer_name),
+                               layer.mixer ? layer.mixer->layer_kind() : "", kind_id(kinds, layer));
+    }
+  }
+  const std::size_t n = architectures.size();
+  const std::size_t legend_rows = (kinds.size() + (any_ffn_only ? 1 : 0) + 2) / 3;
+  const int height = static_cast<int>(110 + 78 * n + 26 * legend_rows);
+  std::string text = preamble(format, kWidthPx, height, csv_name, image_name);
+  text +=
+      "set title 'Mixer of every layer, in order (dark: KV grows with context; light: "
+      "fixed-size state)'\n";
+  text += fmt::format("set xrange [-0.5:{}.5]\n", max_layers - 1);
+  // Row r sits at y = -r with its ratio label below it at -r - 0.4.
+  text += fmt::format("set yrange [-{}.75:0.5]\n", n - 1);
+  const std::size_t step = max_layers <= 32 ? 4 : max_layers <= 64 ? 8 : 16;
+  text += fmt::format("set xtics 0,{} out nomirror\nset mxtics {}\n", step, step);
+  text += "set xlabel 'layer index (0 = first)'\nset border 1\n";
+  std::vector<std::string> ytics;
+  for (std::size_t row = 0; row < n; ++row) {
+    const auto& architecture = architectures[row];
+    const auto ratio = layer_ratio(architecture);
+    std::string label = ratio.label();
+    if (!ratio.cycle.empty()) label += fmt::format(" ({} layers)", ratio.counts());
+    ytics.push_back(fmt::format("{} -{}", gnuplot_quote(architecture.display_name), row));
+    text +=
+        fmt::format("set label {} {} at -0.5,-{}.40 left\n", row + 1, gnuplot_quote(label), row);
+  }
+  text += fmt::format("set ytics ({}) scale 0 nomirror\n", fmt::join(ytics, ", "));
+  text +=
+      "set key outside bottom center horizontal maxcols 3 Left reverse samplen 1.5 width 2 height "
+      "1\n";
+  text += "set style fill solid 1.0 border lc rgb 'white'\n";
+  std::vector<std::string> clauses;
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    clauses.push_back(
+        fmt::format("{} using 3:(column(6) == {} ? -column(1) : NaN):(0.5):(0.26) title {} with "
+                    "boxxyerror fc rgb '{}'",
+                    k == 0 ? gnuplot_quote(csv_name) : "''", k + 1, gnuplot_quote(kinds[k].title),
+                    kinds[k].colour));
+  if (any_ffn_only)
+    clauses.push_back(fmt::format(
+        "{} using 3:(column(6) == 0 ? -column(1) : NaN):(0.5):(0.26) title 'no mixer (FFN "
+        "only)' with boxxyerror fc rgb '{}' fs solid 1.0 border lc rgb '#BBBBBB'",
+        clauses.empty() ? gnuplot_quote(csv_name) : "''", kNoMixerColour));
+  text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
+  files.script = text;
+  return files;
+}
+
+}  // namespace attnsim::report

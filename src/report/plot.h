@@ -1,0 +1,87 @@
+// Figures as gnuplot scripts plus the CSV data they read: a generic line plot over context
+// (memory today; the FLOPs and decode-time figures reuse it), and the layer-composition strips.
+// Building a figure is pure text; plot_render.h writes the files and runs gnuplot.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+#include "cost/memory.h"
+#include "graph/architecture.h"
+
+namespace attnsim::report {
+
+enum class ImageFormat { svg, png, pdf };
+// By extension (.svg, .png, .pdf; case-insensitive); UserError naming `what` otherwise.
+ImageFormat image_format_for(const std::filesystem::path& file, std::string_view what);
+
+// What a figure is made of: its data (CSV text) and the gnuplot script that draws it. The
+// script reads the CSV by its file name and writes `image_name` unless the variable `outfile`
+// is set (`gnuplot -e "outfile='x.png'" fig.gp`), so it can be rerun and restyled by hand.
+struct FigureFiles {
+  std::string csv;
+  std::string script;
+};
+
+// Context lengths 2^k with lo <= 2^k <= hi ("1k:1M" → 1K, 2K, 4K, …, 1M); UserError when empty.
+std::vector<std::uint64_t> powers_of_two_between(std::uint64_t lo, std::uint64_t hi);
+// Axis ticks for a log-2 context axis: every power of four from the first point (1K, 4K, 16K,
+// …), or every point when there are at most six.
+std::vector<std::uint64_t> context_ticks(const std::vector<std::uint64_t>& contexts);
+
+// A horizontal reference line drawn as its own key entry (never a label that can overlap).
+struct HorizontalLine {
+  std::string title;
+  double y = 0;
+};
+
+struct LineSeries {
+  std::string title;
+  std::size_t column = 0;  // 1-based CSV column holding y; column 1 holds x
+};
+
+// Lines with points over a log-2 context axis, one per series, plus reference lines.
+struct LinePlot {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<std::uint64_t> x_ticks;
+  bool log_y = false;
+  std::vector<LineSeries> series;
+  std::vector<HorizontalLine> lines;
+};
+
+// Memory vs context: total KV + state per architecture (`stacked`: one panel per architecture
+// with state and KV stacked as filled areas), with optional capacity lines.
+struct MemoryPlotOptions {
+  bool stacked = false;
+  bool log_y = false;
+  ByteUnit unit = ByteUnit::GiB;
+  std::string title;
+  std::vector<HorizontalLine> capacities;  // in `unit`
+};
+
+// `titles[i]` labels reports[i]; every report must have the same contexts.
+FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
+                          const std::vector<std::string>& titles, const MemoryPlotOptions& options,
+                          ImageFormat format, const std::string& csv_name,
+                          const std::string& image_name);
+
+// One strip per architecture, every layer in order, coloured by mixer layer kind (light for
+// recurrent, medium for windowed, dark for global attention, so it survives greyscale), each
+// labelled with its ratio as papers write it.
+FigureFiles layers_figure(const std::vector<Architecture>& architectures, ImageFormat format,
+                          const std::string& csv_name, const std::string& image_name);
+
+// The generic line plot (exposed for the FLOPs/decode-time figures and tests).
+std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std::string& csv_name,
+                             const std::string& image_name);
+
+// A gnuplot single-quoted string literal ('it''s').
+std::string gnuplot_quote(const std::string& text);
+
+}  // namespace attnsim::report

@@ -1,0 +1,38 @@
+// Writing report files safely and drawing figures with gnuplot: every file goes to a temporary
+// name in its own folder and is renamed into place, so no reader ever sees half a file.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "report/plot.h"
+
+namespace attnsim::report {
+
+// Writes `text` to `file` through a temporary file in the same folder and a rename. Creates
+// missing parent folders. Leaves an unchanged file untouched (keeps its mtime).
+void write_file_atomic(const std::filesystem::path& file, const std::string& text);
+
+// The gnuplot executable: $ATTNSIM_GNUPLOT if set (a path; empty or missing means "no
+// gnuplot"), else `gnuplot` on $PATH. nullopt when there is none.
+std::optional<std::filesystem::path> find_gnuplot();
+
+// The shell command that installs gnuplot on Debian.
+inline constexpr const char* kInstallGnuplot = "sudo apt-get install gnuplot-nox";
+
+struct RenderedFigure {
+  std::filesystem::path image;   // FILE.svg|png|pdf
+  std::filesystem::path csv;     // FILE.csv
+  std::filesystem::path script;  // FILE.gp
+  bool rendered = false;         // false: gnuplot is missing; data and script were written
+};
+
+// Writes FILE.csv and FILE.gp beside `image`, then runs gnuplot (in the image's folder, with a
+// fixed environment) to draw `image`. Throws UserError if gnuplot fails (with its message).
+RenderedFigure render_figure(const std::filesystem::path& image, const FigureFiles& files);
+
+// The names a figure at `image` uses: FILE.csv and FILE.gp.
+std::string csv_name_for(const std::filesystem::path& image);
+
+}  // namespace attnsim::report

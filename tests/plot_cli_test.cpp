@@ -1,0 +1,122 @@
+// End-to-end tests of `attnsim plot` and `attnsim compare`: the files written beside a figure,
+// the exit code and note when gnuplot is missing, and the comparison table's figures.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "report/plot_render.h"
+#include "tests/support.h"
+
+namespace attnsim {
+
+using testing::run;
+using testing::ScratchDir;
+
+namespace {
+std::string read(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+}  // namespace
+
+TEST_CASE("run_plot: files beside the figure") {
+  ScratchDir dir;
+  SUBCASE("memory: CSV of KV/state/total per context and a script that reads it") {
+    const auto image = dir.path() / "mem.svg";
+    const auto result =
+        run({"plot", "memory", "llama-3-8b", "--context", "1k:4k", "-o", image.string()});
+    const std::string csv = read(dir.path() / "mem.csv");
+    // Llama 3 8B: 32 layers × 2 (k,v) × 8 kv heads × 128 × 2 bytes = 131,072 bytes/token;
+    // at 4K: 131072 × 4096 = 2^29 bytes = 0.5 GiB.
+    CHECK(csv.find("4096,0.500000,0.000000,0.500000\n") != std::string::npos);
+    CHECK(csv.find("1024,0.125000,") != std::string::npos);
+    const std::string script = read(dir.path() / "mem.gp");
+    CHECK(script.find("'mem.csv'") != std::string::npos);
+    CHECK(script.find("set xtics ('1K' 1024, '2K' 2048, '4K' 4096)") != std::string::npos);
+    if (report::find_gnuplot()) {
+      CHECK(result.exit_code == 0);
+      CHECK(read(image).find("<svg") != std::string::npos);
+    }
+  }
+  SUBCASE("layers: one CSV line per layer with its kind") {
+    const auto image = dir.path() / "layers.png";
+    run({"plot", "layers", "gemma-3-1b", "-o", image.string()});
+    const std::string csv = read(dir.path() / "layers.csv");
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 26);  // header + 26 layers
+    CHECK(read(dir.path() / "layers.gp").find("5:1 local : global (22:4 layers)") !=
+          std::string::npos);
+  }
+  SUBCASE("gnuplot missing: data and script written, install hint, exit 4") {
+    ScopedEnv no_gnuplot("ATTNSIM_GNUPLOT", "");
+    const auto image = dir.path() / "mem.pdf";
+    const auto result = run({"plot", "memory", "llama-3-8b", "-o", image.string()});
+    CHECK(result.exit_code == 4);
+    CHECK(std::filesystem::exists(dir.path() / "mem.csv"));
+    CHECK(std::filesystem::exists(dir.path() / "mem.gp"));
+    CHECK(!std::filesystem::exists(image));
+  }
+  SUBCASE("mistakes: exit 2 with a clear message") {
+    CHECK(run({"plot", "memory", "llama-3-8b", "-o", "x.jpg"}).err.find(".svg, .png or .pdf") !=
+          std::string::npos);
+    CHECK(run({"plot", "memry", "llama-3-8b", "-o", "x.svg"}).err.find("did you mean memory?") !=
+          std::string::npos);
+    CHECK(run({"plot", "memory", "llama-3-8b", "--hw", "no-such-gpu", "-o",
+               (dir.path() / "m.svg").string()})
+              .exit_code == 2);
+    CHECK(run({"plot", "memory", "llama-3-8b", "--context", "5:7", "-o", "x.svg"})
+              .err.find("at least one power of two") != std::string::npos);
+    CHECK(run({"plot", "layers", "llama-3-8b"}).err.find("-o") != std::string::npos);
+  }
+  SUBCASE("no temporary files are left behind") {
+    run({"plot", "layers", "gemma-3-1b", "-o", (dir.path() / "l.svg").string()});
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}
+
+TEST_CASE("run_compare") {
+  SUBCASE("Qwen3-Next vs Llama 3 8B at 128K, markdown") {
+    const auto result =
+        run({"compare", "qwen3-next-80b-a3b", "llama-3-8b", "--context", "128k", "-f", "markdown"});
+    CHECK(result.exit_code == 0);
+    // Qwen3-Next at 128K: KV 24,576 × 131,072 = 3 GiB, + state 39,518,208 B = 0.0368 GiB →
+    // 3.037 GiB. Full attention everywhere: 48 × 2 × 2 × 256 × 2 = 98,304 B/token → 12 GiB;
+    // saving 1 − 3.0368 / 12 = 74.7%.
+    CHECK(result.out.find("| qwen3-next-80b-a3b | 3:1 Gated DeltaNet : gated attention | 36:12 "
+                          "| 25.0% |") != std::string::npos);
+    CHECK(result.out.find("| 3.037 | 74.7% |") != std::string::npos);
+    // Llama 3 8B: 131,072 B/token × 131,072 = 16 GiB, no saving.
+    CHECK(result.out.find("| 16.000 | 0.0% |") != std::string::npos);
+  }
+  SUBCASE("json has exact bytes") {
+    const auto result = run({"compare", "llama-3-8b", "--context", "1k", "-f", "json"});
+    CHECK(result.out.find("\"total_bytes\": 134217728") != std::string::npos);  // 131072 × 1024
+  }
+}
+
+}  // namespace attnsim
