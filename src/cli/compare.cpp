@@ -21,13 +21,7 @@ int run_compare(const CommandArgs& args, std::ostream& out) {
     out << usage("compare", "ARCHITECTURE... [--all] [options]", options);
     return 0;
   }
-  std::vector<std::string> names;
-  if (vm.count("architecture")) names = vm["architecture"].as<std::vector<std::string>>();
-  if (vm.count("all"))
-    for (const auto& file : list_architecture_files()) names.push_back(file.string());
-  if (names.empty())
-    throw UserError({}, "compare", "at least one architecture name or --all", "none",
-                    "`attnsim list` shows the shipped names");
+  const std::vector<std::string> names = architecture_names("compare", vm);
   const auto contexts = parse_context_spec(vm["context"].as<std::string>());
   const auto unit = unit_option(vm, "units");
   const auto format = format_option(vm, "format");

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "cli/options.h"
+#include "cost/engine.h"
 #include "cost/memory.h"
 #include "graph/load.h"
 #include "report/kv_report.h"
@@ -23,19 +24,16 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
       "units,u", po::value<std::string>()->default_value("GiB"),
       "GiB (2^30 bytes), GB (10^9), MiB, MB or bytes")(
       "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json")(
-      "no-breakdown", "omit the per-layer-kind breakdown");
+      "no-breakdown", "omit the per-layer-kind breakdown")(
+      "engine,e", po::value<std::string>()->default_value("paper"),
+      "paper (the architectural minimum) or an engine profile in configs/engines/ (vllm, sglang, "
+      "llama.cpp) or a YAML file: prints what the engine allocates beside the minimum");
   const auto vm = parse_options("kv", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("kv", "[ARCHITECTURE|FILE ...] [--all] [options]", options);
     return 0;
   }
-  std::vector<std::string> names;
-  if (vm.count("architecture")) names = vm["architecture"].as<std::vector<std::string>>();
-  if (vm.count("all"))
-    for (const auto& file : list_architecture_files()) names.push_back(file.string());
-  if (names.empty())
-    throw UserError({}, "kv", "at least one architecture name or --all", "none",
-                    "`attnsim list` shows the shipped names");
+  const std::vector<std::string> names = architecture_names("kv", vm);
 
   const auto contexts = parse_token_list(vm["context"].as<std::string>(), "--context");
   const auto batch = parse_token_count(vm["batch"].as<std::string>(), "--batch");
@@ -46,10 +44,22 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
   report_options.format = format_option(vm, "format");
   report_options.by_kind = !vm.count("no-breakdown");
 
-  std::vector<MemoryReport> reports;
-  for (const auto& name : names)
-    reports.push_back(kv_memory(load_architecture(name), contexts, batch, overrides));
-  out << report::render_kv(reports, report_options);
+  const std::string engine_name = vm["engine"].as<std::string>();
+  if (engine_name == "paper") {
+    std::vector<MemoryReport> reports;
+    for (const auto& name : names)
+      reports.push_back(kv_memory(load_architecture(name), contexts, batch, overrides));
+    out << report::render_kv(reports, report_options);
+    return 0;
+  }
+  const EngineProfile engine = load_engine_profile(engine_name);
+  std::vector<report::EngineKv> reports;
+  for (const auto& name : names) {
+    const Architecture architecture = load_architecture(name);
+    reports.push_back({kv_memory(architecture, contexts, batch, overrides),
+                       engine_memory(architecture, contexts, batch, engine, overrides)});
+  }
+  out << report::render_kv_engine(reports, engine, report_options);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "config/reader.h"
 #include "core/error.h"
+#include "graph/load.h"
 
 namespace attnsim::cli {
 
@@ -36,6 +37,17 @@ std::string usage(std::string_view command, std::string_view synopsis,
   std::ostringstream out;
   out << "Usage: attnsim " << command << " " << synopsis << "\n\n" << options;
   return out.str();
+}
+
+std::vector<std::string> architecture_names(std::string_view command, const po::variables_map& vm) {
+  std::vector<std::string> names;
+  if (vm.count("architecture")) names = vm["architecture"].as<std::vector<std::string>>();
+  if (vm.count("all"))
+    for (const auto& file : list_architecture_files()) names.push_back(file.string());
+  if (names.empty())
+    throw UserError({}, std::string(command), "at least one architecture name or --all", "none",
+                    "`attnsim list` shows the shipped names");
+  return names;
 }
 
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name) {

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "core/units.h"
@@ -23,6 +24,10 @@ po::variables_map parse_options(std::string_view command, const CommandArgs& arg
 // "Usage: attnsim <command> <synopsis>\n\n<summary>\n\n<options>".
 std::string usage(std::string_view command, std::string_view synopsis,
                   const po::options_description& options);
+
+// The architectures named on the command line (positional `architecture`), plus every shipped
+// file with --all; throws UserError naming `command` when there are none.
+std::vector<std::string> architecture_names(std::string_view command, const po::variables_map& vm);
 
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name);
 ByteUnit unit_option(const po::variables_map& vm, const std::string& name);

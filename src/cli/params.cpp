@@ -18,13 +18,7 @@ int run_params(const CommandArgs& args, std::ostream& out) {
     out << usage("params", "[ARCHITECTURE|FILE ...] [--all] [options]", options);
     return 0;
   }
-  std::vector<std::string> names;
-  if (vm.count("architecture")) names = vm["architecture"].as<std::vector<std::string>>();
-  if (vm.count("all"))
-    for (const auto& file : list_architecture_files()) names.push_back(file.string());
-  if (names.empty())
-    throw UserError({}, "params", "at least one architecture name or --all", "none",
-                    "`attnsim list` shows the shipped names");
+  const std::vector<std::string> names = architecture_names("params", vm);
   std::vector<ParamReport> reports;
   for (const auto& name : names) reports.push_back(model_params(load_architecture(name)));
   out << report::render_params(reports, format_option(vm, "format"));

@@ -33,6 +33,10 @@ struct CacheTerm {
   std::uint64_t elements_per_sequence = 0;
   std::optional<DType> dtype;               // overrides the model's dtype for `role`
   std::uint64_t extra_bytes_per_token = 0;  // e.g. a quantisation scale stored beside the data
+  // Of elements_per_token, how many are a post-RoPE key kept apart from a compressed latent (MLA's
+  // k_rope, Dr). Engine profiles that quantise the latent keep this part in 16 bits
+  // (cost/engine.h, `fp8_latent_record`); 0 for every other term.
+  std::uint64_t rope_elements_per_token = 0;
 };
 
 // Parameters of one layer's mixer by component: "projections" (matrix weights only, so that

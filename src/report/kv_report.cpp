@@ -1,4 +1,5 @@
-// KV report rendering: a totals table, a per-layer-kind breakdown, and the JSON contract.
+// KV report rendering: a totals table, a per-layer-kind breakdown, and the JSON contract; with an
+// engine profile, the paper minimum and the engine's allocation side by side.
 #include "report/kv_report.h"
 
 #include <fmt/format.h>
@@ -117,39 +118,71 @@ nlohmann::ordered_json dtypes_json(const CacheDTypes& dtypes) {
   return out;
 }
 
+nlohmann::ordered_json arch_json(const MemoryReport& report) {
+  nlohmann::ordered_json arch;
+  arch["name"] = report.name;
+  arch["kv_bytes_per_token"] = report.kv_bytes_per_token;
+  arch["state_bytes_per_sequence"] = report.state_bytes_per_sequence;
+  arch["layers"] = report.layers;
+  arch["dtypes"] = dtypes_json(report.dtypes);
+  arch["rows"] = nlohmann::ordered_json::array();
+  for (const auto& row : report.rows) {
+    nlohmann::ordered_json out;
+    out["context"] = row.context;
+    out["batch"] = row.batch;
+    out["kv_bytes"] = row.kv_bytes;
+    out["state_bytes"] = row.state_bytes;
+    out["total_bytes"] = row.total_bytes;
+    out["full_attention_kv_bytes"] =
+        row.full_attention_bytes ? nlohmann::ordered_json(*row.full_attention_bytes) : nullptr;
+    const auto saving = row.saving_vs_full_attention();
+    out["saving_vs_full_attention"] = saving ? nlohmann::ordered_json(*saving) : nullptr;
+    out["by_kind"] = nlohmann::ordered_json::array();
+    for (const auto& kind : row.by_kind)
+      out["by_kind"].push_back({{"layer_kind", kind.layer_kind},
+                                {"layers", kind.n_layers},
+                                {"kv_bytes_per_token", kind.kv_bytes_per_token},
+                                {"state_bytes_per_sequence", kind.state_bytes_per_sequence},
+                                {"kv_bytes", kind.kv_bytes},
+                                {"state_bytes", kind.state_bytes}});
+    arch["rows"].push_back(out);
+  }
+  return arch;
+}
+
 std::string render_json(const std::vector<MemoryReport>& reports) {
   nlohmann::ordered_json root;
   root["units"] = "bytes";
   root["architectures"] = nlohmann::ordered_json::array();
+  for (const auto& report : reports) root["architectures"].push_back(arch_json(report));
+  return root.dump(2) + "\n";
+}
+
+// The contract keys hold the engine's allocation; `paper` beside them holds the same keys for
+// the minimum.
+nlohmann::ordered_json paper_json(const MemoryReport& paper) {
+  nlohmann::ordered_json out;
+  out["kv_bytes_per_token"] = paper.kv_bytes_per_token;
+  out["state_bytes_per_sequence"] = paper.state_bytes_per_sequence;
+  out["dtypes"] = dtypes_json(paper.dtypes);
+  out["rows"] = nlohmann::ordered_json::array();
+  for (const auto& row : paper.rows)
+    out["rows"].push_back({{"context", row.context},
+                           {"batch", row.batch},
+                           {"kv_bytes", row.kv_bytes},
+                           {"state_bytes", row.state_bytes},
+                           {"total_bytes", row.total_bytes}});
+  return out;
+}
+
+std::string render_engine_json(const std::vector<EngineKv>& reports, const EngineProfile& engine) {
+  nlohmann::ordered_json root;
+  root["units"] = "bytes";
+  root["engine"] = {{"name", engine.name}, {"describes", engine.describes}};
+  root["architectures"] = nlohmann::ordered_json::array();
   for (const auto& report : reports) {
-    nlohmann::ordered_json arch;
-    arch["name"] = report.name;
-    arch["kv_bytes_per_token"] = report.kv_bytes_per_token;
-    arch["state_bytes_per_sequence"] = report.state_bytes_per_sequence;
-    arch["layers"] = report.layers;
-    arch["dtypes"] = dtypes_json(report.dtypes);
-    arch["rows"] = nlohmann::ordered_json::array();
-    for (const auto& row : report.rows) {
-      nlohmann::ordered_json out;
-      out["context"] = row.context;
-      out["batch"] = row.batch;
-      out["kv_bytes"] = row.kv_bytes;
-      out["state_bytes"] = row.state_bytes;
-      out["total_bytes"] = row.total_bytes;
-      out["full_attention_kv_bytes"] =
-          row.full_attention_bytes ? nlohmann::ordered_json(*row.full_attention_bytes) : nullptr;
-      const auto saving = row.saving_vs_full_attention();
-      out["saving_vs_full_attention"] = saving ? nlohmann::ordered_json(*saving) : nullptr;
-      out["by_kind"] = nlohmann::ordered_json::array();
-      for (const auto& kind : row.by_kind)
-        out["by_kind"].push_back({{"layer_kind", kind.layer_kind},
-                                  {"layers", kind.n_layers},
-                                  {"kv_bytes_per_token", kind.kv_bytes_per_token},
-                                  {"state_bytes_per_sequence", kind.state_bytes_per_sequence},
-                                  {"kv_bytes", kind.kv_bytes},
-                                  {"state_bytes", kind.state_bytes}});
-      arch["rows"].push_back(out);
-    }
+    nlohmann::ordered_json arch = arch_json(report.engine);
+    arch["paper"] = paper_json(report.paper);
     root["architectures"].push_back(arch);
   }
   return root.dump(2) + "\n";
@@ -163,6 +196,86 @@ std::string heading(ByteUnit unit) {
              "layer as full attention",
              describe_unit(unit)) +
          "\n\n";
+}
+// Paper minimum and engine allocation side by side, one line per architecture × context.
+Table side_by_side_table(const std::vector<EngineKv>& reports, const EngineProfile& engine,
+                         ByteUnit unit) {
+  const std::string u = std::string(byte_unit_name(unit));
+  Table table{{{"architecture", Align::left},
+               {"context"},
+               {"batch"},
+               {"paper KV " + u},
+               {"paper state " + u},
+               {"paper total " + u},
+               {engine.name + " KV " + u},
+               {engine.name + " state " + u},
+               {engine.name + " total " + u},
+               {engine.name + "/paper"},
+               {"paper B/token"},
+               {engine.name + " B/token"},
+               {"paper state B/seq"},
+               {engine.name + " state B/seq"}},
+              {}};
+  for (const auto& report : reports)
+    for (std::size_t i = 0; i < report.engine.rows.size(); ++i) {
+      const MemoryRow& paper = report.paper.rows[i];
+      const MemoryRow& mine = report.engine.rows[i];
+      const std::string ratio =
+          paper.total_bytes == 0
+              ? "-"
+              : fmt::format("{:.3f}", static_cast<double>(mine.total_bytes) /
+                                          static_cast<double>(paper.total_bytes));
+      table.add_row({report.engine.name, format_token_count(mine.context),
+                     std::to_string(mine.batch), format_size(paper.kv_bytes, unit),
+                     format_size(paper.state_bytes, unit), format_size(paper.total_bytes, unit),
+                     format_size(mine.kv_bytes, unit), format_size(mine.state_bytes, unit),
+                     format_size(mine.total_bytes, unit), ratio,
+                     with_thousands(report.paper.kv_bytes_per_token),
+                     with_thousands(report.engine.kv_bytes_per_token),
+                     with_thousands(report.paper.state_bytes_per_sequence),
+                     with_thousands(report.engine.state_bytes_per_sequence)});
+    }
+  return table;
+}
+
+// The long CSV form of the engine's allocation with the paper minimum in extra columns.
+Table engine_csv_table(const std::vector<EngineKv>& reports, const EngineProfile& engine) {
+  std::vector<MemoryReport> mine;
+  for (const auto& report : reports) mine.push_back(report.engine);
+  Table table = csv_table(mine);
+  for (const char* column : {"engine", "paper_kv_bytes", "paper_state_bytes", "paper_total_bytes"})
+    table.columns.push_back({column});
+  std::size_t line = 0;
+  for (const auto& report : reports)
+    for (const auto& row : report.paper.rows) {
+      auto add = [&](std::uint64_t kv, std::uint64_t state) {
+        auto& cells = table.rows.at(line++);
+        cells.push_back(engine.name);
+        cells.push_back(std::to_string(kv));
+        cells.push_back(std::to_string(state));
+        cells.push_back(std::to_string(kv + state));
+      };
+      add(row.kv_bytes, row.state_bytes);
+      for (const auto& kind : row.by_kind) add(kind.kv_bytes, kind.state_bytes);
+    }
+  ATTNSIM_ASSERT(line == table.rows.size(), "the paper and engine rows line up");
+  return table;
+}
+
+std::string engine_heading(const EngineProfile& engine, ByteUnit unit, bool markdown) {
+  std::string out = fmt::format(
+      "Paper minimum vs what {} allocates ({}), sizes in {}; rules and sources in "
+      "configs/engines/{}.yaml\n",
+      engine.display_name, engine.describes, describe_unit(unit), engine.name);
+  if (!engine.not_modelled.empty()) {
+    out += markdown ? "\nNot modelled:\n\n" : "not modelled:\n";
+    for (const auto& item : engine.not_modelled) {
+      out += "  - ";
+      out += item;
+      out += "\n";
+    }
+  }
+  return out + "\n";
 }
 }  // namespace
 
@@ -182,6 +295,33 @@ std::string render_kv(const std::vector<MemoryReport>& reports, const KvReportOp
         out += markdown ? "\nBy layer kind (batch included):\n\n"
                         : "\nby layer kind (batch included):\n";
         out += kinds_table(reports, options.unit).render(format);
+      }
+      return out;
+    }
+  }
+  ATTNSIM_ASSERT(false, "unknown output format");
+}
+
+std::string render_kv_engine(const std::vector<EngineKv>& reports, const EngineProfile& engine,
+                             const KvReportOptions& options) {
+  switch (options.format) {
+    case OutputFormat::json:
+      return render_engine_json(reports, engine);
+    case OutputFormat::csv:
+      return engine_csv_table(reports, engine).render(TableFormat::csv);
+    case OutputFormat::text:
+    case OutputFormat::markdown: {
+      const bool markdown = options.format == OutputFormat::markdown;
+      const TableFormat format = markdown ? TableFormat::markdown : TableFormat::text;
+      std::string out = engine_heading(engine, options.unit, markdown);
+      out += side_by_side_table(reports, engine, options.unit).render(format);
+      if (options.by_kind) {
+        std::vector<MemoryReport> mine;
+        for (const auto& report : reports) mine.push_back(report.engine);
+        out += markdown ? "\nBy layer kind, as " : "\nby layer kind, as ";
+        out += engine.name;
+        out += markdown ? " allocates (batch included):\n\n" : " allocates (batch included):\n";
+        out += kinds_table(mine, options.unit).render(format);
       }
       return out;
     }

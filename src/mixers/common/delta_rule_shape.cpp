@@ -5,7 +5,6 @@
 
 #include "config/reader.h"
 #include "mixers/gated_deltanet/core_flops.h"
-#include "mixers/kda/core_flops.h"
 
 namespace attnsim::delta_rule {
 
@@ -65,23 +64,15 @@ ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, std::uint6
 }
 
 namespace {
-template <typename CoreShapes>
-CoreShapes core_shapes(const DeltaRuleShape& shape) {
-  return {static_cast<std::int64_t>(shape.n_qk_heads), static_cast<std::int64_t>(shape.n_v_heads),
-          static_cast<std::int64_t>(shape.head_dim_k), static_cast<std::int64_t>(shape.head_dim_v)};
-}
-
-// The recurrence core of one sequence of T tokens (the helper's closed forms, mixers-spec §5/§6).
-FlopCounts core_flops(Gate gate, const DeltaRuleShape& shape, LinearAlgorithm algorithm,
-                      std::int64_t T, std::int64_t C) {
-  if (gate == Gate::scalar) {
-    const auto shapes = core_shapes<gated_deltanet::Shapes>(shape);
-    return algorithm == LinearAlgorithm::chunked ? gated_deltanet::core_flops_chunked(shapes, T, C)
-                                                 : gated_deltanet::core_flops_recurrent(shapes, T);
-  }
-  const auto shapes = core_shapes<kda::Shapes>(shape);
-  return algorithm == LinearAlgorithm::chunked ? kda::core_flops_chunked(shapes, T, C)
-                                               : kda::core_flops_recurrent(shapes, T);
+// The recurrence core of one sequence of T tokens (mixers-spec §5/§6). Both gates count the
+// same multiply-adds (see mixers/kda/core_flops.h).
+FlopCounts core_flops(const DeltaRuleShape& shape, LinearAlgorithm algorithm, std::int64_t T,
+                      std::int64_t C) {
+  const gated_deltanet::Shapes shapes{
+      static_cast<std::int64_t>(shape.n_qk_heads), static_cast<std::int64_t>(shape.n_v_heads),
+      static_cast<std::int64_t>(shape.head_dim_k), static_cast<std::int64_t>(shape.head_dim_v)};
+  return algorithm == LinearAlgorithm::chunked ? gated_deltanet::core_flops_chunked(shapes, T, C)
+                                               : gated_deltanet::core_flops_recurrent(shapes, T);
 }
 
 // Projections, the depthwise short conv (k multiply-adds per channel and token) and the core.
@@ -91,7 +82,7 @@ FlopCounts delta_rule_flops(Gate gate, const DeltaRuleShape& shape, std::uint64_
   const auto T = static_cast<double>(tokens);
   FlopCounts flops = projection_flops(params, T);
   add_macs(flops, "conv", static_cast<double>(params.at("conv")) * T);
-  return combined(flops, core_flops(gate, shape, algorithm, static_cast<std::int64_t>(tokens),
+  return combined(flops, core_flops(shape, algorithm, static_cast<std::int64_t>(tokens),
                                     static_cast<std::int64_t>(chunk)));
 }
 

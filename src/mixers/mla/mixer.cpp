@@ -80,6 +80,7 @@ class MultiHeadLatentAttention final : public Mixer {
     term.name = "c_kv+k_rope";
     term.role = CacheRole::kv;
     term.elements_per_token = shape_.kv_lora_rank + shape_.qk_rope_head_dim;
+    term.rope_elements_per_token = shape_.qk_rope_head_dim;
     return {term};
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return clone(); }

@@ -1,0 +1,154 @@
+// Reading engine profiles through the key-tracking config readers (unknown keys rejected).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "config/document.h"
+#include "config/reader.h"
+#include "core/error.h"
+#include "cost/engine.h"
+#include "mixers/mixer.h"
+
+namespace attnsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path engines_dir() { return fs::path(ATTNSIM_SOURCE_DIR) / "configs" / "engines"; }
+
+CacheDTypeOverrides read_dtypes(const config::Node& node, const std::string& path) {
+  config::MapReader reader(node, path);
+  CacheDTypeOverrides dtypes{reader.optional_dtype("kv_cache"),
+                             reader.optional_dtype("recurrent_state"),
+                             reader.optional_dtype("conv_state")};
+  reader.finish();
+  return dtypes;
+}
+
+// A map keyed by mixer kind; each key must name a registered kind.
+void check_kind(const config::Entry& entry, const std::string& path) {
+  const auto kinds = mixer_kind_names();
+  if (std::find(kinds.begin(), kinds.end(), entry.key) == kinds.end())
+    throw UserError(entry.key_where, path + "." + entry.key, "a mixer kind",
+                    fmt::format("'{}'", entry.key), config::did_you_mean(entry.key, kinds));
+}
+
+std::map<std::string, CacheDTypeOverrides> read_forced_dtypes(config::MapReader& parent) {
+  std::map<std::string, CacheDTypeOverrides> forced;
+  const config::Node* node = parent.get("forced_dtypes_by_kind");
+  if (!node) return forced;
+  const std::string path = parent.child_path("forced_dtypes_by_kind");
+  config::MapReader reader(*node, path);
+  for (const auto& entry : node->entries) {
+    check_kind(entry, path);
+    reader.declare(entry.key);
+    forced[entry.key] = read_dtypes(entry.value, reader.child_path(entry.key));
+  }
+  reader.finish();
+  return forced;
+}
+
+std::map<std::string, std::uint64_t> read_blocks_by_kind(config::MapReader& parent) {
+  std::map<std::string, std::uint64_t> blocks;
+  const config::Node* node = parent.get("block_tokens_by_kind");
+  if (!node) return blocks;
+  const std::string path = parent.child_path("block_tokens_by_kind");
+  config::MapReader reader(*node, path);
+  for (const auto& entry : node->entries) {
+    check_kind(entry, path);
+    blocks[entry.key] = reader.required_positive(entry.key);
+  }
+  reader.finish();
+  return blocks;
+}
+
+std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent) {
+  const config::Node* node = parent.get("fp8_latent_record");
+  if (!node) return std::nullopt;
+  const std::string path = parent.child_path("fp8_latent_record");
+  config::MapReader reader(*node, path);
+  LatentRecordRule rule;
+  rule.kinds = reader.optional_string_list("kinds");
+  const auto known = mixer_kind_names();
+  for (const auto& kind : rule.kinds)
+    if (std::find(known.begin(), known.end(), kind) == known.end())
+      throw UserError(node->where, reader.child_path("kinds"), "mixer kinds",
+                      fmt::format("'{}'", kind), config::did_you_mean(kind, known));
+  if (rule.kinds.empty())
+    throw UserError(node->where, reader.child_path("kinds"), "at least one mixer kind", "none");
+  rule.latent_dtype = reader.required_dtype("latent_dtype");
+  rule.quant_block = reader.required_positive("quant_block");
+  rule.scale_bytes = reader.required_positive("scale_bytes");
+  rule.rope_dtype = reader.required_dtype("rope_dtype");
+  reader.finish();
+  return rule;
+}
+
+std::optional<std::uint64_t> read_hybrid_alignment(config::MapReader& parent) {
+  const config::Node* node = parent.get("hybrid_page_unification");
+  if (!node) return std::nullopt;
+  config::MapReader reader(*node, parent.child_path("hybrid_page_unification"));
+  const std::uint64_t align = reader.required_positive("align_tokens");
+  reader.finish();
+  return align;
+}
+
+bool read_sliding_window(config::MapReader& reader) {
+  const auto value = reader.optional_string("sliding_window");
+  if (!value || *value == "window") return false;
+  if (*value == "full") return true;
+  throw UserError(reader.require("sliding_window", "").where, reader.child_path("sliding_window"),
+                  "'window' (keep min(L, W) tokens) or 'full' (charge every token)",
+                  fmt::format("'{}'", *value));
+}
+}  // namespace
+
+std::vector<fs::path> list_engine_files() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(engines_dir()))
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> engine_names() {
+  std::vector<std::string> names;
+  for (const auto& file : list_engine_files()) names.push_back(file.stem().string());
+  return names;
+}
+
+EngineProfile load_engine_profile(const std::string& name_or_path) {
+  fs::path path = name_or_path;
+  if (!fs::is_regular_file(path)) {
+    path = engines_dir() / (name_or_path + ".yaml");
+    if (!fs::exists(path)) {
+      auto names = engine_names();
+      names.push_back("paper");
+      throw UserError({}, "--engine", "paper or an engine profile in configs/engines/",
+                      fmt::format("'{}'", name_or_path), config::did_you_mean(name_or_path, names));
+    }
+  }
+  const config::Node root = config::load_document(path, path.string());
+  config::MapReader reader(root, "");
+  EngineProfile engine;
+  engine.name = path.stem().string();
+  engine.display_name = reader.required_string("display_name");
+  engine.describes = reader.required_string("describes");
+  engine.sources = reader.optional_string_list("sources");
+  engine.not_modelled = reader.optional_string_list("not_modelled");
+  if (const config::Node* node = reader.get("default_dtypes"))
+    engine.default_dtypes = read_dtypes(*node, reader.child_path("default_dtypes"));
+  engine.forced_dtypes_by_kind = read_forced_dtypes(reader);
+  engine.block_tokens = reader.optional_positive("block_tokens", 1);
+  engine.block_tokens_by_kind = read_blocks_by_kind(reader);
+  engine.sliding_window_in_full = read_sliding_window(reader);
+  engine.hybrid_page_align_tokens = read_hybrid_alignment(reader);
+  engine.latent_record = read_latent_record(reader);
+  engine.state_slots_per_sequence = reader.optional_positive("state_slots_per_sequence", 1);
+  reader.finish();
+  if (engine.sources.empty())
+    throw UserError(root.where, "sources", "at least one source for the rules", "none");
+  return engine;
+}
+
+}  // namespace attnsim

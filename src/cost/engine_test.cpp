@@ -1,0 +1,222 @@
+// Tests of the engine allocation profiles: hand-computed allocations of shipped models under the
+// shipped profiles (configs/engines/), the profile reader, and properties over every
+// architecture × engine.
+#include "cost/engine.h"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "graph/load.h"
+#include "tests/support.h"
+
+namespace attnsim {
+
+namespace {
+std::uint64_t kind_state(const MemoryRow& row, const std::string& kind) {
+  for (const auto& k : row.by_kind)
+    if (k.layer_kind == kind) return k.state_bytes;
+  return 0;
+}
+
+bool has_mixer_kind(const Architecture& architecture, std::string_view kind) {
+  for (const auto& layer : architecture.layers)
+    if (layer.mixer && layer.mixer->kind() == kind) return true;
+  return false;
+}
+}  // namespace
+
+TEST_CASE("engine_memory under the shipped profiles") {
+  SUBCASE("Qwen3-Next under vLLM: bf16 state, K-1 conv columns, hybrid page unification") {
+    const auto arch = load_architecture("qwen3-next-80b-a3b");
+    const auto report = engine_memory(arch, {1000}, 3, load_engine_profile("vllm"));
+    // GDN layer state (mamba_utils.gated_delta_net_state_shape), bf16 = the model dtype:
+    //   recurrent (Hv, Dv, Dk) = 32 × 128 × 128 = 524,288 × 2 B = 1,048,576
+    //   conv (K − 1) × (2·Hqk·Dk + Hv·Dv) = 3 × (2·16·128 + 32·128) = 24,576 × 2 B = 49,152
+    //   page = 1,097,728 B
+    // attention per token and layer: 2 × Hkv 2 × 256 × 2 B = 2,048 B
+    // block = 16 × cdiv(1,097,728, 16 × 2,048) = 16 × cdiv(1,097,728, 32,768) = 16 × 34 = 544
+    // padded state page = 544 × 2,048 = 1,114,112 B; × 36 GDN layers = 40,108,032 B per sequence
+    CHECK(report.state_bytes_per_sequence == 40108032);
+    // KV at L = 1000: cdiv(1000, 544) = 2 pages = 1,088 tokens × 2,048 B × 12 layers = 26,738,688
+    // per sequence; × 3 sequences = 80,216,064. State × 3 = 120,324,096.
+    CHECK(report.rows[0].kv_bytes == 80216064);
+    CHECK(report.rows[0].state_bytes == 120324096);
+    CHECK(report.rows[0].total_bytes == 80216064 + 120324096);
+    // per-token growth before paging is the paper's: 12 × 2,048 = 24,576
+    CHECK(report.kv_bytes_per_token == 24576);
+  }
+  SUBCASE("Nemotron 3 Nano under vLLM: the fp32 SSM state sets a 2,096-token page") {
+    const auto arch = load_architecture("nemotron-3-nano-30b-a3b");
+    const auto report = engine_memory(arch, {1}, 1, load_engine_profile("vllm"));
+    // Mamba-2 layer: SSM 64 × 64 × 128 = 524,288 × 4 B (fp32) = 2,097,152;
+    //   conv 3 × (4,096 + 2·8·128) = 18,432 × 2 B = 36,864; page 2,134,016 B
+    // attention per token and layer 2 × 2 × 128 × 2 B = 1,024 B
+    // block = 16 × cdiv(2,134,016, 16,384) = 16 × 131 = 2,096; padded page 2,096 × 1,024 =
+    // 2,146,304 B; × 23 Mamba-2 layers = 49,364,992 B
+    CHECK(report.state_bytes_per_sequence == 49364992);
+    // L = 1: one page of 2,096 tokens × 1,024 B × 6 attention layers = 12,877,824
+    CHECK(report.rows[0].kv_bytes == 12877824);
+  }
+  SUBCASE("Nemotron 3 Nano under llama.cpp: one state cell per sequence, f16 KV cells") {
+    const auto arch = load_architecture("nemotron-3-nano-30b-a3b");
+    const auto report = engine_memory(arch, {4096}, 2, load_engine_profile("llama.cpp"));
+    // n_embd_s = d_state × d_inner = 128 × 4,096 = 524,288 × 4 B (the model's fp32) = 2,097,152
+    // n_embd_r = (d_conv − 1) × (d_inner + 2·n_group·d_state) = 3 × 6,144 = 18,432 × 2 B = 36,864
+    // per layer 2,134,016 B; × 23 layers = 49,082,368 B per sequence (one cell each)
+    CHECK(report.state_bytes_per_sequence == 49082368);
+    CHECK(report.rows[0].state_bytes == 2 * 49082368);
+    // KV cells in f16: 6 layers × (128 + 128) × 2 heads × 2 B = 6,144 B per token;
+    // × 4,096 tokens × 2 sequences = 50,331,648
+    CHECK(report.rows[0].kv_bytes == 50331648);
+  }
+  SUBCASE("DeepSeek V3.2 under vLLM: 656-byte fp8_ds_mla record + indexer, 64-token blocks") {
+    const auto arch = load_architecture("deepseek-v3.2");
+    const auto vllm = load_engine_profile("vllm");
+    const auto report = engine_memory(arch, {1000}, 1, vllm);
+    // per layer and token: 512 fp8 + 512 / 128 × 4 B scales + 64 × 2 B bf16 RoPE = 656,
+    // + indexer 128 fp8 + 4 B scale = 132 → 788 B; × 61 layers = 48,068 B
+    CHECK(report.kv_bytes_per_token == 48068);
+    // L = 1000 in blocks of 64: 16 blocks = 1,024 tokens × 48,068 = 49,221,632
+    CHECK(report.rows[0].kv_bytes == 49221632);
+    CHECK(report.rows[0].state_bytes == 0);
+    // An explicit --kv-dtype bf16 keeps the bf16 latent: (576 × 2 + 132) × 61 = 78,324 B/token
+    CacheDTypeOverrides bf16;
+    bf16.kv_cache = DType::bf16;
+    const auto kept = engine_memory(arch, {1000}, 1, vllm, bf16);
+    CHECK(kept.kv_bytes_per_token == 78324);
+    CHECK(kept.rows[0].kv_bytes == 78324ull * 1024);
+  }
+  SUBCASE("Gemma 3 27B under llama.cpp: sliding layers charged in full (swa_full)") {
+    const auto arch = load_architecture("gemma-3-27b");
+    const auto report = engine_memory(arch, {32768}, 1, load_engine_profile("llama.cpp"));
+    // every one of 62 layers: 2 × 16 × 128 × 2 B (f16) = 8,192 B per token = 507,904 B in all;
+    // × 32,768 cells = 16,642,998,272 (the 52 sliding layers are not capped at W = 1024)
+    CHECK(report.rows[0].kv_bytes == 16642998272ull);
+    // the paper minimum caps them: 52 × 8,192 × 1,024 + 10 × 8,192 × 32,768 = 3,120,562,176
+    CHECK(kv_memory(arch, {32768}, 1).rows[0].kv_bytes == 3120562176ull);
+  }
+  SUBCASE("Gemma 3 27B under vLLM: windows kept, in blocks of 16") {
+    const auto arch = load_architecture("gemma-3-27b");
+    const auto report = engine_memory(arch, {1000}, 1, load_engine_profile("vllm"));
+    // 1,000 tokens → 63 blocks = 1,008 tokens in all 62 layers (1,000 < W = 1,024):
+    // 62 × 8,192 × 1,008 = 511,967,232
+    CHECK(report.rows[0].kv_bytes == 511967232);
+  }
+  SUBCASE("Kimi Linear under SGLang: fp32 KDA state, three slots per running request") {
+    const auto arch = load_architecture("kimi-linear-48b-a3b");
+    const auto sglang = load_engine_profile("sglang");
+    const auto report = engine_memory(arch, {1}, 1, sglang);
+    // KDA layer: recurrent H × Dk × Dv = 32 × 128 × 128 = 524,288 elements;
+    //   conv (K − 1) × (2·H·Dk + H·Dv) = 3 × 12,288 = 36,864 elements
+    // paper (the file's bf16): (524,288 + 36,864) × 2 B = 1,122,304 × 20 layers = 22,446,080
+    CHECK(kind_state(kv_memory(arch, {1}, 1).rows[0], "kda") == 22446080);
+    // SGLang: 524,288 × 4 B (fp32) + 36,864 × 2 B (bf16) = 2,170,880 × 20 = 43,417,600 per slot;
+    // × 3 slots per running request = 130,252,800
+    CHECK(kind_state(report.rows[0], "kda") == 130252800);
+    // vLLM forces only the recurrent state to fp32 (kda_state_dtype), one page per request,
+    // padded to the unified page: MLA 576 × 2 B = 1,152 B per token; block = 16 × cdiv(2,170,880,
+    // 16 × 1,152 = 18,432) = 16 × 118 = 1,888; page 1,888 × 1,152 = 2,174,976 B × 20 = 43,499,520
+    const auto vllm = engine_memory(arch, {1}, 1, load_engine_profile("vllm"));
+    CHECK(kind_state(vllm.rows[0], "kda") == 43499520);
+  }
+}
+
+TEST_CASE("load_engine_profile") {
+  testing::ScratchDir dir;
+  SUBCASE("shipped profiles load and cite sources") {
+    for (const auto& name : engine_names()) {
+      const auto engine = load_engine_profile(name);
+      CHECK(engine.name == name);
+      CHECK_FALSE(engine.sources.empty());
+      CHECK_FALSE(engine.describes.empty());
+    }
+  }
+  SUBCASE("unknown keys are rejected") {
+    const auto file =
+        dir.write("bad.yaml", "display_name: x\ndescribes: y\nsources: [z]\nblock_token: 16\n");
+    CHECK_THROWS_AS(load_engine_profile(file.string()), UserError);
+  }
+  SUBCASE("rule maps are keyed by registered mixer kinds") {
+    const auto file = dir.write(
+        "bad.yaml",
+        "display_name: x\ndescribes: y\nsources: [z]\nblock_tokens_by_kind: {mamba3: 16}\n");
+    CHECK_THROWS_AS(load_engine_profile(file.string()), UserError);
+  }
+  SUBCASE("an unknown engine name") { CHECK_THROWS_AS(load_engine_profile("tgi"), UserError); }
+}
+
+TEST_CASE("kv --engine output") {
+  SUBCASE("JSON: the contract keys hold the engine's allocation, `paper` the minimum") {
+    const auto result = testing::run(
+        {"kv", "deepseek-v3.2", "--context", "1000", "--engine", "vllm", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    const auto root = nlohmann::json::parse(result.out);
+    CHECK(root["engine"]["name"] == "vllm");
+    const auto& arch = root["architectures"][0];
+    // vLLM: 61 × (656 + 132) = 48,068 B/token, 1,024 tokens (16 blocks of 64) → 49,221,632
+    CHECK(arch["kv_bytes_per_token"] == 48068);
+    CHECK(arch["rows"][0]["kv_bytes"] == 49221632);
+    CHECK(arch["rows"][0]["total_bytes"] == 49221632);
+    // paper: 61 × 1,284 = 78,324 B/token × 1,000 tokens = 78,324,000
+    CHECK(arch["paper"]["kv_bytes_per_token"] == 78324);
+    CHECK(arch["paper"]["rows"][0]["kv_bytes"] == 78324000);
+    CHECK(arch["paper"]["rows"][0]["total_bytes"] == 78324000);
+  }
+  SUBCASE("the default is the paper minimum, without a `paper` object") {
+    const auto result =
+        testing::run({"kv", "deepseek-v3.2", "--context", "1000", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    const auto root = nlohmann::json::parse(result.out);
+    CHECK(root["architectures"][0]["rows"][0]["kv_bytes"] == 78324000);
+    CHECK_FALSE(root["architectures"][0].contains("paper"));
+  }
+  SUBCASE("text: both numbers side by side") {
+    const auto result = testing::run({"kv", "gemma-3-27b", "-c", "32k", "--engine", "llama.cpp"});
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("paper total GiB") != std::string::npos);
+    CHECK(result.out.find("llama.cpp total GiB") != std::string::npos);
+  }
+  SUBCASE("an unknown engine is a user error") {
+    CHECK(testing::run({"kv", "gemma-3-27b", "--engine", "tgi"}).exit_code == 2);
+  }
+}
+
+// Properties over every shipped architecture and engine.
+TEST_CASE("engine_memory properties") {
+  const std::vector<std::uint64_t> contexts{1, 1000, 4096, 131072};
+  std::vector<EngineProfile> engines;
+  for (const auto& name : engine_names()) engines.push_back(load_engine_profile(name));
+  for (const auto& file : list_architecture_files()) {
+    const auto arch = load_architecture(file.string());
+    for (const auto& engine : engines) {
+      CAPTURE(arch.name);
+      CAPTURE(engine.name);
+      // Where the engine picks a smaller dtype than the file (llama.cpp's f16 cells for GPT-2's
+      // fp32 cache, an fp8 latent record for a bf16 latent) it stores less than that minimum;
+      // compare both at the same dtype there.
+      CacheDTypeOverrides overrides;
+      overrides.kv_cache = engine.default_dtypes.kv_cache;
+      if (engine.latent_record)
+        for (const auto& kind : engine.latent_record->kinds)
+          if (has_mixer_kind(arch, kind)) overrides.kv_cache = DType::bf16;
+      for (std::uint64_t batch : {1, 3}) {
+        const auto mine = engine_memory(arch, contexts, batch, engine, overrides);
+        const auto paper = kv_memory(arch, contexts, batch, overrides);
+        for (std::size_t i = 0; i < contexts.size(); ++i) {
+          CHECK(mine.rows[i].kv_bytes >= paper.rows[i].kv_bytes);
+          CHECK(mine.rows[i].state_bytes >= paper.rows[i].state_bytes);
+          if (i > 0) CHECK(mine.rows[i].total_bytes >= mine.rows[i - 1].total_bytes);
+        }
+        if (batch > 1) {
+          const auto single = engine_memory(arch, contexts, 1, engine, overrides);
+          for (std::size_t i = 0; i < contexts.size(); ++i)
+            CHECK(mine.rows[i].total_bytes == batch * single.rows[i].total_bytes);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace attnsim
