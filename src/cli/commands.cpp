@@ -26,6 +26,7 @@ int run_plot(const CommandArgs& args, std::ostream& out);
 int run_compare(const CommandArgs& args, std::ostream& out);
 int run_sweep(const CommandArgs& args, std::ostream& out);
 int run_report(const CommandArgs& args, std::ostream& out);
+int run_simulate(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -48,6 +49,8 @@ const std::vector<Command>& commands() {
        &run_sweep},
       {"report", "regenerate reports/<name>/ (Markdown + HTML + figures) from configs/reports/",
        &run_report},
+      {"simulate", "run a scaled-down random instance through every mixer core; check the model",
+       &run_simulate},
   };
   return table;
 }

@@ -1,0 +1,91 @@
+// Execution of one layer's mixer core in `attnsim simulate`: a small interface with one entry
+// per mixer kind, registered in sim/registry.cpp (generic code never switches over kinds).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/document.h"
+#include "core/op_counts.h"
+#include "core/tensor.h"
+#include "mixers/mixer.h"
+
+namespace attnsim::sim {
+
+// A prefill of `tokens` tokens from an empty cache, then `decode_steps` single-token steps;
+// linear/SSM prefill runs chunked with chunks of `chunk` (the last one shorter).
+struct RunPlan {
+  std::int64_t tokens = 0;
+  std::int64_t decode_steps = 0;
+  std::int64_t chunk = 8;
+};
+
+// One tensor the kernels hold after the last step, in its cache role; `dtype` as in CacheTerm.
+struct KeptTensor {
+  std::string name;
+  CacheRole role = CacheRole::kv;
+  std::int64_t elements = 0;
+  std::optional<DType> dtype;
+  // Bytes of the file's storage format that a float64 kernel does not hold (DSA's per-token
+  // FP8 key scales), added from the mixer's own key_scale_bytes_per_token × tokens kept.
+  std::uint64_t format_bytes = 0;
+};
+
+struct LayerRun {
+  OpCounts prefill;
+  OpCounts decode;  // summed over the decode steps
+  std::vector<KeptTensor> kept;
+};
+
+using Rng = std::mt19937_64;
+
+// Runs the core of the mixer instance `mixer` (its map in the scaled document) with random
+// inputs and weights; nullopt when this variant has no kernel (chunked local attention).
+using KindExecution = std::optional<LayerRun> (*)(const config::Node& mixer,
+                                                  const std::string& path, const RunPlan& plan,
+                                                  Rng& rng);
+
+struct SimKind {
+  std::string_view kind;
+  KindExecution run;
+};
+
+// Kinds with a reference kernel; a kind not listed (mamba1) is reported as not executed.
+const std::vector<SimKind>& sim_kinds();
+const SimKind* find_sim_kind(std::string_view kind);
+// Dispatches on the `kind:` of `mixer`; nullopt when the kind has no reference kernel.
+std::optional<LayerRun> run_mixer(const config::Node& mixer, const std::string& path,
+                                  const RunPlan& plan, Rng& rng);
+
+// Random inputs: N(0, 1) entries of the given shape, and uniform entries in [low, high).
+Tensor random_normal(std::vector<std::int64_t> dims, Rng& rng);
+Tensor random_uniform(std::vector<std::int64_t> dims, double low, double high, Rng& rng);
+// Slices tokens [begin, end) of a [B=1, T, ...] tensor.
+Tensor token_slice(const Tensor& tensor, std::int64_t begin, std::int64_t end);
+// Channels [begin, begin + Π tail) of x [1, T, C], shaped [1, T, tail...].
+Tensor channel_slice(const Tensor& x, std::int64_t begin, const std::vector<std::int64_t>& tail);
+// Appends the tokens of `tail` to `head` (both [1, T, ...]); an empty head takes tail.
+void append_tokens(Tensor& head, const Tensor& tail);
+
+// A depthwise causal short conv (kernel k) over `channels` channels, token by token: it keeps
+// the last k−1 inputs per channel (the conv state) and counts k multiply-adds per channel and
+// token under "conv", as the cost model does.
+class ShortConv {
+ public:
+  ShortConv(std::int64_t channels, std::int64_t kernel, Rng& rng);
+  // x [1, T, channels] → y [1, T, channels].
+  Tensor run(const Tensor& x, OpCounts& counts);
+  std::int64_t state_elements() const { return static_cast<std::int64_t>(state_.size()); }
+
+ private:
+  std::int64_t channels_;
+  std::int64_t kernel_;
+  Tensor weights_;             // [channels, k]
+  std::vector<double> state_;  // the last k−1 inputs, [k−1, channels], oldest first
+};
+
+}  // namespace attnsim::sim

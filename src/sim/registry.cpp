@@ -1,0 +1,22 @@
+// Mixer kinds that `attnsim simulate` can execute: adding one adds its function and one line.
+// mamba1 has no reference kernel yet and is reported as not executed.
+#include "sim/kinds.h"
+
+namespace attnsim::sim {
+
+const std::vector<SimKind>& sim_kinds() {
+  static const std::vector<SimKind> kinds = {
+      {"softmax_attn", &run_softmax_attn},
+      {"gated_attn", &run_gated_attn},
+      {"mla", &run_mla},
+      {"dsa", &run_dsa},
+      {"gated_deltanet", &run_gated_deltanet},
+      {"kda", &run_kda},
+      {"lightning", &run_lightning},
+      {"mamba2", &run_mamba2},
+      {"parallel_hybrid", &run_parallel_hybrid},
+  };
+  return kinds;
+}
+
+}  // namespace attnsim::sim
