@@ -31,6 +31,20 @@ report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUni
   return {fmt::format("{} ({:.1f} {})", hardware.display_name, value, byte_unit_name(unit)), value};
 }
 
+FlopOptions flop_options_from(const std::string& causal, const std::string& linear,
+                              const std::string& chunk) {
+  FlopOptions options;
+  if (causal != "half" && causal != "full")
+    throw UserError({}, "--causal", "half or full", fmt::format("'{}'", causal),
+                    "half skips masked pairs (FlashAttention), full counts them (Kaplan)");
+  options.causal = causal == "half" ? CausalConvention::half : CausalConvention::full;
+  if (linear != "chunked" && linear != "recurrent")
+    throw UserError({}, "--linear", "chunked or recurrent", fmt::format("'{}'", linear));
+  options.linear = linear == "chunked" ? LinearAlgorithm::chunked : LinearAlgorithm::recurrent;
+  options.chunk = parse_token_count(chunk, "--chunk");
+  return options;
+}
+
 int report_rendered(const report::RenderedFigure& figure, std::ostream& out) {
   if (figure.rendered) {
     out << fmt::format("wrote {} (data {}, script {})\n", figure.image.string(),

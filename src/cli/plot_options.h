@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cost/flops.h"
 #include "report/plot.h"
 #include "report/plot_render.h"
 
@@ -22,6 +23,11 @@ std::vector<std::uint64_t> parse_context_spec(const std::string& text);
 // The memory capacity of a hardware preset (cost/hardware.h: configs/hardware/<preset>.yaml or
 // a path), as a line titled "NVIDIA H100 SXM 80GB (74.5 GiB)" in `unit`.
 report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUnit unit);
+
+// FLOP conventions from option values: causal "half"|"full", linear "chunked"|"recurrent",
+// chunk a token count (UserError naming --causal/--linear/--chunk otherwise).
+FlopOptions flop_options_from(const std::string& causal, const std::string& linear,
+                              const std::string& chunk);
 
 // "wrote mem.svg, mem.csv, mem.gp" on `out`, or the install hint on stderr; the exit code.
 int report_rendered(const report::RenderedFigure& figure, std::ostream& out);

@@ -10,8 +10,10 @@
 #include "config/document.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "cost/hardware.h"
 #include "graph/load.h"
 #include "report/compare.h"
+#include "report/cost_plot.h"
 #include "report/plot.h"
 #include "report/plot_render.h"
 #include "report/sweep.h"
@@ -36,6 +38,8 @@ struct Section {
   bool compare_table = false;
   std::vector<std::uint64_t> contexts;
   std::vector<std::uint64_t> table_contexts;
+  std::vector<std::uint64_t> flops_contexts;  // prefill lengths / decode contexts
+  std::string hardware = "h100-sxm";          // the preset of `decode` figures
 };
 
 struct Definition {
@@ -82,9 +86,11 @@ Section read_section(const config::Node& node, const std::string& path) {
   }
   section.figures = reader.optional_string_list("figures");
   for (const auto& figure : section.figures)
-    if (figure != "layers" && figure != "memory" && figure != "memory_stacked")
+    if (figure != "layers" && figure != "memory" && figure != "memory_stacked" &&
+        figure != "flops" && figure != "decode")
       throw UserError(reader.require("figures", "").where, reader.child_path("figures"),
-                      "layers, memory or memory_stacked", fmt::format("'{}'", figure));
+                      "layers, memory, memory_stacked, flops or decode",
+                      fmt::format("'{}'", figure));
   if (const auto table = reader.optional_string("table")) {
     if (*table != "compare")
       throw UserError(reader.require("table", "").where, reader.child_path("table"), "compare",
@@ -93,6 +99,8 @@ Section read_section(const config::Node& node, const std::string& path) {
   }
   section.contexts = contexts_value(reader.optional_string("contexts"), "1k:1M");
   section.table_contexts = contexts_value(reader.optional_string("table_contexts"), "128k,1M");
+  section.flops_contexts = contexts_value(reader.optional_string("flops_contexts"), "1k:256k");
+  section.hardware = reader.optional_string("hardware").value_or(section.hardware);
   reader.finish();
   return section;
 }
@@ -307,6 +315,17 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
       const std::string image = stem + ".svg";
       if (kind == "layers") {
         writer.figure(stem, layers_figure(architectures, ImageFormat::svg, stem + ".csv", image));
+      } else if (kind == "flops") {
+        writer.figure(stem, prefill_flops_figure(
+                                architectures, section.flops_contexts, {},
+                                fmt::format("{}: prefill FLOPs of one sequence", section.title),
+                                ImageFormat::svg, stem + ".csv", image));
+      } else if (kind == "decode") {
+        DecodePlotOptions options;
+        options.title = fmt::format("{}: decode time per token (roofline)", section.title);
+        writer.figure(stem, decode_time_figure(architectures, section.flops_contexts,
+                                               load_hardware(section.hardware), options,
+                                               ImageFormat::svg, stem + ".csv", image));
       } else {
         std::vector<MemoryReport> reports;
         std::vector<std::string> titles;

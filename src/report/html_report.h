@@ -11,10 +11,13 @@
 //       text: a paragraph
 //       architectures: [qwen3-next-80b-a3b, llama-3-8b]   # or `all`
 //       variants: [{base: qwen3-next-80b-a3b, set: {linear_ratio: none}}]   # sweep knobs
-//       figures: [layers, memory]          # any of: layers, memory, memory_stacked
+//       figures: [layers, memory]          # any of: layers, memory, memory_stacked,
+//                                          #   flops (prefill, log-log), decode (roofline)
 //       table: compare                     # optional
-//       contexts: "1k:1M"                  # figure contexts (default 1k:1M)
+//       contexts: "1k:1M"                  # memory figure contexts (default 1k:1M)
 //       table_contexts: "32k,128k,1M"      # table contexts (default 128k,1M)
+//       flops_contexts: "1k:256k"          # flops/decode contexts (default 1k:256k)
+//       hardware: h100-sxm                 # decode figure preset (default h100-sxm)
 #pragma once
 
 #include <filesystem>

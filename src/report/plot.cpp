@@ -147,14 +147,33 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
                              const std::string& image_name) {
   std::string text = preamble(format, kWidthPx, 620, csv_name, image_name);
   text += line_styles();
-  if (!plot.title.empty()) text += fmt::format("set title {}\n", gnuplot_quote(plot.title));
+  if (!plot.subtitle.empty())
+    text += fmt::format("set title {}.\"\\n\".{}\n", gnuplot_quote(plot.title),
+                        gnuplot_quote(plot.subtitle));
+  else if (!plot.title.empty())
+    text += fmt::format("set title {}\n", gnuplot_quote(plot.title));
   text += context_axis(plot.x_ticks, plot.x_label);
   text += fmt::format("set ylabel {}\n", gnuplot_quote(plot.y_label));
-  text += plot.log_y ? "set logscale y 10\nset yrange [*:*]\n" : "set yrange [0:*]\n";
+  if (plot.log_y) text += "set logscale y 10\n";
+  if (plot.y_range)
+    text += fmt::format("set yrange [{}:{}]\n", plot.y_range->first, plot.y_range->second);
+  else
+    text += plot.log_y ? "set yrange [*:*]\n" : "set yrange [0:*]\n";
+  if (!plot.y_ticks.empty()) {
+    std::vector<std::string> ticks;
+    for (const auto& tick : plot.y_ticks)
+      ticks.push_back(fmt::format("{} {}", gnuplot_quote(tick.label), tick.value));
+    text += fmt::format("set ytics ({})\n", fmt::join(ticks, ", "));
+  }
   // Inside the empty top-left corner (the curves rise to the right); outside when crowded.
   const std::size_t entries = plot.series.size() + plot.lines.size();
-  text += entries <= 6 ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
-                       : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
+  if (plot.key_below) {
+    // gnuplot's automatic margin lets the x label touch the key; leave room for both.
+    text += "set key outside bottom center horizontal maxcols 3 Left reverse samplen 3\n";
+    text += fmt::format("set bmargin {}\n", 5 + (entries + 2) / 3);
+  } else
+    text += entries <= 6 ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
+                         : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
   std::vector<std::string> clauses;
   for (std::size_t i = 0; i < plot.series.size(); ++i)
     clauses.push_back(fmt::format("{} using 1:{} title {} with linespoints lt {}",
@@ -254,8 +273,13 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
                                          image_name);
     return files;
   }
-  LinePlot plot{options.title,     "context length (tokens)", y_label, ticks, options.log_y, {},
-                options.capacities};
+  LinePlot plot;
+  plot.title = options.title;
+  plot.x_label = "context length (tokens)";
+  plot.y_label = y_label;
+  plot.x_ticks = ticks;
+  plot.log_y = options.log_y;
+  plot.lines = options.capacities;
   for (std::size_t i = 0; i < reports.size(); ++i) plot.series.push_back({titles[i], 4 + 3 * i});
   files.script = line_plot_script(plot, format, csv_name, image_name);
   return files;

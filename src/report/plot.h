@@ -44,13 +44,23 @@ struct LineSeries {
   std::size_t column = 0;  // 1-based CSV column holding y; column 1 holds x
 };
 
+// A labelled tick on a value axis (e.g. "1T" at 1e12).
+struct AxisTick {
+  std::string label;
+  double value = 0;
+};
+
 // Lines with points over a log-2 context axis, one per series, plus reference lines.
 struct LinePlot {
   std::string title;
+  std::string subtitle;  // a second, smaller title line (conventions); may be empty
   std::string x_label;
   std::string y_label;
   std::vector<std::uint64_t> x_ticks;
   bool log_y = false;
+  std::vector<AxisTick> y_ticks;                     // empty: gnuplot's own
+  std::optional<std::pair<double, double>> y_range;  // default: [0:*], or [*:*] when log_y
+  bool key_below = false;  // key under the axes (flat curves fill the top-left corner)
   std::vector<LineSeries> series;
   std::vector<HorizontalLine> lines;
 };
