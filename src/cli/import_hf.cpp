@@ -2,37 +2,22 @@
 // (or, with -o, atomically to a file).
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
 #include <ostream>
 
 #include "cli/options.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "import/importer.h"
 
 namespace attnsim::cli {
 
-namespace {
-// Writes through a temporary file in the same folder and renames it into place, so an
-// interrupted run never leaves a half-written file.
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw UserError({path.string(), 0, 0}, "-o", "a writable path", "a write error");
-  }
-  std::filesystem::rename(temporary, path);
-}
-}  // namespace
-
 int run_import_hf(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()
-      ("help,h", "show this help")
-      ("name", po::value<std::string>(), "display name of the model (default: the file's stem)")
-      ("params-label", po::value<std::string>(), "size label as published, e.g. 80B-A3B")
-      ("output,o", po::value<std::string>(), "write to this file (replaced atomically) instead of stdout");
+  options.add_options()("help,h", "show this help")(
+      "name", po::value<std::string>(), "display name of the model (default: the file's stem)")(
+      "params-label", po::value<std::string>(), "size label as published, e.g. 80B-A3B")(
+      "output,o", po::value<std::string>(),
+      "write to this file (replaced atomically) instead of stdout");
   const auto vm = parse_options("import-hf", args, options, "config");
   if (vm.count("help")) {
     out << usage("import-hf", "CONFIG.json [--name NAME] [-o FILE]", options);
@@ -46,7 +31,7 @@ int run_import_hf(const CommandArgs& args, std::ostream& out) {
   const std::string yaml =
       import::import_hf(vm["config"].as<std::vector<std::string>>().front(), import_options);
   if (vm.count("output"))
-    write_atomically(vm["output"].as<std::string>(), yaml);
+    write_file_atomically(vm["output"].as<std::string>(), yaml);
   else
     out << yaml;
   return 0;

@@ -2,6 +2,7 @@
 #include "config/document.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -11,15 +12,22 @@ namespace attnsim::config {
 
 namespace {
 constexpr int kMaxDepth = 64;
+// yaml-cpp shares a node among all `*alias` uses; converting copies it each time, so ten levels
+// of ten aliases ("billion laughs") would expand to 10^10 nodes. Real files have a few thousand.
+constexpr std::size_t kMaxNodes = 100'000;
 
 SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return {file, 0, 0};
   return {file, mark.line + 1, mark.column + 1};
 }
 
-Node convert(const YAML::Node& yaml, const std::string& file, int depth) {
+Node convert(const YAML::Node& yaml, const std::string& file, int depth, std::size_t& n_nodes) {
   Node node;
   node.where = location(file, yaml.Mark());
+  if (++n_nodes > kMaxNodes)
+    throw UserError(node.where, "", fmt::format("at most {} values", kMaxNodes),
+                    "a larger document (after expanding *aliases)",
+                    "architecture files are small; is this the right file?");
   if (depth > kMaxDepth)
     throw UserError(node.where, "", fmt::format("at most {} levels of nesting", kMaxDepth),
                     "a deeper document", "architecture files are shallow; is this the right file?");
@@ -35,7 +43,7 @@ Node convert(const YAML::Node& yaml, const std::string& file, int depth) {
       break;
     case YAML::NodeType::Sequence:
       node.kind = Node::Kind::sequence;
-      for (const auto& item : yaml) node.items.push_back(convert(item, file, depth + 1));
+      for (const auto& item : yaml) node.items.push_back(convert(item, file, depth + 1, n_nodes));
       break;
     case YAML::NodeType::Map:
       node.kind = Node::Kind::map;
@@ -47,16 +55,71 @@ Node convert(const YAML::Node& yaml, const std::string& file, int depth) {
         if (const Node* previous = node.find(key))
           throw UserError(key_where, key, "each key once", "a duplicate key",
                           fmt::format("first given at line {}", previous->where.line));
-        node.entries.push_back({key, key_where, convert(pair.second, file, depth + 1)});
+        node.entries.push_back({key, key_where, convert(pair.second, file, depth + 1, n_nodes)});
       }
       break;
   }
   return node;
 }
 
-Node parse(std::istream& input, const std::string& display_name) {
+// Length of the UTF-8 sequence starting at text[i], or 0 if it is not valid UTF-8 (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else
+    return 0;
+  if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return length;
+}
+
+// yaml-cpp passes invalid UTF-8 and NUL bytes through into names and notes, which would then
+// break JSON output later; we reject them here, where the position is still known.
+void require_text(std::string_view text, const std::string& display_name) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = text[i] == '\0' ? 0 : utf8_length(text, i);
+    if (length == 0)
+      throw UserError({display_name, line, column}, "", "UTF-8 text",
+                      text[i] == '\0'
+                          ? std::string("a NUL byte")
+                          : fmt::format("the byte 0x{:02X}", static_cast<unsigned char>(text[i])),
+                      "save the file as UTF-8; is this a text file?");
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+}
+
+Node parse(const std::string& text, const std::string& display_name) {
+  require_text(text, display_name);
   try {
-    return convert(YAML::Load(input), display_name, 0);
+    std::size_t n_nodes = 0;
+    return convert(YAML::Load(text), display_name, 0, n_nodes);
+  } catch (const YAML::DeepRecursion& error) {
+    throw UserError(location(display_name, error.mark), "",
+                    fmt::format("at most {} levels of nesting", kMaxDepth),
+                    "brackets nested too deeply to parse",
+                    "architecture files are shallow; is this the right file?");
   } catch (const YAML::Exception& error) {
     throw UserError(location(display_name, error.mark), "", "valid YAML or JSON",
                     fmt::format("a syntax error: {}", error.msg),
@@ -94,12 +157,13 @@ Node load_document(const std::filesystem::path& path, const std::string& display
   if (!input)
     throw UserError({display_name, 0, 0}, "", "a readable file", "a file that cannot be opened",
                     "check its permissions");
-  return parse(input, display_name);
+  std::ostringstream text;
+  text << input.rdbuf();
+  return parse(text.str(), display_name);
 }
 
 Node parse_document(const std::string& text, const std::string& display_name) {
-  std::istringstream input(text);
-  return parse(input, display_name);
+  return parse(text, display_name);
 }
 
 Node merge_documents(const Node& base, const Node& patch) {

@@ -31,7 +31,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::uint64_t parse_unsigned(const Node& node, const std::string& path, std::string_view expected) {
-  if (!node.is_scalar() || node.quoted) wrong(node, path, std::string(expected));
+  if (node.is_scalar() && node.quoted)
+    wrong(node, path, std::string(expected), "a quoted value is text; remove the quotes");
+  if (!node.is_scalar()) wrong(node, path, std::string(expected));
   std::uint64_t value = 0;
   const std::string& text = node.scalar;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -60,7 +62,9 @@ std::string as_string(const Node& node, const std::string& path) {
 }
 
 double as_number(const Node& node, const std::string& path) {
-  if (!node.is_scalar() || node.quoted) wrong(node, path, "a number");
+  if (node.is_scalar() && node.quoted)
+    wrong(node, path, "a number", "a quoted value is text; remove the quotes");
+  if (!node.is_scalar()) wrong(node, path, "a number");
   double value = 0;
   const std::string& text = node.scalar;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

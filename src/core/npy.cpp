@@ -3,12 +3,14 @@
 #include "core/npy.h"
 
 #include <bit>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace attnsim {
@@ -95,8 +97,20 @@ std::vector<std::int64_t> parse_shape(const std::string& path, const std::string
     if (number.find_first_not_of("0123456789") != std::string::npos) {
       fail(path, "a shape of non-negative integers", "(" + dims + ")");
     }
-    shape.push_back(std::stoll(number));
+    std::int64_t dim = 0;
+    const auto [last, error] = std::from_chars(number.data(), number.data() + number.size(), dim);
+    if (error != std::errc() || last != number.data() + number.size()) {
+      fail(path, "a shape of non-negative integers below 2^63", "(" + dims + ")");
+    }
+    shape.push_back(dim);
     pos = end;
+  }
+  // The data size must fit in 64 bits, or the size check below would compare a wrapped number.
+  std::uint64_t bytes = 8;
+  for (const std::int64_t dim : shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(dim), &bytes)) {
+      fail(path, "a shape whose size in bytes fits in 64 bits", "(" + dims + ")");
+    }
   }
   return shape;
 }
@@ -168,21 +182,6 @@ std::string header_text(NpyDType dtype, const std::vector<std::int64_t>& shape) 
   return header + '\n';
 }
 
-void write_bytes_atomically(const std::string& path, const std::string& bytes) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path temp =
-      target.parent_path() / ("." + target.filename().string() + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, "a writable location", "cannot create " + temp.string());
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) fail(path, "a successful write", "a write error on " + temp.string());
-  }
-  std::error_code error;
-  std::filesystem::rename(temp, target, error);
-  if (error) fail(path, "a successful rename from " + temp.string(), error.message());
-}
-
 template <class T>
 void write_array(const std::string& path, NpyDType dtype, const std::vector<std::int64_t>& shape,
                  const std::vector<T>& values) {
@@ -197,7 +196,7 @@ void write_array(const std::string& path, NpyDType dtype, const std::vector<std:
   const std::size_t start = bytes.size();
   bytes.resize(start + values.size() * sizeof(T));
   if (!values.empty()) std::memcpy(bytes.data() + start, values.data(), values.size() * sizeof(T));
-  write_bytes_atomically(path, bytes);
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace

@@ -1,22 +1,31 @@
 // Implementation of the FFN parameter and FLOP counts.
 #include "ffn/ffn_cost.h"
 
+#include "core/units.h"
+
 namespace attnsim {
 
 namespace {
+// Parameter counts are exact integers: every product and sum is checked (core/units.h), so an
+// absurd size in a file is an error, never a wrapped count.
+constexpr std::string_view kWhat = "FFN parameters";
+
+std::uint64_t mul(std::uint64_t a, std::uint64_t b) { return checked_mul(a, b, kWhat); }
+std::uint64_t sum(std::uint64_t a, std::uint64_t b) { return checked_add(a, b, kWhat); }
+
 // Matrix weights of one expert (or MLP) of hidden width `width` reading `in` channels.
 std::uint64_t expert_weights(const FfnSpec& spec, std::uint64_t in, std::uint64_t width) {
-  return static_cast<std::uint64_t>(matrices_per_expert(spec.activation)) * in * width;
+  return mul(mul(static_cast<std::uint64_t>(matrices_per_expert(spec.activation)), in), width);
 }
 
 // Biases of one expert: every matrix but the last projects to `width`, the last back to `in`.
 std::uint64_t expert_biases(const FfnSpec& spec, std::uint64_t in, std::uint64_t width) {
   if (!spec.bias) return 0;
-  return static_cast<std::uint64_t>(matrices_per_expert(spec.activation) - 1) * width + in;
+  return sum(mul(static_cast<std::uint64_t>(matrices_per_expert(spec.activation) - 1), width), in);
 }
 
 void add(FfnParamCounts& counts, const std::string& key, std::uint64_t value) {
-  if (value > 0) counts[key] += value;
+  if (value > 0) counts[key] = sum(counts[key], value);
 }
 }  // namespace
 
@@ -34,20 +43,21 @@ FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model) {
   const std::uint64_t per_expert = expert_weights(spec, in, spec.expert_width);
   const std::uint64_t per_expert_biases = expert_biases(spec, in, spec.expert_width);
   const std::uint64_t shared =
-      spec.n_shared_experts * expert_weights(spec, d_model, spec.shared_expert_width);
+      mul(spec.n_shared_experts, expert_weights(spec, d_model, spec.shared_expert_width));
   const std::uint64_t shared_biases =
-      spec.n_shared_experts * expert_biases(spec, d_model, spec.shared_expert_width);
-  const std::uint64_t router = spec.n_experts * d_model + (spec.router_bias ? spec.n_experts : 0);
+      mul(spec.n_shared_experts, expert_biases(spec, d_model, spec.shared_expert_width));
+  const std::uint64_t router =
+      sum(mul(spec.n_experts, d_model), spec.router_bias ? spec.n_experts : 0);
   const std::uint64_t gate = spec.shared_expert_gate ? d_model : 0;
   // Latent MoE: down-projection D→latent before the experts and up-projection after them.
-  const std::uint64_t latent = spec.latent_dim > 0 ? 2 * d_model * spec.latent_dim : 0;
+  const std::uint64_t latent = spec.latent_dim > 0 ? mul(mul(2, d_model), spec.latent_dim) : 0;
   for (FfnParamCounts* counts : {&params.total, &params.active}) {
     const std::uint64_t experts = counts == &params.total ? spec.n_experts : spec.top_k;
-    add(*counts, "routed_experts", experts * per_expert);
-    add(*counts, "shared_experts", shared + gate);
+    add(*counts, "routed_experts", mul(experts, per_expert));
+    add(*counts, "shared_experts", sum(shared, gate));
     add(*counts, "router", router);
     add(*counts, "latent_projections", latent);
-    add(*counts, "biases", experts * per_expert_biases + shared_biases);
+    add(*counts, "biases", sum(mul(experts, per_expert_biases), shared_biases));
     add(*counts, "norms", post_norm);
   }
   return params;

@@ -125,6 +125,12 @@ ModelDims read_dims(config::MapReader& root) {
   dims.d_model = reader.required_positive("d_model");
   dims.vocab_size = reader.required_positive("vocab_size");
   dims.n_layers = reader.required_positive("n_layers");
+  // The graph holds one entry per layer; a typo like 320000000 must not exhaust memory.
+  constexpr std::uint64_t kMaxLayers = 100'000;
+  if (dims.n_layers > kMaxLayers)
+    throw UserError(reader.require("n_layers", "").where, "model.n_layers",
+                    fmt::format("at most {} layers", kMaxLayers), std::to_string(dims.n_layers),
+                    "the largest published models have a few hundred layers");
   reader.require("tied_embeddings", "true or false");
   dims.tied_embeddings = reader.optional_bool("tied_embeddings", false);
   dims.max_context = reader.optional_positive("max_context");

@@ -1,0 +1,89 @@
+// Arithmetic at the extremes: a 10 T-parameter dense model at 10 M context and batch 4096.
+// Byte counts are exact uint64 (checked; an overflow is a UserError, never a wrapped number);
+// FLOPs are doubles on purpose (see cost/flops.h) and must stay finite.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+#include "cost/flops.h"
+#include "cost/memory.h"
+#include "cost/params.h"
+#include "tests/support.h"
+
+namespace attnsim {
+
+namespace {
+// D = 2^16, 512 heads × 128 = D (MHA), SwiGLU d_ff = 2^18, V = 2^17 untied, 146 layers.
+Architecture ten_trillion_model() {
+  return testing::load_text(R"(display_name: Extreme
+family: Test
+params_label: 10T
+source:
+  references: [hand-written extreme model]
+model:
+  d_model: 65536
+  vocab_size: 131072
+  n_layers: 146
+  tied_embeddings: false
+dtypes:
+  weights: bf16
+  kv_cache: bf16
+mixers:
+  attn: {kind: softmax_attn, n_heads: 512, n_kv_heads: 512, head_dim: 128}
+ffns:
+  mlp: {kind: dense, activation: swiglu, d_ff: 262144}
+layers:
+  mixer: attn
+  ffn: mlp
+)");
+}
+
+constexpr std::uint64_t kContext = 10ull << 20;  // "10M" = 10 × 2^20 = 10,485,760 tokens
+}  // namespace
+
+TEST_CASE("model_params: 10 T parameters are counted exactly") {
+  const ParamReport report = model_params(ten_trillion_model());
+  // Per layer: attention q,k,v,o 4 × 2^16 × 2^16 = 2^34; SwiGLU 3 × 2^16 × 2^18 = 3 × 2^34;
+  // together 2^36 = 68,719,476,736. × 146 = 10,033,043,603,456. Embedding + lm head
+  // 2 × 2^17 × 2^16 = 2^34 = 17,179,869,184. Sum 10,050,223,472,640 (norm weights aside).
+  const std::uint64_t expected = 10'050'223'472'640ull;
+  CHECK(report.total >= expected);
+  CHECK(report.total - expected < 146ull * 4 * 65536);  // at most a few norm vectors per layer
+}
+
+TEST_CASE("kv_memory: 10 M context × batch 4096 is exact, and past 2^64 it is an error") {
+  const Architecture model = ten_trillion_model();
+  SUBCASE("batch 4096 fits in 64 bits exactly") {
+    const MemoryReport report = kv_memory(model, {kContext}, 4096);
+    // Per token: 146 layers × 2 (K, V) × 512 heads × 128 × 2 bytes = 146 × 2^18 = 38,273,024.
+    CHECK(report.kv_bytes_per_token == 38'273'024ull);
+    // × 10 × 2^20 tokens × 2^12 sequences = 1460 × 2^50 = 1,643,813,863,990,231,040 (< 2^64).
+    CHECK(report.rows.at(0).kv_bytes == 1'643'813'863'990'231'040ull);
+    CHECK(report.rows.at(0).total_bytes == 1'643'813'863'990'231'040ull);
+  }
+  SUBCASE("batch 65536 would need 1460 × 2^54 ≈ 2.6e19 bytes: a clear error, not a wrap") {
+    CHECK_THROWS_WITH_AS(kv_memory(model, {kContext}, 65536),
+                         doctest::Contains("does not fit in 64 bits"), UserError);
+  }
+}
+
+TEST_CASE("model_flops: a 10 M-token prefill of a 10 T model is a finite double") {
+  const FlopReport report = model_flops(ten_trillion_model(), kContext, kContext, FlopOptions{});
+  // Lower bound: 2 × weights × tokens = 2 × 1.005e13 × 1.049e7 ≈ 2.1e20, beyond 2^64 ≈ 1.8e19,
+  // which is why FLOPs are doubles; attention adds about 146 × 2 × 2 × T² × 65536 / 2 ≈ 2.1e21.
+  CHECK(std::isfinite(report.prefill_total));
+  CHECK(std::isfinite(report.decode_total));
+  CHECK(report.prefill_total > 2.0 * 10'050'223'472'640.0 * static_cast<double>(kContext));
+  CHECK(report.prefill_total < 1e23);
+  for (const auto& row : report.rows) {
+    INFO(row.group, " ", row.operation);
+    CHECK(std::isfinite(row.prefill));
+    CHECK(std::isfinite(row.decode));
+    CHECK(row.prefill >= 0.0);
+  }
+}
+
+}  // namespace attnsim
