@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "cost/memory.h"
 
 namespace attnsim {
 
@@ -38,23 +39,6 @@ struct EngineLayer {
   }
 };
 
-CacheDTypes apply(CacheDTypes dtypes, const CacheDTypeOverrides& overrides) {
-  if (overrides.kv_cache) dtypes.kv_cache = overrides.kv_cache;
-  if (overrides.recurrent_state) dtypes.recurrent_state = overrides.recurrent_state;
-  if (overrides.conv_state) dtypes.conv_state = overrides.conv_state;
-  return dtypes;
-}
-
-DType dtype_for(const CacheTerm& term, const CacheDTypes& dtypes) {
-  if (term.dtype) return *term.dtype;
-  const std::optional<DType>& role_dtype = term.role == CacheRole::kv ? dtypes.kv_cache
-                                           : term.role == CacheRole::recurrent_state
-                                               ? dtypes.recurrent_state
-                                               : dtypes.conv_state;
-  ATTNSIM_ASSERT(role_dtype.has_value(), "the loader checks that every cache role has a dtype");
-  return *role_dtype;
-}
-
 // vLLM fp8_ds_mla-style record: quantised latent + one scale per block + 16-bit RoPE key.
 std::uint64_t latent_record_bytes(const LatentRecordRule& rule, const CacheTerm& term) {
   ATTNSIM_ASSERT(term.rope_elements_per_token < term.elements_per_token,
@@ -86,7 +70,7 @@ EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
   CacheDTypes dtypes = model_dtypes;
   if (auto forced = engine.forced_dtypes_by_kind.find(kind);
       forced != engine.forced_dtypes_by_kind.end())
-    dtypes = apply(dtypes, forced->second);
+    dtypes = apply_overrides(dtypes, forced->second);
   EngineLayer out;
   out.kind = mixer.layer_kind();
   const auto block = engine.block_tokens_by_kind.find(kind);
@@ -98,16 +82,18 @@ EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
       const std::uint64_t per_token =
           uses_latent_record(engine, mixer, term, overrides)
               ? latent_record_bytes(*engine.latent_record, term)
-              : checked_add(bytes_for_elements(term.elements_per_token, dtype_for(term, dtypes),
-                                               "KV bytes per token"),
-                            term.extra_bytes_per_token, "KV bytes per token");
+              : checked_add(
+                    bytes_for_elements(term.elements_per_token, cache_term_dtype(term, dtypes),
+                                       "KV bytes per token"),
+                    term.extra_bytes_per_token, "KV bytes per token");
       out.growing.push_back(
           {per_token, engine.sliding_window_in_full ? std::nullopt : term.max_tokens});
     }
-    out.state_bytes_per_slot = checked_add(
-        out.state_bytes_per_slot,
-        bytes_for_elements(term.elements_per_sequence, dtype_for(term, dtypes), "state bytes"),
-        "state bytes");
+    out.state_bytes_per_slot =
+        checked_add(out.state_bytes_per_slot,
+                    bytes_for_elements(term.elements_per_sequence, cache_term_dtype(term, dtypes),
+                                       "state bytes"),
+                    "state bytes");
   }
   return out;
 }
@@ -140,7 +126,8 @@ MemoryReport engine_memory(const Architecture& architecture,
   const MemoryReport paper = kv_memory(architecture, contexts, batch, overrides);
   MemoryReport report;
   report.name = architecture.name;
-  report.dtypes = apply(apply(architecture.dtypes, engine.default_dtypes), overrides);
+  report.dtypes =
+      apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
   report.layers = paper.layers;
 
   std::vector<EngineLayer> layers;
@@ -150,7 +137,7 @@ MemoryReport engine_memory(const Architecture& architecture,
     layers.push_back(engine_layer(layer, report.dtypes, engine, overrides));
     if (auto forced = engine.forced_dtypes_by_kind.find(std::string(layer.mixer->kind()));
         forced != engine.forced_dtypes_by_kind.end())
-      shown = apply(shown, forced->second);
+      shown = apply_overrides(shown, forced->second);
   }
   report.dtypes = shown;
   if (engine.hybrid_page_align_tokens) unify_hybrid_pages(layers, *engine.hybrid_page_align_tokens);

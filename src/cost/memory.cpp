@@ -33,20 +33,10 @@ struct LayerBytes {
   }
 };
 
-DType dtype_for(const CacheTerm& term, const CacheDTypes& dtypes) {
-  if (term.dtype) return *term.dtype;
-  const std::optional<DType>& role_dtype = term.role == CacheRole::kv ? dtypes.kv_cache
-                                           : term.role == CacheRole::recurrent_state
-                                               ? dtypes.recurrent_state
-                                               : dtypes.conv_state;
-  ATTNSIM_ASSERT(role_dtype.has_value(), "the loader checks that every cache role has a dtype");
-  return *role_dtype;
-}
-
 LayerBytes layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_shared) {
   LayerBytes bytes;
   for (const auto& term : mixer.cache_terms()) {
-    const DType dtype = dtype_for(term, dtypes);
+    const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !kv_shared) {
       const std::uint64_t per_token =
           checked_add(bytes_for_elements(term.elements_per_token, dtype, "KV bytes per token"),
@@ -60,13 +50,6 @@ LayerBytes layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_sh
   return bytes;
 }
 
-CacheDTypes apply(CacheDTypes dtypes, const CacheDTypeOverrides& overrides) {
-  if (overrides.kv_cache) dtypes.kv_cache = overrides.kv_cache;
-  if (overrides.recurrent_state) dtypes.recurrent_state = overrides.recurrent_state;
-  if (overrides.conv_state) dtypes.conv_state = overrides.conv_state;
-  return dtypes;
-}
-
 // The full-attention layer standing in for `layer` in the baseline (nullptr: no baseline).
 std::unique_ptr<Mixer> baseline_mixer(const Architecture& architecture, const Layer& layer) {
   if (auto own = layer.mixer->full_attention_equivalent()) return own;
@@ -74,6 +57,23 @@ std::unique_ptr<Mixer> baseline_mixer(const Architecture& architecture, const La
   return architecture.mixers.at(architecture.baseline_attention)->full_attention_equivalent();
 }
 }  // namespace
+
+CacheDTypes apply_overrides(CacheDTypes dtypes, const CacheDTypeOverrides& overrides) {
+  if (overrides.kv_cache) dtypes.kv_cache = overrides.kv_cache;
+  if (overrides.recurrent_state) dtypes.recurrent_state = overrides.recurrent_state;
+  if (overrides.conv_state) dtypes.conv_state = overrides.conv_state;
+  return dtypes;
+}
+
+DType cache_term_dtype(const CacheTerm& term, const CacheDTypes& dtypes) {
+  if (term.dtype) return *term.dtype;
+  const std::optional<DType>& role_dtype = term.role == CacheRole::kv ? dtypes.kv_cache
+                                           : term.role == CacheRole::recurrent_state
+                                               ? dtypes.recurrent_state
+                                               : dtypes.conv_state;
+  ATTNSIM_ASSERT(role_dtype.has_value(), "the loader checks that every cache role has a dtype");
+  return *role_dtype;
+}
 
 std::optional<double> MemoryRow::saving_vs_full_attention() const {
   if (!full_attention_bytes || *full_attention_bytes == 0) return std::nullopt;
@@ -84,7 +84,7 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
                        std::uint64_t batch, const CacheDTypeOverrides& overrides) {
   MemoryReport report;
   report.name = architecture.name;
-  report.dtypes = apply(architecture.dtypes, overrides);
+  report.dtypes = apply_overrides(architecture.dtypes, overrides);
   report.layers = count_layer_kinds(architecture);
 
   struct Entry {

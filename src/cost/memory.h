@@ -55,6 +55,11 @@ struct MemoryReport {
   std::vector<MemoryRow> rows;                  // one per context, in the order given
 };
 
+// The file's dtypes with the command-line replacements applied.
+CacheDTypes apply_overrides(CacheDTypes dtypes, const CacheDTypeOverrides& overrides);
+// The dtype a cache term is stored in: its own, else the model's dtype for its role.
+DType cache_term_dtype(const CacheTerm& term, const CacheDTypes& dtypes);
+
 MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::uint64_t>& contexts,
                        std::uint64_t batch, const CacheDTypeOverrides& overrides = {});
 
