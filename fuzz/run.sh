@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and runs each for SECONDS (default 60), seeded with the
-# shipped architectures, the reference HF configs and .npy examples, and the malformed corpus.
-# Fails (non-zero) on the first crash, leak, sanitizer report or timeout; the input that caused it
-# is written to build-fuzzers/artifacts/. Usage: fuzz/run.sh [SECONDS] [TARGET...]
+# Builds the libFuzzer targets with clang and runs each, seeded with the shipped architectures,
+# the reference HF configs and .npy examples, and the malformed corpus. Fails (non-zero) on the
+# first crash, leak, sanitizer report or timeout; the input that caused it is written to
+# build-fuzzers/artifacts/ (add it to tests/malformed/ once fixed).
+#   fuzz/run.sh [SECONDS] [TARGET...]   explore for SECONDS each (default 60), random seed
+#   fuzz/run.sh --runs N [TARGET...]    exactly N inputs each from seed 1: the same inputs on
+#                                       every machine, so CI does not fail at random
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-60}
-shift || true
+if [ "${1:-}" = --runs ]; then
+  limit=(-runs="$2" -seed=1)
+  shift 2
+else
+  limit=(-max_total_time="${1:-60}")
+  shift || true
+fi
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_architecture fuzz_hf_config fuzz_npy)
 reference=../shared/reference
@@ -37,9 +45,9 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   existing=()
   for dir in $(seeds_for "$target"); do [ -d "$dir" ] && existing+=("$dir"); done
-  echo "== $target for ${seconds}s (seeds: ${existing[*]})"
+  echo "== $target ${limit[*]} (seeds: ${existing[*]})"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$build/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    "$build/$target" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
     "$corpus" "${existing[@]}"
 done

@@ -50,7 +50,7 @@ MoeLayout read_moe(const HfConfig& config, const std::string& activation) {
                            shared, shared_width),
                    std::vector<bool>(config.positive("num_hidden_layers"), false)};
   const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
-  const std::uint64_t step = config.optional_count("decoder_sparse_step").value_or(1);
+  const std::uint64_t step = config.optional_positive("decoder_sparse_step").value_or(1);
   std::vector<std::uint64_t> mlp_only;
   if (config.has("mlp_only_layers")) mlp_only = config.counts("mlp_only_layers");
   for (std::size_t i = 0; i < layout.dense.size(); ++i)

@@ -35,7 +35,7 @@ void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string
                                                               : config.positive("num_experts");
   draft.ffns.push_back(moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
   const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
-  const std::uint64_t period = config.optional_count("moe_layer_freq").value_or(1);
+  const std::uint64_t period = config.optional_positive("moe_layer_freq").value_or(1);
   for (std::size_t i = 0; i < draft.n_layers; ++i)
     draft.layer_ffns.push_back(i >= first_dense && i % period == 0 ? "moe" : "dense");
   if (first_dense > 0 || period > 1)

@@ -89,6 +89,12 @@ std::optional<std::uint64_t> HfConfig::optional_count(std::string_view key) cons
   return config::as_count(*value, std::string(key));
 }
 
+std::optional<std::uint64_t> HfConfig::optional_positive(std::string_view key) const {
+  const config::Node* value = lookup(key);
+  if (value == nullptr) return std::nullopt;
+  return config::as_positive(*value, std::string(key));
+}
+
 double HfConfig::number(std::string_view key) const {
   return config::as_number(require(key, "a number"), std::string(key));
 }

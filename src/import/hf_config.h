@@ -28,6 +28,7 @@ class HfConfig {
   std::uint64_t count(std::string_view key) const;  // whole number ≥ 0
   std::uint64_t positive(std::string_view key) const;
   std::optional<std::uint64_t> optional_count(std::string_view key) const;  // absent/null → none
+  std::optional<std::uint64_t> optional_positive(std::string_view key) const;  // absent/null → none
   double number(std::string_view key) const;
   std::optional<double> optional_number(std::string_view key) const;
   bool boolean(std::string_view key) const;
