@@ -5,12 +5,17 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 
+#include "config/reader.h"
 #include "core/error.h"
 #include "cost/flops.h"
 #include "cost/memory.h"
 #include "cost/params.h"
+#include "graph/load.h"
+#include "mixers/mixer.h"
 #include "tests/support.h"
 
 namespace attnsim {
@@ -84,6 +89,73 @@ TEST_CASE("model_flops: a 10 M-token prefill of a 10 T model is a finite double"
     CHECK(std::isfinite(row.decode));
     CHECK(row.prefill >= 0.0);
   }
+}
+
+namespace {
+// Sum of a mixer's parameter counts, or nullopt when its sizes are rejected (a UserError).
+std::optional<std::uint64_t> mixer_params(const config::Node& instance, std::uint64_t d_model) {
+  try {
+    config::MapReader reader(instance, "mixers.probe");
+    const std::unique_ptr<Mixer> mixer = make_mixer(reader);
+    Count total = 0;
+    for (const auto& [component, count] : mixer->params({d_model})) total += count;
+    return total;
+  } catch (const UserError&) {
+    return std::nullopt;
+  }
+}
+
+// Every whole-number scalar in a mixer instance, nested maps included (DSA's attention and
+// indexer, the parallel hybrid's branches), as pointers into `instance`.
+void collect_sizes(config::Node& node, std::vector<config::Node*>& sizes) {
+  if (node.is_scalar() && !node.quoted && !node.scalar.empty() &&
+      node.scalar.find_first_not_of("0123456789") == std::string::npos)
+    sizes.push_back(&node);
+  for (auto& entry : node.entries) collect_sizes(entry.value, sizes);
+}
+}  // namespace
+
+// A wrapped product would make a count drop as a size grows. Multiplying one size (or D) at a
+// time by 256 until the model rejects it, the count must never decrease: it grows, stays (sizes
+// that are not weights, such as a window), or the mixer reports a UserError. One instance of
+// every mixer kind, taken from the first shipped architecture that has it.
+TEST_CASE("mixer parameter counts never wrap: growing any size grows the count or is an error") {
+  std::set<std::string> kinds_seen;
+  int overflow_errors = 0;
+  for (const auto& file : list_architecture_files()) {
+    const config::Node document = load_resolved_document(file);
+    for (const auto& entry : document.find("mixers")->entries) {
+      const config::Node* kind = entry.value.find("kind");
+      if (kind == nullptr || !kinds_seen.insert(kind->scalar).second) continue;
+      const std::uint64_t d_model = std::stoull(document.find("model")->find("d_model")->scalar);
+      config::Node probe = entry.value;
+      std::vector<config::Node*> sizes;
+      collect_sizes(probe, sizes);
+      // nullptr stands for D itself.
+      sizes.push_back(nullptr);
+      for (config::Node* size : sizes) {
+        INFO(file.filename().string(), " mixers.", entry.key, " ", size ? size->where.line : 0);
+        const std::string original = size ? size->scalar : "";
+        std::uint64_t value = size ? std::stoull(original) : d_model;
+        std::optional<std::uint64_t> previous = mixer_params(probe, d_model);
+        REQUIRE(previous.has_value());
+        for (int step = 0; step < 8 && value <= (UINT64_MAX >> 8); ++step) {
+          value <<= 8;
+          if (size) size->scalar = std::to_string(value);
+          const auto count = mixer_params(probe, size ? d_model : value);
+          if (!count) {
+            ++overflow_errors;
+            break;
+          }
+          CHECK(*count >= *previous);
+          previous = count;
+        }
+        if (size) size->scalar = original;
+      }
+    }
+  }
+  CHECK(kinds_seen.size() == mixer_kinds().size());
+  CHECK(overflow_errors > 0);
 }
 
 }  // namespace attnsim

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/count.h"
 #include "core/op_counts.h"
 #include "core/units.h"
 
@@ -42,11 +43,13 @@ struct CacheTerm {
 // Parameters of one layer's mixer by component: "projections" (matrix weights only, so that
 // 2·projections FLOPs per token is their matmul cost), "norms", "conv", "biases", "gates"
 // (decay/step parameters such as A_log, dt_bias, D), "indexer", "sinks". The layer's pre-norm
-// is counted by the model (cost/params), not here.
-using ParamCounts = std::map<std::string, std::uint64_t>;
+// is counted by the model (cost/params), not here. Counts are checked: formulas are written with
+// Count operands only (shape fields are bound to Count locals first), so an absurd size is an
+// error, never a wrapped number.
+using ParamCounts = std::map<std::string, Count>;
 
 struct ParamContext {
-  std::uint64_t d_model = 0;  // D: the width the mixer reads from and writes back to
+  Count d_model = 0;  // D: the width the mixer reads from and writes back to
 };
 
 // Causal-mask convention of attention FLOPs: `half` counts only the pairs a causal mask keeps

@@ -41,24 +41,25 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape) {
   return {state, conv};
 }
 
-ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, std::uint64_t d_model) {
-  const std::uint64_t qk_width = shape.n_qk_heads * shape.head_dim_k;  // H·K
-  const std::uint64_t v_width = shape.n_v_heads * shape.head_dim_v;    // HV·V
-  const std::uint64_t conv_channels = 2 * qk_width + v_width;
+ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model) {
+  const Count value_heads = shape.n_v_heads;
+  const Count qk_width = Count(shape.n_qk_heads) * shape.head_dim_k;  // H·K
+  const Count v_width = value_heads * shape.head_dim_v;                // HV·V
+  const Count conv_channels = 2 * qk_width + v_width;
   ParamCounts params;
-  params["conv"] = shape.conv_kernel * conv_channels;
+  params["conv"] = Count(shape.conv_kernel) * conv_channels;
   params["norms"] = shape.head_dim_v;
   if (gate == Gate::scalar) {
     // q, k, v, output gate z, then beta and the decay input a (one per value head each).
     params["projections"] =
-        d_model * (conv_channels + v_width + 2 * shape.n_v_heads) + v_width * d_model;
-    params["gates"] = 2 * shape.n_v_heads;  // A_log, dt_bias
+        d_model * (conv_channels + v_width + 2 * value_heads) + v_width * d_model;
+    params["gates"] = 2 * value_heads;  // A_log, dt_bias
   } else {
-    const std::uint64_t rank = shape.head_dim_v;  // the low-rank width of f and g
-    params["projections"] = d_model * (conv_channels + shape.n_v_heads) +
+    const Count rank = shape.head_dim_v;  // the low-rank width of f and g
+    params["projections"] = d_model * (conv_channels + value_heads) +
                             (d_model * rank + rank * qk_width) + (d_model * rank + rank * v_width) +
                             v_width * d_model;
-    params["gates"] = shape.n_v_heads + qk_width;  // A_log per head, dt_bias per key channel
+    params["gates"] = value_heads + qk_width;  // A_log per head, dt_bias per key channel
   }
   return params;
 }

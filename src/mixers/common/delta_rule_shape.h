@@ -33,7 +33,7 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape);
 // HV each; gated RMSNorm V. KDA (Kimi Linear KimiDeltaAttention, fla KDA layer): q/k/v
 // D·(2·H·K + HV·V), b_proj D·HV, low-rank decay f_a D·V + f_b V·H·K, low-rank output gate
 // g_a D·V + g_b V·HV·V, out_proj HV·V·D; conv as above; A_log HV, dt_bias H·K; norm V.
-ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, std::uint64_t d_model);
+ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model);
 
 // The one Mixer class behind both kinds; `kind` is "gated_deltanet" or "kda".
 std::unique_ptr<Mixer> make_delta_rule_mixer(std::string_view kind, Gate gate,

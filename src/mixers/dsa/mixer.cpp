@@ -59,7 +59,7 @@ class SparseAttention final : public Mixer {
   // Indexer): wq_b q_in·HI·dI, wk D·dI, weights_proj D·HI, k_norm LayerNorm 2·dI.
   ParamCounts params(const ParamContext& context) const override {
     ParamCounts params = attention_->params(context);
-    params["indexer"] = indexer_weights(context.d_model) + 2 * indexer_.head_dim;
+    params["indexer"] = indexer_weights(context.d_model) + 2 * Count(indexer_.head_dim);
     return params;
   }
   // Indexer over every visible key (mixers-spec §3) plus the main attention over the top-k
@@ -86,10 +86,11 @@ class SparseAttention final : public Mixer {
   std::uint64_t cache_split_heads() const override { return attention_->cache_split_heads(); }
 
  private:
-  std::uint64_t indexer_weights(std::uint64_t d_model) const {
-    const std::uint64_t q_in = indexer_.q_input_dim > 0 ? indexer_.q_input_dim : d_model;
-    return q_in * indexer_.n_heads * indexer_.head_dim + d_model * indexer_.head_dim +
-           d_model * indexer_.n_heads;
+  Count indexer_weights(Count d_model) const {
+    const Count q_in = indexer_.q_input_dim > 0 ? Count(indexer_.q_input_dim) : d_model;
+    const Count heads = indexer_.n_heads;
+    const Count head_dim = indexer_.head_dim;
+    return q_in * heads * head_dim + d_model * head_dim + d_model * heads;
   }
   // MLA: the naive form restricted to the top-k (mla_prefill_flops). GQA: the first k queries
   // see fewer than k keys (a dense prefill of k tokens); every later query attends exactly k

@@ -44,10 +44,11 @@ class LightningAttention final : public Mixer {
   }
   // q, k, v (D·3·H·K), the output gate, out_proj H·V·D; an RMSNorm over H·V outputs.
   ParamCounts params(const ParamContext& context) const override {
-    const std::uint64_t v_width = shape_.n_heads * shape_.head_dim_v;
+    const Count heads = shape_.n_heads;
+    const Count v_width = heads * shape_.head_dim_v;
     ParamCounts params;
-    params["projections"] = context.d_model * 3 * shape_.n_heads * shape_.head_dim_k +
-                            (shape_.output_gate ? context.d_model * v_width : 0) +
+    params["projections"] = context.d_model * 3 * heads * shape_.head_dim_k +
+                            (shape_.output_gate ? context.d_model * v_width : Count{}) +
                             v_width * context.d_model;
     params["norms"] = v_width;
     return params;

@@ -44,14 +44,15 @@ class Mamba1 final : public Mixer {
   // with bias d_inner, out_proj d_inner·D, depthwise conv k·d_inner (+ bias), A_log d_inner·N
   // and D d_inner. R = dt_rank.
   ParamCounts params(const ParamContext& context) const override {
-    const std::uint64_t d_inner = shape_.d_inner;
-    const std::uint64_t R = dt_rank(context.d_model);
+    const Count d_inner = shape_.d_inner;
+    const Count state_size = shape_.state_size;
+    const Count R = dt_rank(context.d_model);
     ParamCounts params;
-    params["projections"] = context.d_model * 2 * d_inner + d_inner * (R + 2 * shape_.state_size) +
+    params["projections"] = context.d_model * 2 * d_inner + d_inner * (R + 2 * state_size) +
                             R * d_inner + d_inner * context.d_model;
-    params["conv"] = shape_.conv_kernel * d_inner;
-    params["biases"] = d_inner + (shape_.conv_bias ? d_inner : 0);
-    params["gates"] = d_inner * shape_.state_size + d_inner;
+    params["conv"] = Count(shape_.conv_kernel) * d_inner;
+    params["biases"] = d_inner + (shape_.conv_bias ? d_inner : Count{});
+    params["gates"] = d_inner * state_size + d_inner;
     return params;
   }
   // No closed-form core from the kernel owner for Mamba-1; the selective scan is derived here:

@@ -48,16 +48,17 @@ class Mamba2 final : public Mixer {
   // depthwise conv k·(d_inner + 2·G·N) (+ bias), A_log, dt_bias and D per head, gated RMSNorm
   // over d_inner.
   ParamCounts params(const ParamContext& context) const override {
-    const std::uint64_t d_inner = shape_.n_heads * shape_.head_dim;
-    const std::uint64_t conv_channels = d_inner + 2 * shape_.n_groups * shape_.state_size;
-    const std::uint64_t in_width = d_inner + conv_channels + shape_.n_heads;
+    const Count heads = shape_.n_heads;
+    const Count d_inner = heads * shape_.head_dim;
+    const Count conv_channels = d_inner + 2 * Count(shape_.n_groups) * shape_.state_size;
+    const Count in_width = d_inner + conv_channels + heads;
     ParamCounts params;
     params["projections"] = context.d_model * in_width + d_inner * context.d_model;
-    params["conv"] = shape_.conv_kernel * conv_channels;
+    params["conv"] = Count(shape_.conv_kernel) * conv_channels;
     if (shape_.conv_bias || shape_.proj_bias)
-      params["biases"] = (shape_.conv_bias ? conv_channels : 0) +
-                         (shape_.proj_bias ? in_width + context.d_model : 0);
-    params["gates"] = 3 * shape_.n_heads;
+      params["biases"] = (shape_.conv_bias ? conv_channels : Count{}) +
+                         (shape_.proj_bias ? in_width + context.d_model : Count{});
+    params["gates"] = 3 * heads;
     params["norms"] = d_inner;
     return params;
   }

@@ -19,17 +19,19 @@ MlaShape read_mla_shape(config::MapReader& reader) {
   return shape;
 }
 
-ParamCounts mla_params(const MlaShape& shape, std::uint64_t d_model) {
-  const std::uint64_t H = shape.n_heads;
-  const std::uint64_t qk_dim = shape.qk_nope_head_dim + shape.qk_rope_head_dim;
-  const std::uint64_t q_weights = shape.q_lora_rank > 0
-                                      ? d_model * shape.q_lora_rank + shape.q_lora_rank * H * qk_dim
-                                      : d_model * H * qk_dim;
+ParamCounts mla_params(const MlaShape& shape, Count d_model) {
+  const Count H = shape.n_heads;
+  const Count q_rank = shape.q_lora_rank;
+  const Count kv_rank = shape.kv_lora_rank;
+  const Count rope_dim = shape.qk_rope_head_dim;
+  const Count nope_dim = shape.qk_nope_head_dim;
+  const Count v_dim = shape.v_head_dim;
+  const Count qk_dim = nope_dim + rope_dim;
+  const Count q_weights = q_rank > 0 ? d_model * q_rank + q_rank * H * qk_dim : d_model * H * qk_dim;
   ParamCounts params;
-  params["projections"] = q_weights + d_model * (shape.kv_lora_rank + shape.qk_rope_head_dim) +
-                          H * shape.v_head_dim * d_model;
-  params["latent_up"] = shape.kv_lora_rank * H * (shape.qk_nope_head_dim + shape.v_head_dim);
-  params["norms"] = shape.q_lora_rank + shape.kv_lora_rank;
+  params["projections"] = q_weights + d_model * (kv_rank + rope_dim) + H * v_dim * d_model;
+  params["latent_up"] = kv_rank * H * (nope_dim + v_dim);
+  params["norms"] = q_rank + kv_rank;
   return params;
 }
 

@@ -23,7 +23,7 @@ MlaShape read_mla_shape(config::MapReader& reader);
 // Weights (DeepSeek-V3 modeling): "projections" q_a D·q + q_b q·H·(dn+dr) (or q D·H·(dn+dr)
 // without a q latent), kv_a D·(dc+dr), o H·dv·D; "latent_up" kv_b dc·H·(dn+dv), kept apart
 // because the core FLOPs count it (kv_expansion or absorption); "norms" q_a_norm + kv_a_norm.
-ParamCounts mla_params(const MlaShape& shape, std::uint64_t d_model);
+ParamCounts mla_params(const MlaShape& shape, Count d_model);
 // Prefill in the naive (materialised) form, decode in the absorbed form — what DeepSeek's
 // inference code runs — plus the projections. `topk` restricts attention to selected keys (DSA).
 FlopCounts mla_prefill_flops(const MlaShape& shape, const FlopContext& context,

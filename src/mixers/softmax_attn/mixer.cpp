@@ -88,20 +88,22 @@ AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm defaul
 }
 
 ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
-                             std::uint64_t d_model, std::uint64_t q_multiplier) {
-  const std::uint64_t q_width = shape.n_heads * shape.head_dim_k;
-  const std::uint64_t k_width = shape.n_kv_heads * shape.head_dim_k;
-  const std::uint64_t v_width = shape.n_kv_heads * shape.head_dim_v;
-  const std::uint64_t o_width = shape.n_heads * shape.head_dim_v;
+                             Count d_model, std::uint64_t q_multiplier) {
+  const Count heads = shape.n_heads;
+  const Count kv_heads = shape.n_kv_heads;
+  const Count q_width = heads * shape.head_dim_k;
+  const Count k_width = kv_heads * shape.head_dim_k;
+  const Count v_width = kv_heads * shape.head_dim_v;
+  const Count o_width = heads * shape.head_dim_v;
   ParamCounts params;
   params["projections"] =
       d_model * (q_width * q_multiplier + k_width + v_width) + o_width * d_model;
-  std::uint64_t biases = 0;
+  Count biases = 0;
   if (weights.qkv_bias) biases += q_width * q_multiplier + k_width + v_width;
   if (weights.o_bias) biases += d_model;
   if (biases > 0) params["biases"] = biases;
-  std::uint64_t norms = weights.post_norm ? d_model : 0;
-  if (weights.qk_norm == QkNorm::head) norms += 2 * shape.head_dim_k;  // shared by all heads
+  Count norms = weights.post_norm ? d_model : Count{};
+  if (weights.qk_norm == QkNorm::head) norms += 2 * Count(shape.head_dim_k);  // shared by all heads
   if (weights.qk_norm == QkNorm::full) norms += q_width + k_width;
   if (norms > 0) params["norms"] = norms;
   if (weights.sinks) params["sinks"] = shape.n_heads;

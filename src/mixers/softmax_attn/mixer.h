@@ -50,7 +50,7 @@ AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm defaul
 // q: D·Hq·Dk·q_multiplier (2 when the q projection also emits an output gate), k, v, o, plus
 // the optional biases, norms and sinks.
 ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
-                             std::uint64_t d_model, std::uint64_t q_multiplier);
+                             Count d_model, std::uint64_t q_multiplier);
 // Core scores/av of one sequence via core_flops (mixers-spec §1): windows, chunked local
 // attention and the causal convention (`full`: T·min(T, span) pairs, span = W, chunk or T).
 FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext& context,
