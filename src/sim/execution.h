@@ -54,7 +54,7 @@ struct SimKind {
   KindExecution run;
 };
 
-// Kinds with a reference kernel; a kind not listed (mamba1) is reported as not executed.
+// Kinds with a reference kernel; a kind not listed is reported as not executed.
 const std::vector<SimKind>& sim_kinds();
 const SimKind* find_sim_kind(std::string_view kind);
 // Dispatches on the `kind:` of `mixer`; nullopt when the kind has no reference kernel.

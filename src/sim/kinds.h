@@ -17,6 +17,7 @@ std::optional<LayerRun> run_gated_deltanet(const config::Node&, const std::strin
 std::optional<LayerRun> run_kda(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_lightning(const config::Node&, const std::string&, const RunPlan&,
                                       Rng&);
+std::optional<LayerRun> run_mamba1(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_mamba2(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_parallel_hybrid(const config::Node&, const std::string&, const RunPlan&,
                                             Rng&);

@@ -1,10 +1,11 @@
 // Executions of the linear/SSM kinds: chunked prefill from a zero state, then recurrent single
 // steps from the previous final state (what the cost model counts). The short convs of the
-// delta-rule and Mamba-2 layers run too (sim::ShortConv), feeding the core its inputs.
+// delta-rule and Mamba layers run too (sim::ShortConv), feeding the core its inputs.
 #include "config/reader.h"
 #include "mixers/gated_deltanet/reference.h"
 #include "mixers/kda/reference.h"
 #include "mixers/lightning/reference.h"
+#include "mixers/mamba1/reference.h"
 #include "mixers/mamba2/reference.h"
 #include "sim/kinds.h"
 
@@ -16,6 +17,29 @@ std::int64_t count(config::MapReader& reader, std::string_view key) {
   return static_cast<std::int64_t>(reader.required_positive(key));
 }
 
+// A prefill of plan.tokens tokens, then plan.decode_steps single tokens: step(T, prefill,
+// counts) runs the core once and carries its state to the next call.
+template <class Step>
+LayerRun prefill_then_decode(const RunPlan& plan, Step step) {
+  LayerRun run;
+  for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
+    const bool prefill = i == 0;
+    step(prefill ? plan.tokens : 1, prefill, prefill ? run.prefill : run.decode);
+  }
+  return run;
+}
+
+// What a linear/SSM layer keeps after the last step: its recurrent state and, when it has a
+// short conv, the conv's last k−1 inputs.
+void keep_state(LayerRun& run, const std::string& name, const Tensor& state,
+                const ShortConv* conv) {
+  run.kept.push_back(
+      {name, CacheRole::recurrent_state, static_cast<std::int64_t>(state.size()), std::nullopt, 0});
+  if (conv != nullptr)
+    run.kept.push_back(
+        {"conv state", CacheRole::conv_state, conv->state_elements(), std::nullopt, 0});
+}
+
 std::optional<LayerRun> run_delta_rule(const config::Node& node, const std::string& path,
                                        const RunPlan& plan, Rng& rng, bool per_channel_gate) {
   config::MapReader reader(node, path);
@@ -24,12 +48,8 @@ std::optional<LayerRun> run_delta_rule(const config::Node& node, const std::stri
   const std::int64_t K = count(reader, "head_dim_k");
   const std::int64_t V = count(reader, "head_dim_v");
   ShortConv conv(2 * H * K + HV * V, count(reader, "conv_kernel"), rng);
-  LayerRun run;
   Tensor state;
-  for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
-    const bool prefill = i == 0;
-    const std::int64_t T = prefill ? plan.tokens : 1;
-    OpCounts& counts = prefill ? run.prefill : run.decode;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
     const Tensor mixed = conv.run(random_normal({1, T, 2 * H * K + HV * V}, rng), counts);
     mixers::DeltaRuleInputs inputs;
     inputs.q = channel_slice(mixed, 0, {H, K});
@@ -46,10 +66,8 @@ std::optional<LayerRun> run_delta_rule(const config::Node& node, const std::stri
         per_channel_gate ? kda::run(inputs, options) : gated_deltanet::run(inputs, options);
     counts.merge(result.counts);
     state = result.final_state;
-  }
-  run.kept.push_back({"recurrent state", CacheRole::recurrent_state,
-                      static_cast<std::int64_t>(state.size()), std::nullopt, 0});
-  run.kept.push_back({"conv state", CacheRole::conv_state, conv.state_elements(), std::nullopt, 0});
+  });
+  keep_state(run, "recurrent state", state, &conv);
   return run;
 }
 
@@ -71,22 +89,18 @@ std::optional<LayerRun> run_lightning(const config::Node& node, const std::strin
   const std::int64_t H = count(reader, "n_heads");
   const std::int64_t K = count(reader, "head_dim");  // V = K (mixers/lightning/mixer.cpp)
   const Tensor g_gamma = random_uniform({H}, -0.5, -0.01, rng);
-  LayerRun run;
   Tensor state;
-  for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
-    const bool prefill = i == 0;
-    const std::int64_t T = prefill ? plan.tokens : 1;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
     lightning::Inputs inputs{random_normal({1, T, H, K}, rng), random_normal({1, T, H, K}, rng),
                              random_normal({1, T, H, K}, rng), g_gamma, state};
     lightning::Options options;
     options.form = prefill ? lightning::Form::chunked : lightning::Form::recurrent;
     options.chunk_size = plan.chunk;
     const auto result = lightning::run(inputs, options);
-    (prefill ? run.prefill : run.decode).merge(result.counts);
+    counts.merge(result.counts);
     state = result.final_state;
-  }
-  run.kept.push_back({"recurrent state", CacheRole::recurrent_state,
-                      static_cast<std::int64_t>(state.size()), std::nullopt, 0});
+  });
+  keep_state(run, "recurrent state", state, nullptr);
   return run;
 }
 
@@ -103,12 +117,8 @@ std::optional<LayerRun> run_mamba2(const config::Node& node, const std::string& 
   const Tensor dt_bias = random_normal({H}, rng);
   const Tensor A = random_uniform({H}, -1.0, -0.1, rng);
   const Tensor D = random_normal({H}, rng);
-  LayerRun run;
   Tensor state;
-  for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
-    const bool prefill = i == 0;
-    const std::int64_t T = prefill ? plan.tokens : 1;
-    OpCounts& counts = prefill ? run.prefill : run.decode;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
     const Tensor xbc = conv.run(random_normal({1, T, channels}, rng), counts);
     mamba2::Inputs inputs{channel_slice(xbc, 0, {H, P}),
                           random_normal({1, T, H}, rng),
@@ -124,10 +134,40 @@ std::optional<LayerRun> run_mamba2(const config::Node& node, const std::string& 
     const auto result = mamba2::run(inputs, options);
     counts.merge(result.counts);
     state = result.final_state;
-  }
-  run.kept.push_back({"ssm state", CacheRole::recurrent_state,
-                      static_cast<std::int64_t>(state.size()), std::nullopt, 0});
-  run.kept.push_back({"conv state", CacheRole::conv_state, conv.state_elements(), std::nullopt, 0});
+  });
+  keep_state(run, "ssm state", state, &conv);
+  return run;
+}
+
+// Mamba-1: the conv runs over the d_inner channels of x only; Δ, B and C come out of x_proj and
+// dt_proj (projections, not executed) and are drawn at random, as is the gate z. Prefill runs
+// the same recurrence as decode: the selective scan has no chunked form (mixers/mamba1/README.md).
+std::optional<LayerRun> run_mamba1(const config::Node& node, const std::string& path,
+                                   const RunPlan& plan, Rng& rng) {
+  config::MapReader reader(node, path);
+  const std::int64_t d_inner = count(reader, "d_inner");
+  const std::int64_t N = count(reader, "state_size");
+  ShortConv conv(d_inner, count(reader, "conv_kernel"), rng);
+  const Tensor dt_bias = random_normal({d_inner}, rng);
+  const Tensor A = random_uniform({d_inner, N}, -1.0, -0.1, rng);
+  const Tensor D = random_normal({d_inner}, rng);
+  Tensor state;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool, OpCounts& counts) {
+    // Braced initialisers run in order, so the random draws do too.
+    const mamba1::Inputs inputs{conv.run(random_normal({1, T, d_inner}, rng), counts),
+                                random_normal({1, T, d_inner}, rng),
+                                dt_bias,
+                                A,
+                                random_normal({1, T, N}, rng),
+                                random_normal({1, T, N}, rng),
+                                D,
+                                random_normal({1, T, d_inner}, rng),
+                                state};
+    const auto result = mamba1::run(inputs);
+    counts.merge(result.counts);
+    state = result.final_state;
+  });
+  keep_state(run, "ssm state", state, &conv);
   return run;
 }
 

@@ -27,7 +27,7 @@ struct SimRow {
   std::string layer_kind;
   std::uint64_t n_layers = 0;
   std::string quantity;
-  bool executed = true;  // false: the kind has no reference kernel (mamba1)
+  bool executed = true;  // false: the kind has no reference kernel
   double measured = 0.0;
   double predicted = 0.0;
   bool ok() const { return !executed || measured == predicted; }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mixers/common/activations.h"
 #include "mixers/common/attention.h"
 #include "mixers/common/rope.h"
 #include "mixers/softmax_attn/reference.h"
@@ -92,7 +93,7 @@ Result run(const Inputs& in, const Options& options) {
   result.o_ungated = core.o;
   result.o = core.o;
   for (std::size_t i = 0; i < result.o.size(); ++i) {
-    result.o[i] *= 1.0 / (1.0 + std::exp(-gate[i]));  // elementwise sigmoid gate
+    result.o[i] *= mixers::sigmoid(gate[i]);  // elementwise sigmoid gate
   }
   result.lse = std::move(core.lse);
   result.counts = std::move(core.counts);

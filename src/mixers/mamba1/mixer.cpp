@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "config/reader.h"
+#include "mixers/mamba1/core_flops.h"
 
 namespace attnsim::mamba1 {
 
@@ -55,14 +56,14 @@ class Mamba1 final : public Mixer {
     params["gates"] = d_inner * state_size + d_inner;
     return params;
   }
-  // No closed-form core from the kernel owner for Mamba-1; the selective scan is derived here:
-  // per token and channel, h = exp(Δ·A)·h + Δ·B·x is N multiply-adds (the exp is elementwise)
-  // and y = C·h another N → 4·d_inner·N FLOPs per token, recurrent or chunked alike.
+  // The selective scan (core_flops.h): per token and channel, h = exp(Δ·A)∘h + Δx·B is N
+  // multiply-adds (the exp is elementwise) and y = C·h another N → 4·d_inner·N FLOPs per
+  // token; the reference has no chunked form, so the chunk setting does not change it.
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return step_flops(context.d_model, static_cast<double>(tokens));
+    return step_flops(context.d_model, tokens);
   }
   FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return step_flops(context.d_model, 1.0);
+    return step_flops(context.d_model, 1);
   }
   std::uint64_t cache_split_heads() const override { return shape_.d_inner; }
 
@@ -70,13 +71,14 @@ class Mamba1 final : public Mixer {
   std::uint64_t dt_rank(std::uint64_t d_model) const {
     return shape_.dt_rank > 0 ? shape_.dt_rank : (d_model + 15) / 16;
   }
-  FlopCounts step_flops(std::uint64_t d_model, double tokens) const {
+  FlopCounts step_flops(std::uint64_t d_model, std::uint64_t tokens) const {
     const ParamCounts weights = params({d_model});
-    FlopCounts flops = projection_flops(weights, tokens);
-    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * tokens);
-    add_macs(flops, "state_update",
-             2.0 * static_cast<double>(shape_.d_inner * shape_.state_size) * tokens);
-    return flops;
+    const auto T = static_cast<double>(tokens);
+    FlopCounts flops = projection_flops(weights, T);
+    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * T);
+    const Shapes core{static_cast<std::int64_t>(shape_.d_inner),
+                      static_cast<std::int64_t>(shape_.state_size)};
+    return combined(flops, core_flops(core, static_cast<std::int64_t>(tokens)));
   }
   Mamba1Shape shape_;
 };

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mixers/common/activations.h"
 #include "mixers/common/scalar_decay.h"
 
 namespace attnsim::mamba2 {
@@ -44,14 +45,13 @@ Shapes validate(const Inputs& in, const Options& options) {
   return shapes;
 }
 
-// Δ = clip(softplus(dt + dt_bias), dt_min, dt_max), [B, T, H]. softplus(z) = log(1 + e^z),
-// written as z + log1p(e^−z) for z > 0 so that large z does not overflow.
+// Δ = clip(softplus(dt + dt_bias), dt_min, dt_max), [B, T, H].
 Tensor discretize_dt(const Inputs& in, const Options& options) {
   Tensor delta = in.dt;
   const std::int64_t H = in.dt.dim(2);
   for (std::size_t i = 0; i < delta.size(); ++i) {
     double z = delta[i] + in.dt_bias[i % static_cast<std::size_t>(H)];
-    if (options.dt_softplus) z = z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+    if (options.dt_softplus) z = mixers::softplus(z);
     delta[i] = std::clamp(z, options.dt_min, options.dt_max);
   }
   return delta;
