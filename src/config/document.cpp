@@ -21,7 +21,33 @@ SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
-Node convert(const YAML::Node& yaml, const std::string& file, int depth, std::size_t& n_nodes) {
+// Whether the quoted scalar whose opening quote is at text[open] is closed before the end of the
+// text. yaml-cpp lets an unclosed quote run to the end of the file and swallow every key after
+// it, which then shows up as confusing "missing key" errors; we name the quote instead.
+bool quote_is_closed(std::string_view text, std::size_t open) {
+  if (open >= text.size() || (text[open] != '"' && text[open] != '\'')) return true;
+  const char quote = text[open];
+  for (std::size_t i = open + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escape: the next character cannot close the text
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single-quoted text
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+struct Source {
+  const std::string& file;  // display name for messages
+  std::string_view text;
+};
+
+Node convert(const YAML::Node& yaml, const Source& source, int depth, std::size_t& n_nodes) {
+  const std::string& file = source.file;
   Node node;
   node.where = location(file, yaml.Mark());
   if (++n_nodes > kMaxNodes)
@@ -40,10 +66,15 @@ Node convert(const YAML::Node& yaml, const std::string& file, int depth, std::si
       node.kind = Node::Kind::scalar;
       node.scalar = yaml.Scalar();
       node.quoted = yaml.Tag() == "!";
+      if (node.quoted && !yaml.Mark().is_null() &&
+          !quote_is_closed(source.text, static_cast<std::size_t>(yaml.Mark().pos)))
+        throw UserError(node.where, "", "a closing quote for the text that starts here",
+                        "none before the end of the file",
+                        "close the quote; a quote left open swallows the rest of the file");
       break;
     case YAML::NodeType::Sequence:
       node.kind = Node::Kind::sequence;
-      for (const auto& item : yaml) node.items.push_back(convert(item, file, depth + 1, n_nodes));
+      for (const auto& item : yaml) node.items.push_back(convert(item, source, depth + 1, n_nodes));
       break;
     case YAML::NodeType::Map:
       node.kind = Node::Kind::map;
@@ -55,7 +86,7 @@ Node convert(const YAML::Node& yaml, const std::string& file, int depth, std::si
         if (const Node* previous = node.find(key))
           throw UserError(key_where, key, "each key once", "a duplicate key",
                           fmt::format("first given at line {}", previous->where.line));
-        node.entries.push_back({key, key_where, convert(pair.second, file, depth + 1, n_nodes)});
+        node.entries.push_back({key, key_where, convert(pair.second, source, depth + 1, n_nodes)});
       }
       break;
   }
@@ -114,7 +145,7 @@ Node parse(const std::string& text, const std::string& display_name) {
   require_text(text, display_name);
   try {
     std::size_t n_nodes = 0;
-    return convert(YAML::Load(text), display_name, 0, n_nodes);
+    return convert(YAML::Load(text), Source{display_name, text}, 0, n_nodes);
   } catch (const YAML::DeepRecursion& error) {
     throw UserError(location(display_name, error.mark), "",
                     fmt::format("at most {} levels of nesting", kMaxDepth),

@@ -28,10 +28,24 @@ fs::path temporary_for(const fs::path& path) {
 }
 }  // namespace
 
-void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+void produce_file_atomically(const fs::path& path,
+                             const std::function<void(const fs::path&)>& produce) {
   const fs::path temporary = temporary_for(path);
-  std::error_code ignored;
   try {
+    produce(temporary);
+    if (!fs::exists(temporary)) cannot_write(path, "no output from the program writing it");
+    std::error_code error;
+    fs::rename(temporary, path, error);
+    if (error) cannot_write(path, fmt::format("a failed rename ({})", error.message()));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+}
+
+void write_file_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+  produce_file_atomically(path, [&](const fs::path& temporary) {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) cannot_write(path, "a folder where no file can be created");
     write(out);
@@ -39,13 +53,7 @@ void write_file_atomically(const fs::path& path, const std::function<void(std::o
     if (!out) cannot_write(path, "a write error");
     out.close();
     if (!out) cannot_write(path, "a write error on close");
-    std::error_code error;
-    fs::rename(temporary, path, error);
-    if (error) cannot_write(path, fmt::format("a failed rename ({})", error.message()));
-  } catch (...) {
-    fs::remove(temporary, ignored);
-    throw;
-  }
+  });
 }
 
 void write_file_atomically(const fs::path& path, std::string_view bytes) {

@@ -16,5 +16,10 @@ namespace attnsim {
 void write_file_atomically(const std::filesystem::path& path,
                            const std::function<void(std::ostream&)>& write);
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// For files another program writes (gnuplot's images): calls `produce` with a temporary path
+// beside `path` for it to create, then renames that file to `path`. If `produce` throws, the
+// temporary is removed and `path` is left as it was; if it creates no file, that is a UserError.
+void produce_file_atomically(const std::filesystem::path& path,
+                             const std::function<void(const std::filesystem::path&)>& produce);
 
 }  // namespace attnsim

@@ -242,7 +242,7 @@ class ReportWriter {
   ReportWriter(fs::path folder) : folder_(std::move(folder)) {}
 
   void write(const std::string& relative, const std::string& text) {
-    write_file_atomic(folder_ / relative, text);
+    write_file_if_changed(folder_ / relative, text);
     written_.insert(relative);
   }
   void figure(const std::string& stem, const FigureFiles& files) {

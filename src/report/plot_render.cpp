@@ -1,17 +1,20 @@
 // File writing and gnuplot invocation for figures and reports. gnuplot runs as a child process
-// (fork/exec, no shell, so file names need no quoting) with its output going to a temporary
-// file that is renamed once gnuplot succeeds.
+// (fork/exec, no shell, so file names need no quoting) writing its image to a temporary file
+// that core/atomic_file renames into place once gnuplot succeeds.
 #include "report/plot_render.h"
 
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace attnsim::report {
@@ -26,26 +29,24 @@ std::string read_file(const fs::path& file) {
   return text.str();
 }
 
-// A name in the same folder (so rename is atomic) that no other writer uses.
-fs::path temporary_for(const fs::path& file) {
-  static unsigned counter = 0;
-  return file.parent_path() /
-         fmt::format(".{}.tmp-{}-{}", file.filename().string(), ::getpid(), counter++);
-}
-
-void rename_into_place(const fs::path& from, const fs::path& to) {
-  std::error_code error;
-  fs::rename(from, to, error);
-  if (error) {
-    fs::remove(from, error);
-    throw UserError(fmt::format("cannot write {}: rename failed", to.string()));
+// Everything readable from `fd` until its writers close it.
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  ssize_t got = 0;
+  while ((got = ::read(fd, buffer, sizeof buffer)) != 0) {
+    if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
+    else if (errno != EINTR) break;
   }
+  return text;
 }
 
-// Runs gnuplot on `script` in `folder`; returns its exit status and stderr text.
+// Runs gnuplot on `script` in `folder`; returns its exit status and what it wrote to stderr
+// (read through a pipe, so no scratch file is left behind).
 std::pair<int, std::string> run_gnuplot(const fs::path& gnuplot, const fs::path& folder,
                                         const std::string& script, const std::string& outfile) {
-  const fs::path errors = temporary_for(folder / "gnuplot.err");
+  int errors[2];
+  if (::pipe(errors) != 0) throw UserError("cannot start gnuplot: pipe failed");
   const pid_t child = ::fork();
   if (child < 0) throw UserError("cannot start gnuplot: fork failed");
   if (child == 0) {
@@ -55,39 +56,43 @@ std::pair<int, std::string> run_gnuplot(const fs::path& gnuplot, const fs::path&
     ::setenv("LC_ALL", "C", 1);
     ::unsetenv("GNUPLOT_LIB");
     if (::chdir(folder.c_str()) != 0) ::_exit(127);
-    if (!std::freopen(errors.c_str(), "w", stderr)) ::_exit(127);
+    if (::dup2(errors[1], STDERR_FILENO) < 0) ::_exit(127);
+    ::close(errors[0]);
+    ::close(errors[1]);
     const std::string define = fmt::format("outfile={}", gnuplot_quote(outfile));
     std::vector<const char*> argv{gnuplot.c_str(), "-d",           "-e",
                                   define.c_str(),  script.c_str(), nullptr};
     ::execv(gnuplot.c_str(), const_cast<char* const*>(argv.data()));
     ::_exit(127);
   }
+  ::close(errors[1]);
+  std::string message = read_all(errors[0]);
+  ::close(errors[0]);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0) {
   }
-  std::string message = read_file(errors);
-  std::error_code ignored;
-  fs::remove(errors, ignored);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   return {code, message};
 }
+// cairo before 1.17.2 (Debian 12 ships 1.16) stamps PDFs with the wall-clock time and ignores
+// SOURCE_DATE_EPOCH. The stamp is overwritten in place with the epoch, keeping its length so
+// the PDF's byte offsets (xref table) stay valid; then the same inputs give the same bytes.
+void fix_pdf_creation_date(const fs::path& pdf) {
+  static const std::regex stamp(R"(/CreationDate \(D:\d{14}Z\))");
+  const std::string bytes = read_file(pdf);
+  const std::string fixed =
+      std::regex_replace(bytes, stamp, "/CreationDate (D:19700101000000Z)");
+  if (fixed == bytes) return;
+  std::ofstream out(pdf, std::ios::binary | std::ios::trunc);
+  out << fixed;
+  if (!out.flush()) throw UserError(fmt::format("cannot write {}", pdf.string()));
+}
 }  // namespace
 
-void write_file_atomic(const fs::path& file, const std::string& text) {
+void write_file_if_changed(const fs::path& file, const std::string& text) {
   if (!file.parent_path().empty()) fs::create_directories(file.parent_path());
   if (fs::exists(file) && read_file(file) == text) return;
-  const fs::path temporary = temporary_for(file);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw UserError(fmt::format("cannot write {}", file.string()));
-    }
-  }
-  rename_into_place(temporary, file);
+  write_file_atomically(file, text);
 }
 
 std::optional<fs::path> find_gnuplot() {
@@ -111,27 +116,20 @@ RenderedFigure render_figure(const fs::path& image, const FigureFiles& files) {
   result.image = image;
   result.csv = fs::path(image).replace_extension(".csv");
   result.script = fs::path(image).replace_extension(".gp");
-  write_file_atomic(result.csv, files.csv);
-  write_file_atomic(result.script, files.script);
+  write_file_if_changed(result.csv, files.csv);
+  write_file_if_changed(result.script, files.script);
   const auto gnuplot = find_gnuplot();
   if (!gnuplot) return result;
   const fs::path folder = image.parent_path().empty() ? fs::path(".") : image.parent_path();
-  const fs::path temporary = temporary_for(image);
-  const auto [code, message] =
-      run_gnuplot(fs::absolute(*gnuplot), fs::absolute(folder), result.script.filename().string(),
-                  temporary.filename().string());
-  std::error_code ignored;
-  if (code != 0 || !fs::exists(temporary)) {
-    fs::remove(temporary, ignored);
-    throw UserError(
-        fmt::format("gnuplot failed on {} (exit {}):\n{}", result.script.string(), code, message));
-  }
-  // An identical image is left alone, like every other output file.
-  if (fs::exists(image) && read_file(image) == read_file(temporary)) {
-    fs::remove(temporary, ignored);
-  } else {
-    rename_into_place(temporary, image);
-  }
+  produce_file_atomically(image, [&](const fs::path& temporary) {
+    const auto [code, message] =
+        run_gnuplot(fs::absolute(*gnuplot), fs::absolute(folder),
+                    result.script.filename().string(), temporary.filename().string());
+    if (code != 0)
+      throw UserError(fmt::format("gnuplot failed on {} (exit {}):\n{}", result.script.string(),
+                                  code, message));
+    if (image.extension() == ".pdf" && fs::exists(temporary)) fix_pdf_creation_date(temporary);
+  });
   result.rendered = true;
   return result;
 }

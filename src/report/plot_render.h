@@ -10,9 +10,10 @@
 
 namespace attnsim::report {
 
-// Writes `text` to `file` through a temporary file in the same folder and a rename. Creates
-// missing parent folders. Leaves an unchanged file untouched (keeps its mtime).
-void write_file_atomic(const std::filesystem::path& file, const std::string& text);
+// Writes `text` to `file` atomically (core/atomic_file), creating missing parent folders. An
+// unchanged file is left untouched (keeps its mtime), so regenerating a report touches only
+// what changed.
+void write_file_if_changed(const std::filesystem::path& file, const std::string& text);
 
 // The gnuplot executable: $ATTNSIM_GNUPLOT if set (a path; empty or missing means "no
 // gnuplot"), else `gnuplot` on $PATH. nullopt when there is none.
