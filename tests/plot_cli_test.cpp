@@ -92,6 +92,19 @@ TEST_CASE("run_plot: files beside the figure") {
               .err.find("at least one power of two") != std::string::npos);
     CHECK(run({"plot", "layers", "llama-3-8b"}).err.find("-o") != std::string::npos);
   }
+  SUBCASE("the same figure twice gives the same bytes, PDF included") {
+    if (report::find_gnuplot()) {
+      for (const char* name : {"a.pdf", "b.pdf", "a.png", "b.png", "a.svg", "b.svg"})
+        CHECK(run({"plot", "layers", "gemma-3-1b", "-o", (dir.path() / name).string()})
+                  .exit_code == 0);
+      // cairo 1.16 stamps the wall-clock time; attnsim rewrites it to the epoch.
+      CHECK(read(dir.path() / "a.pdf").find("/CreationDate (D:19700101000000Z)") !=
+            std::string::npos);
+      CHECK(read(dir.path() / "a.pdf") == read(dir.path() / "b.pdf"));
+      CHECK(read(dir.path() / "a.png") == read(dir.path() / "b.png"));
+      CHECK(read(dir.path() / "a.svg") == read(dir.path() / "b.svg"));
+    }
+  }
   SUBCASE("no temporary files are left behind") {
     run({"plot", "layers", "gemma-3-1b", "-o", (dir.path() / "l.svg").string()});
     for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
