@@ -59,14 +59,15 @@ TEST_CASE("engine_memory under the shipped profiles") {
     // L = 1: one page of 2,096 tokens × 1,024 B × 6 attention layers = 12,877,824
     CHECK(report.rows[0].kv_bytes == 12877824);
   }
-  SUBCASE("Nemotron 3 Nano under llama.cpp: one state cell per sequence, f16 KV cells") {
+  SUBCASE("Nemotron 3 Nano under llama.cpp: one f32 state cell per sequence, f16 KV cells") {
     const auto arch = load_architecture("nemotron-3-nano-30b-a3b");
     const auto report = engine_memory(arch, {4096}, 2, load_engine_profile("llama.cpp"));
-    // n_embd_s = d_state × d_inner = 128 × 4,096 = 524,288 × 4 B (the model's fp32) = 2,097,152
-    // n_embd_r = (d_conv − 1) × (d_inner + 2·n_group·d_state) = 3 × 6,144 = 18,432 × 2 B = 36,864
-    // per layer 2,134,016 B; × 23 layers = 49,082,368 B per sequence (one cell each)
-    CHECK(report.state_bytes_per_sequence == 49082368);
-    CHECK(report.rows[0].state_bytes == 2 * 49082368);
+    // llama.cpp keeps recurrent and conv state in f32 whatever the model says:
+    // n_embd_s = d_state × d_inner = 128 × 4,096 = 524,288 × 4 B = 2,097,152
+    // n_embd_r = (d_conv − 1) × (d_inner + 2·n_group·d_state) = 3 × 6,144 = 18,432 × 4 B = 73,728
+    // per layer 2,170,880 B; × 23 layers = 49,930,240 B per sequence (one cell each)
+    CHECK(report.state_bytes_per_sequence == 49930240);
+    CHECK(report.rows[0].state_bytes == 2 * 49930240);
     // KV cells in f16: 6 layers × (128 + 128) × 2 heads × 2 B = 6,144 B per token;
     // × 4,096 tokens × 2 sequences = 50,331,648
     CHECK(report.rows[0].kv_bytes == 50331648);
