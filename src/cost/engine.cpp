@@ -63,8 +63,15 @@ bool uses_latent_record(const EngineProfile& engine, const Mixer& mixer, const C
   return std::find(kinds.begin(), kinds.end(), std::string(mixer.kind())) != kinds.end();
 }
 
+bool charges_windows_in_full(const EngineProfile& engine, const Architecture& architecture) {
+  const auto& families = engine.sliding_window_full_for_families;
+  return engine.sliding_window_in_full ||
+         std::find(families.begin(), families.end(), architecture.family) != families.end();
+}
+
 EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
-                         const EngineProfile& engine, const CacheDTypeOverrides& overrides) {
+                         const EngineProfile& engine, const CacheDTypeOverrides& overrides,
+                         bool windows_in_full) {
   const Mixer& mixer = *layer.mixer;
   const std::string kind(mixer.kind());
   CacheDTypes dtypes = model_dtypes;
@@ -86,8 +93,7 @@ EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                     bytes_for_elements(term.elements_per_token, cache_term_dtype(term, dtypes),
                                        "KV bytes per token"),
                     term.extra_bytes_per_token, "KV bytes per token");
-      out.growing.push_back(
-          {per_token, engine.sliding_window_in_full ? std::nullopt : term.max_tokens});
+      out.growing.push_back({per_token, windows_in_full ? std::nullopt : term.max_tokens});
     }
     out.state_bytes_per_slot =
         checked_add(out.state_bytes_per_slot,
@@ -132,9 +138,10 @@ MemoryReport engine_memory(const Architecture& architecture,
 
   std::vector<EngineLayer> layers;
   CacheDTypes shown = report.dtypes;  // the summary names the dtypes the engine forces, too
+  const bool windows_in_full = charges_windows_in_full(engine, architecture);
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
-    layers.push_back(engine_layer(layer, report.dtypes, engine, overrides));
+    layers.push_back(engine_layer(layer, report.dtypes, engine, overrides, windows_in_full));
     if (auto forced = engine.forced_dtypes_by_kind.find(std::string(layer.mixer->kind()));
         forced != engine.forced_dtypes_by_kind.end())
       shown = apply_overrides(shown, forced->second);

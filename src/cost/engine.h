@@ -42,6 +42,9 @@ struct EngineProfile {
   std::map<std::string, std::uint64_t> block_tokens_by_kind;
   // true: sliding-window and chunked layers are charged for every token of context.
   bool sliding_window_in_full = false;
+  // Model families (Architecture::family) whose sliding layers the engine charges in full even
+  // though it keeps windows for other models (SGLang turns its SWA pool off for Gemma 2/3).
+  std::vector<std::string> sliding_window_full_for_families;
   // vLLM hybrid models: the page is raised to a multiple of this many tokens until one attention
   // page holds one layer's recurrent state, and the state page is padded up to it.
   std::optional<std::uint64_t> hybrid_page_align_tokens;

@@ -142,6 +142,8 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.block_tokens = reader.optional_positive("block_tokens", 1);
   engine.block_tokens_by_kind = read_blocks_by_kind(reader);
   engine.sliding_window_in_full = read_sliding_window(reader);
+  engine.sliding_window_full_for_families =
+      reader.optional_string_list("sliding_window_full_for_families");
   engine.hybrid_page_align_tokens = read_hybrid_alignment(reader);
   engine.latent_record = read_latent_record(reader);
   engine.state_slots_per_sequence = reader.optional_positive("state_slots_per_sequence", 1);

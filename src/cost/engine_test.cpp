@@ -98,6 +98,17 @@ TEST_CASE("engine_memory under the shipped profiles") {
     // the paper minimum caps them: 52 × 8,192 × 1,024 + 10 × 8,192 × 32,768 = 3,120,562,176
     CHECK(kv_memory(arch, {32768}, 1).rows[0].kv_bytes == 3120562176ull);
   }
+  SUBCASE("SGLang turns its SWA pool off for Gemma 3 only: gpt-oss keeps its windows") {
+    const auto sglang = load_engine_profile("sglang");
+    // Gemma 3 27B: 62 layers × 8,192 B (bf16, as for f16 above) × 32,768 = 16,642,998,272
+    CHECK(engine_memory(load_architecture("gemma-3-27b"), {32768}, 1, sglang).rows[0].kv_bytes ==
+          16642998272ull);
+    // gpt-oss-120b: 2 × 8 kv heads × 64 × 2 B = 2,048 B per token and layer; 18 sliding layers
+    // keep W = 128 tokens and 18 full layers all 32,768 (1-token pages):
+    // 18 × 2,048 × 128 + 18 × 2,048 × 32,768 = 4,718,592 + 1,207,959,552 = 1,212,678,144
+    CHECK(engine_memory(load_architecture("gpt-oss-120b"), {32768}, 1, sglang).rows[0].kv_bytes ==
+          1212678144ull);
+  }
   SUBCASE("Gemma 3 27B under vLLM: windows kept, in blocks of 16") {
     const auto arch = load_architecture("gemma-3-27b");
     const auto report = engine_memory(arch, {1000}, 1, load_engine_profile("vllm"));
