@@ -68,5 +68,23 @@ TEST_CASE("kda::core_flops_chunked, core_flops_recurrent") {
   CHECK(r.state_elements == 2 * state_elements(shapes));
 }
 
+// Kimi Linear report (arXiv:2510.26692; also NVIDIA NeMo AutoModel's kimi_linear flops module):
+// the chunked KDA forward costs 6·T·d² + 3·T·C·d + T·C² FLOPs per head. Our chunked count for
+// K = V = d and T a multiple of C is, per chunk of C tokens, C²·(K+V) + 3·C·K·V multiply-adds
+// (qk + kk scores C²K, solve + intra-chunk output C²V, three C·K·V state products), i.e.
+// 6·T·d² + 4·T·C·d FLOPs. Both share the state term 6·T·d²; they differ in the intra-chunk
+// term by exactly T·C·(d − C). In our reading the report's T·C² is the C×C inverse of (I + A) of
+// its WY form, where the reference solves (I + A)U = … by substitution on the V columns.
+TEST_CASE("kda chunked FLOPs vs the Kimi Linear report's 6Td² + 3TCd + TC²") {
+  const std::int64_t d = 128, C = 64, T = 4096;  // Kimi-Linear-48B-A3B head dim, fla chunk
+  const double ours = total_flops(core_flops_chunked(Shapes{1, 1, d, d}, T, C));
+  // 4096 · (6·16,384 + 4·64·128) = 4096 · (98,304 + 32,768) = 4096 · 131,072 = 536,870,912
+  CHECK(ours == 536'870'912.0);
+  // report: 4096 · (98,304 + 3·64·128 + 64²) = 4096 · (98,304 + 24,576 + 4,096) = 520,093,696
+  const double report = 520'093'696.0;
+  // difference T·C·(d − C) = 4096 · 64 · 64 = 16,777,216 (3.2% of the report's figure)
+  CHECK(ours - report == 16'777'216.0);
+}
+
 }  // namespace
 }  // namespace attnsim::kda
