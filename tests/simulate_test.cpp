@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "graph/load.h"
+#include "report/simulate_report.h"
 #include "tests/support.h"
 
 namespace attnsim {
@@ -68,6 +69,32 @@ TEST_CASE("simulate") {
         if (row.quantity == "kv bytes") CHECK(row.predicted >= 0.0);
       }
     }
+  }
+}
+
+// The comparison must be exact and loud: one multiply-add (2 FLOPs) or one byte off in a single
+// row turns that row and the summary into MISMATCH.
+TEST_CASE("simulate reports a MISMATCH when one row is off by the smallest unit") {
+  sim::SimulateOptions options;
+  options.scale = {16, 64};
+  options.tokens = 9;
+  options.decode_steps = 2;
+  const sim::SimulationReport agreeing = sim::simulate("qwen3-next-80b-a3b", options);
+  REQUIRE(agreeing.all_ok());
+  for (const double off_by : {2.0, 1.0}) {
+    sim::SimulationReport report = agreeing;
+    const std::size_t row = off_by == 2.0 ? 0 : report.rows.size() - 1;
+    report.rows[row].predicted += off_by;
+    CHECK_FALSE(report.rows[row].ok());
+    CHECK_FALSE(report.all_ok());
+    const std::string text = report::format_simulation(report);
+    CHECK(text.find("MISMATCH: see the rows above") != std::string::npos);
+    // exactly one row carries the flag (the summary line is the other occurrence)
+    std::size_t flags = 0;
+    for (std::size_t at = text.find("MISMATCH"); at != std::string::npos;
+         at = text.find("MISMATCH", at + 1))
+      ++flags;
+    CHECK(flags == 2);
   }
 }
 
