@@ -5,40 +5,12 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "cost/layer_cache.h"
 #include "cost/memory.h"
 
 namespace attnsim {
 
 namespace {
-// One layer as the engine stores it.
-struct EngineLayer {
-  struct Growing {
-    std::uint64_t bytes_per_token;
-    std::optional<std::uint64_t> max_tokens;  // kept only when the engine keeps a window
-  };
-  std::string kind;  // Mixer::layer_kind, for the breakdown
-  std::vector<Growing> growing;
-  std::uint64_t state_bytes_per_slot = 0;
-  std::uint64_t block_tokens = 1;
-
-  std::uint64_t kv_bytes_per_token() const {
-    std::uint64_t total = 0;
-    for (const auto& term : growing) total = checked_add(total, term.bytes_per_token, "KV bytes");
-    return total;
-  }
-  // Bytes one sequence holds after `context` tokens: the kept tokens in whole pages.
-  std::uint64_t kv_bytes(std::uint64_t context) const {
-    std::uint64_t total = 0;
-    for (const auto& term : growing) {
-      const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
-      const std::uint64_t pages = kept / block_tokens + (kept % block_tokens != 0 ? 1 : 0);
-      const std::uint64_t tokens = checked_mul(pages, block_tokens, "KV tokens");
-      total = checked_add(total, checked_mul(term.bytes_per_token, tokens, "KV bytes"), "KV bytes");
-    }
-    return total;
-  }
-};
-
 // vLLM fp8_ds_mla-style record: quantised latent + one scale per block + 16-bit RoPE key.
 std::uint64_t latent_record_bytes(const LatentRecordRule& rule, const CacheTerm& term) {
   ATTNSIM_ASSERT(term.rope_elements_per_token < term.elements_per_token,
@@ -69,7 +41,7 @@ bool charges_windows_in_full(const EngineProfile& engine, const Architecture& ar
          std::find(families.begin(), families.end(), architecture.family) != families.end();
 }
 
-EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
+LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                          const EngineProfile& engine, const CacheDTypeOverrides& overrides,
                          bool windows_in_full) {
   const Mixer& mixer = *layer.mixer;
@@ -78,35 +50,29 @@ EngineLayer engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
   if (auto forced = engine.forced_dtypes_by_kind.find(kind);
       forced != engine.forced_dtypes_by_kind.end())
     dtypes = apply_overrides(dtypes, forced->second);
-  EngineLayer out;
+  LayerCache out;
   out.kind = mixer.layer_kind();
   const auto block = engine.block_tokens_by_kind.find(kind);
   out.block_tokens =
       block != engine.block_tokens_by_kind.end() ? block->second : engine.block_tokens;
   for (const auto& term : mixer.cache_terms()) {
     // A layer reading an earlier layer's KV stores none of its own (as in the paper model).
+    const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !layer.kv_shared_from) {
-      const std::uint64_t per_token =
-          uses_latent_record(engine, mixer, term, overrides)
-              ? latent_record_bytes(*engine.latent_record, term)
-              : checked_add(
-                    bytes_for_elements(term.elements_per_token, cache_term_dtype(term, dtypes),
-                                       "KV bytes per token"),
-                    term.extra_bytes_per_token, "KV bytes per token");
+      const std::uint64_t per_token = uses_latent_record(engine, mixer, term, overrides)
+                                          ? latent_record_bytes(*engine.latent_record, term)
+                                          : term_bytes_per_token(term, dtype);
       out.growing.push_back({per_token, windows_in_full ? std::nullopt : term.max_tokens});
     }
     out.state_bytes_per_slot =
-        checked_add(out.state_bytes_per_slot,
-                    bytes_for_elements(term.elements_per_sequence, cache_term_dtype(term, dtypes),
-                                       "state bytes"),
-                    "state bytes");
+        checked_add(out.state_bytes_per_slot, term_state_bytes(term, dtype), "state bytes");
   }
   return out;
 }
 
 // vLLM HybridAttentionMambaModelConfig: page = align · cdiv(state page, align · attention bytes
 // per token), never below the layer's own page; every state page is padded to that page.
-void unify_hybrid_pages(std::vector<EngineLayer>& layers, std::uint64_t align) {
+void unify_hybrid_pages(std::vector<LayerCache>& layers, std::uint64_t align) {
   std::uint64_t attention_bytes_per_token = 0;
   std::uint64_t state_page = 0;
   for (const auto& layer : layers) {
@@ -136,7 +102,7 @@ MemoryReport engine_memory(const Architecture& architecture,
       apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
   report.layers = paper.layers;
 
-  std::vector<EngineLayer> layers;
+  std::vector<LayerCache> layers;
   CacheDTypes shown = report.dtypes;  // the summary names the dtypes the engine forces, too
   const bool windows_in_full = charges_windows_in_full(engine, architecture);
   for (const auto& layer : architecture.layers) {
@@ -162,25 +128,7 @@ MemoryReport engine_memory(const Architecture& architecture,
     row.context = contexts[i];
     row.batch = batch;
     row.full_attention_bytes = paper.rows[i].full_attention_bytes;
-    for (const auto& layer : layers) {
-      auto kind = std::find_if(row.by_kind.begin(), row.by_kind.end(),
-                               [&](const KindMemory& k) { return k.layer_kind == layer.kind; });
-      if (kind == row.by_kind.end()) {
-        row.by_kind.push_back({layer.kind, 0, 0, 0, 0, 0});
-        kind = row.by_kind.end() - 1;
-      }
-      const std::uint64_t state_per_sequence =
-          checked_mul(layer.state_bytes_per_slot, slots, "state bytes");
-      const std::uint64_t kv = checked_mul(layer.kv_bytes(row.context), batch, "KV bytes");
-      const std::uint64_t state = checked_mul(state_per_sequence, batch, "state bytes");
-      kind->n_layers += 1;
-      kind->kv_bytes_per_token += layer.kv_bytes_per_token();
-      kind->state_bytes_per_sequence += state_per_sequence;
-      kind->kv_bytes = checked_add(kind->kv_bytes, kv, "KV bytes");
-      kind->state_bytes = checked_add(kind->state_bytes, state, "state bytes");
-      row.kv_bytes = checked_add(row.kv_bytes, kv, "KV bytes");
-      row.state_bytes = checked_add(row.state_bytes, state, "state bytes");
-    }
+    for (const auto& layer : layers) charge_layer(row, layer, slots, batch);
     row.total_bytes = checked_add(row.kv_bytes, row.state_bytes, "total bytes");
     report.rows.push_back(std::move(row));
   }

@@ -4,48 +4,21 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "cost/layer_cache.h"
 
 namespace attnsim {
 
 namespace {
-// One layer's caches reduced to bytes.
-struct LayerBytes {
-  struct Growing {
-    std::uint64_t bytes_per_token;
-    std::optional<std::uint64_t> max_tokens;
-  };
-  std::vector<Growing> growing;
-  std::uint64_t state_bytes_per_sequence = 0;
-
-  std::uint64_t kv_bytes_per_token() const {
-    std::uint64_t total = 0;
-    for (const auto& term : growing) total = checked_add(total, term.bytes_per_token, "KV bytes");
-    return total;
-  }
-  // Bytes held after `context` tokens: a windowed term keeps at most max_tokens of them.
-  std::uint64_t kv_bytes(std::uint64_t context) const {
-    std::uint64_t total = 0;
-    for (const auto& term : growing) {
-      const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
-      total = checked_add(total, checked_mul(term.bytes_per_token, kept, "KV bytes"), "KV bytes");
-    }
-    return total;
-  }
-};
-
-LayerBytes layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_shared) {
-  LayerBytes bytes;
+// One layer's caches reduced to bytes, with one-token pages (the architectural minimum).
+LayerCache layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_shared) {
+  LayerCache bytes;
+  bytes.kind = mixer.layer_kind();
   for (const auto& term : mixer.cache_terms()) {
     const DType dtype = cache_term_dtype(term, dtypes);
-    if (term.elements_per_token > 0 && !kv_shared) {
-      const std::uint64_t per_token =
-          checked_add(bytes_for_elements(term.elements_per_token, dtype, "KV bytes per token"),
-                      term.extra_bytes_per_token, "KV bytes per token");
-      bytes.growing.push_back({per_token, term.max_tokens});
-    }
-    bytes.state_bytes_per_sequence = checked_add(
-        bytes.state_bytes_per_sequence,
-        bytes_for_elements(term.elements_per_sequence, dtype, "state bytes"), "state bytes");
+    if (term.elements_per_token > 0 && !kv_shared)
+      bytes.growing.push_back({term_bytes_per_token(term, dtype), term.max_tokens});
+    bytes.state_bytes_per_slot =
+        checked_add(bytes.state_bytes_per_slot, term_state_bytes(term, dtype), "state bytes");
   }
   return bytes;
 }
@@ -88,16 +61,15 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
   report.layers = count_layer_kinds(architecture);
 
   struct Entry {
-    std::string kind;
-    LayerBytes bytes;
-    std::optional<LayerBytes> baseline;
+    LayerCache bytes;
+    std::optional<LayerCache> baseline;
   };
   std::vector<Entry> entries;
   bool has_baseline = true;
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
     const bool shared = layer.kv_shared_from.has_value();
-    Entry entry{layer.mixer->layer_kind(), layer_bytes(*layer.mixer, report.dtypes, shared), {}};
+    Entry entry{layer_bytes(*layer.mixer, report.dtypes, shared), {}};
     if (auto full = baseline_mixer(architecture, layer))
       entry.baseline = layer_bytes(*full, report.dtypes, shared);
     else
@@ -105,7 +77,7 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
     report.kv_bytes_per_token =
         checked_add(report.kv_bytes_per_token, entry.bytes.kv_bytes_per_token(), "KV bytes");
     report.state_bytes_per_sequence = checked_add(
-        report.state_bytes_per_sequence, entry.bytes.state_bytes_per_sequence, "state bytes");
+        report.state_bytes_per_sequence, entry.bytes.state_bytes_per_slot, "state bytes");
     entries.push_back(std::move(entry));
   }
 
@@ -115,22 +87,7 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
     row.batch = batch;
     std::uint64_t baseline_bytes = 0;
     for (const auto& entry : entries) {
-      auto kind = std::find_if(row.by_kind.begin(), row.by_kind.end(),
-                               [&](const KindMemory& k) { return k.layer_kind == entry.kind; });
-      if (kind == row.by_kind.end()) {
-        row.by_kind.push_back({entry.kind, 0, 0, 0, 0, 0});
-        kind = row.by_kind.end() - 1;
-      }
-      const std::uint64_t kv = checked_mul(entry.bytes.kv_bytes(context), batch, "KV bytes");
-      const std::uint64_t state =
-          checked_mul(entry.bytes.state_bytes_per_sequence, batch, "state bytes");
-      kind->n_layers += 1;
-      kind->kv_bytes_per_token += entry.bytes.kv_bytes_per_token();
-      kind->state_bytes_per_sequence += entry.bytes.state_bytes_per_sequence;
-      kind->kv_bytes = checked_add(kind->kv_bytes, kv, "KV bytes");
-      kind->state_bytes = checked_add(kind->state_bytes, state, "state bytes");
-      row.kv_bytes = checked_add(row.kv_bytes, kv, "KV bytes");
-      row.state_bytes = checked_add(row.state_bytes, state, "state bytes");
+      charge_layer(row, entry.bytes, 1, batch);
       if (entry.baseline)
         baseline_bytes = checked_add(
             baseline_bytes, checked_mul(entry.baseline->kv_bytes(context), batch, "KV bytes"),

@@ -1,0 +1,57 @@
+// Page-rounded cache bytes of one layer and their sums into a memory row, all checked.
+#include "cost/layer_cache.h"
+
+#include <algorithm>
+
+namespace attnsim {
+
+std::uint64_t LayerCache::kv_bytes_per_token() const {
+  std::uint64_t total = 0;
+  for (const auto& term : growing) total = checked_add(total, term.bytes_per_token, "KV bytes");
+  return total;
+}
+
+std::uint64_t LayerCache::kv_bytes(std::uint64_t context) const {
+  std::uint64_t total = 0;
+  for (const auto& term : growing) {
+    const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
+    const std::uint64_t pages = kept / block_tokens + (kept % block_tokens != 0 ? 1 : 0);
+    const std::uint64_t tokens = checked_mul(pages, block_tokens, "KV tokens");
+    total = checked_add(total, checked_mul(term.bytes_per_token, tokens, "KV bytes"), "KV bytes");
+  }
+  return total;
+}
+
+std::uint64_t term_bytes_per_token(const CacheTerm& term, DType dtype) {
+  return checked_add(bytes_for_elements(term.elements_per_token, dtype, "KV bytes per token"),
+                     term.extra_bytes_per_token, "KV bytes per token");
+}
+
+std::uint64_t term_state_bytes(const CacheTerm& term, DType dtype) {
+  return bytes_for_elements(term.elements_per_sequence, dtype, "state bytes");
+}
+
+void charge_layer(MemoryRow& row, const LayerCache& layer, std::uint64_t slots,
+                  std::uint64_t batch) {
+  auto kind = std::find_if(row.by_kind.begin(), row.by_kind.end(),
+                           [&](const KindMemory& k) { return k.layer_kind == layer.kind; });
+  if (kind == row.by_kind.end()) {
+    row.by_kind.push_back({layer.kind, 0, 0, 0, 0, 0});
+    kind = row.by_kind.end() - 1;
+  }
+  const std::uint64_t state_per_sequence =
+      checked_mul(layer.state_bytes_per_slot, slots, "state bytes");
+  const std::uint64_t kv = checked_mul(layer.kv_bytes(row.context), batch, "KV bytes");
+  const std::uint64_t state = checked_mul(state_per_sequence, batch, "state bytes");
+  kind->n_layers += 1;
+  kind->kv_bytes_per_token =
+      checked_add(kind->kv_bytes_per_token, layer.kv_bytes_per_token(), "KV bytes");
+  kind->state_bytes_per_sequence =
+      checked_add(kind->state_bytes_per_sequence, state_per_sequence, "state bytes");
+  kind->kv_bytes = checked_add(kind->kv_bytes, kv, "KV bytes");
+  kind->state_bytes = checked_add(kind->state_bytes, state, "state bytes");
+  row.kv_bytes = checked_add(row.kv_bytes, kv, "KV bytes");
+  row.state_bytes = checked_add(row.state_bytes, state, "state bytes");
+}
+
+}  // namespace attnsim

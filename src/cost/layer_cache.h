@@ -1,0 +1,41 @@
+// One layer's cache as it is stored, shared by the paper minimum (cost/memory.cpp) and the
+// engine profiles (cost/engine.cpp): the paper model is the engine model with one-token pages
+// and one state slot per sequence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cost/memory.h"
+#include "mixers/mixer.h"
+
+namespace attnsim {
+
+struct LayerCache {
+  struct Growing {
+    std::uint64_t bytes_per_token = 0;
+    std::optional<std::uint64_t> max_tokens;  // a window: at most this many tokens are kept
+  };
+  std::string kind;  // Mixer::layer_kind, for the per-kind breakdown
+  std::vector<Growing> growing;
+  std::uint64_t state_bytes_per_slot = 0;  // recurrent + conv state of one slot
+  std::uint64_t block_tokens = 1;          // growing terms occupy whole pages of this many tokens
+
+  std::uint64_t kv_bytes_per_token() const;
+  // Bytes one sequence holds after `context` tokens: the kept tokens, in whole pages.
+  std::uint64_t kv_bytes(std::uint64_t context) const;
+};
+
+// A cache term's bytes in `dtype`: per token (its data plus any side bytes such as scales) and
+// per sequence.
+std::uint64_t term_bytes_per_token(const CacheTerm& term, DType dtype);
+std::uint64_t term_state_bytes(const CacheTerm& term, DType dtype);
+
+// Charges `layer` for `batch` sequences, each holding `slots` state slots, to `row`: its totals
+// and its per-kind breakdown (a kind's entry is created on first use, in layer order).
+void charge_layer(MemoryRow& row, const LayerCache& layer, std::uint64_t slots,
+                  std::uint64_t batch);
+
+}  // namespace attnsim
