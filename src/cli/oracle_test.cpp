@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -126,6 +127,34 @@ TEST_CASE("run_oracle") {
       CHECK(std::string(error.what()).find("q.npy") != std::string::npos);
       CHECK(std::string(error.what()).find("[2, 7, 4, 15]") != std::string::npos);
     }
+  }
+  SUBCASE("case.json mistakes: an axis product past 63 bits, a shape that is not a list") {
+    const fs::path copy = fs::temp_directory_path() / "attnsim_oracle_test" / "bad_params";
+    const auto error_with = [&](const char* mixer, const char* example,
+                                const std::function<void(nlohmann::json&)>& edit) {
+      fs::remove_all(copy);
+      fs::copy(kExamples / mixer / example, copy);
+      nlohmann::json doc = nlohmann::json::parse(std::ifstream(copy / "case.json"));
+      edit(doc);
+      std::ofstream(copy / "case.json") << doc.dump();
+      std::ostringstream log;
+      try {
+        run_oracle({mixer, copy.string(), "-o", (copy / "out").string()}, log);
+        return std::string("no error");
+      } catch (const UserError& error) {
+        return std::string(error.what());
+      }
+    };
+    // gated_attn's q_and_gate is [B, Tq, Hq, 2D]: D = 2^62 makes 2D = 2^63, past int64.
+    CHECK(error_with("gated_attn", "B2_T7_hq4_kv2_d16", [](nlohmann::json& doc) {
+            doc["params"]["D"] = 4611686018427387904LL;
+          }).find("fit in 63 bits") != std::string::npos);
+    CHECK(error_with("softmax_attn", "mha_B2_T7", [](nlohmann::json& doc) {
+            doc["inputs"]["q"]["shape"] = "2x7";
+          }).find("inputs.q.shape") != std::string::npos);
+    CHECK(error_with("softmax_attn", "mha_B2_T7", [](nlohmann::json& doc) {
+            doc["params"] = nlohmann::json::array();
+          }).find("'params' and 'inputs' objects") != std::string::npos);
   }
 }
 

@@ -1,0 +1,66 @@
+// A kernel-oracle case folder (mixers-spec §10): case.json's `params` (scalars: sizes, scale,
+// window, chunk_size, …) and `inputs` (name → {"file", optional "shape"}) plus the .npy files
+// they name. Every read is validated and fails as a UserError naming case.json and the key.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/op_counts.h"
+#include "core/tensor.h"
+
+namespace attnsim::oracle {
+
+class CaseFile {
+ public:
+  explicit CaseFile(const std::string& dir);  // reads and parses DIR/case.json
+  ~CaseFile();
+  CaseFile(const CaseFile&) = delete;
+  CaseFile& operator=(const CaseFile&) = delete;
+
+  std::int64_t size(const std::string& name) const;  // a positive integer param
+  std::optional<std::int64_t> optional_size(const std::string& name) const;
+  std::optional<double> number(const std::string& name) const;
+  double number_or(const std::string& name, double fallback) const;
+  bool flag_or(const std::string& name, bool fallback) const;
+  std::string text_or(const std::string& name, const std::string& fallback) const;
+  // [min, max] of numbers or "inf"; nullopt when absent or null.
+  std::optional<std::pair<double, double>> optional_range(const std::string& name) const;
+
+  bool has_input(const std::string& name) const;
+  // A required float input whose shape must equal `axes` evaluated with the params: a comma
+  // list of sums of products of integers, param names and parentheses ("B,Tq,H*(dn+dv)", "2D").
+  Tensor floats(const std::string& name, const std::string& axes) const;
+  Tensor floats_if_given(const std::string& name, const std::string& axes) const;
+  std::vector<std::int64_t> positions_if_given(const std::string& name,
+                                               const std::string& axes) const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& expected,
+                         const std::string& found) const;
+
+ private:
+  struct Data;
+  std::unique_ptr<Data> data_;
+};
+
+struct Settings {
+  std::string form;  // empty = the mixer's default
+  Precision precision = Precision::float64;
+};
+
+struct Outputs {
+  std::vector<std::pair<std::string, Tensor>> floats;
+  std::vector<std::pair<std::string, IndexTensor>> ints;
+  OpCounts counts;
+  std::int64_t memory_elements = 0;  // KV cache or recurrent state held
+};
+
+// The chosen form's position in `forms` (forms[0] is the default); an unknown --form is a
+// UserError listing them.
+std::size_t choose_form(const Settings& settings, const std::vector<std::string>& forms);
+
+}  // namespace attnsim::oracle

@@ -1,0 +1,34 @@
+// `attnsim oracle`'s engine: each mixer kind's case runner (oracle/run_attention.cpp,
+// oracle/run_linear.cpp), looked up by name in oracle/registry.cpp, and the writer of its
+// outputs. Adding a kind adds its runner and one line in the registry.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "oracle/case_file.h"
+
+namespace attnsim::oracle {
+
+using Runner = Outputs (*)(const CaseFile&, const Settings&);
+
+Outputs run_softmax_attn(const CaseFile&, const Settings&);
+Outputs run_gated_attn(const CaseFile&, const Settings&);
+Outputs run_mla(const CaseFile&, const Settings&);
+Outputs run_dsa(const CaseFile&, const Settings&);
+Outputs run_gated_deltanet(const CaseFile&, const Settings&);
+Outputs run_kda(const CaseFile&, const Settings&);
+Outputs run_lightning(const CaseFile&, const Settings&);
+Outputs run_mamba2(const CaseFile&, const Settings&);
+
+// The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
+// listing the names otherwise.
+Runner find_runner(const std::string& mixer);
+
+// Writes each output as OUT_DIR/<name>.npy (floats in the run's precision, indices as int64)
+// and lists them on `out`.
+void write_outputs(const Outputs& outputs, const std::string& out_dir, Precision precision,
+                   std::ostream& out);
+
+}  // namespace attnsim::oracle
