@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <type_traits>
 
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
@@ -88,29 +89,43 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
     }
     return;
   }
-  // Per-channel gate, in sub-blocks of kSubBlock rows. Within a diagonal sub-block: one exp
-  // per (i, j, d). Against all earlier rows j < r (r = first row of the sub-block, j < r ≤ i):
-  // exp(Γ_i − Γ_j) = exp(Γ_i − Γ_r)·exp(Γ_r − Γ_j), both exponents ≤ 0, so one product of
-  // rescaled rows and no overflow (a factor underflows only if the true ratio does).
+  // Per-channel gate, in sub-blocks of kSubBlock rows starting at row r. For rows i of the
+  // sub-block and any j ≤ i, exp(Γ_i − Γ_j) = exp(Γ_i − Γ_r)·exp(Γ_r − Γ_j): one product of
+  // rescaled rows. Against earlier rows (j < r) both exponents are ≤ 0 for decaying gates, so
+  // nothing overflows. Inside the sub-block exp(Γ_r − Γ_j) grows with the decay over its rows;
+  // the factored product is used while that spread is within kSafeSpread (no overflow, and the
+  // factors stay far from the type's range), else one exp per (i, j, d), which is always safe.
   constexpr Eigen::Index kSubBlock = 16;
+  const S safe_spread = std::is_same_v<S, float> ? S(20) : S(200);
   for (Eigen::Index r = 0; r < c; r += kSubBlock) {
     const Eigen::Index rows = std::min(kSubBlock, c - r);
+    const auto block = gamma.middleRows(r, rows);
+    const S spread = (block.colwise().maxCoeff() - block.colwise().minCoeff()).maxCoeff();
+    const bool factored = spread <= safe_spread;
+    const Eigen::Index seen = factored ? r + rows : r;  // columns j done by the product
+    const auto to_r = (block.rowwise() - gamma.row(r)).array().exp();
+    const Mat<S> k_from_r =
+        (k.topRows(seen).array() *
+         (gamma.row(r).replicate(seen, 1) - gamma.topRows(seen)).array().exp())
+            .matrix();
+    if (seen > 0) {
+      qk.block(r, 0, rows, seen).noalias() =
+          (q.middleRows(r, rows).array() * to_r).matrix() * k_from_r.transpose();
+      kk.block(r, 0, rows, seen).noalias() =
+          (k.middleRows(r, rows).array() * to_r).matrix() * k_from_r.transpose();
+    }
+    // Keep the lower triangle (j ≤ i for qk, j < i for kk) of the diagonal sub-block.
     for (Eigen::Index i = r; i < r + rows; ++i) {
       for (Eigen::Index j = r; j <= i; ++j) {
-        const auto decay = (gamma.row(i) - gamma.row(j)).array().exp();
-        qk(i, j) = (q.row(i).array() * k.row(j).array() * decay).sum();
-        if (j < i) kk(i, j) = (k.row(i).array() * k.row(j).array() * decay).sum();
+        if (!factored) {
+          const auto decay = (gamma.row(i) - gamma.row(j)).array().exp();
+          qk(i, j) = (q.row(i).array() * k.row(j).array() * decay).sum();
+          kk(i, j) = (k.row(i).array() * k.row(j).array() * decay).sum();
+        }
+        if (j == i) kk(i, j) = 0;
       }
+      for (Eigen::Index j = i + 1; j < r + rows; ++j) qk(i, j) = kk(i, j) = 0;
     }
-    if (r == 0) continue;
-    const auto to_r = (gamma.middleRows(r, rows).rowwise() - gamma.row(r)).array().exp();
-    const Mat<S> k_earlier =
-        (k.topRows(r).array() * (gamma.row(r).replicate(r, 1) - gamma.topRows(r)).array().exp())
-            .matrix();
-    qk.block(r, 0, rows, r).noalias() =
-        (q.middleRows(r, rows).array() * to_r).matrix() * k_earlier.transpose();
-    kk.block(r, 0, rows, r).noalias() =
-        (k.middleRows(r, rows).array() * to_r).matrix() * k_earlier.transpose();
   }
 }
 
@@ -131,12 +146,18 @@ Mat<S> chunk_step(const Mat<S>& q, const Mat<S>& k, const Mat<S>& v, const Mat<S
   for (Eigen::Index i = 1; i < c; ++i) gamma.row(i) += gamma.row(i - 1);
   Mat<S> qk, kk;
   decayed_pair_products(q, k, gamma, qk, kk);
+  // (e^Γ ⊙ K̂) S₀ and (e^Γ ⊙ Q̂) S₀ as one [2c, K]·[K, V] product (one larger GEMM runs
+  // faster than two half-size ones).
+  Mat<S> decayed(2 * c, K);
+  decayed.topRows(c) = decay_rows(k, gamma);
+  decayed.bottomRows(c) = decay_rows(q, gamma);
+  const Mat<S> read = decayed * state;
   // (I + diag(β) kk) U = diag(β) (V − (e^Γ ⊙ K̂) S₀): unit-lower-triangular solve.
   const Mat<S> a = beta.asDiagonal() * kk;
-  Mat<S> u = beta.asDiagonal() * (v - decay_rows(k, gamma) * state);
+  Mat<S> u = beta.asDiagonal() * (v - read.topRows(c));
   a.template triangularView<Eigen::UnitLower>().solveInPlace(u);
   // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U
-  Mat<S> o = decay_rows(q, gamma) * state;
+  Mat<S> o = read.bottomRows(c);
   o.noalias() += qk.template triangularView<Eigen::Lower>() * u;
   // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ
   const Mat<S> to_end = (-gamma).rowwise() + gamma.row(c - 1);
