@@ -2,11 +2,14 @@
 // dim 128, float64, batch 1) against this machine's own Eigen GEMM rate, with the fitted exponent
 // of time vs T. Not a test: run `attnsim_bench` (about 5 minutes) or `attnsim_bench --quick`.
 #include <Eigen/Dense>
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -173,6 +176,13 @@ double fitted_exponent(const std::vector<double>& tokens, const std::vector<doub
 
 // Usage: attnsim_bench [--quick] [--max-tokens T] [MIXER...]   (no mixer names = all of them)
 int main(int argc, char** argv) {
+  // Keep freed memory in the process: the kernels allocate per-head buffers that grow with T,
+  // and with glibc's defaults each one is fresh pages from the OS. On this VM a page fault
+  // costs so much that from T = 4096 the timings measured page faults, not arithmetic (e.g.
+  // chunked Mamba-2 at 37% of GEMM instead of 62%). Blocks up to 32 MiB (glibc's ceiling) come
+  // from the heap and are reused; larger outputs are still fresh pages, and are timed.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
   bool quick = false;
   std::int64_t max_tokens = 8192;
   std::vector<std::string> only;

@@ -143,26 +143,55 @@ void store_group_outputs(const Mat<S>& o, const Eigen::Matrix<S, Eigen::Dynamic,
   }
 }
 
-// allowed(r, j) for queries [i0, i0 + rows) and keys [first, first + n): visible and, with a
-// selection, selected.
+// allowed(r, j) for queries [i0, i0 + rows) and keys [first, first + n): visible and selected.
 Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed_keys(const Visibility& visibility,
-                                                                const KeySelection* selection,
+                                                                const KeySelection& selection,
                                                                 std::int64_t i0, std::int64_t rows,
                                                                 std::int64_t first,
                                                                 std::int64_t n) {
-  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed(rows, n);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t j = 0; j < n; ++j) allowed(r, j) = visibility.visible(i0 + r, first + j);
-  }
-  if (!selection) return allowed;
-  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> selected =
+  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed =
       Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(rows, n, false);
   for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t j : selection->keys[static_cast<std::size_t>(i0 + r)]) {
-      if (j >= first && j < first + n) selected(r, j - first) = true;
+    for (std::int64_t j : selection.keys[static_cast<std::size_t>(i0 + r)]) {
+      if (j >= first && j < first + n) allowed(r, j - first) = visibility.visible(i0 + r, j);
     }
   }
-  return allowed && selected;
+  return allowed;
+}
+
+// Sets the scores z [group·rows, n] of queries [i0, i0 + rows) against keys [first, first + n)
+// to −inf where the key is not visible (all heads of the group). Positions increase, so a
+// query's visible keys are one run, (pq − W, pq]: only the masked ends are touched.
+template <class S>
+void mask_invisible(Mat<S>& z, const Visibility& visibility, std::int64_t i0, std::int64_t rows,
+                    std::int64_t first, std::int64_t n, std::int64_t group) {
+  const S minus_inf = -std::numeric_limits<S>::infinity();
+  const auto keys = visibility.k_positions.begin() + first;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t pq = visibility.q_positions[static_cast<std::size_t>(i0 + r)];
+    const std::int64_t end = std::upper_bound(keys, keys + n, pq) - keys;
+    const std::int64_t begin =
+        visibility.window ? std::upper_bound(keys, keys + end, pq - *visibility.window) - keys : 0;
+    for (std::int64_t hg = 0; hg < group; ++hg) {
+      auto row = z.row(hg * rows + r);
+      row.head(begin).setConstant(minus_inf);
+      row.tail(n - end).setConstant(minus_inf);
+    }
+  }
+}
+
+// As mask_invisible for an arbitrary allowed(r, j) pattern (a DSA selection).
+template <class S>
+void mask_unselected(Mat<S>& z, const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& allowed,
+                     std::int64_t group) {
+  const S minus_inf = -std::numeric_limits<S>::infinity();
+  const Eigen::Index rows = allowed.rows();
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (Eigen::Index j = 0; j < allowed.cols(); ++j) {
+      if (allowed(r, j)) continue;
+      for (std::int64_t hg = 0; hg < group; ++hg) z(hg * rows + r, j) = minus_inf;
+    }
+  }
 }
 
 // One query block against keys [first, last) of kv head g.
@@ -177,14 +206,10 @@ void attend_dense_block(const AttentionHeads<S>& heads, const Visibility& visibi
   const auto& vh = heads.v[static_cast<std::size_t>(g)];
   const Mat<S> q = stack_group_queries(heads, g, group, i0, rows);
   Mat<S> z = scale * (q * ConstMap<S>(kh.row(first), n, kh.cols).transpose());
-  const S minus_inf = -std::numeric_limits<S>::infinity();
-  const auto allowed = allowed_keys(visibility, selection, i0, rows, first, n);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t j = 0; j < n; ++j) {
-      if (allowed(r, j)) continue;
-      for (std::int64_t hg = 0; hg < group; ++hg) z(hg * rows + r, j) = minus_inf;
-    }
-  }
+  if (selection)
+    mask_unselected(z, allowed_keys(visibility, *selection, i0, rows, first, n), group);
+  else
+    mask_invisible(z, visibility, i0, rows, first, n, group);
   const auto lse = softmax_rows(z);
   const Mat<S> o = z * ConstMap<S>(vh.row(first), n, vh.cols);
   counts.add("scores", group * rows * n * kh.cols);
