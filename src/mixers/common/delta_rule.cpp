@@ -64,6 +64,14 @@ Mat<S> recurrent(const Head<S>& x, Mat<S>& state, OpCounts& counts) {
   return o;
 }
 
+// e^x elementwise. Taking a plain matrix (the exponents evaluated first) lets Eigen use its
+// vectorised exp; on a broadcasting expression it falls back to one std::exp per element.
+template <class S>
+Mat<S> exp_of(Mat<S> x) {
+  x.array() = x.array().exp();
+  return x;
+}
+
 // Pairwise decayed products within a chunk (Γ = chunk-local cumulative gates [c, Kg]):
 //   qk(i, j) = Σ_d q̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j ≤ i
 //   kk(i, j) = Σ_d k̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j < i
@@ -103,16 +111,17 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
     const S spread = (block.colwise().maxCoeff() - block.colwise().minCoeff()).maxCoeff();
     const bool factored = spread <= safe_spread;
     const Eigen::Index seen = factored ? r + rows : r;  // columns j done by the product
-    const auto to_r = (block.rowwise() - gamma.row(r)).array().exp();
+    const Mat<S> to_r = exp_of<S>(block.rowwise() - gamma.row(r));
     const Mat<S> k_from_r =
-        (k.topRows(seen).array() *
-         (gamma.row(r).replicate(seen, 1) - gamma.topRows(seen)).array().exp())
+        (k.topRows(seen).array() * exp_of<S>((-gamma.topRows(seen)).rowwise() + gamma.row(r)).array())
             .matrix();
-    if (seen > 0) {
-      qk.block(r, 0, rows, seen).noalias() =
-          (q.middleRows(r, rows).array() * to_r).matrix() * k_from_r.transpose();
-      kk.block(r, 0, rows, seen).noalias() =
-          (k.middleRows(r, rows).array() * to_r).matrix() * k_from_r.transpose();
+    if (seen > 0) {  // q and k rows of the sub-block stacked: one product for qk and kk
+      Mat<S> scaled(2 * rows, q.cols());
+      scaled.topRows(rows) = (q.middleRows(r, rows).array() * to_r.array()).matrix();
+      scaled.bottomRows(rows) = (k.middleRows(r, rows).array() * to_r.array()).matrix();
+      const Mat<S> products = scaled * k_from_r.transpose();
+      qk.block(r, 0, rows, seen) = products.topRows(rows);
+      kk.block(r, 0, rows, seen) = products.bottomRows(rows);
     }
     // Keep the lower triangle (j ≤ i for qk, j < i for kk) of the diagonal sub-block.
     for (Eigen::Index i = r; i < r + rows; ++i) {
@@ -129,11 +138,12 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
   }
 }
 
-// Rows of x [c, K] scaled by exp(γ_i) per channel (γ [c, Kg] broadcast when Kg = 1).
+// Rows of x [c, K] scaled by per-row factors f [c, Kg] (one per channel, or broadcast when
+// Kg = 1).
 template <class S>
-Mat<S> decay_rows(const Mat<S>& x, const Mat<S>& gamma) {
-  if (gamma.cols() == 1) return gamma.col(0).array().exp().matrix().asDiagonal() * x;
-  return (x.array() * gamma.array().exp()).matrix();
+Mat<S> scale_rows(const Mat<S>& x, const Mat<S>& f) {
+  if (f.cols() == 1) return f.col(0).asDiagonal() * x;
+  return (x.array() * f.array()).matrix();
 }
 
 // mixers-spec §5 chunked form for one chunk; updates `state` from S₀ to S_C, returns O.
@@ -148,9 +158,10 @@ Mat<S> chunk_step(const Mat<S>& q, const Mat<S>& k, const Mat<S>& v, const Mat<S
   decayed_pair_products(q, k, gamma, qk, kk);
   // (e^Γ ⊙ K̂) S₀ and (e^Γ ⊙ Q̂) S₀ as one [2c, K]·[K, V] product (one larger GEMM runs
   // faster than two half-size ones).
+  const Mat<S> from_start = exp_of<S>(gamma);  // e^Γ, shared by k̂ and q̂
   Mat<S> decayed(2 * c, K);
-  decayed.topRows(c) = decay_rows(k, gamma);
-  decayed.bottomRows(c) = decay_rows(q, gamma);
+  decayed.topRows(c) = scale_rows(k, from_start);
+  decayed.bottomRows(c) = scale_rows(q, from_start);
   const Mat<S> read = decayed * state;
   // (I + diag(β) kk) U = diag(β) (V − (e^Γ ⊙ K̂) S₀): unit-lower-triangular solve.
   const Mat<S> a = beta.asDiagonal() * kk;
@@ -160,9 +171,9 @@ Mat<S> chunk_step(const Mat<S>& q, const Mat<S>& k, const Mat<S>& v, const Mat<S
   Mat<S> o = read.bottomRows(c);
   o.noalias() += qk.template triangularView<Eigen::Lower>() * u;
   // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ
-  const Mat<S> to_end = (-gamma).rowwise() + gamma.row(c - 1);
+  const Mat<S> to_end = exp_of<S>((-gamma).rowwise() + gamma.row(c - 1));
   state = channel_decay<S>(gamma.row(c - 1), K).asDiagonal() * state;
-  state.noalias() += decay_rows(k, to_end).transpose() * u;
+  state.noalias() += scale_rows(k, to_end).transpose() * u;
   counts.add("qk_scores", c * (c + 1) / 2 * K);
   counts.add("kk_scores", c * (c - 1) / 2 * K);
   counts.add("state_read", 2 * c * K * V);
