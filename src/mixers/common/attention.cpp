@@ -143,6 +143,22 @@ void store_group_outputs(const Mat<S>& o, const Eigen::Matrix<S, Eigen::Dynamic,
   }
 }
 
+// allowed(r, j) for queries [i0, i0 + rows) and keys [first, first + n): visible and selected.
+Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed_keys(const Visibility& visibility,
+                                                                const KeySelection& selection,
+                                                                std::int64_t i0, std::int64_t rows,
+                                                                std::int64_t first,
+                                                                std::int64_t n) {
+  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed =
+      Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(rows, n, false);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t j : selection.keys[static_cast<std::size_t>(i0 + r)]) {
+      if (j >= first && j < first + n) allowed(r, j - first) = visibility.visible(i0 + r, j);
+    }
+  }
+  return allowed;
+}
+
 // Sets the scores z [group·rows, n] of queries [i0, i0 + rows) against keys [first, first + n)
 // to −inf where the key is not visible (all heads of the group). Positions increase, so a
 // query's visible keys are one run, (pq − W, pq]: only the masked ends are touched.
@@ -164,22 +180,18 @@ void mask_invisible(Mat<S>& z, const Visibility& visibility, std::int64_t i0, st
   }
 }
 
-// Keeps only the scores of selected keys (a DSA selection) that are visible to their query and
-// sets the rest to −inf: a −inf matrix with the kept scores copied in, O(rows·topk) per head
-// rather than a test per (query, key).
+// As mask_invisible for an arbitrary allowed(r, j) pattern (a DSA selection).
 template <class S>
-void mask_unselected(Mat<S>& z, const Visibility& visibility, const KeySelection& selection,
-                     std::int64_t i0, std::int64_t rows, std::int64_t first, std::int64_t n,
+void mask_unselected(Mat<S>& z, const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& allowed,
                      std::int64_t group) {
-  Mat<S> kept = Mat<S>::Constant(z.rows(), z.cols(), -std::numeric_limits<S>::infinity());
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (const std::int64_t j : selection.keys[static_cast<std::size_t>(i0 + r)]) {
-      if (j < first || j >= first + n || !visibility.visible(i0 + r, j)) continue;
-      for (std::int64_t hg = 0; hg < group; ++hg)
-        kept(hg * rows + r, j - first) = z(hg * rows + r, j - first);
+  const S minus_inf = -std::numeric_limits<S>::infinity();
+  const Eigen::Index rows = allowed.rows();
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (Eigen::Index j = 0; j < allowed.cols(); ++j) {
+      if (allowed(r, j)) continue;
+      for (std::int64_t hg = 0; hg < group; ++hg) z(hg * rows + r, j) = minus_inf;
     }
   }
-  z.swap(kept);
 }
 
 // One query block against keys [first, last) of kv head g.
@@ -195,7 +207,7 @@ void attend_dense_block(const AttentionHeads<S>& heads, const Visibility& visibi
   const Mat<S> q = stack_group_queries(heads, g, group, i0, rows);
   Mat<S> z = scale * (q * ConstMap<S>(kh.row(first), n, kh.cols).transpose());
   if (selection)
-    mask_unselected(z, visibility, *selection, i0, rows, first, n, group);
+    mask_unselected(z, allowed_keys(visibility, *selection, i0, rows, first, n), group);
   else
     mask_invisible(z, visibility, i0, rows, first, n, group);
   const auto lse = softmax_rows(z);
