@@ -25,14 +25,18 @@ std::uint64_t latent_record_bytes(const LatentRecordRule& rule, const CacheTerm&
                      "latent record");
 }
 
+// Whether the mixer's kind (Mixer::kind) is in a profile's list.
+bool listed(const std::vector<std::string>& kinds, const Mixer& mixer) {
+  return std::find(kinds.begin(), kinds.end(), std::string(mixer.kind())) != kinds.end();
+}
+
 // The record applies to the listed kinds unless the command line asked for a KV dtype other than
 // fp8 (vLLM switches 'auto' and 'fp8*' to fp8_ds_mla and keeps an explicit bfloat16).
 bool uses_latent_record(const EngineProfile& engine, const Mixer& mixer, const CacheTerm& term,
                         const CacheDTypeOverrides& overrides) {
   if (!engine.latent_record || term.rope_elements_per_token == 0) return false;
   if (overrides.kv_cache && *overrides.kv_cache != DType::fp8) return false;
-  const auto& kinds = engine.latent_record->kinds;
-  return std::find(kinds.begin(), kinds.end(), std::string(mixer.kind())) != kinds.end();
+  return listed(engine.latent_record->kinds, mixer);
 }
 
 bool charges_windows_in_full(const EngineProfile& engine, const Architecture& architecture) {
@@ -63,6 +67,11 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                                           ? latent_record_bytes(*engine.latent_record, term)
                                           : term_bytes_per_token(term, dtype);
       out.growing.push_back({per_token, windows_in_full ? std::nullopt : term.max_tokens});
+      if (term.rope_elements_per_token > 0 && listed(engine.separate_v_latent_kinds, mixer)) {
+        const std::uint64_t latent = term.elements_per_token - term.rope_elements_per_token;
+        out.growing.push_back({bytes_for_elements(latent, dtype, "V latent bytes per token"),
+                               windows_in_full ? std::nullopt : term.max_tokens});
+      }
     }
     out.state_bytes_per_slot =
         checked_add(out.state_bytes_per_slot, term_state_bytes(term, dtype), "state bytes");

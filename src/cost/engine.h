@@ -49,6 +49,9 @@ struct EngineProfile {
   // page holds one layer's recurrent state, and the state page is padded up to it.
   std::optional<std::uint64_t> hybrid_page_align_tokens;
   std::optional<LatentRecordRule> latent_record;
+  // Mixer kinds whose MLA latent (Dc = elements − rope elements) the engine stores a second time,
+  // as the V of a separate V cache (llama.cpp's deepseek2 graph before PR #19067).
+  std::vector<std::string> separate_v_latent_kinds;
   // Recurrent-state slots the engine reserves per running sequence.
   std::uint64_t state_slots_per_sequence = 1;
 };

@@ -62,18 +62,24 @@ std::map<std::string, std::uint64_t> read_blocks_by_kind(config::MapReader& pare
   return blocks;
 }
 
+// A list of registered mixer kinds under `key` (empty when absent).
+std::vector<std::string> read_kind_list(config::MapReader& reader, const std::string& key) {
+  std::vector<std::string> kinds = reader.optional_string_list(key);
+  const auto known = mixer_kind_names();
+  for (const auto& kind : kinds)
+    if (std::find(known.begin(), known.end(), kind) == known.end())
+      throw UserError(reader.require(key, "").where, reader.child_path(key), "mixer kinds",
+                      fmt::format("'{}'", kind), config::did_you_mean(kind, known));
+  return kinds;
+}
+
 std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent) {
   const config::Node* node = parent.get("fp8_latent_record");
   if (!node) return std::nullopt;
   const std::string path = parent.child_path("fp8_latent_record");
   config::MapReader reader(*node, path);
   LatentRecordRule rule;
-  rule.kinds = reader.optional_string_list("kinds");
-  const auto known = mixer_kind_names();
-  for (const auto& kind : rule.kinds)
-    if (std::find(known.begin(), known.end(), kind) == known.end())
-      throw UserError(node->where, reader.child_path("kinds"), "mixer kinds",
-                      fmt::format("'{}'", kind), config::did_you_mean(kind, known));
+  rule.kinds = read_kind_list(reader, "kinds");
   if (rule.kinds.empty())
     throw UserError(node->where, reader.child_path("kinds"), "at least one mixer kind", "none");
   rule.latent_dtype = reader.required_dtype("latent_dtype");
@@ -146,6 +152,7 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
       reader.optional_string_list("sliding_window_full_for_families");
   engine.hybrid_page_align_tokens = read_hybrid_alignment(reader);
   engine.latent_record = read_latent_record(reader);
+  engine.separate_v_latent_kinds = read_kind_list(reader, "separate_v_latent_kinds");
   engine.state_slots_per_sequence = reader.optional_positive("state_slots_per_sequence", 1);
   reader.finish();
   if (engine.sources.empty())

@@ -98,6 +98,16 @@ TEST_CASE("engine_memory under the shipped profiles") {
     // the paper minimum caps them: 52 × 8,192 × 1,024 + 10 × 8,192 × 32,768 = 3,120,562,176
     CHECK(kv_memory(arch, {32768}, 1).rows[0].kv_bytes == 3120562176ull);
   }
+  SUBCASE("DeepSeek V3 under llama.cpp (late 2025): the MLA latent stored again as V") {
+    const auto report = engine_memory(load_architecture("deepseek-v3"), {4096}, 1,
+                                      load_engine_profile("llama.cpp"));
+    // K cache [k_pe, kv_cmpr] 64 + 512 = 576 and V cache kv_cmpr 512: 1,088 f16 elements
+    // = 2,176 B per token and layer; × 61 layers = 132,736 B per token (paper: 61 × 576 × 2
+    // = 70,272)
+    CHECK(report.kv_bytes_per_token == 132736);
+    // 4,096 cells (already a multiple of 256) × 132,736 = 543,686,656
+    CHECK(report.rows[0].kv_bytes == 543686656ull);
+  }
   SUBCASE("SGLang turns its SWA pool off for Gemma 3 only: gpt-oss keeps its windows") {
     const auto sglang = load_engine_profile("sglang");
     // Gemma 3 27B: 62 layers × 8,192 B (bf16, as for f16 above) × 32,768 = 16,642,998,272
