@@ -7,10 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -78,13 +78,21 @@ std::pair<int, std::string> run_gnuplot(const fs::path& gnuplot, const fs::path&
 // SOURCE_DATE_EPOCH. The stamp is overwritten in place with the epoch, keeping its length so
 // the PDF's byte offsets (xref table) stay valid; then the same inputs give the same bytes.
 void fix_pdf_creation_date(const fs::path& pdf) {
-  static const std::regex stamp(R"(/CreationDate \(D:\d{14}Z\))");
-  const std::string bytes = read_file(pdf);
-  const std::string fixed =
-      std::regex_replace(bytes, stamp, "/CreationDate (D:19700101000000Z)");
-  if (fixed == bytes) return;
+  static constexpr std::string_view kKey = "/CreationDate (D:";
+  static constexpr std::string_view kEpoch = "19700101000000Z)";
+  std::string bytes = read_file(pdf);
+  const std::size_t at = bytes.find(kKey);
+  if (at == std::string::npos) return;
+  const std::size_t stamp = at + kKey.size();
+  const bool is_stamp =
+      bytes.size() >= stamp + kEpoch.size() && bytes.compare(stamp + 14, 2, "Z)") == 0 &&
+      std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(stamp),
+                  bytes.begin() + static_cast<std::ptrdiff_t>(stamp + 14),
+                  [](char c) { return c >= '0' && c <= '9'; });
+  if (!is_stamp) return;
+  bytes.replace(stamp, kEpoch.size(), kEpoch);
   std::ofstream out(pdf, std::ios::binary | std::ios::trunc);
-  out << fixed;
+  out << bytes;
   if (!out.flush()) throw UserError(fmt::format("cannot write {}", pdf.string()));
 }
 }  // namespace
