@@ -66,11 +66,12 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
       const std::uint64_t per_token = uses_latent_record(engine, mixer, term, overrides)
                                           ? latent_record_bytes(*engine.latent_record, term)
                                           : term_bytes_per_token(term, dtype);
-      out.growing.push_back({per_token, windows_in_full ? std::nullopt : term.max_tokens});
+      const std::optional<std::uint64_t> cap = windows_in_full ? std::nullopt : term.max_tokens;
+      out.growing.push_back({per_token, cap, !term.chunked});
       if (term.rope_elements_per_token > 0 && listed(engine.separate_v_latent_kinds, mixer)) {
         const std::uint64_t latent = term.elements_per_token - term.rope_elements_per_token;
-        out.growing.push_back({bytes_for_elements(latent, dtype, "V latent bytes per token"),
-                               windows_in_full ? std::nullopt : term.max_tokens});
+        out.growing.push_back(
+            {bytes_for_elements(latent, dtype, "V latent bytes per token"), cap, !term.chunked});
       }
     }
     out.state_bytes_per_slot =

@@ -119,6 +119,20 @@ TEST_CASE("engine_memory under the shipped profiles") {
     CHECK(engine_memory(load_architecture("gpt-oss-120b"), {32768}, 1, sglang).rows[0].kv_bytes ==
           1212678144ull);
   }
+  SUBCASE("Gemma 3 27B under vLLM past the window: blocks wholly behind it are freed") {
+    const auto arch = load_architecture("gemma-3-27b");
+    const auto vllm = load_engine_profile("vllm");
+    // L = 1,030 > W = 1,024, B = 16: a sliding layer holds cdiv(1030, 16) − ⌊(1030 − 1024)/16⌋
+    // = 65 − 0 = 65 blocks (the window starts inside block 0), a global layer 65 too:
+    // 62 layers × 8,192 B × 65 × 16 = 528,220,160
+    CHECK(engine_memory(arch, {1030}, 1, vllm).rows[0].kv_bytes == 528220160ull);
+    // L = 1,040: sliding 65 − ⌊16/16⌋ = 64 blocks, global 65:
+    // 52 × 8,192 × 1,024 + 10 × 8,192 × 1,040 = 436,207,616 + 85,196,800 = 521,404,416
+    CHECK(engine_memory(arch, {1040}, 1, vllm).rows[0].kv_bytes == 521404416ull);
+    // the paper minimum keeps exactly W = 1,024 sliding tokens: 52 × 8,192 × 1,024 +
+    // 10 × 8,192 × 1,030 = 436,207,616 + 84,377,600 = 520,585,216
+    CHECK(kv_memory(arch, {1030}, 1).rows[0].kv_bytes == 520585216ull);
+  }
   SUBCASE("Gemma 3 27B under vLLM: windows kept, in blocks of 16") {
     const auto arch = load_architecture("gemma-3-27b");
     const auto report = engine_memory(arch, {1000}, 1, load_engine_profile("vllm"));

@@ -13,9 +13,17 @@ std::uint64_t LayerCache::kv_bytes_per_token() const {
 
 std::uint64_t LayerCache::kv_bytes(std::uint64_t context) const {
   std::uint64_t total = 0;
+  const auto pages_for = [&](std::uint64_t tokens) {
+    return tokens / block_tokens + (tokens % block_tokens != 0 ? 1 : 0);
+  };
   for (const auto& term : growing) {
-    const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
-    const std::uint64_t pages = kept / block_tokens + (kept % block_tokens != 0 ? 1 : 0);
+    std::uint64_t pages = 0;
+    if (term.max_tokens && term.sliding) {
+      const std::uint64_t behind = context > *term.max_tokens ? context - *term.max_tokens : 0;
+      pages = pages_for(context) - behind / block_tokens;
+    } else {
+      pages = pages_for(term.max_tokens ? std::min(context, *term.max_tokens) : context);
+    }
     const std::uint64_t tokens = checked_mul(pages, block_tokens, "KV tokens");
     total = checked_add(total, checked_mul(term.bytes_per_token, tokens, "KV bytes"), "KV bytes");
   }

@@ -16,7 +16,8 @@ namespace attnsim {
 struct LayerCache {
   struct Growing {
     std::uint64_t bytes_per_token = 0;
-    std::optional<std::uint64_t> max_tokens;  // a window: at most this many tokens are kept
+    std::optional<std::uint64_t> max_tokens;  // a cap: at most this many tokens are needed
+    bool sliding = false;  // the cap is a sliding window (else a local chunk)
   };
   std::string kind;  // Mixer::layer_kind, for the per-kind breakdown
   std::vector<Growing> growing;
@@ -24,7 +25,10 @@ struct LayerCache {
   std::uint64_t block_tokens = 1;          // growing terms occupy whole pages of this many tokens
 
   std::uint64_t kv_bytes_per_token() const;
-  // Bytes one sequence holds after `context` tokens: the kept tokens, in whole pages.
+  // Bytes one sequence holds after `context` tokens, in whole pages. A sliding window frees only
+  // the pages that lie wholly behind it (vLLM's SlidingWindowManager): cdiv(L, B) − ⌊(L − W)/B⌋
+  // pages for L > W, one more than cdiv(W, B) unless the window starts on a page boundary; with
+  // one-token pages that is min(L, W). A local chunk is charged min(L, C) tokens in pages.
   std::uint64_t kv_bytes(std::uint64_t context) const;
 };
 

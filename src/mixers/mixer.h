@@ -31,6 +31,7 @@ struct CacheTerm {
   CacheRole role = CacheRole::kv;
   std::uint64_t elements_per_token = 0;
   std::optional<std::uint64_t> max_tokens;  // ring buffer of a sliding window / local chunk
+  bool chunked = false;  // max_tokens is a local-attention chunk (restarts), not a sliding window
   std::uint64_t elements_per_sequence = 0;
   std::optional<DType> dtype;               // overrides the model's dtype for `role`
   std::uint64_t extra_bytes_per_token = 0;  // e.g. a quantisation scale stored beside the data

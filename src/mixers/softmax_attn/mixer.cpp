@@ -58,6 +58,7 @@ CacheTerm kv_term(const AttentionShape& shape) {
   term.role = CacheRole::kv;
   term.elements_per_token = shape.n_kv_heads * (shape.head_dim_k + shape.head_dim_v);
   term.max_tokens = shape.window ? shape.window : shape.chunk;
+  term.chunked = !shape.window && shape.chunk;
   return term;
 }
 
