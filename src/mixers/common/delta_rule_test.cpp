@@ -6,12 +6,13 @@
 #include <doctest/doctest.h>
 
 #include "core/error.h"
-#include "mixers/common/test_util.h"
+#include "mixers/common/delta_rule_test_util.h"
 
 namespace attnsim::mixers {
 namespace {
 
 using testing::random_tensor;
+using testing::delta_rule_options;
 using testing::token_slice;
 
 DeltaRuleInputs random_inputs(std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t HV,
@@ -28,28 +29,21 @@ DeltaRuleInputs random_inputs(std::int64_t B, std::int64_t T, std::int64_t H, st
   return in;
 }
 
-DeltaRuleOptions options_for(DeltaRuleForm form, std::int64_t chunk = 64) {
-  DeltaRuleOptions options;
-  options.form = form;
-  options.chunk_size = chunk;
-  return options;
-}
-
 TEST_CASE("run_delta_rule") {
   for (const GateKind gate : {GateKind::scalar, GateKind::per_channel}) {
     CAPTURE(static_cast<int>(gate));
     SUBCASE("chunked equals recurrent: T = 63, K = 60, GVA 3, chunks not dividing T") {
       const auto in = random_inputs(2, 63, 2, 6, 60, 17, gate, -1.0, 100);
-      const auto expected = run_delta_rule(in, options_for(DeltaRuleForm::recurrent), gate);
+      const auto expected = run_delta_rule(in, delta_rule_options(DeltaRuleForm::recurrent), gate);
       for (const std::int64_t chunk : {1, 5, 16, 64, 100}) {
-        const auto r = run_delta_rule(in, options_for(DeltaRuleForm::chunked, chunk), gate);
+        const auto r = run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, chunk), gate);
         CHECK(max_abs_diff(r.o, expected.o) < 1e-10);
         CHECK(max_abs_diff(r.final_state, expected.final_state) < 1e-10);
       }
     }
     SUBCASE("strong decays down to -30 and l2norm off") {
       auto in = random_inputs(1, 37, 1, 2, 12, 9, gate, -30.0, 200);
-      auto options = options_for(DeltaRuleForm::recurrent);
+      auto options = delta_rule_options(DeltaRuleForm::recurrent);
       options.use_qk_l2norm = false;
       options.scale = 0.7;
       for (double& b : in.beta.data) b *= 0.05;  // keep the un-normalised delta rule contractive
@@ -65,14 +59,14 @@ TEST_CASE("run_delta_rule") {
     SUBCASE("T = 1 and zero initial state") {
       auto in = random_inputs(1, 1, 1, 1, 6, 4, gate, -2.0, 300);
       in.initial_state = Tensor();
-      const auto a = run_delta_rule(in, options_for(DeltaRuleForm::recurrent), gate);
-      const auto b = run_delta_rule(in, options_for(DeltaRuleForm::chunked, 4), gate);
+      const auto a = run_delta_rule(in, delta_rule_options(DeltaRuleForm::recurrent), gate);
+      const auto b = run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, 4), gate);
       CHECK(max_abs_diff(a.o, b.o) < 1e-14);
       CHECK(a.final_state.shape == std::vector<std::int64_t>{1, 1, 6, 4});
     }
     SUBCASE("prefill then decode equals one prefill, outputs and state") {
       const auto in = random_inputs(2, 29, 1, 2, 8, 8, gate, -3.0, 400);
-      const auto full = run_delta_rule(in, options_for(DeltaRuleForm::chunked, 8), gate);
+      const auto full = run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, 8), gate);
       DeltaRuleInputs state_carrier = in;
       for (const auto& [t0, t1] :
            std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 20}, {20, 21}, {21, 29}}) {
@@ -80,7 +74,7 @@ TEST_CASE("run_delta_rule") {
                              token_slice(in.v, t0, t1),    token_slice(in.g, t0, t1),
                              token_slice(in.beta, t0, t1), state_carrier.initial_state};
         const auto form = t1 - t0 == 1 ? DeltaRuleForm::recurrent : DeltaRuleForm::chunked;
-        const auto r = run_delta_rule(part, options_for(form, 8), gate);
+        const auto r = run_delta_rule(part, delta_rule_options(form, 8), gate);
         CHECK(max_abs_diff(r.o, token_slice(full.o, t0, t1)) < 1e-12);
         state_carrier.initial_state = r.final_state;
       }
@@ -88,7 +82,7 @@ TEST_CASE("run_delta_rule") {
     }
     SUBCASE("float32 stays within float32 accuracy") {
       const auto in = random_inputs(1, 21, 1, 1, 16, 16, gate, -1.0, 500);
-      auto options = options_for(DeltaRuleForm::chunked, 8);
+      auto options = delta_rule_options(DeltaRuleForm::chunked, 8);
       const auto expected = run_delta_rule(in, options, gate);
       options.precision = Precision::float32;
       CHECK(max_abs_diff(run_delta_rule(in, options, gate).o, expected.o) < 1e-4);
@@ -96,12 +90,12 @@ TEST_CASE("run_delta_rule") {
   }
   SUBCASE("rejects HV not a multiple of H, a wrong gate shape and chunk size 0") {
     auto in = random_inputs(1, 3, 2, 3, 4, 4, GateKind::scalar, -1.0, 600);
-    CHECK_THROWS_AS(run_delta_rule(in, options_for(DeltaRuleForm::chunked), GateKind::scalar),
+    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::scalar),
                     UserError);
     in = random_inputs(1, 3, 1, 1, 4, 4, GateKind::scalar, -1.0, 600);
-    CHECK_THROWS_AS(run_delta_rule(in, options_for(DeltaRuleForm::chunked), GateKind::per_channel),
+    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::per_channel),
                     UserError);
-    CHECK_THROWS_AS(run_delta_rule(in, options_for(DeltaRuleForm::chunked, 0), GateKind::scalar),
+    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, 0), GateKind::scalar),
                     UserError);
   }
 }

@@ -7,32 +7,14 @@
 
 #include <cmath>
 
-#include "core/npy.h"
-#include "mixers/common/test_util.h"
+#include "mixers/common/delta_rule_test_util.h"
 
 namespace attnsim::gated_deltanet {
 namespace {
 
-Options options_for(Form form, std::int64_t chunk = 64) {
-  Options options;
-  options.form = form;
-  options.chunk_size = chunk;
-  return options;
-}
-
 TEST_CASE("gated_deltanet::run") {
   SUBCASE("worked example B2_T7_h2_chunk4, both forms") {
-    const std::string dir = testing::example_dir("gated_deltanet", "B2_T7_h2_chunk4");
-    const Inputs in{read_npy_float(dir + "q.npy"),    read_npy_float(dir + "k.npy"),
-                    read_npy_float(dir + "v.npy"),    read_npy_float(dir + "g.npy"),
-                    read_npy_float(dir + "beta.npy"), Tensor()};
-    for (const Form form : {Form::recurrent, Form::chunked}) {
-      auto options = options_for(form, 4);
-      options.scale = 0.25;
-      const Result r = run(in, options);
-      CHECK(max_abs_diff(r.o, read_npy_float(dir + "expected_o.npy")) < 1e-9);
-      CHECK(max_abs_diff(r.final_state, read_npy_float(dir + "expected_final_state.npy")) < 1e-9);
-    }
+    testing::check_delta_rule_example("gated_deltanet", &run);
   }
   SUBCASE("two scalar steps by hand (K = V = 1, no l2norm, scale 1)") {
     // t0: g = ln ½, β = ½, k = 2, v = 3, q = 1: S' = 0, u = ½(3 − 0) = 1.5, S = 2·1.5 = 3, o = 3.
@@ -45,7 +27,7 @@ TEST_CASE("gated_deltanet::run") {
     in.v.data = {3, 1};
     in.beta.data = {0.5, 1};
     for (const Form form : {Form::recurrent, Form::chunked}) {
-      auto options = options_for(form, 2);
+      auto options = testing::delta_rule_options(form, 2);
       options.use_qk_l2norm = false;
       options.scale = 1.0;
       const Result r = run(in, options);
@@ -60,7 +42,7 @@ TEST_CASE("gated_deltanet::run") {
               Tensor({1, 2, 1}),    Tensor({1, 2, 1}),         Tensor({1, 1, 2, 1})};
     in.q.data = {1, 0, 0, 1};
     in.initial_state.data = {1, 0};
-    auto options = options_for(Form::recurrent);
+    auto options = testing::delta_rule_options(Form::recurrent);
     options.use_qk_l2norm = false;
     options.scale = 1.0;
     const Result r = run(in, options);
@@ -76,12 +58,12 @@ TEST_CASE("gated_deltanet::core_flops_chunked, core_flops_recurrent") {
       testing::random_tensor({3, 23, 6}, 5, 0, 1), Tensor()};
   SUBCASE("matches the instrumented chunked kernel exactly") {
     for (const std::int64_t chunk : {1, 4, 23, 64}) {
-      const Result r = run(in, options_for(Form::chunked, chunk));
+      const Result r = run(in, testing::delta_rule_options(Form::chunked, chunk));
       CHECK(r.counts.flops() == scaled(core_flops_chunked(shapes, 23, chunk), 3.0));
     }
   }
   SUBCASE("matches the instrumented recurrent kernel exactly") {
-    const Result r = run(in, options_for(Form::recurrent));
+    const Result r = run(in, testing::delta_rule_options(Form::recurrent));
     CHECK(r.counts.flops() == scaled(core_flops_recurrent(shapes, 23), 3.0));
     CHECK(r.state_elements == 3 * state_elements(shapes));
   }

@@ -7,32 +7,14 @@
 
 #include <cmath>
 
-#include "core/npy.h"
-#include "mixers/common/test_util.h"
+#include "mixers/common/delta_rule_test_util.h"
 
 namespace attnsim::kda {
 namespace {
 
-Options options_for(Form form, std::int64_t chunk = 64) {
-  Options options;
-  options.form = form;
-  options.chunk_size = chunk;
-  return options;
-}
-
 TEST_CASE("kda::run") {
   SUBCASE("worked example B2_T7_h2_chunk4, both forms") {
-    const std::string dir = testing::example_dir("kda", "B2_T7_h2_chunk4");
-    const Inputs in{read_npy_float(dir + "q.npy"),    read_npy_float(dir + "k.npy"),
-                    read_npy_float(dir + "v.npy"),    read_npy_float(dir + "g.npy"),
-                    read_npy_float(dir + "beta.npy"), Tensor()};
-    for (const Form form : {Form::recurrent, Form::chunked}) {
-      auto options = options_for(form, 4);
-      options.scale = 0.25;
-      const Result r = run(in, options);
-      CHECK(max_abs_diff(r.o, read_npy_float(dir + "expected_o.npy")) < 1e-9);
-      CHECK(max_abs_diff(r.final_state, read_npy_float(dir + "expected_final_state.npy")) < 1e-9);
-    }
+    testing::check_delta_rule_example("kda", &run);
   }
   SUBCASE("the decay scales the key rows of S, one factor per channel") {
     // S₀ [K = 2, V = 1] = [[1], [1]], g = (ln ½, 0), β = 0: S' = Diag(½, 1) S₀ = [[½], [1]];
@@ -42,7 +24,7 @@ TEST_CASE("kda::run") {
     in.q.data = {1, 0, 1, 1};
     in.g.data = {std::log(0.5), 0, std::log(0.5), 0};
     for (const Form form : {Form::recurrent, Form::chunked}) {
-      auto options = options_for(form, 2);
+      auto options = testing::delta_rule_options(form, 2);
       options.use_qk_l2norm = false;
       options.scale = 1.0;
       const Result r = run(in, options);
@@ -60,10 +42,10 @@ TEST_CASE("kda::core_flops_chunked, core_flops_recurrent") {
       testing::random_tensor({2, 19, 2, 5}, 3),    testing::random_tensor({2, 19, 2, 9}, 4, -1, 0),
       testing::random_tensor({2, 19, 2}, 5, 0, 1), Tensor()};
   for (const std::int64_t chunk : {1, 6, 19, 64}) {
-    const Result r = run(in, options_for(Form::chunked, chunk));
+    const Result r = run(in, testing::delta_rule_options(Form::chunked, chunk));
     CHECK(r.counts.flops() == scaled(core_flops_chunked(shapes, 19, chunk), 2.0));
   }
-  const Result r = run(in, options_for(Form::recurrent));
+  const Result r = run(in, testing::delta_rule_options(Form::recurrent));
   CHECK(r.counts.flops() == scaled(core_flops_recurrent(shapes, 19), 2.0));
   CHECK(r.state_elements == 2 * state_elements(shapes));
 }
