@@ -101,7 +101,7 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
   // sub-block and any j ≤ i, exp(Γ_i − Γ_j) = exp(Γ_i − Γ_r)·exp(Γ_r − Γ_j): one product of
   // rescaled rows. Against earlier rows (j < r) both exponents are ≤ 0 for decaying gates, so
   // nothing overflows. Inside the sub-block exp(Γ_r − Γ_j) grows with the decay over its rows;
-  // the factored product is used while that spread is within kSafeSpread (no overflow, and the
+  // the factored product is used while that spread is within safe_spread (no overflow, and the
   // factors stay far from the type's range), else one exp per (i, j, d), which is always safe.
   constexpr Eigen::Index kSubBlock = 16;
   const S safe_spread = std::is_same_v<S, float> ? S(20) : S(200);
@@ -112,9 +112,8 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
     const bool factored = spread <= safe_spread;
     const Eigen::Index seen = factored ? r + rows : r;  // columns j done by the product
     const Mat<S> to_r = exp_of<S>(block.rowwise() - gamma.row(r));
-    const Mat<S> k_from_r =
-        (k.topRows(seen).array() * exp_of<S>((-gamma.topRows(seen)).rowwise() + gamma.row(r)).array())
-            .matrix();
+    const Mat<S> from_rows_to_r = exp_of<S>((-gamma.topRows(seen)).rowwise() + gamma.row(r));
+    const Mat<S> k_from_r = (k.topRows(seen).array() * from_rows_to_r.array()).matrix();
     if (seen > 0) {  // q and k rows of the sub-block stacked: one product for qk and kk
       Mat<S> scaled(2 * rows, q.cols());
       scaled.topRows(rows) = (q.middleRows(r, rows).array() * to_r.array()).matrix();
