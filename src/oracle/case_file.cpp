@@ -169,9 +169,7 @@ class AxisParser {
   const std::string& text_;
   std::size_t pos_ = 0;
 };
-}  // namespace
 
-namespace {
 std::string file_of(const CaseFile& c, const json& inputs, const std::string& dir,
                     const std::string& name) {
   if (!inputs.contains(name)) c.fail("inputs." + name, "an input entry", "nothing");

@@ -1,5 +1,4 @@
 // Case runners of the linear-attention and SSM kinds for `attnsim oracle`.
-#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -83,9 +82,9 @@ Outputs run_mamba2(const CaseFile& c, const Settings& settings) {
                                                                       : mamba2::Form::recurrent;
   options.chunk_size = chunk_size_of(c);
   options.dt_softplus = c.flag_or("dt_softplus", true);
-  // params.dt_limit = [min, max] ("inf" allowed); absent: mamba_ssm's default (0, ∞).
+  // params.dt_limit = [min, max] ("inf" allowed); absent: mamba2::Options' (0, ∞), mamba_ssm's.
   std::tie(options.dt_min, options.dt_max) =
-      c.optional_range("dt_limit").value_or(std::pair{0.0, options.dt_max});
+      c.optional_range("dt_limit").value_or(std::pair{options.dt_min, options.dt_max});
   options.precision = settings.precision;
   const auto r =
       mamba2::run({c.floats("x", "B,T,H,P"), c.floats("dt", "B,T,H"), c.floats("dt_bias", "H"),
