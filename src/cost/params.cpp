@@ -45,6 +45,24 @@ void add_layer(Sums& sums, const Layer& layer, std::uint64_t d_model) {
   }
   sums.add("model", "layer norms", norms, norms);
 }
+
+// One module's block plus its own weights: two input norms, the 2D → D fusion projection and
+// the output norm. Rows read "<group> <component>" under the group "mtp", times the modules.
+std::vector<ParamRow> mtp_params(const MtpModules& mtp, std::uint64_t d_model) {
+  Sums module;
+  module.add("model", "input norms", checked_mul(2, d_model, "MTP parameters"), 0);
+  module.add("model", "fusion projection",
+             checked_mul(checked_mul(2, d_model, "MTP parameters"), d_model, "MTP parameters"), 0);
+  add_layer(module, mtp.block, d_model);
+  module.add("model", "output norm", d_model, 0);
+  std::vector<ParamRow> rows;
+  for (const RowKey& key : module.order) {
+    const std::string component = key.first == "model" ? key.second : key.first + " " + key.second;
+    rows.push_back({"mtp", component,
+                    checked_mul(module.rows.at(key).total, mtp.modules, "MTP parameters"), 0});
+  }
+  return rows;
+}
 }  // namespace
 
 ParamReport model_params(const Architecture& architecture) {
@@ -77,6 +95,11 @@ ParamReport model_params(const Architecture& architecture) {
     report.rows.push_back(row);
     report.total = checked_add(report.total, row.total, "parameter count");
     report.active = checked_add(report.active, row.active, "parameter count");
+  }
+  if (architecture.mtp) {
+    report.mtp_rows = mtp_params(*architecture.mtp, dims.d_model);
+    for (const ParamRow& row : report.mtp_rows)
+      report.mtp_total = checked_add(report.mtp_total, row.total, "parameter count");
   }
   report.active_with_embeddings =
       dims.tied_embeddings ? report.active : checked_add(report.active, table, "parameter count");

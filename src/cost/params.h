@@ -27,6 +27,9 @@ struct ParamRow {
 //   shared experts and top_k routed experts. The lm head is counted (tied or not). This is the
 //   convention of the gpt-oss model card (5.13B active) and of NVIDIA's "3.2B active (3.6B
 //   with embeddings)"; active_with_embeddings adds the input table back.
+// - mtp_rows: the multi-token prediction modules (Architecture::mtp), apart from the total as
+//   model cards count them ("671B" for DeepSeek-V3 excludes its MTP module). They share the
+//   main model's embedding table and lm head, which they do not count again.
 struct ParamReport {
   std::string name;
   DType weights_dtype = DType::bf16;
@@ -34,6 +37,8 @@ struct ParamReport {
   std::uint64_t total = 0;
   std::uint64_t active = 0;
   std::uint64_t active_with_embeddings = 0;
+  std::vector<ParamRow> mtp_rows;  // group "mtp"; active 0: decoding does not run them
+  std::uint64_t mtp_total = 0;
   // The file's source.unverified key paths: a count built on them is only as good as they are.
   std::vector<std::string> unverified;
 };

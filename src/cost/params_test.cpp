@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "cost/expectations.h"
+#include "graph/load.h"
 #include "tests/support.h"
 
 namespace attnsim {
@@ -100,6 +101,44 @@ TEST_CASE("model_params") {
     // kv_b 16 × 2 × (8 + 8) = 512; norms 32 + 16
     CHECK(row_total(report, "mla", "latent_up") == 512);
     CHECK(row_total(report, "mla", "norms") == 48);
+  }
+}
+
+TEST_CASE("model_params: multi-token prediction modules") {
+  const std::string moe =
+      "ffns:\n  moe: {kind: moe, activation: swiglu, n_experts: 8, top_k: 2, expert_width: 64}\n";
+  SUBCASE("counted apart from the total, with their own norms and fusion projection") {
+    const std::string base = architecture_yaml(kGqa, "  mixer: attn\n  ffn: moe", 1, moe);
+    const auto without = model_params(load_text(base));
+    const auto with = model_params(load_text(base + "mtp: {modules: 2, mixer: attn, ffn: moe}\n"));
+    CHECK(with.total == without.total);
+    CHECK(with.active == without.active);
+    // per module: input norms 2 × 512 = 1,024; fusion 1,024 × 512 = 524,288; attention
+    // 655,360; experts 8 × 3 × 512 × 64 = 786,432; router 8 × 512 = 4,096; block norms 1,024;
+    // output norm 512 → 1,972,736; two modules 3,945,472
+    CHECK(with.mtp_total == 3945472);
+    for (const auto& row : with.mtp_rows) CHECK(row.active == 0);
+  }
+  SUBCASE("DeepSeek-V3's module: 11.61B, worked out from its config.json") {
+    const auto report = model_params(load_architecture("deepseek-v3"));
+    // eh_proj 14336 × 7168 = 102,760,448; enorm + hnorm + final norm 3 × 7168 = 21,504
+    // MLA: q_a 7168 × 1536 = 11,010,048; q_b 1536 × 128 × 192 = 37,748,736;
+    //   kv_a 7168 × 576 = 4,128,768; kv_b 512 × 128 × 256 = 16,777,216;
+    //   o 128 × 128 × 7168 = 117,440,512; norms 1536 + 512 → 187,107,328
+    // MoE: 257 experts (256 routed + 1 shared) × 3 × 7168 × 2048 = 11,318,329,344;
+    //   router 256 × 7168 + 256 bias = 1,835,264; block norms 2 × 7168 = 14,336
+    // 102,760,448 + 21,504 + 187,107,328 + 11,318,329,344 + 1,835,264 + 14,336 = 11,610,068,224
+    CHECK(report.mtp_total == 11610068224ULL);
+  }
+  SUBCASE("a file's mtp block must name a mixer and an FFN it defines") {
+    const std::string base = architecture_yaml(kGqa, "  mixer: attn\n  ffn: moe", 1, moe);
+    CHECK_THROWS_WITH(load_text(base + "mtp: {modules: 1, mixer: atn, ffn: moe}\n"),
+                      doctest::Contains("mtp.mixer: expected the name of an instance under mixers:, "
+                                        "found 'atn' (did you mean attn?)"));
+    CHECK_THROWS_WITH(load_text(base + "mtp: {modules: 1, mixer: none, ffn: moe}\n"),
+                      doctest::Contains("mtp: expected a mixer and an FFN instance"));
+    CHECK_THROWS_WITH(load_text(base + "mtp: {modules: 0, mixer: attn, ffn: moe}\n"),
+                      doctest::Contains("mtp.modules"));
   }
 }
 

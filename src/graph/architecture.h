@@ -41,6 +41,16 @@ struct Layer {
   std::optional<std::size_t> kv_shared_from;  // reads this earlier layer's KV cache
 };
 
+// Multi-token prediction modules (DeepSeek-V3 report §2.2; GLM-4.5, Qwen3.5 use the same
+// shape). Each module norms the token's embedding and the previous depth's hidden state,
+// projects their concatenation 2D → D, runs one block (`block`: a mixer and an FFN of the
+// model's), and norms the result for the lm head. Embedding table and lm head are the main
+// model's. Decoding without speculation never runs them, so only parameter counts see them.
+struct MtpModules {
+  std::uint64_t modules = 0;
+  Layer block;
+};
+
 // Published facts about the model, checked by the sweep test.
 struct Expectations {
   std::map<std::string, std::uint64_t> layer_counts;  // by Mixer::layer_kind()
@@ -71,6 +81,7 @@ struct Architecture {
   std::map<std::string, std::shared_ptr<const Mixer>> mixers;
   std::map<std::string, std::shared_ptr<const FfnSpec>> ffns;
   std::vector<Layer> layers;
+  std::optional<MtpModules> mtp;
   // The mixer instance that stands in for linear/SSM layers in "the same model with full
   // attention everywhere"; empty when the model has no attention at all.
   std::string baseline_attention;

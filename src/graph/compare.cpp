@@ -22,6 +22,11 @@ std::string mixer_text(const Layer& layer) {
 
 std::string ffn_text(const Layer& layer) { return layer.ffn ? describe(*layer.ffn) : "none"; }
 
+std::string mtp_text(const std::optional<MtpModules>& mtp) {
+  return mtp ? fmt::format("{} × ({}; {})", mtp->modules, mixer_text(mtp->block), ffn_text(mtp->block))
+             : "none";
+}
+
 // "0-2, 5, 9-11" from sorted layer indices.
 std::string ranges(const std::vector<std::size_t>& indices) {
   std::vector<std::string> parts;
@@ -39,7 +44,7 @@ const std::vector<std::string>& graph_comparison_keys() {
   static const std::vector<std::string> keys = {
       "model.d_model",   "model.vocab_size",     "model.n_layers",    "model.tied_embeddings",
       "model.max_context", "dtypes.weights",     "dtypes.kv_cache",   "dtypes.recurrent_state",
-      "dtypes.conv_state", "layer.mixer",        "layer.ffn",         "layer.kv_shared_from"};
+      "dtypes.conv_state", "layer.mixer",        "layer.ffn",         "layer.kv_shared_from", "mtp"};
   return keys;
 }
 
@@ -59,6 +64,7 @@ std::vector<GraphDifference> compare_graphs(const Architecture& left, const Arch
   model_key("dtypes.recurrent_state", optional_text(left.dtypes.recurrent_state),
             optional_text(right.dtypes.recurrent_state));
   model_key("dtypes.conv_state", optional_text(left.dtypes.conv_state), optional_text(right.dtypes.conv_state));
+  model_key("mtp", mtp_text(left.mtp), mtp_text(right.mtp));
   if (left.layers.size() != right.layers.size()) return differences;
 
   // Per-layer differences, grouped by (key, left, right) so a pattern-wide mismatch is one line.

@@ -272,6 +272,30 @@ void build_layers(config::MapReader& root, Architecture& architecture) {
   }
 }
 
+std::optional<MtpModules> read_mtp(config::MapReader& root, const Architecture& architecture) {
+  const config::Node* node = root.get("mtp");
+  if (node == nullptr) return std::nullopt;
+  config::MapReader reader(*node, "mtp");
+  MtpModules mtp;
+  mtp.modules = reader.required_positive("modules");
+  constexpr std::uint64_t kMaxModules = 64;  // published models have 1 to 3
+  if (mtp.modules > kMaxModules)
+    throw UserError(reader.require("modules", "").where, "mtp.modules",
+                    fmt::format("at most {} modules", kMaxModules), std::to_string(mtp.modules));
+  Layer& block = mtp.block;
+  block.mixer_name = reader.required_string("mixer");
+  block.ffn_name = reader.required_string("ffn");
+  block.mixer = find_instance(architecture.mixers, block.mixer_name, reader.require("mixer", ""),
+                              "mtp.mixer", "mixers");
+  block.ffn =
+      find_instance(architecture.ffns, block.ffn_name, reader.require("ffn", ""), "mtp.ffn", "ffns");
+  if (!block.mixer || !block.ffn)
+    throw UserError(node->where, "mtp", "a mixer and an FFN instance (the module's block)",
+                    "'none'");
+  reader.finish();
+  return mtp;
+}
+
 std::uint64_t kv_elements_per_token(const Mixer& mixer) {
   std::uint64_t elements = 0;
   for (const auto& term : mixer.cache_terms())
@@ -401,6 +425,7 @@ Architecture build_architecture(const config::Node& document, const std::string&
   build_layers(root, architecture);
   check_kv_sharing(architecture, root.require("layers", ""));
   check_cache_dtypes(architecture, root.require("dtypes", ""));
+  architecture.mtp = read_mtp(root, architecture);
   architecture.baseline_attention = resolve_baseline(root, architecture);
   architecture.expect = read_expect(root);
   root.finish();

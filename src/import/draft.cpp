@@ -104,6 +104,9 @@ std::string to_yaml(const ArchitectureDraft& draft) {
     out += fmt::format("  mixer: {}\n", compact_sequence_yaml(draft.layer_mixers));
     if (!draft.layer_ffns.empty()) out += fmt::format("  ffn: {}\n", compact_sequence_yaml(draft.layer_ffns));
   }
+  if (draft.mtp)
+    out += fmt::format("mtp:\n  modules: {}  # {}\n  mixer: {}\n  ffn: {}\n", draft.mtp->modules,
+                       draft.mtp->key, draft.mtp->mixer, draft.mtp->ffn);
   return out;
 }
 

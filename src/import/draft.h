@@ -22,6 +22,15 @@ struct Instance {
   std::vector<Field> fields;  // the first is `kind`
 };
 
+// Multi-token prediction modules: how many, the block's mixer and FFN instance names, and the
+// config key the count came from.
+struct MtpDraft {
+  std::uint64_t modules = 0;
+  std::string mixer;
+  std::string ffn;
+  std::string key;
+};
+
 struct ArchitectureDraft {
   std::string display_name;
   std::string family;
@@ -49,6 +58,7 @@ struct ArchitectureDraft {
   // ... or a Nemotron-H pattern string with its letter table (letter → {mixer|ffn, name}).
   std::string pattern;
   std::vector<std::pair<char, std::pair<std::string, std::string>>> letters;
+  std::optional<MtpDraft> mtp;
 };
 
 // Renders the draft. Layer sequences are written in the most compact exact form: one name, a

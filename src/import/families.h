@@ -24,6 +24,9 @@ const std::vector<Family>& families();
 // --- shared helpers (families_common.cpp) ---
 // d_model, vocab, n_layers, tied embeddings, max context and the weight/KV dtype.
 void read_common(const HfConfig& config, ArchitectureDraft& draft);
+// The multi-token prediction modules counted by `key`, if any. Their block is the last layer's
+// mixer and FFN (DeepSeek-V3, GLM-4.5 and Qwen3.5 all build it so); call after the layers.
+void read_mtp(const HfConfig& config, ArchitectureDraft& draft, std::string_view key);
 // Field from a config key, with the key as comment.
 Field field(std::string key, std::uint64_t value, std::string comment = {});
 Field text_field(std::string key, std::string value, std::string comment = {});

@@ -103,6 +103,7 @@ void map_llama_like(const HfConfig& config, ArchitectureDraft& draft) {
     draft.mixers.push_back(nope);
   }
   assign_ffns(config, draft, activation_for(config.optional_text("hidden_act").value_or("silu"), true));
+  read_mtp(config, draft, "num_nextn_predict_layers");
 }
 
 void map_gemma3(const HfConfig& config, ArchitectureDraft& draft) {

@@ -51,6 +51,12 @@ void read_common(const HfConfig& config, ArchitectureDraft& draft) {
   }
 }
 
+void read_mtp(const HfConfig& config, ArchitectureDraft& draft, std::string_view key) {
+  const std::uint64_t modules = config.optional_count(key).value_or(0);
+  if (modules == 0 || draft.layer_mixers.empty() || draft.layer_ffns.empty()) return;
+  draft.mtp = MtpDraft{modules, draft.layer_mixers.back(), draft.layer_ffns.back(), std::string(key)};
+}
+
 Instance attention_instance(const HfConfig& config, std::string name, std::string kind) {
   const std::uint64_t heads = config.positive("num_attention_heads");
   const std::uint64_t kv_heads = config.optional_count("num_key_value_heads").value_or(heads);

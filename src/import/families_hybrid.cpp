@@ -74,9 +74,8 @@ void map_deepseek(const HfConfig& config, ArchitectureDraft& draft) {
     draft.mixers.push_back(mla);
     draft.layer_mixers.assign(draft.n_layers, "mla");
   }
-  if (config.optional_count("num_nextn_predict_layers").value_or(0) > 0)
-    draft.notes.push_back("num_nextn_predict_layers: the MTP module is not part of this layer graph");
   deepseek_ffns(config, draft, "num_experts_per_tok");
+  read_mtp(config, draft, "num_nextn_predict_layers");
 }
 
 void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft) {
@@ -141,6 +140,7 @@ void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
     draft.ffns.push_back(dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
     draft.layer_ffns.assign(draft.n_layers, "mlp");
   }
+  read_mtp(config, draft, "mtp_num_hidden_layers");
 }
 
 void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {

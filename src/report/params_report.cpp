@@ -20,23 +20,28 @@ TableFormat table_format(OutputFormat format) {
                                           : TableFormat::text;
 }
 
+nlohmann::ordered_json json_rows(const std::vector<ParamRow>& rows) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& row : rows)
+    out.push_back({{"group", row.group},
+                   {"component", row.component},
+                   {"total", row.total},
+                   {"active", row.active}});
+  return out;
+}
+
 std::string render_json(const std::vector<ParamReport>& reports) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& report : reports) {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (const auto& row : report.rows)
-      rows.push_back({{"group", row.group},
-                      {"component", row.component},
-                      {"total", row.total},
-                      {"active", row.active}});
+  for (const auto& report : reports)
     out.push_back({{"name", report.name},
                    {"params_total", report.total},
                    {"params_active", report.active},
                    {"params_active_with_embeddings", report.active_with_embeddings},
+                   {"params_mtp", report.mtp_total},
                    {"weights_dtype", dtype_name(report.weights_dtype)},
                    {"unverified", report.unverified},
-                   {"rows", rows}});
-  }
+                   {"rows", json_rows(report.rows)},
+                   {"mtp_rows", json_rows(report.mtp_rows)}});
   return out.dump(2) + "\n";
 }
 }  // namespace
@@ -61,6 +66,12 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
       out +=
           "active = what one token multiplies with: no input embedding table (a lookup), "
           "top-k routed + shared experts + router, lm head included\n";
+      if (report.mtp_total > 0)
+        out += fmt::format(
+            "MTP modules: {} B more, not in the total (only speculative decoding runs them; "
+            "they share the embedding table and lm head); {} B with them\n",
+            billions(report.mtp_total), billions(checked_add(report.total, report.mtp_total,
+                                                             "parameter count")));
     }
     Table table;
     table.columns = {{"group", Align::left},
@@ -74,6 +85,9 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
                      with_thousands(row.total), with_thousands(row.active)});
     table.add_row({"all", "", billions(report.total), billions(report.active),
                    with_thousands(report.total), with_thousands(report.active)});
+    for (const auto& row : report.mtp_rows)
+      table.add_row({row.group, row.component, billions(row.total), billions(row.active),
+                     with_thousands(row.total), with_thousands(row.active)});
     out += table.render(table_format(format));
     if (format != OutputFormat::csv) out += "\n";
   }
