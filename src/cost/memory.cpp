@@ -40,10 +40,7 @@ CacheDTypes apply_overrides(CacheDTypes dtypes, const CacheDTypeOverrides& overr
 
 DType cache_term_dtype(const CacheTerm& term, const CacheDTypes& dtypes) {
   if (term.dtype) return *term.dtype;
-  const std::optional<DType>& role_dtype = term.role == CacheRole::kv ? dtypes.kv_cache
-                                           : term.role == CacheRole::recurrent_state
-                                               ? dtypes.recurrent_state
-                                               : dtypes.conv_state;
+  const std::optional<DType>& role_dtype = dtypes.for_role(term.role);
   ATTNSIM_ASSERT(role_dtype.has_value(), "the loader checks that every cache role has a dtype");
   return *role_dtype;
 }

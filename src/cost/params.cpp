@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "core/count.h"
 #include "ffn/ffn_cost.h"
 
 namespace attnsim {
@@ -49,17 +50,16 @@ void add_layer(Sums& sums, const Layer& layer, std::uint64_t d_model) {
 // One module's block plus its own weights: two input norms, the 2D → D fusion projection and
 // the output norm. Rows read "<group> <component>" under the group "mtp", times the modules.
 std::vector<ParamRow> mtp_params(const MtpModules& mtp, std::uint64_t d_model) {
+  const Count d = d_model;
   Sums module;
-  module.add("model", "input norms", checked_mul(2, d_model, "MTP parameters"), 0);
-  module.add("model", "fusion projection",
-             checked_mul(checked_mul(2, d_model, "MTP parameters"), d_model, "MTP parameters"), 0);
+  module.add("model", "input norms", 2 * d, 0);
+  module.add("model", "fusion projection", 2 * d * d, 0);
   add_layer(module, mtp.block, d_model);
-  module.add("model", "output norm", d_model, 0);
+  module.add("model", "output norm", d, 0);
   std::vector<ParamRow> rows;
   for (const RowKey& key : module.order) {
     const std::string component = key.first == "model" ? key.second : key.first + " " + key.second;
-    rows.push_back({"mtp", component,
-                    checked_mul(module.rows.at(key).total, mtp.modules, "MTP parameters"), 0});
+    rows.push_back({"mtp", component, Count(module.rows.at(key).total) * mtp.modules, 0});
   }
   return rows;
 }

@@ -30,6 +30,13 @@ struct CacheDTypes {
   std::optional<DType> kv_cache;
   std::optional<DType> recurrent_state;
   std::optional<DType> conv_state;
+
+  // The dtype the file names for the tensors of one cache role.
+  const std::optional<DType>& for_role(CacheRole role) const {
+    return role == CacheRole::kv                ? kv_cache
+           : role == CacheRole::recurrent_state ? recurrent_state
+                                                : conv_state;
+  }
 };
 
 struct Layer {

@@ -321,18 +321,21 @@ void check_kv_sharing(const Architecture& architecture, const config::Node& laye
   }
 }
 
+// The dtypes: key that names a cache role's dtype.
+std::string_view dtype_key(CacheRole role) {
+  return role == CacheRole::kv                ? "kv_cache"
+         : role == CacheRole::recurrent_state ? "recurrent_state"
+                                              : "conv_state";
+}
+
 void check_cache_dtypes(const Architecture& architecture, const config::Node& dtypes_node) {
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
     for (const auto& term : layer.mixer->cache_terms()) {
-      const auto& [needed, key] =
-          term.role == CacheRole::kv ? std::pair{architecture.dtypes.kv_cache, "kv_cache"}
-          : term.role == CacheRole::recurrent_state
-              ? std::pair{architecture.dtypes.recurrent_state, "recurrent_state"}
-              : std::pair{architecture.dtypes.conv_state, "conv_state"};
-      if (!needed && !term.dtype)
+      if (!architecture.dtypes.for_role(term.role) && !term.dtype)
         throw UserError(
-            dtypes_node.where, fmt::format("dtypes.{}", key), "a dtype", "no such key",
+            dtypes_node.where, fmt::format("dtypes.{}", dtype_key(term.role)), "a dtype",
+            "no such key",
             fmt::format("layer {} ({}) keeps a {}", layer.index, layer.mixer_name, term.name));
     }
   }

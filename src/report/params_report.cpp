@@ -80,14 +80,13 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
                      {"active (B)"},
                      {"total"},
                      {"active"}};
-    for (const auto& row : report.rows)
+    auto add = [&table](const ParamRow& row) {
       table.add_row({row.group, row.component, billions(row.total), billions(row.active),
                      with_thousands(row.total), with_thousands(row.active)});
-    table.add_row({"all", "", billions(report.total), billions(report.active),
-                   with_thousands(report.total), with_thousands(report.active)});
-    for (const auto& row : report.mtp_rows)
-      table.add_row({row.group, row.component, billions(row.total), billions(row.active),
-                     with_thousands(row.total), with_thousands(row.active)});
+    };
+    for (const auto& row : report.rows) add(row);
+    add({"all", "", report.total, report.active});
+    for (const auto& row : report.mtp_rows) add(row);
     out += table.render(table_format(format));
     if (format != OutputFormat::csv) out += "\n";
   }

@@ -27,10 +27,7 @@ struct Measured {
 
 DType role_dtype(const KeptTensor& kept, const CacheDTypes& dtypes) {
   if (kept.dtype) return *kept.dtype;
-  const std::optional<DType>& dtype = kept.role == CacheRole::kv ? dtypes.kv_cache
-                                      : kept.role == CacheRole::recurrent_state
-                                          ? dtypes.recurrent_state
-                                          : dtypes.conv_state;
+  const std::optional<DType>& dtype = dtypes.for_role(kept.role);
   ATTNSIM_ASSERT(dtype.has_value(), "the loader checks that every cache role has a dtype");
   return *dtype;
 }
