@@ -2,23 +2,24 @@
 // give the same layer graph and per-layer numbers, except for differences the file documents in
 // source.config_differences. Also the importer's own behaviour: determinism, errors, Infinity.
 #include <doctest/doctest.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "config/document.h"
 #include "graph/compare.h"
 #include "graph/load.h"
 #include "import/hf_config.h"
 #include "import/importer.h"
+#include "tests/reference_dir.h"
 #include "tests/support.h"
 
 namespace attnsim {
 
 namespace {
-const std::string kConfigs = std::string(ATTNSIM_REFERENCE_DIR) + "/hf-configs/";
+const std::string kConfigs = testing::reference_dir().string() + "/hf-configs/";
 
 std::string config_path(const Architecture& architecture) {
   const std::string prefix = "hf-configs/";
@@ -52,30 +53,45 @@ TEST_CASE("import_hf agrees with every shipped architecture that cites a config"
       CHECK((message.find("no such key") != std::string::npos ||
              message.find("found no model_type") != std::string::npos));
       if (raw.has("hidden_size")) CHECK(raw.count("hidden_size") == shipped.dims.d_model);
-      if (raw.has("num_hidden_layers")) CHECK(raw.count("num_hidden_layers") == shipped.dims.n_layers);
+      if (raw.has("num_hidden_layers"))
+        CHECK(raw.count("num_hidden_layers") == shipped.dims.n_layers);
       if (raw.has("vocab_size")) CHECK(raw.count("vocab_size") == shipped.dims.vocab_size);
       ++partial_limited;
       continue;
     }
     const auto& documented = shipped.source.config_differences;
     for (const auto& difference : compare_graphs(shipped, imported)) {
-      if (std::find(documented.begin(), documented.end(), difference.key) != documented.end()) continue;
+      if (std::find(documented.begin(), documented.end(), difference.key) != documented.end())
+        continue;
       FAIL_CHECK(format_difference(difference, "architecture", "config.json"));
     }
     ++checked;
   }
-  MESSAGE(fmt::format("{} files checked in full against their config; {} partial configs checked "
-                      "on their top-level keys",
-                      checked, partial_limited));
+  MESSAGE(
+      fmt::format("{} files checked in full against their config; {} partial configs checked "
+                  "on their top-level keys",
+                  checked, partial_limited));
   CHECK(checked >= 25);
 }
+
+// Reference configs whose model_type attnsim does not import yet (issue 14: MiniMax-M1, SambaY).
+// Named, so that supporting one means taking it off this list.
+const std::set<std::string> kPendingModelTypes = {"minimax_m1", "phi4flash"};
 
 TEST_CASE("import_hf on every reference config") {
   for (const auto& entry : std::filesystem::directory_iterator(kConfigs)) {
     const std::string path = entry.path().string();
-    // Not a config.json: DeepSeek's own inference config (see SOURCES.md).
-    if (entry.path().extension() != ".json" || path.find("inference-config") != std::string::npos) continue;
+    // Not a config.json: DeepSeek's own inference config and kvfit's test fixtures, which wrap a
+    // config in an object of their own (see SOURCES.md).
+    if (entry.path().extension() != ".json" || path.find("inference-config") != std::string::npos ||
+        path.find("kvfit-fixture") != std::string::npos)
+      continue;
     CAPTURE(path);
+    const std::string model_type = import::load_hf_config(path).model_type();
+    if (kPendingModelTypes.count(model_type)) {
+      CHECK_THROWS_WITH_AS(import::import_hf(path), doctest::Contains("model_type"), UserError);
+      continue;
+    }
     const bool partial = import::load_hf_config(path).partial();
     try {
       const std::string yaml = import::import_hf(path);
@@ -109,7 +125,8 @@ TEST_CASE("import_hf output") {
 
 TEST_CASE("load_hf_config") {
   SUBCASE("bare Infinity as HF writes it") {
-    const import::HfConfig config = import::load_hf_config(kConfigs + "nemotron-h-56b-base-8k.json");
+    const import::HfConfig config =
+        import::load_hf_config(kConfigs + "nemotron-h-56b-base-8k.json");
     CHECK(config.model_type() == "nemotron_h");
     CHECK_NOTHROW(import::import_hf(kConfigs + "nemotron-h-56b-base-8k.json"));
   }
@@ -124,9 +141,10 @@ TEST_CASE("load_hf_config") {
   SUBCASE("an unknown model_type names the known ones") {
     testing::ScratchDir dir;
     const auto file = dir.write("c.json", R"({"model_type": "qwen4", "hidden_size": 8})");
-    CHECK_THROWS_WITH_AS(import::import_hf(file.string()),
-                         doctest::Contains("model_type: expected a model_type attnsim can import, found 'qwen4'"),
-                         UserError);
+    CHECK_THROWS_WITH_AS(
+        import::import_hf(file.string()),
+        doctest::Contains("model_type: expected a model_type attnsim can import, found 'qwen4'"),
+        UserError);
   }
   SUBCASE("a missing key is named, and nothing is written") {
     testing::ScratchDir dir;
@@ -136,17 +154,20 @@ TEST_CASE("load_hf_config") {
     const auto output = dir.path() / "out.yaml";
     const auto result = testing::run({"import-hf", file.string(), "-o", output.string()});
     CHECK(result.exit_code == 2);
-    CHECK(result.err.find("num_attention_heads: expected a positive whole number (the llama mapping "
-                          "needs it), found no such key") != std::string::npos);
+    CHECK(
+        result.err.find("num_attention_heads: expected a positive whole number (the llama mapping "
+                        "needs it), found no such key") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(output));
   }
   SUBCASE("a config.json is accepted wherever an architecture is") {
-    const auto result = testing::run({"kv", kConfigs + "meta-llama-3-8b-instruct.json", "--context", "8k"});
+    const auto result =
+        testing::run({"kv", kConfigs + "meta-llama-3-8b-instruct.json", "--context", "8k"});
     CHECK(result.exit_code == 0);
     CHECK(result.out.find("131,072") != std::string::npos);
   }
   SUBCASE("diff: same graph → exit 0; different → exit 1 with the key and both values") {
-    CHECK(testing::run({"diff", "llama-3-8b", kConfigs + "meta-llama-3-8b-instruct.json"}).exit_code == 0);
+    CHECK(testing::run({"diff", "llama-3-8b", kConfigs + "meta-llama-3-8b-instruct.json"})
+              .exit_code == 0);
     const auto result = testing::run({"diff", "llama-3-8b", "llama-3.1-8b"});
     CHECK(result.exit_code == 1);
     CHECK(result.out.find("model.max_context: architectures/llama-3-8b.yaml '8192', "

@@ -13,13 +13,14 @@
 #include "core/error.h"
 #include "core/npy.h"
 #include "tests/support.h"
+#include "core/paths.h"
 
 namespace attnsim {
 
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kCorpus = fs::path(ATTNSIM_SOURCE_DIR) / "tests" / "malformed";
+const fs::path kCorpus = source_dir() / "tests" / "malformed";
 
 // Documents too large to keep in the repository, built on the fly: `generate: NAME`.
 std::string generated_text(const std::string& name) {

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/npy.h"
+#include "tests/reference_dir.h"
 
 namespace attnsim::cli {
 
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kExamples = fs::path(ATTNSIM_REFERENCE_DIR) / "mixer-examples";
+const fs::path kExamples = testing::reference_dir() / "mixer-examples";
 
 // Forms accepted by each mixer's oracle; the first is the default.
 std::vector<std::string> forms_of(const std::string& mixer) {
@@ -34,6 +35,11 @@ std::vector<std::string> forms_of(const std::string& mixer) {
   }
   return {""};
 }
+
+// Worked examples shipped in the reference for kinds attnsim does not implement yet (issues 14
+// and 16). Each is named, so a kind added to the oracle must also leave this list.
+const std::set<std::string> kPendingKinds = {"diff_attn", "mamba3", "mlstm",
+                                             "rg_lru",    "rwkv7",  "short_conv"};
 
 // |a − b| ≤ tol·(1 + |b|) elementwise, −inf only where expected.
 bool close(const Tensor& a, const Tensor& b, double tol) {
@@ -92,6 +98,7 @@ TEST_CASE("run_oracle") {
   SUBCASE("every worked example, every form, float64 and float32") {
     int cases = 0;
     for (const auto& mixer_dir : fs::directory_iterator(kExamples)) {
+      if (kPendingKinds.count(mixer_dir.path().filename().string())) continue;
       for (const auto& case_dir : fs::directory_iterator(mixer_dir.path())) {
         for (const std::string& form : forms_of(mixer_dir.path().filename().string())) {
           CAPTURE(case_dir.path().string());
@@ -103,6 +110,14 @@ TEST_CASE("run_oracle") {
       }
     }
     CHECK(cases >= 8);
+  }
+  SUBCASE("the pending kinds are still unknown to the oracle") {
+    for (const std::string& kind : kPendingKinds) {
+      const fs::path case_dir = *fs::directory_iterator(kExamples / kind);
+      std::ostringstream log;
+      CAPTURE(kind);
+      CHECK_THROWS_AS(run_oracle({kind, case_dir.string(), "-o", "/tmp/x"}, log), UserError);
+    }
   }
   SUBCASE("rejects an unknown mixer, an unknown form and a missing output folder") {
     const std::string dir = (kExamples / "softmax_attn" / "mha_B2_T7").string();

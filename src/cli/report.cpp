@@ -11,6 +11,7 @@
 #include "cli/plot_options.h"
 #include "config/reader.h"
 #include "report/html_report.h"
+#include "core/paths.h"
 
 namespace attnsim::cli {
 
@@ -65,7 +66,7 @@ int run_report(const CommandArgs& args, std::ostream& out) {
     files = chosen;
   }
   const fs::path root = vm.count("out") ? fs::path(vm["out"].as<std::string>())
-                                        : fs::path(ATTNSIM_SOURCE_DIR) / "reports";
+                                        : source_dir() / "reports";
   bool rendered = true;
   for (const auto& file : files) {
     const auto outcome = report::generate_report(file, root, progress_bar(file.stem().string()));

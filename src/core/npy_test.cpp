@@ -1,5 +1,6 @@
 // Tests of the .npy reader/writer: round trips, the example files, and rejected files.
 #include "core/npy.h"
+#include "tests/reference_dir.h"
 
 #include <doctest/doctest.h>
 
@@ -95,7 +96,7 @@ TEST_CASE("write_npy") {
 TEST_CASE("read_npy_float") {
   SUBCASE("reads a worked example written by NumPy") {
     const std::string path =
-        std::string(ATTNSIM_REFERENCE_DIR) + "/mixer-examples/softmax_attn/mha_B2_T7/q.npy";
+        testing::reference_dir().string() + "/mixer-examples/softmax_attn/mha_B2_T7/q.npy";
     CHECK(read_npy_float(path).shape == std::vector<std::int64_t>{2, 7, 4, 16});
   }
   SUBCASE("format version 2 header") {

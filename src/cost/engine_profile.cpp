@@ -8,13 +8,14 @@
 #include "core/error.h"
 #include "cost/engine.h"
 #include "mixers/mixer.h"
+#include "core/paths.h"
 
 namespace attnsim {
 
 namespace fs = std::filesystem;
 
 namespace {
-fs::path engines_dir() { return fs::path(ATTNSIM_SOURCE_DIR) / "configs" / "engines"; }
+fs::path engines_dir() { return source_dir() / "configs" / "engines"; }
 
 CacheDTypeOverrides read_dtypes(const config::Node& node, const std::string& path) {
   config::MapReader reader(node, path);

@@ -9,6 +9,7 @@
 #include "config/document.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace attnsim {
 
@@ -19,7 +20,7 @@ namespace {
 const std::vector<std::string> kComputeDTypes{"fp64", "fp32", "tf32", "bf16", "fp16",
                                               "fp8",  "fp4",  "int8", "int4"};
 
-fs::path hardware_dir() { return fs::path(ATTNSIM_SOURCE_DIR) / "configs" / "hardware"; }
+fs::path hardware_dir() { return source_dir() / "configs" / "hardware"; }
 
 double positive_number(config::MapReader& reader, std::string_view key) {
   const double value = reader.required_number(key);

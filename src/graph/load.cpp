@@ -11,6 +11,7 @@
 #include "graph/compare.h"
 #include "graph/pattern.h"
 #include "import/importer.h"
+#include "core/paths.h"
 
 namespace attnsim {
 
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 
 fs::path architectures_dir() {
   if (const char* overridden = std::getenv("ATTNSIM_ARCHITECTURES")) return overridden;
-  return fs::path(ATTNSIM_SOURCE_DIR) / "architectures";
+  return source_dir() / "architectures";
 }
 
 std::vector<fs::path> list_architecture_files() {

@@ -18,6 +18,7 @@
 #include "report/plot_render.h"
 #include "report/sweep.h"
 #include "report/table.h"
+#include "core/paths.h"
 
 namespace attnsim::report {
 
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 
 fs::path report_definitions_dir() {
   if (const char* configs = std::getenv("ATTNSIM_CONFIGS")) return fs::path(configs) / "reports";
-  return fs::path(ATTNSIM_SOURCE_DIR) / "configs" / "reports";
+  return source_dir() / "configs" / "reports";
 }
 
 namespace {

@@ -1,5 +1,5 @@
 // Helpers for the reference-kernel tests: seeded random tensors and the worked examples of
-// mixers-spec §10 (found through the compile definition ATTNSIM_REFERENCE_DIR).
+// mixers-spec §10 (under testing::reference_dir()).
 #pragma once
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include "core/npy.h"
 #include "core/tensor.h"
+#include "tests/reference_dir.h"
 
 namespace attnsim::testing {
 
@@ -25,7 +26,7 @@ inline Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t seed,
 
 // Folder of a worked example, e.g. example_dir("gated_deltanet", "B2_T7_h2_chunk4").
 inline std::string example_dir(const std::string& mixer, const std::string& example) {
-  return std::string(ATTNSIM_REFERENCE_DIR) + "/mixer-examples/" + mixer + "/" + example + "/";
+  return reference_dir().string() + "/mixer-examples/" + mixer + "/" + example + "/";
 }
 
 // Tokens [t0, t1) of a [B, T, ...] tensor.
