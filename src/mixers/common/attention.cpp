@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 
 namespace attnsim::mixers {
 
@@ -96,25 +97,46 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
 using ConstMap = Eigen::Map<const Mat<S>>;
 
-// Turns masked scaled scores z [m, n] into probabilities in place; returns the LSE per row
-// (−inf and all-zero probabilities for a row with no visible key).
+// Replaces each row of masked scaled scores z [m, n] by exp(z − max) and returns per row
+// 1 / Σ exp(z − max), which normalises the row (applied to z·V, [m, Dv], rather than to z), and
+// the LSE, max + ln Σ exp(z − max). A row with no visible key becomes zeros, with LSE −inf and
+// factor 0.
 template <class S>
-Eigen::Matrix<S, Eigen::Dynamic, 1> softmax_rows(Mat<S>& z) {
-  Eigen::Matrix<S, Eigen::Dynamic, 1> lse(z.rows());
+struct RowSoftmax {
+  Eigen::Matrix<S, Eigen::Dynamic, 1> inverse_sum, lse;
+};
+
+template <class S>
+RowSoftmax<S> exponentiate_rows(Mat<S>& z) {
+  RowSoftmax<S> rows{Eigen::Matrix<S, Eigen::Dynamic, 1>(z.rows()),
+                     Eigen::Matrix<S, Eigen::Dynamic, 1>(z.rows())};
   const S minus_inf = -std::numeric_limits<S>::infinity();
   for (Eigen::Index r = 0; r < z.rows(); ++r) {
     const S max = z.cols() > 0 ? z.row(r).maxCoeff() : minus_inf;
     if (max == minus_inf) {
       z.row(r).setZero();
-      lse(r) = minus_inf;
+      rows.inverse_sum(r) = 0;
+      rows.lse(r) = minus_inf;
       continue;
     }
     z.row(r) = (z.row(r).array() - max).exp().matrix();
     const S sum = z.row(r).sum();
-    z.row(r) /= sum;
-    lse(r) = max + std::log(sum);
+    rows.inverse_sum(r) = 1 / sum;
+    rows.lse(r) = max + std::log(sum);
   }
-  return lse;
+  return rows;
+}
+
+// o = softmax(z) V for masked scores z (exponentiated in place).
+template <class S>
+Mat<S> softmax_times(Mat<S>& z, const Eigen::Ref<const Mat<S>>& v,
+                     Eigen::Matrix<S, Eigen::Dynamic, 1>& lse) {
+  const RowSoftmax<S> rows = exponentiate_rows(z);
+  Mat<S> o(z.rows(), v.cols());
+  o.noalias() = z * v;
+  o = rows.inverse_sum.asDiagonal() * o;
+  lse = rows.lse;
+  return o;
 }
 
 // Query rows of the heads in kv group g, stacked head-major: row (hg·rows + r) is query i0 + r
@@ -204,18 +226,22 @@ void attend_dense_block(const AttentionHeads<S>& heads, const Visibility& visibi
   const std::int64_t rows = i1 - i0, n = std::max<std::int64_t>(last - first, 0);
   const auto& kh = heads.k[static_cast<std::size_t>(g)];
   const auto& vh = heads.v[static_cast<std::size_t>(g)];
-  const Mat<S> q = stack_group_queries(heads, g, group, i0, rows);
-  Mat<S> z = scale * (q * ConstMap<S>(kh.row(first), n, kh.cols).transpose());
+  const Mat<S> q = scale * stack_group_queries(heads, g, group, i0, rows);  // scale folded in
+  Mat<S> z(q.rows(), n);
+  z.noalias() = q * ConstMap<S>(kh.row(first), n, kh.cols).transpose();
   if (selection)
     mask_unselected(z, allowed_keys(visibility, *selection, i0, rows, first, n), group);
   else
     mask_invisible(z, visibility, i0, rows, first, n, group);
-  const auto lse = softmax_rows(z);
-  const Mat<S> o = z * ConstMap<S>(vh.row(first), n, vh.cols);
+  Eigen::Matrix<S, Eigen::Dynamic, 1> lse;
+  const Mat<S> o = softmax_times<S>(z, ConstMap<S>(vh.row(first), n, vh.cols), lse);
   counts.add("scores", group * rows * n * kh.cols);
   counts.add("av", group * rows * n * vh.cols);
   store_group_outputs(o, lse, g, group, i0, rows, out);
 }
+
+// Queries per task of the gathered form (one small product each).
+constexpr std::int64_t kGatheredQueriesPerTask = 64;
 
 // One query against its selected keys for kv head g.
 template <class S>
@@ -230,10 +256,11 @@ void attend_selected_query(const AttentionHeads<S>& heads, const std::vector<std
     k.row(j) = ConstMap<S>(kh.row(keys[static_cast<std::size_t>(j)]), 1, kh.cols);
     v.row(j) = ConstMap<S>(vh.row(keys[static_cast<std::size_t>(j)]), 1, vh.cols);
   }
-  const Mat<S> q = stack_group_queries(heads, g, group, i, 1);
-  Mat<S> z = scale * (q * k.transpose());
-  const auto lse = softmax_rows(z);
-  const Mat<S> o = z * v;
+  const Mat<S> q = scale * stack_group_queries(heads, g, group, i, 1);
+  Mat<S> z(q.rows(), n);
+  z.noalias() = q * k.transpose();
+  Eigen::Matrix<S, Eigen::Dynamic, 1> lse;
+  const Mat<S> o = softmax_times<S>(z, v, lse);
   counts.add("scores", group * n * kh.cols);
   counts.add("av", group * n * vh.cols);
   store_group_outputs(o, lse, g, group, i, 1, out);
@@ -253,19 +280,24 @@ AttentionOutput<S> attend(const AttentionHeads<S>& heads, const Visibility& visi
   AttentionOutput<S> out;
   out.o.assign(static_cast<std::size_t>(Hq), HeadMatrix<S>(Tq, Dv));
   out.lse = HeadMatrix<S>(Tq, Hq);
-  for (std::int64_t g = 0; g < Hkv; ++g) {
-    if (selection && selection->gathered) {
-      for (std::int64_t i = 0; i < Tq; ++i) {
-        attend_selected_query(heads, selection->keys[static_cast<std::size_t>(i)],
-                              static_cast<S>(scale), g, group, i, counts, out);
-      }
-      continue;
+  // Tasks: (kv head, block of queries), the blocks with the most keys first so that the
+  // threads finish together. Each task writes its own rows of the outputs.
+  const bool gathered = selection && selection->gathered;
+  const std::int64_t block = gathered ? kGatheredQueriesPerTask : query_block;
+  const std::int64_t blocks = (Tq + block - 1) / block;
+  parallel_for_counted(Hkv * blocks, counts, [&](std::int64_t task, OpCounts& task_counts) {
+    const std::int64_t g = task % Hkv, i0 = (blocks - 1 - task / Hkv) * block;
+    const std::int64_t i1 = std::min(Tq, i0 + block);
+    if (!gathered) {
+      attend_dense_block(heads, visibility, selection, static_cast<S>(scale), g, group, i0, i1,
+                         task_counts, out);
+      return;
     }
-    for (std::int64_t i0 = 0; i0 < Tq; i0 += query_block) {
-      attend_dense_block(heads, visibility, selection, static_cast<S>(scale), g, group, i0,
-                         std::min(Tq, i0 + query_block), counts, out);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      attend_selected_query(heads, selection->keys[static_cast<std::size_t>(i)],
+                            static_cast<S>(scale), g, group, i, task_counts, out);
     }
-  }
+  });
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
+#include "mixers/common/parallel.h"
 
 namespace attnsim::mixers {
 namespace {
@@ -250,21 +251,20 @@ DeltaRuleResult run_typed(const DeltaRuleInputs& in, const DeltaRuleOptions& opt
   DeltaRuleResult result;
   result.o = Tensor({B, T, HV, V});
   result.final_state = in.initial_state.empty() ? Tensor({B, HV, K, V}) : in.initial_state;
-  for (std::int64_t b = 0; b < B; ++b) {
-    for (std::int64_t j = 0; j < HV; ++j) {
-      const Head<S> x = gather_value_head<S>(in, options, b, j, HV / H, gate);
-      HeadMatrix<S> state_buffer = gather_matrix<S>(result.final_state, b * HV + j, K, V);
-      Mat<S> state = to_eigen(state_buffer);
-      const Mat<S> o = options.form == DeltaRuleForm::recurrent
-                           ? recurrent(x, state, result.counts)
-                           : chunked(x, options.chunk_size, state, result.counts);
-      HeadMatrix<S> o_head(T, V), state_out(K, V);
-      Map<S>(o_head.data.data(), T, V) = o;
-      Map<S>(state_out.data.data(), K, V) = state;
-      scatter_head(o_head, result.o, b, j);
-      scatter_matrix(state_out, result.final_state, b * HV + j);
-    }
-  }
+  parallel_for_counted(B * HV, result.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task / HV, j = task % HV;  // one (sequence, value head) per task
+    const Head<S> x = gather_value_head<S>(in, options, b, j, HV / H, gate);
+    HeadMatrix<S> state_buffer = gather_matrix<S>(result.final_state, b * HV + j, K, V);
+    Mat<S> state = to_eigen(state_buffer);
+    const Mat<S> o = options.form == DeltaRuleForm::recurrent
+                         ? recurrent(x, state, counts)
+                         : chunked(x, options.chunk_size, state, counts);
+    HeadMatrix<S> o_head(T, V), state_out(K, V);
+    Map<S>(o_head.data.data(), T, V) = o;
+    Map<S>(state_out.data.data(), K, V) = state;
+    scatter_head(o_head, result.o, b, j);
+    scatter_matrix(state_out, result.final_state, b * HV + j);
+  });
   result.state_elements = B * HV * K * V;
   return result;
 }

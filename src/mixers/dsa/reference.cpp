@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "mixers/common/attention.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
 
 namespace attnsim::dsa {
@@ -128,22 +129,24 @@ Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
   sel.index_scores = Tensor({B, Tq, Tk}, -std::numeric_limits<double>::infinity());
   sel.topk_indices = IndexTensor({B, Tq, options.topk}, -1);
   sel.selected = IndexTensor({B, Tq, Tk}, 0);
-  for (std::int64_t b = 0; b < B; ++b) {
-    for (std::int64_t i0 = 0; i0 < Tq; i0 += options.query_block) {
-      const std::int64_t i1 = std::min(Tq, i0 + options.query_block);
-      const std::int64_t hi = vis.key_range(i0, i1).second;
-      const Mat scores = block_scores(sel, in, vis, options, b, i0, i1, hi, sel.counts);
-      for (std::int64_t i = i0; i < i1; ++i) {
-        double* row = sel.index_scores.data.data() + (b * Tq + i) * Tk;
-        Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0);
-        const auto keys = top_keys(row, Tk, options.topk);
-        for (std::size_t r = 0; r < keys.size(); ++r) {
-          sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = keys[r];
-          sel.selected[static_cast<std::size_t>((b * Tq + i) * Tk + keys[r])] = 1;
-        }
+  // One task per (sequence, query block), the blocks with the most keys first; each task
+  // writes its own rows of the outputs.
+  const std::int64_t blocks = (Tq + options.query_block - 1) / options.query_block;
+  mixers::parallel_for_counted(B * blocks, sel.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task % B, i0 = (blocks - 1 - task / B) * options.query_block;
+    const std::int64_t i1 = std::min(Tq, i0 + options.query_block);
+    const std::int64_t hi = vis.key_range(i0, i1).second;
+    const Mat scores = block_scores(sel, in, vis, options, b, i0, i1, hi, counts);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      double* row = sel.index_scores.data.data() + (b * Tq + i) * Tk;
+      Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0);
+      const auto keys = top_keys(row, Tk, options.topk);
+      for (std::size_t r = 0; r < keys.size(); ++r) {
+        sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = keys[r];
+        sel.selected[static_cast<std::size_t>((b * Tq + i) * Tk + keys[r])] = 1;
       }
     }
-  }
+  });
   return sel;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/scalar_decay.h"
 
 namespace attnsim::lightning {
@@ -36,25 +37,23 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   Result result;
   result.o = Tensor({B, T, sh.H, sh.V});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.K, sh.V}) : in.initial_state;
-  for (std::int64_t b = 0; b < B; ++b) {
-    for (std::int64_t h = 0; h < sh.H; ++h) {
-      mixers::DecayHead<S> head{
-          mixers::gather_head<S>(in.q, b, h), mixers::gather_head<S>(in.k, b, h),
-          mixers::gather_head<S>(in.v, b, h),
-          std::vector<S>(static_cast<std::size_t>(T),
-                         static_cast<S>(in.g_gamma[static_cast<std::size_t>(h)]))};
-      for (S& value : head.q.data) value *= scale;
-      auto state = mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.K, sh.V);
-      const auto o =
-          options.form == Form::recurrent
-              ? mixers::scalar_decay_recurrent(head, state, result.counts)
-              : mixers::scalar_decay_chunked(
-                    head, mixers::chunk_scores(head.q, head.k, options.chunk_size, result.counts),
-                    options.chunk_size, state, result.counts);
-      mixers::scatter_head(o, result.o, b, h);
-      mixers::scatter_matrix(state, result.final_state, b * sh.H + h);
-    }
-  }
+  mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task / sh.H, h = task % sh.H;  // one (sequence, head) per task
+    mixers::DecayHead<S> head{
+        mixers::gather_head<S>(in.q, b, h), mixers::gather_head<S>(in.k, b, h),
+        mixers::gather_head<S>(in.v, b, h),
+        std::vector<S>(static_cast<std::size_t>(T),
+                       static_cast<S>(in.g_gamma[static_cast<std::size_t>(h)]))};
+    for (S& value : head.q.data) value *= scale;
+    auto state = mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.K, sh.V);
+    const auto o = options.form == Form::recurrent
+                       ? mixers::scalar_decay_recurrent(head, state, counts)
+                       : mixers::scalar_decay_chunked(
+                             head, mixers::chunk_scores(head.q, head.k, options.chunk_size, counts),
+                             options.chunk_size, state, counts);
+    mixers::scatter_head(o, result.o, b, h);
+    mixers::scatter_matrix(state, result.final_state, b * sh.H + h);
+  });
   result.state_elements = B * state_elements(sh);
   return result;
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "mixers/common/activations.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/scalar_decay.h"
 
 namespace attnsim::mamba2 {
@@ -90,25 +91,30 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   result.y = Tensor({B, T, sh.H, sh.P});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.P, sh.N}) : in.initial_state;
   const bool chunked = options.form == Form::chunked;
-  for (std::int64_t b = 0; b < B; ++b) {
-    std::vector<HeadMatrix<S>> scores;  // C Bᵀ per chunk, shared by the heads of a group
-    for (std::int64_t h = 0; h < sh.H; ++h) {
-      const auto head = head_inputs<S>(in, result.dt_discretized, b, h, group);
-      if (chunked && h % group == 0) {
-        scores = mixers::chunk_scores(head.q, head.k, options.chunk_size, result.counts);
-      }
-      auto state =
-          transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N));
-      auto y = chunked ? mixers::scalar_decay_chunked(head, scores, options.chunk_size, state,
-                                                      result.counts)
-                       : mixers::scalar_decay_recurrent(head, state, result.counts);
-      const S skip = static_cast<S>(in.D[static_cast<std::size_t>(h)]);
-      const auto x = mixers::gather_head<S>(in.x, b, h);
-      for (std::size_t i = 0; i < y.data.size(); ++i) y.data[i] += skip * x.data[i];
-      mixers::scatter_head(y, result.y, b, h);
-      mixers::scatter_matrix(transposed(state), result.final_state, b * sh.H + h);
-    }
-  }
+  // C Bᵀ per chunk, computed once per (sequence, group) and shared by the group's heads.
+  std::vector<std::vector<HeadMatrix<S>>> scores(static_cast<std::size_t>(chunked ? B * sh.G : 0));
+  mixers::parallel_for_counted(static_cast<std::int64_t>(scores.size()), result.counts,
+                               [&](std::int64_t task, OpCounts& counts) {
+                                 const std::int64_t b = task / sh.G, g = task % sh.G;
+                                 scores[static_cast<std::size_t>(task)] =
+                                     mixers::chunk_scores(mixers::gather_head<S>(in.Cm, b, g),
+                                                          mixers::gather_head<S>(in.Bm, b, g),
+                                                          options.chunk_size, counts);
+                               });
+  mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task / sh.H, h = task % sh.H;  // one (sequence, head) per task
+    const auto head = head_inputs<S>(in, result.dt_discretized, b, h, group);
+    auto state = transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N));
+    auto y = chunked ? mixers::scalar_decay_chunked(
+                           head, scores[static_cast<std::size_t>(b * sh.G + h / group)],
+                           options.chunk_size, state, counts)
+                     : mixers::scalar_decay_recurrent(head, state, counts);
+    const S skip = static_cast<S>(in.D[static_cast<std::size_t>(h)]);
+    const auto x = mixers::gather_head<S>(in.x, b, h);
+    for (std::size_t i = 0; i < y.data.size(); ++i) y.data[i] += skip * x.data[i];
+    mixers::scatter_head(y, result.y, b, h);
+    mixers::scatter_matrix(transposed(state), result.final_state, b * sh.H + h);
+  });
   result.state_elements = B * state_elements(sh);
   return result;
 }

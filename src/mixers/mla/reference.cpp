@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "mixers/common/attention.h"
+#include "mixers/common/parallel.h"
 
 namespace attnsim::mla {
 namespace {
@@ -88,14 +89,18 @@ mixers::AttentionHeads<S> naive_heads(const Inputs& in, const Rotated& rot, cons
       ConstMap<S>(mixers::gather_shared<S>(in.c_kv, b).data.data(), in.c_kv.dim(1), s.dc);
   const HeadMatrix<S> k_pe = mixers::gather_shared<S>(rot.k_pe, b);
   mixers::AttentionHeads<S> heads;
-  for (std::int64_t h = 0; h < s.H; ++h) {
+  heads.q.resize(static_cast<std::size_t>(s.H));
+  heads.k.resize(static_cast<std::size_t>(s.H));
+  heads.v.resize(static_cast<std::size_t>(s.H));
+  mixers::parallel_for_counted(s.H, counts, [&](std::int64_t h, OpCounts& head_counts) {
     const Mat<S> q_nope =
         ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), in.q_nope.dim(1), s.dn);
-    heads.q.push_back(concat_columns<S>(q_nope, mixers::gather_head<S>(rot.q_pe, b, h)));
-    heads.k.push_back(concat_columns<S>(c * head_weight<S>(in.w_uk, h).transpose(), k_pe));
-    heads.v.push_back(to_head<S>(c * head_weight<S>(in.w_uv, h).transpose()));
-    counts.add("kv_expansion", c.rows() * s.dc * (s.dn + s.dv));
-  }
+    const auto i = static_cast<std::size_t>(h);
+    heads.q[i] = concat_columns<S>(q_nope, mixers::gather_head<S>(rot.q_pe, b, h));
+    heads.k[i] = concat_columns<S>(c * head_weight<S>(in.w_uk, h).transpose(), k_pe);
+    heads.v[i] = to_head<S>(c * head_weight<S>(in.w_uv, h).transpose());
+    head_counts.add("kv_expansion", c.rows() * s.dc * (s.dn + s.dv));
+  });
   return heads;
 }
 
@@ -105,13 +110,14 @@ mixers::AttentionHeads<S> absorbed_heads(const Inputs& in, const Rotated& rot, c
   const HeadMatrix<S> c = mixers::gather_shared<S>(in.c_kv, b);
   const Mat<S> c_mat = ConstMap<S>(c.data.data(), c.rows, c.cols);
   mixers::AttentionHeads<S> heads;
-  for (std::int64_t h = 0; h < s.H; ++h) {
+  heads.q.resize(static_cast<std::size_t>(s.H));
+  mixers::parallel_for_counted(s.H, counts, [&](std::int64_t h, OpCounts& head_counts) {
     const Mat<S> q_nope =
         ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), in.q_nope.dim(1), s.dn);
-    heads.q.push_back(concat_columns<S>(q_nope * head_weight<S>(in.w_uk, h),
-                                        mixers::gather_head<S>(rot.q_pe, b, h)));
-    counts.add("q_absorption", q_nope.rows() * s.dn * s.dc);
-  }
+    heads.q[static_cast<std::size_t>(h)] = concat_columns<S>(
+        q_nope * head_weight<S>(in.w_uk, h), mixers::gather_head<S>(rot.q_pe, b, h));
+    head_counts.add("q_absorption", q_nope.rows() * s.dn * s.dc);
+  });
   heads.k.push_back(concat_columns<S>(c_mat, mixers::gather_shared<S>(rot.k_pe, b)));
   heads.v.push_back(c);
   return heads;
@@ -141,18 +147,18 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& s) {
                                                  options.gather_selected_keys);
     const auto out = mixers::attend(heads, visibility, scale, options.query_block,
                                     options.selected_keys ? &selection : nullptr, result.counts);
-    for (std::int64_t h = 0; h < s.H; ++h) {
+    mixers::parallel_for_counted(s.H, result.counts, [&](std::int64_t h, OpCounts& counts) {
       const auto& o = out.o[static_cast<std::size_t>(h)];
       const Mat<S> o_head = naive ? Mat<S>(ConstMap<S>(o.data.data(), Tq, s.dv))
                                   : Mat<S>(ConstMap<S>(o.data.data(), Tq, s.dc) *
                                            head_weight<S>(in.w_uv, h).transpose());
-      if (!naive) result.counts.add("output_projection", Tq * s.dc * s.dv);
+      if (!naive) counts.add("output_projection", Tq * s.dc * s.dv);
       mixers::scatter_head(to_head<S>(o_head), result.o, b, h);
       for (std::int64_t i = 0; i < Tq; ++i) {
         result.lse[static_cast<std::size_t>((b * Tq + i) * s.H + h)] =
             static_cast<double>(out.lse.at(i, h));
       }
-    }
+    });
   }
   result.q_pe_rot = rot.q_pe;
   result.k_pe_rot = rot.k_pe;
