@@ -1,19 +1,8 @@
-// attnsim_bench: speed of each mixer's fastest reference form at T = 512 … 8192 (16 heads, head
-// dim 128, float64, batch 1) against this machine's own Eigen GEMM rate, with the fitted exponent
-// of time vs T. Not a test: run `attnsim_bench` (about 5 minutes) or `attnsim_bench --quick`.
-#include <Eigen/Dense>
-#include <malloc.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <functional>
-#include <limits>
+// attnsim_bench's cases: each mixer's fastest reference form (see cases.h); the driver, GEMM
+// peaks and memory readings are in main.cpp, peak.cpp and memory.cpp.
 #include <random>
-#include <string>
-#include <vector>
 
+#include "cases.h"
 #include "mixers/dsa/reference.h"
 #include "mixers/gated_attn/reference.h"
 #include "mixers/gated_deltanet/reference.h"
@@ -23,12 +12,8 @@
 #include "mixers/mla/reference.h"
 #include "mixers/softmax_attn/reference.h"
 
+namespace attnsim::bench {
 namespace {
-
-using namespace attnsim;
-using Clock = std::chrono::steady_clock;
-
-constexpr std::int64_t kHeads = 16, kDim = 128;
 
 Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t seed, double low = -1.0,
                      double high = 1.0) {
@@ -39,36 +24,14 @@ Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t seed, double
   return t;
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+}  // namespace
 
-// Best of three n×n×n products: the machine's GEMM rate in GFLOP/s (2n³ FLOPs each).
-double gemm_gflops(int n) {
-  const Eigen::MatrixXd a = Eigen::MatrixXd::Random(n, n), b = Eigen::MatrixXd::Random(n, n);
-  Eigen::MatrixXd c(n, n);
-  double best = 1e30;
-  for (int rep = 0; rep < 3; ++rep) {
-    const auto start = Clock::now();
-    c.noalias() = a * b;
-    best = std::min(best, seconds_since(start));
-  }
-  return 2.0 * n * n * static_cast<double>(n) / best / 1e9 + 0.0 * c(0, 0);
-}
-
-// One benchmark: `prepare(T)` builds the inputs (not timed) and returns the timed kernel call,
-// which returns its measured FLOPs.
-using Kernel = std::function<OpCounts()>;
-struct Case {
-  std::string mixer, form;
-  std::function<Kernel(std::int64_t T)> prepare;
-};
-
-std::vector<Case> cases() {
+std::vector<Case> cases(Precision precision) {
   const std::int64_t H = kHeads, D = kDim;
   std::vector<Case> all;
   all.push_back({"softmax_attn", "MHA, blocked (query_block 128)", [=](std::int64_t T) {
                    softmax_attn::Options options;
+                   options.precision = precision;
                    options.query_block = 128;
                    const softmax_attn::Inputs in{random_tensor({1, T, H, D}, 1),
                                                  random_tensor({1, T, H, D}, 2),
@@ -79,6 +42,7 @@ std::vector<Case> cases() {
                  }});
   all.push_back({"gated_attn", "Hkv 4, blocked (query_block 128)", [=](std::int64_t T) {
                    gated_attn::Options options;
+                   options.precision = precision;
                    options.query_block = 128;
                    const gated_attn::Inputs in{random_tensor({1, T, H, 2 * D}, 1),
                                                random_tensor({1, T, 4, D}, 2),
@@ -91,6 +55,7 @@ std::vector<Case> cases() {
                  }});
   all.push_back({"mla", "naive (dn 128, dr 64, dv 128, dc 512)", [=](std::int64_t T) {
                    mla::Options options;
+                   options.precision = precision;
                    options.form = mla::Form::naive;
                    options.query_block = 128;
                    const mla::Inputs in{random_tensor({1, T, H, D}, 1),
@@ -109,6 +74,7 @@ std::vector<Case> cases() {
                    index.rope_dim = 64;
                    index.query_block = 128;
                    softmax_attn::Options options;
+                   options.precision = precision;
                    options.query_block = 128;
                    const dsa::IndexerInputs indexer{random_tensor({1, T, H, D}, 7),
                                                     random_tensor({1, T, D}, 8),
@@ -125,6 +91,7 @@ std::vector<Case> cases() {
                  }});
   const auto delta_rule = [=](std::int64_t T, bool per_channel) {
     mixers::DeltaRuleOptions options;
+    options.precision = precision;
     options.chunk_size = 64;
     const std::vector<std::int64_t> gate =
         per_channel ? std::vector<std::int64_t>{1, T, H, D} : std::vector<std::int64_t>{1, T, H};
@@ -140,6 +107,7 @@ std::vector<Case> cases() {
   all.push_back({"kda", "chunked, C 64", [=](std::int64_t T) { return delta_rule(T, true); }});
   all.push_back({"lightning", "chunked, C 64", [=](std::int64_t T) {
                    lightning::Options options;
+                   options.precision = precision;
                    options.chunk_size = 64;
                    Tensor g({H});
                    g.data = lightning::minimax_slopes(H, 0, 8);
@@ -150,6 +118,7 @@ std::vector<Case> cases() {
                  }});
   all.push_back({"mamba2_ssd", "chunked, C 64 (P 128, N 128, G 1)", [=](std::int64_t T) {
                    mamba2::Options options;
+                   options.precision = precision;
                    options.chunk_size = 64;
                    const mamba2::Inputs in{
                        random_tensor({1, T, H, D}, 1), random_tensor({1, T, H}, 2, -3, 0),
@@ -161,74 +130,4 @@ std::vector<Case> cases() {
   return all;
 }
 
-// Least-squares slope of log(time) against log(T).
-double fitted_exponent(const std::vector<double>& tokens, const std::vector<double>& times) {
-  const std::size_t n = tokens.size();
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = std::log(tokens[i]), y = std::log(times[i]);
-    sx += x, sy += y, sxx += x * x, sxy += x * y;
-  }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
-
-}  // namespace
-
-// Usage: attnsim_bench [--quick] [--max-tokens T] [MIXER...]   (no mixer names = all of them)
-int main(int argc, char** argv) {
-  // Keep freed memory in the process: the kernels allocate per-head buffers that grow with T,
-  // and with glibc's defaults each one is fresh pages from the OS. On this VM a page fault
-  // costs so much that from T = 4096 the timings measured page faults, not arithmetic (e.g.
-  // chunked Mamba-2 at 37% of GEMM instead of 62%). Blocks up to 32 MiB (glibc's ceiling) come
-  // from the heap and are reused; larger outputs are still fresh pages, and are timed.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
-  bool quick = false;
-  std::int64_t max_tokens = 8192;
-  std::vector<std::string> only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--max-tokens" && i + 1 < argc) {
-      max_tokens = std::stoll(argv[++i]);
-    } else {
-      only.push_back(arg);
-    }
-  }
-  const std::vector<std::int64_t> lengths =
-      quick ? std::vector<std::int64_t>{512, 1024, 2048}
-            : std::vector<std::int64_t>{512, 1024, 2048, 4096, 8192};
-  const double budget_seconds = quick ? 5.0 : 25.0;  // a mixer stops growing T past this
-  std::printf("attnsim_bench: %lld heads, head dim %lld, float64, batch 1, one thread\n",
-              static_cast<long long>(kHeads), static_cast<long long>(kDim));
-  std::printf(
-      "%%GEMM is relative to an Eigen GEMM measured just before each mixer (the machine\n"
-      "may be shared, so the rate is re-measured rather than assumed).\n\n");
-  std::printf("%-15s %-48s %6s %9s %10s %8s %7s\n", "mixer", "form", "T", "time_s", "GFLOP",
-              "GFLOP/s", "%GEMM");
-  for (const Case& c : cases()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), c.mixer) == only.end()) continue;
-    const double gemm = gemm_gflops(quick ? 512 : 1024);
-    std::printf("%-15s Eigen GEMM rate now: %.2f GFLOP/s\n", c.mixer.c_str(), gemm);
-    std::vector<double> tokens, times;
-    for (const std::int64_t T : lengths) {
-      if (T > max_tokens) break;
-      const Kernel kernel = c.prepare(T);
-      const auto start = Clock::now();
-      const OpCounts counts = kernel();
-      const double seconds = seconds_since(start);
-      const double gflop = total_flops(counts.flops()) / 1e9;
-      std::printf("%-15s %-48s %6lld %9.3f %10.2f %8.2f %6.1f%%\n", c.mixer.c_str(), c.form.c_str(),
-                  static_cast<long long>(T), seconds, gflop, gflop / seconds,
-                  100.0 * gflop / seconds / gemm);
-      std::fflush(stdout);
-      tokens.push_back(static_cast<double>(T));
-      times.push_back(seconds);
-      if (seconds > budget_seconds) break;
-    }
-    std::printf("%-15s fitted exponent of time vs T: %.2f (over T = %.0f … %.0f)\n\n",
-                c.mixer.c_str(), fitted_exponent(tokens, times), tokens.front(), tokens.back());
-  }
-  return 0;
-}
+}  // namespace attnsim::bench
