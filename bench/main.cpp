@@ -28,6 +28,7 @@ using Clock = std::chrono::steady_clock;
 struct Settings {
   bool quick = false, json = false;
   std::int64_t max_tokens = 8192;
+  std::vector<int> tokens;         // --tokens: these T instead of 512 … 8192
   std::int64_t memory_tokens = 0;  // > 0: memory mode at this T
   int reps = 1;                    // timed runs per point; the fastest is reported
   std::vector<int> threads;
@@ -76,13 +77,14 @@ void time_case(const Case& c, Precision precision, int threads, const Settings& 
                 c.mixer.c_str(), name_of(precision), threads,
                 precision == Precision::float64 ? "dgemm" : "sgemm", peak.wall, peak.cpu);
   }
-  const std::vector<std::int64_t> lengths =
-      s.quick ? std::vector<std::int64_t>{512, 1024, 2048}
-              : std::vector<std::int64_t>{512, 1024, 2048, 4096, 8192};
+  std::vector<std::int64_t> lengths = s.quick
+                                          ? std::vector<std::int64_t>{512, 1024, 2048}
+                                          : std::vector<std::int64_t>{512, 1024, 2048, 4096, 8192};
+  if (!s.tokens.empty()) lengths.assign(s.tokens.begin(), s.tokens.end());
   const double budget_seconds = s.quick ? 5.0 : 25.0;  // a mixer stops growing T past this
   std::vector<double> tokens, times;
   for (const std::int64_t T : lengths) {
-    if (T > s.max_tokens) break;
+    if (s.tokens.empty() && T > s.max_tokens) break;
     const Timing t = time_kernel(c.prepare(T), s.reps);
     const double gflops = t.gflop / t.seconds, cpu_gflops = t.gflop / t.cpu_seconds;
     if (s.json) {
@@ -161,7 +163,8 @@ std::vector<int> parse_list(const std::string& text) {
 constexpr const char* kUsage =
     "usage: attnsim_bench [--quick] [--max-tokens T] [--threads 1,2] [--precision "
     "float64|float32|both]\n"
-    "                     [--reps N] [--json] [--memory T] [MIXER...]\n"
+    "                     [--tokens T1,T2] [--reps N] [--json] [--memory T] [MIXER...]\n"
+    "  --tokens    the lengths T to time (default 512, 1024, 2048, 4096, 8192)\n"
     "  --threads   thread counts to run (default: 1 and all cores)\n"
     "  --reps      timed runs per point, the fastest reported (default 1)\n"
     "  --json      one JSON object per line (mixer, form, precision, T, threads, seconds,\n"
@@ -189,6 +192,8 @@ int main(int argc, char** argv) {
       s.max_tokens = std::stoll(argv[++i]);
     } else if (arg == "--memory" && has_value) {
       s.memory_tokens = std::stoll(argv[++i]);
+    } else if (arg == "--tokens" && has_value) {
+      s.tokens = parse_list(argv[++i]);
     } else if (arg == "--reps" && has_value) {
       s.reps = std::max(1, std::stoi(argv[++i]));
     } else if (arg == "--threads" && has_value) {
