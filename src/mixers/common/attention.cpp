@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::mixers {
 
@@ -119,7 +120,8 @@ RowSoftmax<S> exponentiate_rows(Mat<S>& z) {
       rows.lse(r) = minus_inf;
       continue;
     }
-    z.row(r) = (z.row(r).array() - max).exp().matrix();
+    z.row(r).array() -= max;
+    exp_in_place(z.row(r).data(), z.cols());  // rows of the row-major z are contiguous
     const S sum = z.row(r).sum();
     rows.inverse_sum(r) = 1 / sum;
     rows.lse(r) = max + std::log(sum);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::mixers {
 namespace {
@@ -65,12 +66,23 @@ Mat<S> recurrent(const Head<S>& x, Mat<S>& state, OpCounts& counts) {
   return o;
 }
 
-// e^x elementwise. Taking a plain matrix (the exponents evaluated first) lets Eigen use its
-// vectorised exp; on a broadcasting expression it falls back to one std::exp per element.
+// e^x elementwise, on the exponents evaluated first (vectorised, see vector_exp.h).
 template <class S>
 Mat<S> exp_of(Mat<S> x) {
-  x.array() = x.array().exp();
+  exp_in_place(x.data(), x.size());
   return x;
+}
+
+// decay(i, j) = exp(Γ_i − Γ_j) for j ≤ i (0 above) for a scalar gate's chunk-local Γ [c, 1].
+template <class S>
+Mat<S> lower_decay_ratios(const Mat<S>& gamma) {
+  const Eigen::Index c = gamma.rows();
+  Mat<S> decay = Mat<S>::Zero(c, c);
+  for (Eigen::Index i = 0; i < c; ++i) {
+    decay.row(i).head(i + 1) = (gamma(i, 0) - gamma.col(0).head(i + 1).array()).transpose();
+    exp_in_place(decay.row(i).data(), i + 1);
+  }
+  return decay;
 }
 
 // Pairwise decayed products within a chunk (Γ = chunk-local cumulative gates [c, Kg]):
@@ -89,13 +101,9 @@ void decayed_pair_products(const Mat<S>& q, const Mat<S>& k, const Mat<S>& gamma
       kk.bottomLeftCorner(c - 1, c - 1).template triangularView<Eigen::Lower>() =
           k.bottomRows(c - 1) * k.topRows(c - 1).transpose();
     }
-    for (Eigen::Index i = 0; i < c; ++i) {
-      for (Eigen::Index j = 0; j <= i; ++j) {
-        const S decay = std::exp(gamma(i, 0) - gamma(j, 0));
-        qk(i, j) *= decay;
-        kk(i, j) *= decay;
-      }
-    }
+    const Mat<S> decay = lower_decay_ratios(gamma);
+    qk.array() *= decay.array();
+    kk.array() *= decay.array();
     return;
   }
   // Per-channel gate, in sub-blocks of kSubBlock rows starting at row r. For rows i of the

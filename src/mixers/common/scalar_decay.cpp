@@ -7,6 +7,8 @@
 #include <Eigen/Dense>
 #include <cmath>
 
+#include "mixers/common/vector_exp.h"
+
 namespace attnsim::mixers {
 namespace {
 
@@ -71,9 +73,13 @@ HeadMatrix<S> scalar_decay_chunked(const DecayHead<S>& head,
     S running = 0;
     for (std::int64_t i = 0; i < c; ++i)
       gamma(i) = running += head.g[static_cast<std::size_t>(t0 + i)];
+    // L ∘ q kᵀ: row i scaled by exp(Γ_i − Γ_j) for j ≤ i (the upper triangle is never read)
     Mat<S> decayed = ConstMap<S>(scores[static_cast<std::size_t>(n)].data.data(), c, c);
+    Vec<S> ratios(c);
     for (std::int64_t i = 0; i < c; ++i) {
-      for (std::int64_t j = 0; j <= i; ++j) decayed(i, j) *= std::exp(gamma(i) - gamma(j));
+      ratios.head(i + 1) = gamma(i) - gamma.head(i + 1).array();
+      exp_in_place(ratios.data(), i + 1);
+      decayed.row(i).head(i + 1).array() *= ratios.head(i + 1).transpose().array();
     }
     const auto v = rows_of(head.v, t0, c);
     Map<S> out(o.row(t0), c, V);

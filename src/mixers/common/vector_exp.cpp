@@ -1,0 +1,75 @@
+// Run-time choice between glibc's AVX2 vector exp and Eigen's (see vector_exp.h). Only the two
+// small loops below are compiled for AVX2; they use intrinsics and libmvec, no Eigen templates,
+// so no AVX2 code can be shared with the rest of the binary.
+#include "mixers/common/vector_exp.h"
+
+#include <Eigen/Core>
+
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+#include <immintrin.h>
+
+// glibc's libmvec, AVX2 variants ("d" in the vector-function ABI): exp of 4 doubles, 8 floats.
+extern "C" __m256d _ZGVdN4v_exp(__m256d x);
+extern "C" __m256 _ZGVdN8v_expf(__m256 x);
+#endif
+
+namespace attnsim::mixers {
+namespace {
+
+template <class S>
+void eigen_exp(S* x, std::int64_t n) {
+  Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> values(x, n);
+  values = values.exp();
+}
+
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+__attribute__((target("avx2,fma"))) void avx2_exp(double* x, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _ZGVdN4v_exp(_mm256_loadu_pd(x + i)));
+  if (i < n) {  // the last 1–3 values through a padded vector
+    alignas(32) double tail[4] = {0, 0, 0, 0};
+    for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
+    _mm256_store_pd(tail, _ZGVdN4v_exp(_mm256_load_pd(tail)));
+    for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
+  }
+}
+
+__attribute__((target("avx2,fma"))) void avx2_exp(float* x, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_expf(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
+    _mm256_store_ps(tail, _ZGVdN8v_expf(_mm256_load_ps(tail)));
+    for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
+  }
+}
+#endif
+
+}  // namespace
+
+void exp_in_place(double* x, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+  if (has_avx2) return avx2_exp(x, n);
+#endif
+  eigen_exp(x, n);
+}
+
+void exp_in_place(float* x, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+  if (has_avx2) return avx2_exp(x, n);
+#endif
+  eigen_exp(x, n);
+}
+
+bool vector_exp_is_avx2() {
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+  return has_avx2;
+#else
+  return false;
+#endif
+}
+
+}  // namespace attnsim::mixers

@@ -1,0 +1,17 @@
+// e^x over an array, for the kernels' softmax and decay factors, at the machine's vector width.
+#pragma once
+
+#include <cstdint>
+
+namespace attnsim::mixers {
+
+// x[i] ← e^{x[i]} for i < n. On CPUs with AVX2 and FMA (checked at run time) this is glibc's
+// vector exp (libmvec, 4 doubles or 8 floats per call, within 4 ulp, e^−∞ = 0); elsewhere
+// Eigen's exp at the width the binary was built for. The binary itself needs no -march.
+void exp_in_place(double* x, std::int64_t n);
+void exp_in_place(float* x, std::int64_t n);
+
+// Whether exp_in_place uses the AVX2 path on this machine (the benchmark prints it).
+bool vector_exp_is_avx2();
+
+}  // namespace attnsim::mixers
