@@ -27,6 +27,7 @@ int run_compare(const CommandArgs& args, std::ostream& out);
 int run_sweep(const CommandArgs& args, std::ostream& out);
 int run_report(const CommandArgs& args, std::ostream& out);
 int run_simulate(const CommandArgs& args, std::ostream& out);
+int run_kinds(const CommandArgs& args, std::ostream& out);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -51,6 +52,8 @@ const std::vector<Command>& commands() {
        &run_report},
       {"simulate", "run a scaled-down random instance through every mixer core; check the model",
        &run_simulate},
+      {"kinds", "the registered mixer kinds: fields (key, type, role, default), cache, forms",
+       &run_kinds},
   };
   return table;
 }

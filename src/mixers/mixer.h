@@ -14,10 +14,7 @@
 #include "core/count.h"
 #include "core/op_counts.h"
 #include "core/units.h"
-
-namespace attnsim::config {
-class MapReader;
-}
+#include "mixers/fields.h"
 
 namespace attnsim {
 
@@ -110,16 +107,21 @@ inline FlopCounts projection_flops(const ParamCounts& params, double tokens) {
   return flops;
 }
 
-// A registered mixer kind: its YAML name, one line for `attnsim kinds`, and its factory, which
-// reads and validates every parameter through the reader (unknown keys are rejected after it).
+// A registered mixer kind: its YAML name, one line for `attnsim kinds`, its parameters (read
+// and validated through the table; unknown keys are rejected after the factory), what it keeps
+// between steps and the forms of its reference kernel (the first is the default).
 struct MixerKind {
   std::string_view kind;
   std::string_view summary;
-  std::unique_ptr<Mixer> (*from_config)(config::MapReader& reader);
+  const FieldTable* fields = nullptr;
+  std::unique_ptr<Mixer> (*from_fields)(const FieldValues& values) = nullptr;
+  std::vector<std::string_view> cache;  // one line per cache term: name (role): size
+  std::vector<std::string_view> forms;
 };
 
 const std::vector<MixerKind>& mixer_kinds();
 std::vector<std::string> mixer_kind_names();
+const MixerKind* find_mixer_kind(std::string_view kind);  // nullptr if not registered
 
 // Builds a mixer from its YAML map: looks up `kind:` (with a "did you mean"), lets the kind
 // read its parameters, then rejects unknown keys. Used for instances and nested mixers.

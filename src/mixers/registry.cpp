@@ -38,11 +38,17 @@ std::vector<std::string> mixer_kind_names() {
   return names;
 }
 
+const MixerKind* find_mixer_kind(std::string_view kind) {
+  for (const auto& entry : mixer_kinds())
+    if (entry.kind == kind) return &entry;
+  return nullptr;
+}
+
 std::unique_ptr<Mixer> make_mixer(config::MapReader& reader) {
   const std::string kind = reader.required_string("kind");
-  for (const auto& entry : mixer_kinds()) {
-    if (entry.kind != kind) continue;
-    std::unique_ptr<Mixer> mixer = entry.from_config(reader);
+  if (const MixerKind* entry = find_mixer_kind(kind)) {
+    const FieldValues values(reader, *entry->fields);
+    std::unique_ptr<Mixer> mixer = entry->from_fields(values);
     reader.finish();
     return mixer;
   }

@@ -9,22 +9,15 @@
 #include "config/reader.h"
 #include "core/error.h"
 #include "graph/load.h"
+#include "mixers/mixer.h"
 #include "report/ratio.h"
 
 namespace attnsim::report {
 
 namespace {
-struct KnobKeys {
-  std::string_view knob;
-  std::vector<std::string_view> keys;  // the first one an instance has is set
-};
-const std::vector<KnobKeys>& knob_keys() {
-  static const std::vector<KnobKeys> table = {{"window", {"window"}},
-                                              {"kv_heads", {"n_kv_heads"}},
-                                              {"latent_rank", {"kv_lora_rank"}},
-                                              {"state_size", {"state_size", "head_dim_k"}}};
-  return table;
-}
+// A knob sets the field of one role (mixers/fields.h); the knob is named after the role.
+constexpr FieldRole kKnobRoles[] = {FieldRole::window, FieldRole::kv_heads, FieldRole::latent_rank,
+                                    FieldRole::state_size};
 
 config::Node scalar(const std::string& text) {
   config::Node node;
@@ -54,24 +47,24 @@ config::Node& child_map(config::Node& map, const std::string& key) {
   return set_key(map, key, map_node());
 }
 
-// Patch for one mixer instance map: sets the knob's key here and in nested maps.
-bool patch_instance(const config::Node& instance, const KnobKeys& keys, const std::string& value,
-                    config::Node& patch) {
+// Patch for one mixer map read by `table`: sets the field of `role` where the map gives it,
+// here and in the nested mixers and maps the table declares.
+bool patch_instance(const config::Node& instance, const FieldTable& table, FieldRole role,
+                    const std::string& value, config::Node& patch) {
   bool changed = false;
-  for (const auto key : keys.keys)
-    if (instance.find(key)) {
-      set_key(patch, std::string(key), scalar(value));
+  for (const Field& field : table)
+    if (field.role == role && instance.find(field.key)) {
+      set_key(patch, std::string(field.key), scalar(value));
       changed = true;
-      break;
     }
-  for (const auto& entry : instance.entries)
-    if (entry.value.is_map()) {
-      config::Node nested = map_node();
-      if (patch_instance(entry.value, keys, value, nested)) {
-        set_key(patch, entry.key, std::move(nested));
-        changed = true;
-      }
+  for (const auto& entry : instance.entries) {
+    const FieldTable* nested_table = nested_fields(table, entry.key, entry.value);
+    config::Node nested = map_node();
+    if (nested_table && patch_instance(entry.value, *nested_table, role, value, nested)) {
+      set_key(patch, entry.key, std::move(nested));
+      changed = true;
     }
+  }
   return changed;
 }
 
@@ -128,7 +121,7 @@ void patch_linear_ratio(const config::Node& base, const Architecture& architectu
 
 std::vector<std::string> knob_names() {
   std::vector<std::string> names{"linear_ratio"};
-  for (const auto& keys : knob_keys()) names.emplace_back(keys.knob);
+  for (const FieldRole role : kKnobRoles) names.emplace_back(field_role_name(role));
   return names;
 }
 
@@ -162,25 +155,30 @@ config::Node knob_override(const config::Node& base, const Architecture& base_ar
       patch_linear_ratio(base, base_architecture, setting.value, patch);
       continue;
     }
-    const auto keys = std::find_if(knob_keys().begin(), knob_keys().end(),
-                                   [&](const KnobKeys& k) { return k.knob == setting.knob; });
-    ATTNSIM_ASSERT(keys != knob_keys().end(), "parse_vary accepts only known knobs");
+    const auto* role = std::find_if(std::begin(kKnobRoles), std::end(kKnobRoles), [&](FieldRole r) {
+      return field_role_name(r) == setting.knob;
+    });
+    ATTNSIM_ASSERT(role != std::end(kKnobRoles), "parse_vary accepts only known knobs");
     parse_token_count(setting.value, "--vary " + setting.knob);  // a positive count
     const config::Node* mixers = base.find("mixers");
     config::Node knob_patch = map_node();
     bool changed = false;
     for (const auto& entry : mixers->entries) {
       config::Node instance_patch = map_node();
-      if (patch_instance(entry.value, *keys, setting.value, instance_patch)) {
+      const config::Node* kind = entry.value.find("kind");
+      const MixerKind* mixer_kind = kind ? find_mixer_kind(kind->scalar) : nullptr;
+      ATTNSIM_ASSERT(mixer_kind != nullptr, "the base document built, so its kinds are known");
+      if (patch_instance(entry.value, *mixer_kind->fields, *role, setting.value, instance_patch)) {
         set_key(child_map(knob_patch, "mixers"), entry.key, std::move(instance_patch));
         changed = true;
       }
     }
     patch = config::merge_documents(patch, knob_patch);  // knobs on one instance accumulate
     if (!changed)
-      throw UserError({}, "--vary " + setting.knob,
-                      fmt::format("a mixer instance with `{}`", fmt::join(keys->keys, "` or `")),
-                      fmt::format("none in {}", base_architecture.name));
+      throw UserError(
+          {}, "--vary " + setting.knob,
+          fmt::format("a mixer instance with `{}` (a field of that role)", setting.knob),
+          fmt::format("none in {}", base_architecture.name));
   }
   const config::Node* display = base.find("display_name");
   set_key(patch, "display_name",

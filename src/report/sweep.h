@@ -2,16 +2,17 @@
 // base document with an extends-style override merged over it (config::merge_documents) and
 // built by the ordinary loader — a variant is a normal layer graph, not a special code path.
 //
-// Knobs and the keys they set (on every mixer instance that has the key, nested ones included):
+// Knobs and the fields they set, by role in each kind's field table (mixers/fields.h), on every
+// mixer instance (and nested mixer) that gives a field of that role:
 //   linear_ratio=N:1  layers.mixer becomes {repeat: [lin × N, attn]} over the same n_layers,
 //                     where lin is the model's one linear/SSM instance (fixed-size state; if
 //                     it has none, its one sliding-window instance) and attn its one
 //                     global-attention instance; `all` = every layer lin,
 //                     `none` = every layer attn (0:1).
-//   window=W          `window` (sliding-window instances; W tokens)
-//   kv_heads=H        `n_kv_heads` (softmax/gated attention)
-//   latent_rank=R     `kv_lora_rank` (MLA)
-//   state_size=N      `state_size` (Mamba N) where present, else `head_dim_k` (the Dk of the
+//   window=W          role window: `window` of sliding-window attention (W tokens)
+//   kv_heads=H        role kv_heads: `n_kv_heads` (softmax/gated attention)
+//   latent_rank=R     role latent_rank: `kv_lora_rank` (MLA)
+//   state_size=N      role state_size: `state_size` (Mamba N), `head_dim_k` (the Dk of the
 //                     Dk × Dv delta-rule state of Gated DeltaNet / KDA)
 #pragma once
 

@@ -1,14 +1,14 @@
-// Scaling of mixer instance keys by key name (see scale.h for the rule).
+// Scaling of mixer instance fields by their role (see scale.h for the rule).
 #include "sim/scale.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 #include "config/reader.h"
 #include "graph/load.h"
+#include "mixers/mixer.h"
 
 namespace attnsim::sim {
 
@@ -33,51 +33,49 @@ std::uint64_t scaled_width(std::uint64_t width, std::uint64_t n) {
   return std::max<std::uint64_t>(2, width / n / 2 * 2);
 }
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kHeadGroups = {{
-    {"n_kv_heads", "n_heads"},
-    {"n_qk_heads", "n_v_heads"},
-    {"n_groups", "n_heads"},
-}};
-constexpr std::array<std::string_view, 3> kHeadCounts = {"n_heads", "n_v_heads", "n_qk_heads"};
-constexpr std::array<std::string_view, 12> kWidths = {
-    "head_dim",    "head_dim_k",       "head_dim_v",       "kv_lora_rank",
-    "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
-    "state_size",  "d_inner",          "dt_rank",          "q_input_dim"};
-constexpr std::array<std::string_view, 3> kSpans = {"window", "chunk", "topk"};
-
-void scale_map(Node& map, const ScaleDown& scale) {
+void scale_map(Node& map, const FieldTable& table, const ScaleDown& scale) {
   std::vector<std::string_view> done;
-  for (const auto& [group_key, heads_key] : kHeadGroups) {
-    Node* group = find_mutable(map, group_key);
-    Node* heads = find_mutable(map, heads_key);
+  for (const Field& field : table) {
+    if (field.role != FieldRole::kv_heads && field.role != FieldRole::head_groups) continue;
+    Node* group = find_mutable(map, field.key);
+    Node* heads = find_mutable(map, field.groups);
     if (group == nullptr || heads == nullptr || !group->is_scalar() || !heads->is_scalar())
       continue;
-    const std::uint64_t g = read_count(*group, group_key);
-    const std::uint64_t h = read_count(*heads, heads_key);
+    const std::uint64_t g = read_count(*group, field.key);
+    const std::uint64_t h = read_count(*heads, field.groups);
     if (g == 0 || h % g != 0) continue;  // left for the loader to reject with its own message
     const std::uint64_t g_scaled = std::max<std::uint64_t>(1, g / scale.dims);
     write_count(*group, g_scaled);
     write_count(*heads, g_scaled * (h / g));
-    done.push_back(group_key);
-    done.push_back(heads_key);
+    done.push_back(field.key);
+    done.push_back(field.groups);
   }
   for (auto& entry : map.entries) {
     Node& value = entry.value;
     if (value.is_map()) {
-      scale_map(value, scale);
+      if (const FieldTable* nested = nested_fields(table, entry.key, value))
+        scale_map(value, *nested, scale);
       continue;
     }
-    if (!value.is_scalar() || value.quoted) continue;
+    const Field* field = find_field(table, entry.key);
+    if (field == nullptr || !value.is_scalar() || value.quoted) continue;
     if (std::find(done.begin(), done.end(), entry.key) != done.end()) continue;
-    const auto is = [&](const auto& keys) {
-      return std::find(keys.begin(), keys.end(), entry.key) != keys.end();
-    };
-    if (is(kHeadCounts))
-      write_count(value, std::max<std::uint64_t>(1, read_count(value, entry.key) / scale.dims));
-    else if (is(kWidths))
-      write_count(value, scaled_width(read_count(value, entry.key), scale.dims));
-    else if (is(kSpans))
-      write_count(value, std::max<std::uint64_t>(1, read_count(value, entry.key) / scale.spans));
+    switch (field->role) {
+      case FieldRole::heads:
+        write_count(value, std::max<std::uint64_t>(1, read_count(value, entry.key) / scale.dims));
+        break;
+      case FieldRole::width:
+      case FieldRole::latent_rank:
+      case FieldRole::state_size:
+        write_count(value, scaled_width(read_count(value, entry.key), scale.dims));
+        break;
+      case FieldRole::window:
+      case FieldRole::span:
+        write_count(value, std::max<std::uint64_t>(1, read_count(value, entry.key) / scale.spans));
+        break;
+      default:
+        break;
+    }
   }
 }
 
@@ -88,8 +86,12 @@ config::Node scale_document(const config::Node& resolved, const ScaleDown& scale
   Node document = resolved;
   std::erase_if(document.entries, [](const config::Entry& entry) { return entry.key == "expect"; });
   if (Node* mixers = find_mutable(document, "mixers"); mixers != nullptr && mixers->is_map())
-    for (auto& instance : mixers->entries)
-      if (instance.value.is_map()) scale_map(instance.value, scale);
+    for (auto& instance : mixers->entries) {
+      const Node* kind = instance.value.is_map() ? instance.value.find("kind") : nullptr;
+      const MixerKind* entry = kind && kind->is_scalar() ? find_mixer_kind(kind->scalar) : nullptr;
+      if (entry != nullptr)
+        scale_map(instance.value, *entry->fields, scale);  // else the loader says
+    }
   if (Node* model = find_mutable(document, "model"); model != nullptr && model->is_map())
     if (Node* d_model = find_mutable(*model, "d_model"); d_model != nullptr && d_model->is_scalar())
       write_count(*d_model, scaled_width(read_count(*d_model, "model.d_model"), scale.dims));

@@ -3,23 +3,37 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
 #include "mixers/gated_deltanet/core_flops.h"
 
 namespace attnsim::delta_rule {
 
-DeltaRuleShape read_delta_rule_shape(config::MapReader& reader) {
+const FieldTable& fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"n_qk_heads", positive, FieldRole::head_groups, kRequired, "heads",
+       "query/key heads H (a divisor of n_v_heads)", "n_v_heads"},
+      {"n_v_heads", positive, FieldRole::heads, kRequired, "heads",
+       "value heads HV, each with its own K × V state (GVA when HV > H)"},
+      {"head_dim_k", positive, FieldRole::state_size, kRequired, "channels",
+       "key width K: the rows of each state"},
+      {"head_dim_v", positive, FieldRole::width, kRequired, "channels", "value width V"},
+      {"conv_kernel", positive, FieldRole::none, kRequired, "tokens",
+       "short causal conv over q, k and v (keeps k − 1 inputs)"},
+  };
+  return table;
+}
+
+DeltaRuleShape delta_rule_shape(const FieldValues& values) {
   DeltaRuleShape shape;
-  shape.n_qk_heads = reader.required_positive("n_qk_heads");
-  shape.n_v_heads = reader.required_positive("n_v_heads");
-  shape.head_dim_k = reader.required_positive("head_dim_k");
-  shape.head_dim_v = reader.required_positive("head_dim_v");
-  shape.conv_kernel = reader.required_positive("conv_kernel");
+  shape.n_qk_heads = values.positive("n_qk_heads");
+  shape.n_v_heads = values.positive("n_v_heads");
+  shape.head_dim_k = values.positive("head_dim_k");
+  shape.head_dim_v = values.positive("head_dim_v");
+  shape.conv_kernel = values.positive("conv_kernel");
   if (shape.n_v_heads % shape.n_qk_heads != 0)
-    throw UserError(reader.require("n_v_heads", "").where, reader.child_path("n_v_heads"),
-                    fmt::format("a multiple of n_qk_heads ({})", shape.n_qk_heads),
-                    std::to_string(shape.n_v_heads),
-                    "value head j reads q/k head j // (n_v_heads / n_qk_heads)");
+    values.reject("n_v_heads", fmt::format("a multiple of n_qk_heads ({})", shape.n_qk_heads),
+                  std::to_string(shape.n_v_heads),
+                  "value head j reads q/k head j // (n_v_heads / n_qk_heads)");
   return shape;
 }
 
@@ -44,7 +58,7 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape) {
 ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model) {
   const Count value_heads = shape.n_v_heads;
   const Count qk_width = Count(shape.n_qk_heads) * shape.head_dim_k;  // H·K
-  const Count v_width = value_heads * shape.head_dim_v;                // HV·V
+  const Count v_width = value_heads * shape.head_dim_v;               // HV·V
   const Count conv_channels = 2 * qk_width + v_width;
   ParamCounts params;
   params["conv"] = Count(shape.conv_kernel) * conv_channels;

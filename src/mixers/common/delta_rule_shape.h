@@ -22,7 +22,8 @@ struct DeltaRuleShape {
   std::uint64_t conv_kernel = 0;  // short causal conv over q, k and v
 };
 
-DeltaRuleShape read_delta_rule_shape(config::MapReader& reader);
+const FieldTable& fields();
+DeltaRuleShape delta_rule_shape(const FieldValues& values);
 std::string describe(const DeltaRuleShape& shape);
 // State HV·K·V per sequence, and the conv state (k−1)·(2·H·K + HV·V): the last k−1 inputs of
 // the q, k and v convolutions (mixers-spec §5 "Cost").

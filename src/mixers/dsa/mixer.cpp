@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-#include "config/reader.h"
 #include "mixers/dsa/core_flops.h"
 #include "mixers/mla/mixer.h"
 
@@ -110,42 +109,78 @@ class SparseAttention final : public Mixer {
   IndexerShape indexer_;
 };
 
-IndexerShape read_indexer(config::MapReader& reader) {
-  IndexerShape shape;
-  shape.n_heads = reader.required_positive("n_heads");
-  shape.head_dim = reader.required_positive("head_dim");
-  shape.topk = reader.required_positive("topk");
-  shape.key_dtype = reader.optional_dtype("key_dtype");
-  shape.key_scale_bytes_per_token = reader.optional_count("key_scale_bytes_per_token").value_or(0);
+const FieldTable& indexer_fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "indexer heads HI"},
+      {"head_dim", positive, FieldRole::width, kRequired, "channels",
+       "dI: width of the indexer key cached per token"},
+      {"topk", positive, FieldRole::span, kRequired, "tokens", "k: keys each query attends to"},
+      {"key_dtype", dtype, FieldRole::none, "", "",
+       "dtype of the indexer keys (default: the model's kv_cache dtype)"},
+      {"key_scale_bytes_per_token", count, FieldRole::none, "0", "bytes",
+       "quantisation scales stored beside each indexer key"},
+  };
+  return table;
+}
+
+IndexerShape indexer_shape(config::MapReader reader) {
+  const FieldValues values(reader, indexer_fields());
   reader.finish();
+  IndexerShape shape;
+  shape.n_heads = values.positive("n_heads");
+  shape.head_dim = values.positive("head_dim");
+  shape.topk = values.positive("topk");
+  shape.key_dtype = values.dtype("key_dtype");
+  shape.key_scale_bytes_per_token = values.count("key_scale_bytes_per_token");
   return shape;
 }
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  config::MapReader attention_reader(reader.require("attention", "a map with the main attention"),
-                                     reader.child_path("attention"));
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
+  config::MapReader attention_reader = values.nested("attention", "a map with the main attention");
   std::unique_ptr<Mixer> attention = make_mixer(attention_reader);
   if (attention->full_attention_equivalent() == nullptr || attention->kind() == "dsa")
     throw UserError(attention_reader.node().where, attention_reader.path(),
                     "an attention mixer (mla, softmax_attn or gated_attn)",
                     fmt::format("kind '{}'", attention->kind()));
-  config::MapReader indexer_reader(reader.require("indexer", "a map with the indexer's shape"),
-                                   reader.child_path("indexer"));
-  IndexerShape indexer = read_indexer(indexer_reader);
+  IndexerShape indexer = indexer_shape(values.nested("indexer", "a map with the indexer's shape"));
   // Re-read the main attention's shape when it is MLA: its q latent feeds the indexer's wq_b,
   // and its core FLOPs restrict to the top-k in closed form.
   std::optional<mla::MlaShape> mla_shape;
   if (attention->kind() == "mla") {
     config::MapReader again(attention_reader.node(), attention_reader.path());
-    mla_shape = mla::read_mla_shape(again);
+    mla_shape = mla::mla_shape(FieldValues(again, mla::fields()));
     indexer.q_input_dim = mla_shape->q_lora_rank;
   }
   return std::make_unique<SparseAttention>(std::move(attention), mla_shape, indexer);
 }
+
+const FieldTable& fields() {
+  static const FieldTable table = {
+      {"attention", FieldType::mixer, FieldRole::none, kRequired, "",
+       "the main attention (mla, softmax_attn or gated_attn)"},
+      {"indexer",
+       FieldType::map,
+       FieldRole::none,
+       kRequired,
+       "",
+       "the lightning indexer's shape",
+       "",
+       {},
+       &indexer_fields()},
+  };
+  return table;
+}
 }  // namespace
 
 MixerKind kind_info() {
-  return {"dsa", "DeepSeek sparse attention: indexer keys + top-k over MLA or GQA", &from_config};
+  return {"dsa",
+          "DeepSeek sparse attention: indexer keys + top-k over MLA or GQA",
+          &fields(),
+          &from_fields,
+          {"the main attention's terms",
+           "indexer keys (kv): dI per token (key_dtype, plus key_scale_bytes_per_token)"},
+          {"masked", "gathered"}};
 }
 
 }  // namespace attnsim::dsa

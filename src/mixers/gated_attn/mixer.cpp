@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
 #include "mixers/softmax_attn/mixer.h"
 
 namespace attnsim::gated_attn {
@@ -55,22 +54,31 @@ class GatedAttention final : public Mixer {
   double partial_rotary_factor_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  const AttentionShape shape = softmax_attn::read_attention_shape(reader);
-  const double factor = reader.optional_number("partial_rotary_factor").value_or(1.0);
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
+  const AttentionShape shape = softmax_attn::attention_shape(values);
+  const double factor = values.number("partial_rotary_factor");
   if (!(factor > 0.0 && factor <= 1.0))
-    throw UserError(reader.require("partial_rotary_factor", "").where,
-                    reader.child_path("partial_rotary_factor"), "a number in (0, 1]",
-                    fmt::format("{}", factor), "the fraction of head_dim that RoPE rotates");
-  return std::make_unique<GatedAttention>(
-      shape, softmax_attn::read_attention_weights(reader, softmax_attn::QkNorm::head), factor);
+    values.reject("partial_rotary_factor", "a number in (0, 1]", fmt::format("{}", factor),
+                  "the fraction of head_dim that RoPE rotates");
+  return std::make_unique<GatedAttention>(shape, softmax_attn::attention_weights(values), factor);
+}
+
+FieldTable gated_fields() {
+  FieldTable fields = softmax_attn::attention_fields("head");
+  fields.push_back({"partial_rotary_factor", FieldType::number, FieldRole::none, "1.0", "",
+                    "the fraction of each head's Dk that RoPE rotates, in (0, 1]"});
+  return fields;
 }
 }  // namespace
 
 MixerKind kind_info() {
+  static const FieldTable fields = gated_fields();
   return {"gated_attn",
           "gated attention (Qwen3-Next): q/k RMSNorm, partial RoPE, sigmoid output gate",
-          &from_config};
+          &fields,
+          &from_fields,
+          {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
+          {"blocked"}};
 }
 
 }  // namespace attnsim::gated_attn

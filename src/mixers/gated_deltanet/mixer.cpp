@@ -2,21 +2,25 @@
 // shared with the other delta-rule mixer in mixers/common/delta_rule_shape.h.
 #include "mixers/gated_deltanet/mixer.h"
 
-#include "config/reader.h"
 #include "mixers/common/delta_rule_shape.h"
 
 namespace attnsim::gated_deltanet {
 
 namespace {
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   return delta_rule::make_delta_rule_mixer("gated_deltanet", delta_rule::Gate::scalar,
-                                           delta_rule::read_delta_rule_shape(reader));
+                                           delta_rule::delta_rule_shape(values));
 }
 }  // namespace
 
 MixerKind kind_info() {
   return {"gated_deltanet",
-          "Gated DeltaNet: delta rule with a scalar decay per head (state HV·K·V)", &from_config};
+          "Gated DeltaNet: delta rule with a scalar decay per head (state HV·K·V)",
+          &delta_rule::fields(),
+          &from_fields,
+          {"recurrent state (recurrent_state): HV·K·V per sequence",
+           "conv state (conv_state): (k − 1)·(2·H·K + HV·V) per sequence"},
+          {"chunked", "recurrent"}};
 }
 
 }  // namespace attnsim::gated_deltanet

@@ -2,21 +2,25 @@
 // with the other delta-rule mixer in mixers/common/delta_rule_shape.h.
 #include "mixers/kda/mixer.h"
 
-#include "config/reader.h"
 #include "mixers/common/delta_rule_shape.h"
 
 namespace attnsim::kda {
 
 namespace {
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   return delta_rule::make_delta_rule_mixer("kda", delta_rule::Gate::per_key_channel,
-                                           delta_rule::read_delta_rule_shape(reader));
+                                           delta_rule::delta_rule_shape(values));
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"kda", "Kimi Delta Attention: delta rule with a decay per key channel (state HV·K·V)",
-          &from_config};
+  return {"kda",
+          "Kimi Delta Attention: delta rule with a decay per key channel (state HV·K·V)",
+          &delta_rule::fields(),
+          &from_fields,
+          {"recurrent state (recurrent_state): HV·K·V per sequence",
+           "conv state (conv_state): (k − 1)·(2·H·K + HV·V) per sequence"},
+          {"chunked", "recurrent"}};
 }
 
 }  // namespace attnsim::kda

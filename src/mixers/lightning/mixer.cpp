@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "config/reader.h"
 #include "mixers/lightning/core_flops.h"
 
 namespace attnsim::lightning {
@@ -75,25 +74,43 @@ class LightningAttention final : public Mixer {
   LightningShape shape_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   LightningShape shape;
-  shape.n_heads = reader.required_positive("n_heads");
-  shape.head_dim_k = reader.required_positive("head_dim");
+  shape.n_heads = values.positive("n_heads");
+  shape.head_dim_k = values.positive("head_dim");
   shape.head_dim_v = shape.head_dim_k;
-  shape.slopes = reader.required_string("slopes");
-  if (std::find(std::begin(kSlopeFormulas), std::end(kSlopeFormulas), shape.slopes) ==
-      std::end(kSlopeFormulas))
-    throw UserError(reader.require("slopes", "").where, reader.child_path("slopes"),
-                    "one of minimax, ling, fla", fmt::format("'{}'", shape.slopes),
-                    "the per-head decay formula of mixers-spec §7");
-  shape.output_gate = reader.optional_bool("output_gate", true);
+  shape.slopes = values.choice("slopes");
+  shape.output_gate = values.flag("output_gate");
   return std::make_unique<LightningAttention>(shape);
+}
+
+const FieldTable& fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "heads H"},
+      {"head_dim", positive, FieldRole::width, kRequired, "channels",
+       "Dk = Dv: each head keeps a Dk × Dv state"},
+      {"slopes",
+       choice,
+       FieldRole::none,
+       kRequired,
+       "",
+       "the per-head decay formula of mixers-spec §7",
+       "",
+       {"minimax", "ling", "fla"}},
+      {"output_gate", flag, FieldRole::none, "true", "", "a sigmoid output gate (D × H·Dv)"},
+  };
+  return table;
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"lightning", "lightning attention: linear attention with constant per-head decay",
-          &from_config};
+  return {"lightning",
+          "lightning attention: linear attention with constant per-head decay",
+          &fields(),
+          &from_fields,
+          {"recurrent state (recurrent_state): H·Dk·Dv per sequence"},
+          {"chunked", "recurrent"}};
 }
 
 }  // namespace attnsim::lightning

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
 #include "mixers/mamba1/core_flops.h"
 
 namespace attnsim::mamba1 {
@@ -83,20 +82,39 @@ class Mamba1 final : public Mixer {
   Mamba1Shape shape_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   Mamba1Shape shape;
-  shape.d_inner = reader.required_positive("d_inner");
-  shape.state_size = reader.required_positive("state_size");
-  shape.conv_kernel = reader.required_positive("conv_kernel");
-  shape.dt_rank = reader.optional_count("dt_rank").value_or(0);
-  shape.conv_bias = reader.optional_bool("conv_bias", true);
+  shape.d_inner = values.positive("d_inner");
+  shape.state_size = values.positive("state_size");
+  shape.conv_kernel = values.positive("conv_kernel");
+  shape.dt_rank = values.count("dt_rank");
+  shape.conv_bias = values.flag("conv_bias");
   return std::make_unique<Mamba1>(shape);
+}
+
+const FieldTable& fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"d_inner", positive, FieldRole::width, kRequired, "channels", "inner width (E·D)"},
+      {"state_size", positive, FieldRole::state_size, kRequired, "channels",
+       "N: state per channel"},
+      {"conv_kernel", positive, FieldRole::none, kRequired, "tokens",
+       "depthwise causal conv over d_inner channels"},
+      {"dt_rank", count, FieldRole::width, "0", "channels", "rank of the Δ projection; 0: ⌈D/16⌉"},
+      {"conv_bias", flag, FieldRole::none, "true", "", "a bias on the conv"},
+  };
+  return table;
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"mamba1", "Mamba-1 selective SSM: state d_inner·N + conv over d_inner channels",
-          &from_config};
+  return {"mamba1",
+          "Mamba-1 selective SSM: state d_inner·N + conv over d_inner channels",
+          &fields(),
+          &from_fields,
+          {"ssm state (recurrent_state): d_inner·N per sequence",
+           "conv state (conv_state): (k − 1)·d_inner per sequence"},
+          {"recurrent"}};
 }
 
 }  // namespace attnsim::mamba1

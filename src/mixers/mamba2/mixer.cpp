@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
 #include "mixers/mamba2/core_flops.h"
 
 namespace attnsim::mamba2 {
@@ -91,25 +90,47 @@ class Mamba2 final : public Mixer {
   Mamba2Shape shape_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   Mamba2Shape shape;
-  shape.n_heads = reader.required_positive("n_heads");
-  shape.head_dim = reader.required_positive("head_dim");
-  shape.state_size = reader.required_positive("state_size");
-  shape.n_groups = reader.required_positive("n_groups");
-  shape.conv_kernel = reader.required_positive("conv_kernel");
+  shape.n_heads = values.positive("n_heads");
+  shape.head_dim = values.positive("head_dim");
+  shape.state_size = values.positive("state_size");
+  shape.n_groups = values.positive("n_groups");
+  shape.conv_kernel = values.positive("conv_kernel");
   if (shape.n_heads % shape.n_groups != 0)
-    throw UserError(reader.require("n_groups", "").where, reader.child_path("n_groups"),
-                    fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                    std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
-  shape.conv_bias = reader.optional_bool("conv_bias", true);
-  shape.proj_bias = reader.optional_bool("proj_bias", false);
+    values.reject("n_groups", fmt::format("a divisor of n_heads ({})", shape.n_heads),
+                  std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
+  shape.conv_bias = values.flag("conv_bias");
+  shape.proj_bias = values.flag("proj_bias");
   return std::make_unique<Mamba2>(shape);
+}
+
+const FieldTable& fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "SSM heads H"},
+      {"head_dim", positive, FieldRole::width, kRequired, "channels", "P: channels per head"},
+      {"state_size", positive, FieldRole::state_size, kRequired, "channels",
+       "N: state per channel"},
+      {"n_groups", positive, FieldRole::head_groups, kRequired, "groups",
+       "G: B/C groups (a divisor of n_heads)", "n_heads"},
+      {"conv_kernel", positive, FieldRole::none, kRequired, "tokens",
+       "depthwise causal conv over x, B and C"},
+      {"conv_bias", flag, FieldRole::none, "true", "", "a bias on the conv"},
+      {"proj_bias", flag, FieldRole::none, "false", "", "biases on the in/out projections"},
+  };
+  return table;
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"mamba2", "Mamba-2 SSD: state H·P·N + conv over d_inner + 2·G·N channels", &from_config};
+  return {"mamba2",
+          "Mamba-2 SSD: state H·P·N + conv over d_inner + 2·G·N channels",
+          &fields(),
+          &from_fields,
+          {"ssm state (recurrent_state): H·P·N per sequence",
+           "conv state (conv_state): (k − 1)·(H·P + 2·G·N) per sequence"},
+          {"chunked", "recurrent"}};
 }
 
 }  // namespace attnsim::mamba2

@@ -3,19 +3,35 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
 #include "mixers/mla/core_flops.h"
 
 namespace attnsim::mla {
 
-MlaShape read_mla_shape(config::MapReader& reader) {
+const FieldTable& fields() {
+  using enum FieldType;
+  static const FieldTable table = {
+      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "query heads H"},
+      {"q_lora_rank", count, FieldRole::width, "0", "channels",
+       "rank of the query latent; 0: queries are projected directly from D"},
+      {"kv_lora_rank", positive, FieldRole::latent_rank, kRequired, "channels",
+       "rank dc of the cached KV latent c_kv"},
+      {"qk_nope_head_dim", positive, FieldRole::width, kRequired, "channels",
+       "dn: per-head query/key width without RoPE"},
+      {"qk_rope_head_dim", positive, FieldRole::width, kRequired, "channels",
+       "dr: width of the RoPE key shared by all heads (cached)"},
+      {"v_head_dim", positive, FieldRole::width, kRequired, "channels", "dv: per-head value width"},
+  };
+  return table;
+}
+
+MlaShape mla_shape(const FieldValues& values) {
   MlaShape shape;
-  shape.n_heads = reader.required_positive("n_heads");
-  shape.q_lora_rank = reader.optional_count("q_lora_rank").value_or(0);
-  shape.kv_lora_rank = reader.required_positive("kv_lora_rank");
-  shape.qk_nope_head_dim = reader.required_positive("qk_nope_head_dim");
-  shape.qk_rope_head_dim = reader.required_positive("qk_rope_head_dim");
-  shape.v_head_dim = reader.required_positive("v_head_dim");
+  shape.n_heads = values.positive("n_heads");
+  shape.q_lora_rank = values.count("q_lora_rank");
+  shape.kv_lora_rank = values.positive("kv_lora_rank");
+  shape.qk_nope_head_dim = values.positive("qk_nope_head_dim");
+  shape.qk_rope_head_dim = values.positive("qk_rope_head_dim");
+  shape.v_head_dim = values.positive("v_head_dim");
   return shape;
 }
 
@@ -27,7 +43,8 @@ ParamCounts mla_params(const MlaShape& shape, Count d_model) {
   const Count nope_dim = shape.qk_nope_head_dim;
   const Count v_dim = shape.v_head_dim;
   const Count qk_dim = nope_dim + rope_dim;
-  const Count q_weights = q_rank > 0 ? d_model * q_rank + q_rank * H * qk_dim : d_model * H * qk_dim;
+  const Count q_weights =
+      q_rank > 0 ? d_model * q_rank + q_rank * H * qk_dim : d_model * H * qk_dim;
   ParamCounts params;
   params["projections"] = q_weights + d_model * (kv_rank + rope_dim) + H * v_dim * d_model;
   params["latent_up"] = kv_rank * H * (nope_dim + v_dim);
@@ -105,14 +122,18 @@ class MultiHeadLatentAttention final : public Mixer {
   MlaShape shape_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  return std::make_unique<MultiHeadLatentAttention>(read_mla_shape(reader));
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
+  return std::make_unique<MultiHeadLatentAttention>(mla_shape(values));
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"mla", "multi-head latent attention: cache kv_lora_rank + qk_rope_head_dim per token",
-          &from_config};
+  return {"mla",
+          "multi-head latent attention: cache kv_lora_rank + qk_rope_head_dim per token",
+          &fields(),
+          &from_fields,
+          {"c_kv+k_rope (kv): dc + dr per token, shared by all heads"},
+          {"absorbed", "naive"}};
 }
 
 }  // namespace attnsim::mla

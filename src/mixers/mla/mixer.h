@@ -19,7 +19,8 @@ struct MlaShape {
   std::uint64_t v_head_dim = 0;        // dv
 };
 
-MlaShape read_mla_shape(config::MapReader& reader);
+const FieldTable& fields();
+MlaShape mla_shape(const FieldValues& values);
 // Weights (DeepSeek-V3 modeling): "projections" q_a D·q + q_b q·H·(dn+dr) (or q D·H·(dn+dr)
 // without a q latent), kv_a D·(dc+dr), o H·dv·D; "latent_up" kv_b dc·H·(dn+dv), kept apart
 // because the core FLOPs count it (kv_expansion or absorption); "norms" q_a_norm + kv_a_norm.

@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "config/reader.h"
-
 namespace attnsim::parallel_hybrid {
 
 namespace {
@@ -51,10 +49,9 @@ class ParallelHybrid final : public Mixer {
   std::unique_ptr<Mixer> ssm_;
 };
 
-std::unique_ptr<Mixer> read_branch(config::MapReader& reader, std::string_view key,
+std::unique_ptr<Mixer> read_branch(const FieldValues& values, std::string_view key,
                                    bool must_be_attention) {
-  config::MapReader branch(reader.require(key, "a map describing one branch"),
-                           reader.child_path(key));
+  config::MapReader branch = values.nested(key, "a map describing one branch");
   std::unique_ptr<Mixer> mixer = make_mixer(branch);
   const bool is_attention = mixer->full_attention_equivalent() != nullptr;
   if (is_attention != must_be_attention)
@@ -64,16 +61,27 @@ std::unique_ptr<Mixer> read_branch(config::MapReader& reader, std::string_view k
   return mixer;
 }
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  auto attention = read_branch(reader, "attention", true);
-  auto ssm = read_branch(reader, "ssm", false);
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
+  auto attention = read_branch(values, "attention", true);
+  auto ssm = read_branch(values, "ssm", false);
   return std::make_unique<ParallelHybrid>(std::move(attention), std::move(ssm));
+}
+
+const FieldTable& fields() {
+  static const FieldTable table = {
+      {"attention", FieldType::mixer, FieldRole::none, kRequired, "",
+       "the attention branch (an attention kind)"},
+      {"ssm", FieldType::mixer, FieldRole::none, kRequired, "",
+       "the recurrent branch (an SSM/linear kind)"},
+  };
+  return table;
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"parallel_hybrid", "attention and SSM heads side by side in one layer (Falcon-H1)",
-          &from_config};
+  return {
+      "parallel_hybrid", "attention and SSM heads side by side in one layer (Falcon-H1)", &fields(),
+      &from_fields,      {"the attention branch's terms and the SSM branch's terms"},     {}};
 }
 
 }  // namespace attnsim::parallel_hybrid

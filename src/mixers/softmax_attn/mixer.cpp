@@ -5,39 +5,66 @@
 
 #include <algorithm>
 
-#include "config/reader.h"
 #include "mixers/softmax_attn/core_flops.h"
 
 namespace attnsim::softmax_attn {
 
-AttentionShape read_attention_shape(config::MapReader& reader) {
+FieldTable attention_fields(std::string_view default_qk_norm) {
+  using enum FieldType;
+  return {
+      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "query heads Hq"},
+      {"n_kv_heads", positive, FieldRole::kv_heads, kRequired, "heads",
+       "key/value heads Hkv (a divisor of n_heads: MHA = n_heads, MQA = 1)", "n_heads"},
+      {"head_dim", positive, FieldRole::width, "", "channels",
+       "Dk = Dv; or give head_dim_k and head_dim_v instead"},
+      {"head_dim_k", positive, FieldRole::width, "", "channels", "query/key head width Dk"},
+      {"head_dim_v", positive, FieldRole::width, "", "channels", "value head width Dv"},
+      {"window", positive, FieldRole::window, "", "tokens",
+       "sliding window W: a query sees itself and the W−1 keys before it"},
+      {"chunk", positive, FieldRole::span, "", "tokens",
+       "local attention within aligned chunks of this size (not with window)"},
+      {"rope", flag, FieldRole::none, "true", "", "false: a NoPE layer"},
+      {"qkv_bias", flag, FieldRole::none, "false", "", "biases on q, k and v (Qwen2, gpt-oss)"},
+      {"o_bias", flag, FieldRole::none, "false", "", "bias on the output projection (gpt-oss)"},
+      {"sinks", flag, FieldRole::none, "false", "", "one learned sink logit per query head"},
+      {"post_norm", flag, FieldRole::none, "false", "",
+       "an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)"},
+      {"qk_norm",
+       choice,
+       FieldRole::none,
+       default_qk_norm,
+       "",
+       "RMSNorm on q and k: per head (Qwen3, Gemma 3) or over all heads (OLMo 2)",
+       "",
+       {"none", "head", "full"}},
+  };
+}
+
+AttentionShape attention_shape(const FieldValues& values) {
   AttentionShape shape;
-  shape.n_heads = reader.required_positive("n_heads");
-  shape.n_kv_heads = reader.required_positive("n_kv_heads");
-  if (reader.has("head_dim")) {
-    shape.head_dim_k = reader.required_positive("head_dim");
+  shape.n_heads = values.positive("n_heads");
+  shape.n_kv_heads = values.positive("n_kv_heads");
+  if (const auto head_dim = values.optional_positive("head_dim")) {
+    shape.head_dim_k = *head_dim;
     shape.head_dim_v = shape.head_dim_k;
     for (const char* key : {"head_dim_k", "head_dim_v"})
-      if (reader.has(key))
-        throw UserError(reader.require(key, "").where, reader.child_path(key),
-                        "either head_dim or head_dim_k + head_dim_v", "both", "remove one of them");
+      if (values.has(key))
+        values.reject(key, "either head_dim or head_dim_k + head_dim_v", "both",
+                      "remove one of them");
   } else {
-    shape.head_dim_k = reader.required_positive("head_dim_k");
-    shape.head_dim_v = reader.required_positive("head_dim_v");
+    shape.head_dim_k = values.reader().required_positive("head_dim_k");
+    shape.head_dim_v = values.reader().required_positive("head_dim_v");
   }
-  reader.declare("head_dim_k");
-  reader.declare("head_dim_v");
-  shape.window = reader.optional_positive("window");
-  shape.chunk = reader.optional_positive("chunk");
-  shape.rope = reader.optional_bool("rope", true);
+  shape.window = values.optional_positive("window");
+  shape.chunk = values.optional_positive("chunk");
+  shape.rope = values.flag("rope");
   if (shape.n_heads % shape.n_kv_heads != 0)
-    throw UserError(reader.require("n_kv_heads", "").where, reader.child_path("n_kv_heads"),
-                    fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                    std::to_string(shape.n_kv_heads),
-                    "each kv head serves n_heads / n_kv_heads query heads");
+    values.reject("n_kv_heads", fmt::format("a divisor of n_heads ({})", shape.n_heads),
+                  std::to_string(shape.n_kv_heads),
+                  "each kv head serves n_heads / n_kv_heads query heads");
   if (shape.window && shape.chunk)
-    throw UserError(reader.require("chunk", "").where, reader.child_path("chunk"),
-                    "either window or chunk", "both", "a layer is sliding or chunked, not both");
+    values.reject("chunk", "either window or chunk", "both",
+                  "a layer is sliding or chunked, not both");
   return shape;
 }
 
@@ -69,22 +96,14 @@ std::string attention_layer_kind(const AttentionShape& shape, std::string_view p
   return fmt::format("{}full_attn", prefix);
 }
 
-AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm default_qk_norm) {
+AttentionWeights attention_weights(const FieldValues& values) {
   AttentionWeights weights;
-  weights.qkv_bias = reader.optional_bool("qkv_bias", false);
-  weights.o_bias = reader.optional_bool("o_bias", false);
-  weights.sinks = reader.optional_bool("sinks", false);
-  weights.post_norm = reader.optional_bool("post_norm", false);
-  weights.qk_norm = default_qk_norm;
-  if (const auto norm = reader.optional_string("qk_norm")) {
-    const std::vector<std::string> names{"none", "head", "full"};
-    const auto found = std::find(names.begin(), names.end(), *norm);
-    if (found == names.end())
-      throw UserError(reader.require("qk_norm", "").where, reader.child_path("qk_norm"),
-                      "one of none, head, full", fmt::format("'{}'", *norm),
-                      config::did_you_mean(*norm, names));
-    weights.qk_norm = static_cast<QkNorm>(found - names.begin());
-  }
+  weights.qkv_bias = values.flag("qkv_bias");
+  weights.o_bias = values.flag("o_bias");
+  weights.sinks = values.flag("sinks");
+  weights.post_norm = values.flag("post_norm");
+  const std::string& norm = values.choice("qk_norm");
+  weights.qk_norm = norm == "head" ? QkNorm::head : norm == "full" ? QkNorm::full : QkNorm::none;
   return weights;
 }
 
@@ -203,15 +222,20 @@ class SoftmaxAttention final : public Mixer {
   AttentionWeights weights_;
 };
 
-std::unique_ptr<Mixer> from_config(config::MapReader& reader) {
-  const AttentionShape shape = read_attention_shape(reader);
-  return std::make_unique<SoftmaxAttention>(shape, read_attention_weights(reader, QkNorm::none));
+std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
+  const AttentionShape shape = attention_shape(values);
+  return std::make_unique<SoftmaxAttention>(shape, attention_weights(values));
 }
 }  // namespace
 
 MixerKind kind_info() {
-  return {"softmax_attn", "causal softmax attention: MHA/GQA/MQA, sliding window, chunked, NoPE",
-          &from_config};
+  static const FieldTable fields = attention_fields("none");
+  return {"softmax_attn",
+          "causal softmax attention: MHA/GQA/MQA, sliding window, chunked, NoPE",
+          &fields,
+          &from_fields,
+          {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
+          {"blocked"}};
 }
 
 }  // namespace attnsim::softmax_attn

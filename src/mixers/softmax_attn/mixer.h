@@ -21,9 +21,11 @@ struct AttentionShape {
   bool rope = true;                     // false: a NoPE layer
 };
 
-// Reads n_heads, n_kv_heads, head_dim (or head_dim_k + head_dim_v), window, chunk, rope and
-// checks that the query heads divide into the kv heads.
-AttentionShape read_attention_shape(config::MapReader& reader);
+// The fields of softmax attention (shape and weights; also gated_attn's), with qk_norm's default.
+FieldTable attention_fields(std::string_view default_qk_norm);
+// The shape from n_heads, n_kv_heads, head_dim (or head_dim_k + head_dim_v), window, chunk,
+// rope; checks that the query heads divide into the kv heads.
+AttentionShape attention_shape(const FieldValues& values);
 std::string describe(const AttentionShape& shape);
 // Hkv·(Dk + Dv) per token, kept for at most W (or chunk) tokens.
 CacheTerm kv_term(const AttentionShape& shape);
@@ -44,9 +46,8 @@ struct AttentionWeights {
   bool post_norm = false;  // an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)
 };
 
-// Reads qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm; `default_qk_norm` is the
-// standard of the kind (none for plain softmax attention, head for gated attention).
-AttentionWeights read_attention_weights(config::MapReader& reader, QkNorm default_qk_norm);
+// qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm.
+AttentionWeights attention_weights(const FieldValues& values);
 // q: D·Hq·Dk·q_multiplier (2 when the q projection also emits an output gate), k, v, o, plus
 // the optional biases, norms and sinks.
 ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
