@@ -72,10 +72,12 @@ Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Vi
   }
   counts.add("index_scores", HI * rows * hi * dI);
   counts.add("index_weights", HI * rows * hi);
+  // Positions increase, so a query's visible keys are one run [first, last): mask the ends.
   for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t j = 0; j < hi; ++j) {
-      if (!vis.visible(i0 + r, j)) scores(r, j) = -std::numeric_limits<double>::infinity();
-    }
+    const auto [first, last] = vis.key_range(i0 + r, i0 + r + 1);
+    const std::int64_t end = std::min(last, hi), begin = std::min(first, end);
+    scores.row(r).head(begin).setConstant(-std::numeric_limits<double>::infinity());
+    scores.row(r).tail(hi - end).setConstant(-std::numeric_limits<double>::infinity());
   }
   return scores;
 }
@@ -90,9 +92,12 @@ std::vector<std::int64_t> top_keys(const double* scores, std::int64_t Tk, std::i
     return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
   };
   const std::size_t kept = std::min<std::size_t>(keys.size(), static_cast<std::size_t>(topk));
-  std::partial_sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(kept), keys.end(),
-                    better);
+  // `better` is a total order (ties go to the lower index), so selecting the first `kept` and
+  // sorting them gives what a full sort would: O(Tk + k log k) rather than O(Tk log k).
+  const auto end = keys.begin() + static_cast<std::ptrdiff_t>(kept);
+  std::nth_element(keys.begin(), end, keys.end(), better);
   keys.resize(kept);
+  std::sort(keys.begin(), keys.end(), better);
   return keys;
 }
 
