@@ -205,19 +205,28 @@ Mat<S> chunked(const Head<S>& x, std::int64_t chunk_size, Mat<S>& state, OpCount
   return o;
 }
 
+// Head h of a [B, T, heads, dim] tensor for sequence b, viewed in place as a [T, dim] matrix
+// (rows heads·dim apart), so that a head is gathered and converted in one copy.
+using StridedRows = Eigen::Map<const Mat<double>, 0, Eigen::OuterStride<>>;
+StridedRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h) {
+  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
+  return StridedRows(x.data.data() + (b * T * heads + h) * dim, T, dim,
+                     Eigen::OuterStride<>(heads * dim));
+}
+
 template <class S>
 Head<S> gather_value_head(const DeltaRuleInputs& in, const DeltaRuleOptions& options,
                           std::int64_t b, std::int64_t j, std::int64_t group, GateKind gate) {
   const std::int64_t T = in.q.dim(1), K = in.q.dim(3), HV = in.v.dim(2);
   Head<S> x;
-  x.q = to_eigen(gather_head<S>(in.q, b, j / group));  // GVA: q/k head j // (HV/H)
-  x.k = to_eigen(gather_head<S>(in.k, b, j / group));
+  x.q = head_rows(in.q, b, j / group).cast<S>();  // GVA: q/k head j // (HV/H)
+  x.k = head_rows(in.k, b, j / group).cast<S>();
   if (options.use_qk_l2norm) {
     l2_normalize_rows(x.q, options.l2norm_eps);
     l2_normalize_rows(x.k, options.l2norm_eps);
   }
   x.q *= static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
-  x.v = to_eigen(gather_head<S>(in.v, b, j));
+  x.v = head_rows(in.v, b, j).cast<S>();
   x.g.resize(T, gate == GateKind::scalar ? 1 : K);
   x.beta.resize(T);
   for (std::int64_t t = 0; t < T; ++t) {
@@ -268,11 +277,11 @@ DeltaRuleResult run_typed(const DeltaRuleInputs& in, const DeltaRuleOptions& opt
     const Mat<S> o = options.form == DeltaRuleForm::recurrent
                          ? recurrent(x, state, counts)
                          : chunked(x, options.chunk_size, state, counts);
-    HeadMatrix<S> o_head(T, V), state_out(K, V);
-    Map<S>(o_head.data.data(), T, V) = o;
-    Map<S>(state_out.data.data(), K, V) = state;
-    scatter_head(o_head, result.o, b, j);
-    scatter_matrix(state_out, result.final_state, b * HV + j);
+    Eigen::Map<Mat<double>, 0, Eigen::OuterStride<>>(result.o.data.data() + (b * T * HV + j) * V, T,
+                                                     V, Eigen::OuterStride<>(HV * V)) =
+        o.template cast<double>();
+    Map<double>(result.final_state.data.data() + (b * HV + j) * K * V, K, V) =
+        state.template cast<double>();
   });
   result.state_elements = B * HV * K * V;
   return result;
