@@ -26,9 +26,9 @@ int run_compare(const CommandArgs& args, std::ostream& out) {
   const auto unit = unit_option(vm, "units");
   const auto format = format_option(vm, "format");
 
-  std::vector<report::ComparisonRow> rows;
+  std::vector<ComparisonRow> rows;
   for (const auto& name : names)
-    rows.push_back(report::compare_architecture(load_architecture(name), contexts));
+    rows.push_back(compare_architecture(load_architecture(name), contexts));
   switch (format) {
     case report::OutputFormat::json:
       out << report::comparison_json(rows);

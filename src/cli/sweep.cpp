@@ -1,6 +1,6 @@
-// `attnsim sweep`: architectures derived from a base by knobs (report/sweep.h), compared in a
+// `attnsim sweep`: architectures derived from a base by knobs (graph/sweep.h), compared in a
 // table at chosen contexts, optionally plotted (memory vs context).
-#include "report/sweep.h"
+#include "graph/sweep.h"
 
 #include <fmt/format.h>
 
@@ -39,7 +39,7 @@ int run_sweep(const CommandArgs& args, std::ostream& out) {
                     "e.g. --vary linear_ratio=1:1,3:1,7:1,all");
   std::vector<std::pair<std::string, std::vector<std::string>>> knobs;
   for (const auto& text : vm["vary"].as<std::vector<std::string>>())
-    knobs.push_back(report::parse_vary(text));
+    knobs.push_back(parse_vary(text));
   const auto contexts = parse_context_spec(vm["context"].as<std::string>());
   const auto unit = unit_option(vm, "units");
   const auto format = format_option(vm, "format");
@@ -48,12 +48,11 @@ int run_sweep(const CommandArgs& args, std::ostream& out) {
   const config::Node base_document = load_resolved_document(file);
   const Architecture base = load_architecture_file(file);
   std::vector<Architecture> variants{base};
-  for (const auto& settings : report::knob_grid(knobs))
-    variants.push_back(report::derive_architecture(base_document, base, settings));
+  for (const auto& settings : knob_grid(knobs))
+    variants.push_back(derive_architecture(base_document, base, settings));
 
-  std::vector<report::ComparisonRow> rows;
-  for (const auto& variant : variants)
-    rows.push_back(report::compare_architecture(variant, contexts));
+  std::vector<ComparisonRow> rows;
+  for (const auto& variant : variants) rows.push_back(compare_architecture(variant, contexts));
   if (format == report::OutputFormat::json)
     out << report::comparison_json(rows);
   else

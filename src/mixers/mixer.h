@@ -117,6 +117,13 @@ struct MixerKind {
   std::unique_ptr<Mixer> (*from_fields)(const FieldValues& values) = nullptr;
   std::vector<std::string_view> cache;  // one line per cache term: name (role): size
   std::vector<std::string_view> forms;
+  // How papers and model cards name each Mixer::layer_kind() this kind produces; `long_name`
+  // tells apart layer kinds whose short names coincide within one model (SmolLM3 mixes RoPE and
+  // NoPE global attention).
+  struct LayerName {
+    std::string_view layer_kind, short_name, long_name;
+  };
+  std::vector<LayerName> layer_names;
 };
 
 const std::vector<MixerKind>& mixer_kinds();

@@ -1,24 +1,11 @@
-// Comparison rows and their table/JSON renderings.
+// Comparison rows (cost/comparison.h) rendered as a table and as JSON.
 #include "report/compare.h"
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
-#include "cost/params.h"
-#include "report/ratio.h"
-
 namespace attnsim::report {
-
-ComparisonRow compare_architecture(const Architecture& architecture,
-                                   const std::vector<std::uint64_t>& contexts) {
-  const auto ratio = layer_ratio(architecture);
-  const auto params = model_params(architecture);
-  return {architecture.name,    architecture.display_name,
-          ratio.label(),        ratio.counts(),
-          ratio.global_share(), params.total,
-          params.active,        kv_memory(architecture, contexts, 1)};
-}
 
 std::string format_params(std::uint64_t params) {
   const double value = static_cast<double>(params);

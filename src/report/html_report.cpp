@@ -10,15 +10,15 @@
 #include "config/document.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "cost/hardware.h"
 #include "graph/load.h"
+#include "graph/sweep.h"
 #include "report/compare.h"
 #include "report/cost_plot.h"
 #include "report/plot.h"
 #include "report/plot_render.h"
-#include "report/sweep.h"
 #include "report/table.h"
-#include "core/paths.h"
 
 namespace attnsim::report {
 

@@ -10,7 +10,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "report/ratio.h"
+#include "graph/ratio.h"
 #include "report/table.h"
 
 namespace attnsim::report {

@@ -180,7 +180,8 @@ MixerKind kind_info() {
           &from_fields,
           {"the main attention's terms",
            "indexer keys (kv): dI per token (key_dtype, plus key_scale_bytes_per_token)"},
-          {"masked", "gathered"}};
+          {"masked", "gathered"},
+          {{"dsa", "DSA", "DSA"}}};
 }
 
 }  // namespace attnsim::dsa

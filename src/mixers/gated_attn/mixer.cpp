@@ -73,12 +73,15 @@ FieldTable gated_fields() {
 
 MixerKind kind_info() {
   static const FieldTable fields = gated_fields();
-  return {"gated_attn",
-          "gated attention (Qwen3-Next): q/k RMSNorm, partial RoPE, sigmoid output gate",
-          &fields,
-          &from_fields,
-          {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
-          {"blocked"}};
+  return {
+      "gated_attn",
+      "gated attention (Qwen3-Next): q/k RMSNorm, partial RoPE, sigmoid output gate",
+      &fields,
+      &from_fields,
+      {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
+      {"blocked"},
+      {{"gated_attn", "gated attention", "gated attention"},
+       {"gated_sliding_attn", "gated sliding-window attention", "gated sliding-window attention"}}};
 }
 
 }  // namespace attnsim::gated_attn

@@ -20,7 +20,8 @@ MixerKind kind_info() {
           &from_fields,
           {"recurrent state (recurrent_state): HV·K·V per sequence",
            "conv state (conv_state): (k − 1)·(2·H·K + HV·V) per sequence"},
-          {"chunked", "recurrent"}};
+          {"chunked", "recurrent"},
+          {{"kda", "KDA", "Kimi Delta Attention"}}};
 }
 
 }  // namespace attnsim::kda

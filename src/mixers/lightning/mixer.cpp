@@ -110,7 +110,8 @@ MixerKind kind_info() {
           &fields(),
           &from_fields,
           {"recurrent state (recurrent_state): H·Dk·Dv per sequence"},
-          {"chunked", "recurrent"}};
+          {"chunked", "recurrent"},
+          {{"lightning", "lightning attention", "lightning attention"}}};
 }
 
 }  // namespace attnsim::lightning

@@ -114,7 +114,8 @@ MixerKind kind_info() {
           &from_fields,
           {"ssm state (recurrent_state): d_inner·N per sequence",
            "conv state (conv_state): (k − 1)·d_inner per sequence"},
-          {"recurrent"}};
+          {"recurrent"},
+          {{"mamba1", "Mamba", "Mamba"}}};
 }
 
 }  // namespace attnsim::mamba1

@@ -130,7 +130,8 @@ MixerKind kind_info() {
           &from_fields,
           {"ssm state (recurrent_state): H·P·N per sequence",
            "conv state (conv_state): (k − 1)·(H·P + 2·G·N) per sequence"},
-          {"chunked", "recurrent"}};
+          {"chunked", "recurrent"},
+          {{"mamba2", "Mamba-2", "Mamba-2"}}};
 }
 
 }  // namespace attnsim::mamba2

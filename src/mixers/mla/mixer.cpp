@@ -133,7 +133,8 @@ MixerKind kind_info() {
           &fields(),
           &from_fields,
           {"c_kv+k_rope (kv): dc + dr per token, shared by all heads"},
-          {"absorbed", "naive"}};
+          {"absorbed", "naive"},
+          {{"mla", "MLA", "MLA"}}};
 }
 
 }  // namespace attnsim::mla

@@ -79,9 +79,13 @@ const FieldTable& fields() {
 }  // namespace
 
 MixerKind kind_info() {
-  return {
-      "parallel_hybrid", "attention and SSM heads side by side in one layer (Falcon-H1)", &fields(),
-      &from_fields,      {"the attention branch's terms and the SSM branch's terms"},     {}};
+  return {"parallel_hybrid",
+          "attention and SSM heads side by side in one layer (Falcon-H1)",
+          &fields(),
+          &from_fields,
+          {"the attention branch's terms and the SSM branch's terms"},
+          {},
+          {{"parallel_hybrid", "parallel attention + Mamba-2", "parallel attention + Mamba-2"}}};
 }
 
 }  // namespace attnsim::parallel_hybrid

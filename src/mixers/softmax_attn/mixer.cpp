@@ -235,7 +235,11 @@ MixerKind kind_info() {
           &fields,
           &from_fields,
           {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
-          {"blocked"}};
+          {"blocked"},
+          {{"full_attn", "attention", "RoPE attention"},
+           {"nope_attn", "attention", "NoPE attention"},
+           {"sliding_attn", "sliding-window attention", "sliding-window attention"},
+           {"chunked_attn", "chunked attention", "chunked attention"}}};
 }
 
 }  // namespace attnsim::softmax_attn

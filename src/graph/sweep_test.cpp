@@ -1,13 +1,13 @@
 // Tests of design-sweep knobs: each derived architecture is checked against hand-computed
 // layer counts and cache sizes.
-#include "report/sweep.h"
+#include "graph/sweep.h"
 
 #include <doctest/doctest.h>
 
 #include "cost/memory.h"
 #include "graph/load.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 namespace {
 Architecture derive(const std::string& name, std::vector<KnobSetting> settings) {
@@ -78,4 +78,4 @@ TEST_CASE("knob_grid") {
   CHECK(grid[1][1].value == "16");
 }
 
-}  // namespace attnsim::report
+}  // namespace attnsim

@@ -1,6 +1,6 @@
 // Layer ratios: classify each layer kind by how its cache grows, name it the way papers do in
 // the context of the model, and find the repeating period of the mixer pattern.
-#include "report/ratio.h"
+#include "graph/ratio.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 CacheGrowth cache_growth(const Mixer& mixer) {
   bool local = false;
@@ -24,37 +24,11 @@ CacheGrowth cache_growth(const Mixer& mixer) {
   return local ? CacheGrowth::local : CacheGrowth::recurrent;
 }
 
-namespace {
-// Names used in papers and model cards. `long_name` tells apart kinds whose short names
-// coincide within one model (SmolLM3 mixes RoPE and NoPE global attention).
-struct KindName {
-  std::string_view layer_kind;
-  std::string_view short_name;
-  std::string_view long_name;
-};
-constexpr KindName kKindNames[] = {
-    {"full_attn", "attention", "RoPE attention"},
-    {"nope_attn", "attention", "NoPE attention"},
-    {"sliding_attn", "sliding-window attention", "sliding-window attention"},
-    {"chunked_attn", "chunked attention", "chunked attention"},
-    {"gated_attn", "gated attention", "gated attention"},
-    {"gated_sliding_attn", "gated sliding-window attention", "gated sliding-window attention"},
-    {"mla", "MLA", "MLA"},
-    {"dsa", "DSA", "DSA"},
-    {"gated_deltanet", "Gated DeltaNet", "Gated DeltaNet"},
-    {"kda", "KDA", "Kimi Delta Attention"},
-    {"lightning", "lightning attention", "lightning attention"},
-    {"mamba2", "Mamba-2", "Mamba-2"},
-    {"mamba1", "Mamba", "Mamba"},
-    {"parallel_hybrid", "parallel attention + Mamba-2", "parallel attention + Mamba-2"},
-};
-
-}  // namespace
-
 std::string layer_kind_name(const std::string& layer_kind, bool long_form) {
-  for (const auto& name : kKindNames)
-    if (name.layer_kind == layer_kind)
-      return std::string(long_form ? name.long_name : name.short_name);
+  for (const auto& kind : mixer_kinds())
+    for (const auto& name : kind.layer_names)
+      if (name.layer_kind == layer_kind)
+        return std::string(long_form ? name.long_name : name.short_name);
   std::string text = layer_kind;  // an unlisted kind: its own name, readable
   std::replace(text.begin(), text.end(), '_', ' ');
   return text;
@@ -184,4 +158,4 @@ double LayerRatio::global_share() const {
   return static_cast<double>(n_global_layers) / static_cast<double>(n_mixer_layers);
 }
 
-}  // namespace attnsim::report
+}  // namespace attnsim

@@ -8,7 +8,7 @@
 
 #include "graph/architecture.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 // How a layer's cache behaves with context, read from Mixer::cache_terms: `global` layers keep
 // KV that grows without a cap (the heavy ones), `local` layers keep at most a window or chunk,
@@ -52,4 +52,4 @@ std::string layer_kind_name(const std::string& layer_kind, bool long_form);
 // extra MLA layer). 0 when there is none.
 std::size_t repeating_period(const std::vector<std::string>& sequence);
 
-}  // namespace attnsim::report
+}  // namespace attnsim

@@ -1,5 +1,5 @@
 // Knob overrides for design sweeps (see sweep.h for the knobs and the keys they set).
-#include "report/sweep.h"
+#include "graph/sweep.h"
 
 #include <fmt/format.h>
 
@@ -9,10 +9,10 @@
 #include "config/reader.h"
 #include "core/error.h"
 #include "graph/load.h"
+#include "graph/ratio.h"
 #include "mixers/mixer.h"
-#include "report/ratio.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 namespace {
 // A knob sets the field of one role (mixers/fields.h); the knob is named after the role.
@@ -234,4 +234,4 @@ std::vector<std::vector<KnobSetting>> knob_grid(
   return grid;
 }
 
-}  // namespace attnsim::report
+}  // namespace attnsim

@@ -1,13 +1,13 @@
 // Tests of the layer ratio labels: the shipped hybrids as their papers describe them, plus the
 // period finder and the naming rules on small hand-made graphs.
-#include "report/ratio.h"
+#include "graph/ratio.h"
 
 #include <doctest/doctest.h>
 
 #include "graph/load.h"
 #include "tests/support.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 TEST_CASE("layer_ratio") {
   SUBCASE("Qwen3-Next 80B-A3B: 3:1 (36 Gated DeltaNet, 12 gated attention; model card)") {
@@ -78,4 +78,4 @@ TEST_CASE("cache_growth") {
   }
 }
 
-}  // namespace attnsim::report
+}  // namespace attnsim

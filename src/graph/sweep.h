@@ -22,7 +22,7 @@
 #include "config/document.h"
 #include "graph/architecture.h"
 
-namespace attnsim::report {
+namespace attnsim {
 
 struct KnobSetting {
   std::string knob;   // "linear_ratio"
@@ -52,4 +52,4 @@ Architecture derive_architecture(const config::Node& base, const Architecture& b
 std::vector<std::vector<KnobSetting>> knob_grid(
     const std::vector<std::pair<std::string, std::vector<std::string>>>& knobs);
 
-}  // namespace attnsim::report
+}  // namespace attnsim
