@@ -2,10 +2,10 @@
 #include <fmt/format.h>
 
 #include "config/reader.h"
+#include "mixers/delta_rule/gated_deltanet.h"
+#include "mixers/delta_rule/kda.h"
 #include "mixers/dsa/mixer.h"
 #include "mixers/gated_attn/mixer.h"
-#include "mixers/gated_deltanet/mixer.h"
-#include "mixers/kda/mixer.h"
 #include "mixers/lightning/mixer.h"
 #include "mixers/mamba1/mixer.h"
 #include "mixers/mamba2/mixer.h"

@@ -2,8 +2,8 @@
 // steps from the previous final state (what the cost model counts). The short convs of the
 // delta-rule and Mamba layers run too (sim::ShortConv), feeding the core its inputs.
 #include "config/reader.h"
-#include "mixers/gated_deltanet/reference.h"
-#include "mixers/kda/reference.h"
+#include "mixers/delta_rule/gated_deltanet_reference.h"
+#include "mixers/delta_rule/kda_reference.h"
 #include "mixers/lightning/reference.h"
 #include "mixers/mamba1/reference.h"
 #include "mixers/mamba2/reference.h"

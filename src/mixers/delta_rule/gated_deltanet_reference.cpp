@@ -1,5 +1,5 @@
 // Gated DeltaNet (Qwen3-Next linear layers): the delta rule with a scalar gate (mixers-spec §5).
-#include "mixers/gated_deltanet/reference.h"
+#include "mixers/delta_rule/gated_deltanet_reference.h"
 
 namespace attnsim::gated_deltanet {
 

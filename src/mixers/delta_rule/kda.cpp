@@ -1,8 +1,8 @@
 // Registration of the kda kind (mixers-spec §6); its shape and state accounting are shared
-// with the other delta-rule mixer in mixers/common/delta_rule_shape.h.
-#include "mixers/kda/mixer.h"
+// with the other delta-rule mixer in mixers/delta_rule/shape.h.
+#include "mixers/delta_rule/kda.h"
 
-#include "mixers/common/delta_rule_shape.h"
+#include "mixers/delta_rule/shape.h"
 
 namespace attnsim::kda {
 

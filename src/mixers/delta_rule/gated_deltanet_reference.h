@@ -5,7 +5,7 @@
 #pragma once
 
 #include "mixers/common/delta_rule.h"
-#include "mixers/gated_deltanet/core_flops.h"
+#include "mixers/delta_rule/core_flops.h"
 
 namespace attnsim::gated_deltanet {
 

@@ -1,8 +1,8 @@
 // Registration of the gated_deltanet kind (mixers-spec §5); its shape and state accounting are
-// shared with the other delta-rule mixer in mixers/common/delta_rule_shape.h.
-#include "mixers/gated_deltanet/mixer.h"
+// shared with the other delta-rule mixer in mixers/delta_rule/shape.h.
+#include "mixers/delta_rule/gated_deltanet.h"
 
-#include "mixers/common/delta_rule_shape.h"
+#include "mixers/delta_rule/shape.h"
 
 namespace attnsim::gated_deltanet {
 

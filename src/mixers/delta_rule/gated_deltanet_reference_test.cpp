@@ -1,7 +1,7 @@
 // Tests of the Gated DeltaNet reference: the worked example, hand-computed steps, the state
 // layout, and measured vs closed-form FLOPs and state size. Form equivalence, prefill/decode and
 // strong decays are tested for both delta-rule mixers in mixers/common/delta_rule_test.cpp.
-#include "mixers/gated_deltanet/reference.h"
+#include "mixers/delta_rule/gated_deltanet_reference.h"
 
 #include <doctest/doctest.h>
 

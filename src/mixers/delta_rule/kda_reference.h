@@ -5,7 +5,7 @@
 #pragma once
 
 #include "mixers/common/delta_rule.h"
-#include "mixers/kda/core_flops.h"
+#include "mixers/delta_rule/kda_core_flops.h"
 
 namespace attnsim::kda {
 

@@ -1,7 +1,7 @@
 // Tests of the KDA reference: the worked example, a hand-computed per-channel decay, and
 // measured vs closed-form FLOPs. Form equivalence, prefill/decode and strong decays are tested
 // for both delta-rule mixers in mixers/common/delta_rule_test.cpp.
-#include "mixers/kda/reference.h"
+#include "mixers/delta_rule/kda_reference.h"
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,10 @@
 // Closed-form core FLOPs and state size of KDA, Kimi Delta Attention (per-key-channel gate),
 // mixers-spec §6. They equal Gated DeltaNet's: the per-channel decay changes only elementwise
 // work (K·V multiplies per token), which the multiply-add counts leave out (mixers-spec §0), so
-// the formulas are written once in mixers/gated_deltanet/core_flops.h.
+// the formulas are written once in mixers/delta_rule/core_flops.h.
 #pragma once
 
-#include "mixers/gated_deltanet/core_flops.h"
+#include "mixers/delta_rule/core_flops.h"
 
 namespace attnsim::kda {
 

@@ -1,6 +1,6 @@
 // KDA, Kimi Delta Attention (per-key-channel gate): the delta rule with a per_channel gate
 // (mixers-spec §6).
-#include "mixers/kda/reference.h"
+#include "mixers/delta_rule/kda_reference.h"
 
 namespace attnsim::kda {
 

@@ -1,5 +1,5 @@
 // Closed-form core FLOPs of gated_deltanet (mixers-spec §5 "Cost"), per value head times HV.
-#include "mixers/gated_deltanet/core_flops.h"
+#include "mixers/delta_rule/core_flops.h"
 
 #include "mixers/common/delta_rule.h"
 

@@ -1,9 +1,9 @@
 // Reading and state accounting of the delta-rule shape.
-#include "mixers/common/delta_rule_shape.h"
+#include "mixers/delta_rule/shape.h"
 
 #include <fmt/format.h>
 
-#include "mixers/gated_deltanet/core_flops.h"
+#include "mixers/delta_rule/core_flops.h"
 
 namespace attnsim::delta_rule {
 
@@ -80,7 +80,7 @@ ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_mo
 
 namespace {
 // The recurrence core of one sequence of T tokens (mixers-spec §5/§6). Both gates count the
-// same multiply-adds (see mixers/kda/core_flops.h).
+// same multiply-adds (see mixers/delta_rule/kda_core_flops.h).
 FlopCounts core_flops(const DeltaRuleShape& shape, LinearAlgorithm algorithm, std::int64_t T,
                       std::int64_t C) {
   const gated_deltanet::Shapes shapes{
