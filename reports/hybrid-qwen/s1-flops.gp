@@ -23,7 +23,7 @@ set border 3
 set tics nomirror
 set ylabel 'prefill FLOPs (log scale; T = 10^12, P = 10^15, E = 10^18)'
 set logscale y 10
-set yrange [4165726808746.6665:4.053649404513485e+16]
+set yrange [4165838656853.3335:4.053649404513485e+16]
 set ytics ('1T' 1000000000000, '10T' 10000000000000, '100T' 100000000000000, '1P' 1000000000000000, '10P' 1e+16, '100P' 1e+17)
 set key top left Left reverse box opaque samplen 3 spacing 1.2
 plot 's1-flops.csv' using 1:2 title 'Qwen3-Next 80B-A3B' with linespoints lt 1, \

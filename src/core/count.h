@@ -49,4 +49,8 @@ class Count {
   std::uint64_t value_ = 0;
 };
 
+// The parameter component of a mixer or FFN that is a norm of D on the block's output besides
+// its pre-norm (Gemma 3's post_attention_layernorm): the model counts it with the layer norms.
+inline constexpr std::string_view kPostNorm = "post_norm";
+
 }  // namespace attnsim

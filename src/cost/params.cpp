@@ -27,35 +27,54 @@ struct Sums {
   }
 };
 
-void add_layer(Sums& sums, const Layer& layer, std::uint64_t d_model) {
-  // One pre-norm (RMSNorm/LayerNorm weight of D) in front of each block the layer has.
-  std::uint64_t norms = 0;
+// Weights of one norm over `width` channels: RMSNorm a weight, LayerNorm a weight and a bias.
+Count norm_weights(const ModelDims& dims, Count width) {
+  return dims.norm == NormKind::layernorm ? 2 * width : width;
+}
+
+// A layer's blocks and norms. Pre-norms: one in front of each block, or one shared by both in a
+// parallel block. A block's post-norm (its component "post_norm", Gemma 3) is a layer norm too,
+// as transformers names it (post_attention_layernorm). Tensors a checkpoint stores that are
+// not parameters (the FFN's `stored`) go to `stored`.
+void add_layer(Sums& sums, Sums& stored, const Layer& layer, const ModelDims& dims) {
+  const Count d = dims.d_model;
+  const int blocks = (layer.mixer ? 1 : 0) + (layer.ffn ? 1 : 0);
+  Count norm_widths = dims.parallel_blocks && blocks == 2 ? d : d * Count(blocks);
   if (layer.mixer) {
-    norms += d_model;
     const std::string kind = layer.mixer->layer_kind();
-    for (const auto& [component, count] : layer.mixer->params({d_model}))
-      sums.add(kind, component, count, count);
+    for (const auto& [component, count] : layer.mixer->params({d})) {
+      if (component == kPostNorm)
+        norm_widths += count;
+      else
+        sums.add(kind, component, count, count);
+    }
   }
   if (layer.ffn) {
-    norms += d_model;
-    const FfnParams ffn = ffn_params(*layer.ffn, d_model);
+    const FfnParams ffn = ffn_params(*layer.ffn, dims.d_model);
     for (const auto& [component, count] : ffn.total) {
+      if (component == kPostNorm) {
+        norm_widths += count;
+        continue;
+      }
       const auto active = ffn.active.find(component);
       sums.add("ffn", component, count, active == ffn.active.end() ? 0 : active->second);
     }
+    for (const auto& [component, count] : ffn.stored) stored.add("ffn", component, count, 0);
   }
+  const Count norms = norm_weights(dims, norm_widths);
   sums.add("model", "layer norms", norms, norms);
 }
 
 // One module's block plus its own weights: two input norms, the 2D → D fusion projection and
 // the output norm. Rows read "<group> <component>" under the group "mtp", times the modules.
-std::vector<ParamRow> mtp_params(const MtpModules& mtp, std::uint64_t d_model) {
-  const Count d = d_model;
+std::vector<ParamRow> mtp_params(const MtpModules& mtp, const ModelDims& dims) {
+  const Count d = dims.d_model;
   Sums module;
-  module.add("model", "input norms", 2 * d, 0);
+  Sums stored;  // not listed for MTP modules
+  module.add("model", "input norms", norm_weights(dims, 2 * d), 0);
   module.add("model", "fusion projection", 2 * d * d, 0);
-  add_layer(module, mtp.block, d_model);
-  module.add("model", "output norm", d, 0);
+  add_layer(module, stored, mtp.block, dims);
+  module.add("model", "output norm", norm_weights(dims, d), 0);
   std::vector<ParamRow> rows;
   for (const RowKey& key : module.order) {
     const std::string component = key.first == "model" ? key.second : key.first + " " + key.second;
@@ -69,6 +88,7 @@ ParamReport model_params(const Architecture& architecture) {
   const ModelDims& dims = architecture.dims;
   const std::uint64_t table = checked_mul(dims.vocab_size, dims.d_model, "embedding parameters");
   Sums sums;
+  Sums stored;
   // A tied lm head is the embedding table: a token multiplies with all of it as the head.
   if (dims.tied_embeddings) {
     sums.add("model", "embeddings = lm head (tied)", table, table);
@@ -76,8 +96,15 @@ ParamReport model_params(const Architecture& architecture) {
     sums.add("model", "embeddings", table, 0);
     sums.add("model", "lm head", table, table);
   }
-  for (const Layer& layer : architecture.layers) add_layer(sums, layer, dims.d_model);
-  sums.add("model", "final norm", dims.d_model, dims.d_model);
+  // A learned absolute position table is a lookup like the input table: not active.
+  Count positions = 0;
+  if (dims.learned_positions) {
+    positions = Count(*dims.learned_positions) * dims.d_model;
+    sums.add("model", "position embeddings", positions, 0);
+  }
+  for (const Layer& layer : architecture.layers) add_layer(sums, stored, layer, dims);
+  const Count final_norm = norm_weights(dims, dims.d_model);
+  sums.add("model", "final norm", final_norm, final_norm);
 
   // Embeddings and head first, then mixers, FFNs and norms, each in order of appearance.
   auto rank = [](const RowKey& key) {
@@ -97,12 +124,17 @@ ParamReport model_params(const Architecture& architecture) {
     report.active = checked_add(report.active, row.active, "parameter count");
   }
   if (architecture.mtp) {
-    report.mtp_rows = mtp_params(*architecture.mtp, dims.d_model);
+    report.mtp_rows = mtp_params(*architecture.mtp, dims);
     for (const ParamRow& row : report.mtp_rows)
       report.mtp_total = checked_add(report.mtp_total, row.total, "parameter count");
   }
-  report.active_with_embeddings =
-      dims.tied_embeddings ? report.active : checked_add(report.active, table, "parameter count");
+  for (const RowKey& key : stored.order) {
+    const ParamRow& row = stored.rows.at(key);
+    report.stored_rows.push_back(row);
+    report.stored_total = checked_add(report.stored_total, row.total, "parameter count");
+  }
+  const Count lookups = Count(dims.tied_embeddings ? 0 : table) + positions;
+  report.active_with_embeddings = Count(report.active) + lookups;
   return report;
 }
 

@@ -27,6 +27,8 @@ struct ParamRow {
 //   shared experts and top_k routed experts. The lm head is counted (tied or not). This is the
 //   convention of the gpt-oss model card (5.13B active) and of NVIDIA's "3.2B active (3.6B
 //   with embeddings)"; active_with_embeddings adds the input table back.
+// - stored_rows: tensors a checkpoint stores beyond the parameters, which transformers keeps
+//   as buffers (DeepSeek-V3's router e_score_correction_bias): not in the total, listed apart.
 // - mtp_rows: the multi-token prediction modules (Architecture::mtp), apart from the total as
 //   model cards count them ("671B" for DeepSeek-V3 excludes its MTP module). They share the
 //   main model's embedding table and lm head, which they do not count again.
@@ -39,6 +41,8 @@ struct ParamReport {
   std::uint64_t active_with_embeddings = 0;
   std::vector<ParamRow> mtp_rows;  // group "mtp"; active 0: decoding does not run them
   std::uint64_t mtp_total = 0;
+  std::vector<ParamRow> stored_rows;  // group "ffn"; not parameters, not in total or active
+  std::uint64_t stored_total = 0;
   // The file's source.unverified key paths: a count built on them is only as good as they are.
   std::vector<std::string> unverified;
 };

@@ -126,9 +126,10 @@ TEST_CASE("model_params: multi-token prediction modules") {
     //   kv_a 7168 × 576 = 4,128,768; kv_b 512 × 128 × 256 = 16,777,216;
     //   o 128 × 128 × 7168 = 117,440,512; norms 1536 + 512 → 187,107,328
     // MoE: 257 experts (256 routed + 1 shared) × 3 × 7168 × 2048 = 11,318,329,344;
-    //   router 256 × 7168 + 256 bias = 1,835,264; block norms 2 × 7168 = 14,336
-    // 102,760,448 + 21,504 + 187,107,328 + 11,318,329,344 + 1,835,264 + 14,336 = 11,610,068,224
-    CHECK(report.mtp_total == 11610068224ULL);
+    //   router 256 × 7168 = 1,835,008 (its e_score_correction_bias is a buffer, not a
+    //   parameter); block norms 2 × 7168 = 14,336
+    // 102,760,448 + 21,504 + 187,107,328 + 11,318,329,344 + 1,835,008 + 14,336 = 11,610,067,968
+    CHECK(report.mtp_total == 11610067968ULL);
   }
   SUBCASE("a file's mtp block must name a mixer and an FFN it defines") {
     const std::string base = architecture_yaml(kGqa, "  mixer: attn\n  ffn: moe", 1, moe);

@@ -76,6 +76,7 @@ FfnSpec read_ffn(config::MapReader& reader) {
   spec.post_norm = reader.optional_bool("post_norm", false);
   if (spec.kind == FfnKind::moe) {
     spec.router_bias = reader.optional_bool("router_bias", false);
+    spec.router_score_bias = reader.optional_bool("router_score_bias", false);
     spec.shared_expert_gate = reader.optional_bool("shared_expert_gate", false);
   }
   reader.finish();

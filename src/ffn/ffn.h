@@ -34,8 +34,12 @@ struct FfnSpec {
   // absent, the common case): biases on every expert/MLP matrix (gpt-oss), a router bias
   // (DeepSeek-V3's e_score_correction_bias, gpt-oss), a sigmoid gate D→1 on the shared expert
   // (Qwen2-MoE, Qwen3-Next), and an RMSNorm of D on the FFN output besides the pre-norm (Gemma 3).
+  // router_bias is a parameter (gpt-oss's router Linear bias); router_score_bias is the
+  // score-correction bias of aux-loss-free routing (DeepSeek-V3's e_score_correction_bias), which
+  // transformers keeps as a buffer: checkpoints store it, parameter counts do not include it.
   bool bias = false;
   bool router_bias = false;
+  bool router_score_bias = false;
   bool shared_expert_gate = false;
   bool post_norm = false;
 };

@@ -1,6 +1,7 @@
 // Implementation of the FFN parameter and FLOP counts.
 #include "ffn/ffn_cost.h"
 
+#include "core/count.h"
 #include "core/units.h"
 
 namespace attnsim {
@@ -35,7 +36,7 @@ FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model) {
   if (spec.kind == FfnKind::dense) {
     add(params.total, "dense", expert_weights(spec, d_model, spec.d_ff));
     add(params.total, "biases", expert_biases(spec, d_model, spec.d_ff));
-    add(params.total, "norms", post_norm);
+    add(params.total, std::string(kPostNorm), post_norm);
     params.active = params.total;
     return params;
   }
@@ -58,8 +59,9 @@ FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model) {
     add(*counts, "router", router);
     add(*counts, "latent_projections", latent);
     add(*counts, "biases", sum(mul(experts, per_expert_biases), shared_biases));
-    add(*counts, "norms", post_norm);
+    add(*counts, std::string(kPostNorm), post_norm);
   }
+  if (spec.router_score_bias) add(params.stored, "router_score_bias", spec.n_experts);
   return params;
 }
 

@@ -11,8 +11,8 @@
 namespace attnsim {
 
 // Components: "dense" (an MLP's matrices), "routed_experts", "shared_experts", "router",
-// "latent_projections" (latent MoE down/up projections), "biases", "norms" (post_norm only;
-// the pre-norm is counted by the model).
+// "latent_projections" (latent MoE down/up projections), "biases", kPostNorm (the model
+// counts it with the layer norms; the pre-norm is the model's too).
 using FfnParamCounts = std::map<std::string, std::uint64_t>;
 
 struct FfnParams {
@@ -20,6 +20,9 @@ struct FfnParams {
   // What one token uses: all of a dense MLP; for MoE the shared experts, top_k routed experts,
   // the router and the latent projections.
   FfnParamCounts active;
+  // Tensors a checkpoint stores that transformers keeps as buffers, not parameters:
+  // "router_score_bias" (DeepSeek-V3's e_score_correction_bias, E per MoE layer).
+  FfnParamCounts stored;
 };
 
 // Each expert (and a dense MLP) has matrices_per_expert(activation) matrices of width × in,

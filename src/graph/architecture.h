@@ -16,12 +16,22 @@
 
 namespace attnsim {
 
+// The normalisation of every block and of the final norm: RMSNorm keeps a weight of D,
+// LayerNorm a weight and a bias (GPT-2).
+enum class NormKind { rmsnorm, layernorm };
+
 struct ModelDims {
   std::uint64_t d_model = 0;
   std::uint64_t vocab_size = 0;
   std::uint64_t n_layers = 0;
   bool tied_embeddings = false;
   std::optional<std::uint64_t> max_context;
+  // Weights only (parameter counts, never the cache): the norm kind, a learned absolute
+  // position table of this many rows (GPT-2's wpe, n_positions × D), and parallel blocks, in
+  // which the mixer and the FFN read one shared pre-norm (Cohere 2, Tiny Aya).
+  NormKind norm = NormKind::rmsnorm;
+  std::optional<std::uint64_t> learned_positions;
+  bool parallel_blocks = false;
 };
 
 // Storage types of the caches. Absent ones are not needed by any layer of the model.

@@ -135,6 +135,15 @@ ModelDims read_dims(config::MapReader& root) {
   reader.require("tied_embeddings", "true or false");
   dims.tied_embeddings = reader.optional_bool("tied_embeddings", false);
   dims.max_context = reader.optional_positive("max_context");
+  if (const auto norm = reader.optional_string("norm")) {
+    if (*norm != "rmsnorm" && *norm != "layernorm")
+      throw UserError(reader.require("norm", "").where, "model.norm", "rmsnorm or layernorm",
+                      fmt::format("'{}'", *norm),
+                      config::did_you_mean(*norm, {"rmsnorm", "layernorm"}));
+    dims.norm = *norm == "layernorm" ? NormKind::layernorm : NormKind::rmsnorm;
+  }
+  dims.learned_positions = reader.optional_positive("learned_positions");
+  dims.parallel_blocks = reader.optional_bool("parallel_blocks", false);
   reader.finish();
   return dims;
 }

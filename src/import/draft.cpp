@@ -88,6 +88,9 @@ std::string to_yaml(const ArchitectureDraft& draft) {
                      draft.d_model, draft.vocab_size, draft.n_layers,
                      draft.tied_embeddings ? "true" : "false");
   if (draft.max_context) out += fmt::format("  max_context: {}\n", *draft.max_context);
+  if (draft.learned_positions)
+    out += fmt::format("  learned_positions: {}\n", *draft.learned_positions);
+  if (!draft.norm.empty()) out += fmt::format("  norm: {}\n", draft.norm);
   out += fmt::format("dtypes:\n  weights: {}\n", draft.weights_dtype);
   if (draft.kv_cache_dtype) out += fmt::format("  kv_cache: {}\n", *draft.kv_cache_dtype);
   if (draft.recurrent_state_dtype) out += fmt::format("  recurrent_state: {}\n", *draft.recurrent_state_dtype);

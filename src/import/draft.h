@@ -44,6 +44,8 @@ struct ArchitectureDraft {
   std::uint64_t n_layers = 0;
   bool tied_embeddings = false;
   std::optional<std::uint64_t> max_context;
+  std::optional<std::uint64_t> learned_positions;  // model.learned_positions
+  std::string norm;                                // model.norm; empty: the default (rmsnorm)
 
   std::string weights_dtype = "bf16";
   std::optional<std::string> kv_cache_dtype;

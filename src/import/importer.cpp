@@ -7,6 +7,7 @@
 
 #include "config/reader.h"
 #include "import/families.h"
+#include "import/weight_keys.h"
 
 namespace attnsim::import {
 
@@ -30,6 +31,7 @@ std::string import_hf(const std::string& config_path, const ImportOptions& optio
                            : options.display_name;
   draft.params_label = options.params_label.empty() ? "unlabelled" : options.params_label;
   family->map(config, draft);
+  add_weight_keys(config, draft);
   for (const auto& note : config.defaults_used()) draft.notes.push_back("library default: " + note);
   if (config.partial()) draft.notes.push_back("the config is marked _partial: only some keys were recovered");
   return to_yaml(draft);

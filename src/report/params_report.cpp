@@ -41,7 +41,9 @@ std::string render_json(const std::vector<ParamReport>& reports) {
                    {"weights_dtype", dtype_name(report.weights_dtype)},
                    {"unverified", report.unverified},
                    {"rows", json_rows(report.rows)},
-                   {"mtp_rows", json_rows(report.mtp_rows)}});
+                   {"mtp_rows", json_rows(report.mtp_rows)},
+                   {"params_stored_extras", report.stored_total},
+                   {"stored_rows", json_rows(report.stored_rows)}});
   return out.dump(2) + "\n";
 }
 }  // namespace
@@ -70,8 +72,13 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
         out += fmt::format(
             "MTP modules: {} B more, not in the total (only speculative decoding runs them; "
             "they share the embedding table and lm head); {} B with them\n",
-            billions(report.mtp_total), billions(checked_add(report.total, report.mtp_total,
-                                                             "parameter count")));
+            billions(report.mtp_total),
+            billions(checked_add(report.total, report.mtp_total, "parameter count")));
+      if (report.stored_total > 0)
+        out += fmt::format(
+            "checkpoint extras: {} more stored values that are buffers, not parameters, in "
+            "transformers (router score-correction biases); not in the total\n",
+            with_thousands(report.stored_total));
     }
     Table table;
     table.columns = {{"group", Align::left},

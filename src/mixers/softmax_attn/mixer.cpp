@@ -122,7 +122,8 @@ ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights
   if (weights.qkv_bias) biases += q_width * q_multiplier + k_width + v_width;
   if (weights.o_bias) biases += d_model;
   if (biases > 0) params["biases"] = biases;
-  Count norms = weights.post_norm ? d_model : Count{};
+  if (weights.post_norm) params[std::string(kPostNorm)] = d_model;
+  Count norms = 0;
   if (weights.qk_norm == QkNorm::head) norms += 2 * Count(shape.head_dim_k);  // shared by all heads
   if (weights.qk_norm == QkNorm::full) norms += q_width + k_width;
   if (norms > 0) params["norms"] = norms;
