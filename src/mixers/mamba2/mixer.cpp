@@ -16,6 +16,7 @@ struct Mamba2Shape {
   std::uint64_t conv_kernel = 0;  // d_conv
   bool conv_bias = true;          // mamba_ssm Mamba2 default conv_bias=True
   bool proj_bias = false;         // mamba_ssm default bias=False on in_proj/out_proj
+  bool gated_norm = true;         // mamba_ssm rmsnorm=True; Falcon-H1 mamba_rms_norm may be false
 };
 
 class Mamba2 final : public Mixer {
@@ -45,7 +46,7 @@ class Mamba2 final : public Mixer {
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<Mamba2>(*this); }
   // mamba_ssm Mamba2: in_proj D·(2·d_inner + 2·G·N + H) (z, x, B, C, dt), out_proj d_inner·D,
   // depthwise conv k·(d_inner + 2·G·N) (+ bias), A_log, dt_bias and D per head, gated RMSNorm
-  // over d_inner.
+  // over d_inner (unless gated_norm is false: Falcon-H1's mamba_rms_norm false).
   ParamCounts params(const ParamContext& context) const override {
     const Count heads = shape_.n_heads;
     const Count d_inner = heads * shape_.head_dim;
@@ -58,7 +59,7 @@ class Mamba2 final : public Mixer {
       params["biases"] = (shape_.conv_bias ? conv_channels : Count{}) +
                          (shape_.proj_bias ? in_width + context.d_model : Count{});
     params["gates"] = 3 * heads;
-    params["norms"] = d_inner;
+    if (shape_.gated_norm) params["norms"] = d_inner;
     return params;
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
@@ -102,6 +103,7 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
                   std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
   shape.conv_bias = values.flag("conv_bias");
   shape.proj_bias = values.flag("proj_bias");
+  shape.gated_norm = values.flag("gated_norm");
   return std::make_unique<Mamba2>(shape);
 }
 
@@ -118,6 +120,8 @@ const FieldTable& fields() {
        "depthwise causal conv over x, B and C"},
       {"conv_bias", flag, FieldRole::none, "true", "", "a bias on the conv"},
       {"proj_bias", flag, FieldRole::none, "false", "", "biases on the in/out projections"},
+      {"gated_norm", flag, FieldRole::none, "true", "",
+       "the gated RMSNorm of d_inner before out_proj (false: Falcon-H1 mamba_rms_norm false)"},
   };
   return table;
 }

@@ -27,6 +27,15 @@ FieldTable attention_fields(std::string_view default_qk_norm) {
       {"qkv_bias", flag, FieldRole::none, "false", "", "biases on q, k and v (Qwen2, gpt-oss)"},
       {"o_bias", flag, FieldRole::none, "false", "", "bias on the output projection (gpt-oss)"},
       {"sinks", flag, FieldRole::none, "false", "", "one learned sink logit per query head"},
+      {"output_gate",
+       choice,
+       FieldRole::none,
+       "none",
+       "",
+       "a sigmoid output gate from its own projection: one per query head, Linear(D, Hq) (Step "
+       "3.5 Flash use_head_wise_attn_gate), or one per channel, Linear(D, Hq·Dv)",
+       "",
+       {"none", "head", "element"}},
       {"post_norm", flag, FieldRole::none, "false", "",
        "an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)"},
       {"qk_norm",
@@ -102,6 +111,10 @@ AttentionWeights attention_weights(const FieldValues& values) {
   weights.o_bias = values.flag("o_bias");
   weights.sinks = values.flag("sinks");
   weights.post_norm = values.flag("post_norm");
+  const std::string& gate = values.choice("output_gate");
+  weights.output_gate = gate == "head"      ? OutputGate::head
+                        : gate == "element" ? OutputGate::element
+                                            : OutputGate::none;
   const std::string& norm = values.choice("qk_norm");
   weights.qk_norm = norm == "head" ? QkNorm::head : norm == "full" ? QkNorm::full : QkNorm::none;
   return weights;
@@ -116,8 +129,12 @@ ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights
   const Count v_width = kv_heads * shape.head_dim_v;
   const Count o_width = heads * shape.head_dim_v;
   ParamCounts params;
+  // A separate gate projection is a matmul like the others: D·Hq (head) or D·Hq·Dv (element).
+  const Count gate_width = weights.output_gate == OutputGate::head      ? heads
+                           : weights.output_gate == OutputGate::element ? o_width
+                                                                        : Count{};
   params["projections"] =
-      d_model * (q_width * q_multiplier + k_width + v_width) + o_width * d_model;
+      d_model * (q_width * q_multiplier + k_width + v_width + gate_width) + o_width * d_model;
   Count biases = 0;
   if (weights.qkv_bias) biases += q_width * q_multiplier + k_width + v_width;
   if (weights.o_bias) biases += d_model;

@@ -38,15 +38,18 @@ enum class QkNorm {
   head,
   full
 };  // RMSNorm on q and k per head (Qwen3, Gemma 3) or over all heads (OLMo 2)
+// A gate on the attention output computed by its own projection of the layer input.
+enum class OutputGate { none, head, element };
 struct AttentionWeights {
   bool qkv_bias = false;  // biases on q, k, v (Qwen2, gpt-oss)
   bool o_bias = false;    // bias on the output projection (gpt-oss)
   QkNorm qk_norm = QkNorm::none;
   bool sinks = false;      // one learned sink logit per query head (gpt-oss)
   bool post_norm = false;  // an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)
+  OutputGate output_gate = OutputGate::none;
 };
 
-// qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm.
+// qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm, output_gate (none|head|element).
 AttentionWeights attention_weights(const FieldValues& values);
 // q: D·Hq·Dk·q_multiplier (2 when the q projection also emits an output gate), k, v, o, plus
 // the optional biases, norms and sinks.
