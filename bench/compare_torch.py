@@ -190,8 +190,8 @@ def main():
     if args.check:
         return check()
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
-    print(f"torch {torch.__version__} ({torch.__config__.parallel_info().splitlines()[0]}), "
-          f"T = {args.tokens}, {HEADS} heads, head dim {DIM}, {args.dtype}, batch 1")
+    print(f"torch {torch.__version__}, T = {args.tokens}, {HEADS} heads, head dim {DIM}, "
+          f"{args.dtype}, batch 1; times in wall seconds, best of {args.reps}")
     print(f"{'mixer':<15} {'threads':>7} {'torch_s':>9} {'attnsim_s':>10} {'torch/attnsim':>14}")
     for threads in (int(t) for t in args.threads.split(",")):
         torch.set_num_threads(threads)
