@@ -1,13 +1,15 @@
 // `attnsim oracle`: runs a mixer's reference execution on a case folder (case.json + .npy
 // inputs, mixers-spec §10) and writes its outputs as .npy files, for checking GPU kernels. The
 // case runners are in oracle/.
+#include "oracle/oracle.h"
+
 #include <fmt/format.h>
 
 #include <ostream>
 
 #include "cli/options.h"
 #include "core/error.h"
-#include "oracle/oracle.h"
+#include "report/oracle_outputs.h"
 
 namespace attnsim::cli {
 
@@ -37,7 +39,7 @@ int run_oracle(const CommandArgs& args, std::ostream& out) {
   settings.precision = dtype == "float32" ? Precision::float32 : Precision::float64;
   const oracle::Runner runner = oracle::find_runner(positional[0]);
   const oracle::Outputs outputs = runner(oracle::CaseFile(positional[1]), settings);
-  oracle::write_outputs(outputs, vm["output"].as<std::string>(), settings.precision, out);
+  report::write_oracle_outputs(outputs, vm["output"].as<std::string>(), settings.precision, out);
   out << fmt::format("core FLOPs {} (measured), memory held {} elements\n",
                      total_flops(outputs.counts.flops()), outputs.memory_elements);
   return 0;

@@ -1,9 +1,8 @@
 // `attnsim oracle`'s engine: each mixer kind's case runner (oracle/run_attention.cpp,
-// oracle/run_linear.cpp), looked up by name in oracle/registry.cpp, and the writer of its
-// outputs. Adding a kind adds its runner and one line in the registry.
+// oracle/run_linear.cpp), looked up by name in oracle/registry.cpp; report/oracle_outputs.h
+// writes their outputs. Adding a kind adds its runner and one line in the registry.
 #pragma once
 
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,10 +24,5 @@ Outputs run_mamba2(const CaseFile&, const Settings&);
 // The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
 // listing the names otherwise.
 Runner find_runner(const std::string& mixer);
-
-// Writes each output as OUT_DIR/<name>.npy (floats in the run's precision, indices as int64)
-// and lists them on `out`.
-void write_outputs(const Outputs& outputs, const std::string& out_dir, Precision precision,
-                   std::ostream& out);
 
 }  // namespace attnsim::oracle

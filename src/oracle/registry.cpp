@@ -1,11 +1,9 @@
-// The mixer kinds `attnsim oracle` runs, and the writing of their outputs.
+// The mixer kinds `attnsim oracle` runs (their outputs are written by report/oracle_outputs.h).
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <utility>
 
 #include "core/error.h"
-#include "core/npy.h"
 #include "oracle/oracle.h"
 
 namespace attnsim::oracle {
@@ -27,20 +25,6 @@ Runner find_runner(const std::string& mixer) {
     names.push_back(name);
   }
   throw UserError({}, "mixer", fmt::format("one of {}", fmt::join(names, ", ")), "'" + mixer + "'");
-}
-
-void write_outputs(const Outputs& outputs, const std::string& out_dir, Precision precision,
-                   std::ostream& out) {
-  std::filesystem::create_directories(out_dir);
-  const NpyDType dtype = precision == Precision::float32 ? NpyDType::float32 : NpyDType::float64;
-  for (const auto& [name, tensor] : outputs.floats) {
-    write_npy((std::filesystem::path(out_dir) / (name + ".npy")).string(), tensor, dtype);
-    out << fmt::format("wrote {}.npy {}\n", name, shape_string(tensor.shape));
-  }
-  for (const auto& [name, tensor] : outputs.ints) {
-    write_npy((std::filesystem::path(out_dir) / (name + ".npy")).string(), tensor);
-    out << fmt::format("wrote {}.npy {}\n", name, shape_string(tensor.shape));
-  }
 }
 
 }  // namespace attnsim::oracle
