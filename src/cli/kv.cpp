@@ -5,6 +5,7 @@
 
 #include "cli/options.h"
 #include "cost/engine.h"
+#include "cost/hardware.h"
 #include "cost/memory.h"
 #include "graph/load.h"
 #include "report/kv_report.h"
@@ -27,7 +28,10 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
       "no-breakdown", "omit the per-layer-kind breakdown")(
       "engine,e", po::value<std::string>()->default_value("paper"),
       "paper (the architectural minimum) or an engine profile in configs/engines/ (vllm, sglang, "
-      "llama.cpp) or a YAML file: prints what the engine allocates beside the minimum");
+      "llama.cpp, transformers) or a YAML file: prints what the engine allocates beside the "
+      "minimum")("hw", po::value<std::string>(),
+                 "hardware preset in configs/hardware/: its GPU generation selects the engine's "
+                 "hardware-dependent defaults (SGLang's fp8 DSA cache on Blackwell)");
   const auto vm = parse_options("kv", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("kv", "[ARCHITECTURE|FILE ...] [--all] [options]", options);
@@ -52,13 +56,16 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
     out << report::render_kv(reports, report_options);
     return 0;
   }
-  const EngineProfile engine = load_engine_profile(engine_name);
+  EngineProfile engine = load_engine_profile(engine_name);
+  const std::optional<std::uint64_t> cuda_sm =
+      vm.count("hw") ? load_hardware(vm["hw"].as<std::string>()).cuda_sm : std::nullopt;
+  std::vector<Architecture> architectures;
+  for (const auto& name : names) architectures.push_back(load_architecture(name));
   std::vector<report::EngineKv> reports;
-  for (const auto& name : names) {
-    const Architecture architecture = load_architecture(name);
+  for (const auto& architecture : architectures)
     reports.push_back({kv_memory(architecture, contexts, batch, overrides),
-                       engine_memory(architecture, contexts, batch, engine, overrides)});
-  }
+                       engine_memory(architecture, contexts, batch, engine, overrides, cuda_sm)});
+  engine.not_modelled = notes_for(engine, architectures);  // only the notes that apply
   out << report::render_kv_engine(reports, engine, report_options);
   return 0;
 }

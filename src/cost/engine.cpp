@@ -2,6 +2,8 @@
 // priced with the engine's dtypes, record formats, page rounding and per-sequence slots.
 #include "cost/engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -30,13 +32,17 @@ bool listed(const std::vector<std::string>& kinds, const Mixer& mixer) {
   return std::find(kinds.begin(), kinds.end(), std::string(mixer.kind())) != kinds.end();
 }
 
-// The record applies to the listed kinds unless the command line asked for a KV dtype other than
-// fp8 (vLLM switches 'auto' and 'fp8*' to fp8_ds_mla and keeps an explicit bfloat16).
+// The record applies to the listed kinds when the command line asks for fp8, and by default
+// unless it is tied to a GPU generation the target does not reach (vLLM switches 'auto' and
+// 'fp8*' to fp8_ds_mla and keeps an explicit bfloat16; SGLang picks fp8_e4m3 for DSA on SM100).
 bool uses_latent_record(const EngineProfile& engine, const Mixer& mixer, const CacheTerm& term,
-                        const CacheDTypeOverrides& overrides) {
+                        const CacheDTypeOverrides& overrides,
+                        std::optional<std::uint64_t> cuda_sm) {
   if (!engine.latent_record || term.rope_elements_per_token == 0) return false;
-  if (overrides.kv_cache && *overrides.kv_cache != DType::fp8) return false;
-  return listed(engine.latent_record->kinds, mixer);
+  if (!listed(engine.latent_record->kinds, mixer)) return false;
+  if (overrides.kv_cache) return *overrides.kv_cache == DType::fp8;
+  const auto& from = engine.latent_record->default_from_sm;
+  return !from || (cuda_sm && *cuda_sm >= *from);
 }
 
 bool charges_windows_in_full(const EngineProfile& engine, const Architecture& architecture) {
@@ -45,9 +51,34 @@ bool charges_windows_in_full(const EngineProfile& engine, const Architecture& ar
          std::find(families.begin(), families.end(), architecture.family) != families.end();
 }
 
+// A term as the engine stores it: unquantised, expanded MLA latent, K conv columns.
+CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm term) {
+  const auto& plain = engine.unquantised_terms;
+  if (std::find(plain.begin(), plain.end(), term.name) != plain.end()) {
+    term.dtype.reset();
+    term.extra_bytes_per_token = 0;
+  }
+  if (term.decompressed_elements_per_token > 0 && listed(engine.decompressed_latent_kinds, mixer)) {
+    term.elements_per_token = term.decompressed_elements_per_token;
+    term.rope_elements_per_token = 0;
+  }
+  if (engine.conv_state_full_kernel && term.conv_kernel > 1) {
+    const std::uint64_t columns = term.conv_kernel - 1;
+    ATTNSIM_ASSERT(term.elements_per_sequence % columns == 0, "conv state of K − 1 columns");
+    term.elements_per_sequence =
+        checked_mul(term.elements_per_sequence / columns, term.conv_kernel, "conv state");
+  }
+  if (engine.sliding_window_minus_one && term.max_tokens) {
+    ATTNSIM_ASSERT(*term.max_tokens > 0, "a window of at least one token");
+    term.max_tokens = *term.max_tokens - 1;
+    term.chunked = false;
+  }
+  return term;
+}
+
 LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
-                         const EngineProfile& engine, const CacheDTypeOverrides& overrides,
-                         bool windows_in_full) {
+                        const EngineProfile& engine, const CacheDTypeOverrides& overrides,
+                        std::optional<std::uint64_t> cuda_sm, bool windows_in_full) {
   const Mixer& mixer = *layer.mixer;
   const std::string kind(mixer.kind());
   CacheDTypes dtypes = model_dtypes;
@@ -59,11 +90,12 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
   const auto block = engine.block_tokens_by_kind.find(kind);
   out.block_tokens =
       block != engine.block_tokens_by_kind.end() ? block->second : engine.block_tokens;
-  for (const auto& term : mixer.cache_terms()) {
+  for (const auto& cached : mixer.cache_terms()) {
+    const CacheTerm term = stored_term(engine, mixer, cached);
     // A layer reading an earlier layer's KV stores none of its own (as in the paper model).
     const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !layer.kv_shared_from) {
-      const std::uint64_t per_token = uses_latent_record(engine, mixer, term, overrides)
+      const std::uint64_t per_token = uses_latent_record(engine, mixer, term, overrides, cuda_sm)
                                           ? latent_record_bytes(*engine.latent_record, term)
                                           : term_bytes_per_token(term, dtype);
       const std::optional<std::uint64_t> cap = windows_in_full ? std::nullopt : term.max_tokens;
@@ -102,9 +134,87 @@ void unify_hybrid_pages(std::vector<LayerCache>& layers, std::uint64_t align) {
 }
 }  // namespace
 
+namespace {
+// What engine_layer does to the architecture's KV terms beyond its dtype, in words.
+std::string kv_storage(const Architecture& architecture, const EngineProfile& engine,
+                       const CacheDTypeOverrides& overrides, std::optional<std::uint64_t> cuda_sm) {
+  bool record = false;
+  bool expanded = false;
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer) continue;
+    for (const auto& term : layer.mixer->cache_terms()) {
+      expanded = expanded || (term.decompressed_elements_per_token > 0 &&
+                              listed(engine.decompressed_latent_kinds, *layer.mixer));
+      record = record ||
+               (!expanded && uses_latent_record(engine, *layer.mixer, term, overrides, cuda_sm));
+    }
+  }
+  if (record)
+    return fmt::format("{} latent record", dtype_name(engine.latent_record->latent_dtype));
+  return expanded ? "expanded MLA K/V" : "";
+}
+
+bool names_kind(const std::string& listed_kind, const Mixer& mixer) {
+  const std::string layer_kind = mixer.layer_kind();
+  if (listed_kind == mixer.kind() || listed_kind == layer_kind) return true;
+  return layer_kind.size() > listed_kind.size() &&
+         layer_kind.ends_with("_" + listed_kind);  // "gated_sliding_attn" is a "sliding_attn"
+}
+
+bool concerns(const EngineNote& note, const Architecture& architecture) {
+  if (note.layer_kinds.empty() && note.families.empty()) return true;
+  if (std::find(note.families.begin(), note.families.end(), architecture.family) !=
+      note.families.end())
+    return true;
+  for (const auto& layer : architecture.layers)
+    if (layer.mixer)
+      for (const auto& kind : note.layer_kinds)
+        if (names_kind(kind, *layer.mixer)) return true;
+  return false;
+}
+}  // namespace
+
+std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
+                                      const CacheDTypeOverrides& overrides,
+                                      std::optional<std::uint64_t> cuda_sm, std::uint64_t tp) {
+  ATTNSIM_ASSERT(tp > 0, "at least one rank");
+  const CacheDTypes dtypes =
+      apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
+  const bool windows_in_full = charges_windows_in_full(engine, architecture);
+  std::vector<LayerCache> layers;
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer) continue;
+    LayerCache cache = engine_layer(layer, dtypes, engine, overrides, cuda_sm, windows_in_full);
+    // One rank keeps max(1, n / tp) of the n heads the cache is split over (replicas when tp > n).
+    const std::uint64_t heads = layer.mixer->cache_split_heads();
+    const std::uint64_t kept = std::max<std::uint64_t>(1, heads / tp);
+    const auto per_rank = [&](std::uint64_t bytes) {
+      return checked_mul(bytes, kept, "per-rank bytes") / heads;
+    };
+    for (auto& term : cache.growing) term.bytes_per_token = per_rank(term.bytes_per_token);
+    cache.state_bytes_per_slot = per_rank(cache.state_bytes_per_slot);
+    layers.push_back(std::move(cache));
+  }
+  if (engine.hybrid_page_align_tokens) unify_hybrid_pages(layers, *engine.hybrid_page_align_tokens);
+  return layers;
+}
+
+std::vector<EngineNote> notes_for(const EngineProfile& engine,
+                                  const std::vector<Architecture>& architectures) {
+  std::vector<EngineNote> notes;
+  for (const auto& note : engine.not_modelled)
+    for (const auto& architecture : architectures)
+      if (concerns(note, architecture)) {
+        notes.push_back(note);
+        break;
+      }
+  return notes;
+}
+
 MemoryReport engine_memory(const Architecture& architecture,
                            const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
-                           const EngineProfile& engine, const CacheDTypeOverrides& overrides) {
+                           const EngineProfile& engine, const CacheDTypeOverrides& overrides,
+                           std::optional<std::uint64_t> cuda_sm) {
   const MemoryReport paper = kv_memory(architecture, contexts, batch, overrides);
   MemoryReport report;
   report.name = architecture.name;
@@ -112,18 +222,15 @@ MemoryReport engine_memory(const Architecture& architecture,
       apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
   report.layers = paper.layers;
 
-  std::vector<LayerCache> layers;
   CacheDTypes shown = report.dtypes;  // the summary names the dtypes the engine forces, too
-  const bool windows_in_full = charges_windows_in_full(engine, architecture);
-  for (const auto& layer : architecture.layers) {
-    if (!layer.mixer) continue;
-    layers.push_back(engine_layer(layer, report.dtypes, engine, overrides, windows_in_full));
-    if (auto forced = engine.forced_dtypes_by_kind.find(std::string(layer.mixer->kind()));
-        forced != engine.forced_dtypes_by_kind.end())
-      shown = apply_overrides(shown, forced->second);
-  }
+  for (const auto& layer : architecture.layers)
+    if (layer.mixer)
+      if (auto forced = engine.forced_dtypes_by_kind.find(std::string(layer.mixer->kind()));
+          forced != engine.forced_dtypes_by_kind.end())
+        shown = apply_overrides(shown, forced->second);
   report.dtypes = shown;
-  if (engine.hybrid_page_align_tokens) unify_hybrid_pages(layers, *engine.hybrid_page_align_tokens);
+  report.kv_storage = kv_storage(architecture, engine, overrides, cuda_sm);
+  const std::vector<LayerCache> layers = engine_layers(architecture, engine, overrides, cuda_sm);
 
   const std::uint64_t slots = engine.state_slots_per_sequence;
   for (const auto& layer : layers) {

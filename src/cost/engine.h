@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cost/layer_cache.h"
 #include "cost/memory.h"
 
 namespace attnsim {
@@ -24,6 +25,19 @@ struct LatentRecordRule {
   std::uint64_t quant_block = 128;
   std::uint64_t scale_bytes = 4;
   DType rope_dtype = DType::bf16;
+  // Absent: the record is the engine's default (vLLM). Set: the default only on GPUs of at least
+  // this CUDA SM (compute capability × 10; SGLang: 100, Blackwell); below it, or without --hw,
+  // only an explicit --kv-dtype fp8 selects the record.
+  std::optional<std::uint64_t> default_from_sm;
+};
+
+// A rule looked for and not confirmed, or left out. It concerns the architectures with a layer
+// of one of `layer_kinds` (Mixer::kind or Mixer::layer_kind; "sliding_attn" also matches
+// "gated_sliding_attn") or of one of `families`; with neither it concerns every architecture.
+struct EngineNote {
+  std::string text;
+  std::vector<std::string> layer_kinds;
+  std::vector<std::string> families;
 };
 
 struct EngineProfile {
@@ -31,7 +45,7 @@ struct EngineProfile {
   std::string display_name;
   std::string describes;  // the engine version (and commits) the rules were read from
   std::vector<std::string> sources;
-  std::vector<std::string> not_modelled;  // rules looked for and not confirmed, or left out
+  std::vector<EngineNote> not_modelled;
 
   // Cache dtypes the engine uses unless the command line names one (--kv-dtype, ...).
   CacheDTypeOverrides default_dtypes;
@@ -42,6 +56,11 @@ struct EngineProfile {
   std::map<std::string, std::uint64_t> block_tokens_by_kind;
   // true: sliding-window and chunked layers are charged for every token of context.
   bool sliding_window_in_full = false;
+  // true: a sliding or chunked layer keeps the last W − 1 (C − 1) tokens between steps, chunks
+  // included (transformers' DynamicSlidingWindowLayer serves both layer types).
+  bool sliding_window_minus_one = false;
+  // true: conv states keep all K columns (CacheTerm::conv_kernel) instead of K − 1.
+  bool conv_state_full_kernel = false;
   // Model families (Architecture::family) whose sliding layers the engine charges in full even
   // though it keeps windows for other models (SGLang turns its SWA pool off for Gemma 2/3).
   std::vector<std::string> sliding_window_full_for_families;
@@ -52,6 +71,12 @@ struct EngineProfile {
   // Mixer kinds whose MLA latent (Dc = elements − rope elements) the engine stores a second time,
   // as the V of a separate V cache (llama.cpp's deepseek2 graph before PR #19067).
   std::vector<std::string> separate_v_latent_kinds;
+  // Mixer kinds whose MLA latent the engine caches expanded into per-head keys and values
+  // (CacheTerm::decompressed_elements_per_token), in the KV dtype.
+  std::vector<std::string> decompressed_latent_kinds;
+  // Cache terms, by CacheTerm::name, that the engine keeps unquantised: in the KV dtype, without
+  // the term's own dtype and scale bytes (transformers' bf16 DSA indexer keys).
+  std::vector<std::string> unquantised_terms;
   // Recurrent-state slots the engine reserves per running sequence.
   std::uint64_t state_slots_per_sequence = 1;
 };
@@ -61,11 +86,25 @@ std::vector<std::string> engine_names();  // file stems of configs/engines/*.yam
 // A profile name ("vllm") from configs/engines/, or a path to a YAML file.
 EngineProfile load_engine_profile(const std::string& name_or_path);
 
+// Each layer's cache as `engine` stores it (cost/layer_cache.h) on one of `tp` ranks: the bytes
+// of a layer split over n heads (Mixer::cache_split_heads) scaled by max(1, n / tp) / n, then
+// hybrid pages unified. Layers without a mixer are left out.
+std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
+                                      const CacheDTypeOverrides& overrides = {},
+                                      std::optional<std::uint64_t> cuda_sm = std::nullopt,
+                                      std::uint64_t tp = 1);
+
+// The notes of `engine.not_modelled` that concern at least one of `architectures`.
+std::vector<EngineNote> notes_for(const EngineProfile& engine,
+                                  const std::vector<Architecture>& architectures);
+
 // What `engine` allocates for `architecture` at each context and batch, in the shape of the paper
 // report (the full-attention baseline stays the paper minimum's). `overrides` are the command
 // line's dtypes; they replace the profile's defaults but not the dtypes it forces.
+// `cuda_sm` is the GPU's (Hardware::cuda_sm, from --hw) for hardware-dependent defaults.
 MemoryReport engine_memory(const Architecture& architecture,
                            const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
-                           const EngineProfile& engine, const CacheDTypeOverrides& overrides = {});
+                           const EngineProfile& engine, const CacheDTypeOverrides& overrides = {},
+                           std::optional<std::uint64_t> cuda_sm = std::nullopt);
 
 }  // namespace attnsim

@@ -6,9 +6,9 @@
 #include "config/document.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "cost/engine.h"
 #include "mixers/mixer.h"
-#include "core/paths.h"
 
 namespace attnsim {
 
@@ -87,6 +87,7 @@ std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent) {
   rule.quant_block = reader.required_positive("quant_block");
   rule.scale_bytes = reader.required_positive("scale_bytes");
   rule.rope_dtype = reader.required_dtype("rope_dtype");
+  rule.default_from_sm = reader.optional_positive("default_from_sm");
   reader.finish();
   return rule;
 }
@@ -100,12 +101,61 @@ std::optional<std::uint64_t> read_hybrid_alignment(config::MapReader& parent) {
   return align;
 }
 
-bool read_sliding_window(config::MapReader& reader) {
+// `not_modelled`: each item a string (concerns every model) or {note, layer_kinds, families}.
+std::vector<EngineNote> read_notes(config::MapReader& parent) {
+  std::vector<EngineNote> notes;
+  const config::Node* node = parent.get("not_modelled");
+  if (!node) return notes;
+  const std::string path = parent.child_path("not_modelled");
+  if (!node->is_sequence()) throw UserError(node->where, path, "a list of notes", node->describe());
+  for (std::size_t i = 0; i < node->items.size(); ++i) {
+    const config::Node& item = node->items[i];
+    const std::string item_path = fmt::format("{}[{}]", path, i);
+    if (!item.is_map()) {
+      notes.push_back({config::as_string(item, item_path), {}, {}});
+      continue;
+    }
+    config::MapReader reader(item, item_path);
+    EngineNote note;
+    note.text = reader.required_string("note");
+    note.layer_kinds = reader.optional_string_list("layer_kinds");
+    const auto kinds = mixer_kind_names();
+    for (const auto& kind : note.layer_kinds)
+      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() && !kind.ends_with("_attn"))
+        throw UserError(reader.require("layer_kinds", "").where, reader.child_path("layer_kinds"),
+                        "mixer kinds or attention layer kinds (sliding_attn, chunked_attn, ...)",
+                        fmt::format("'{}'", kind), config::did_you_mean(kind, kinds));
+    note.families = reader.optional_string_list("families");
+    reader.finish();
+    notes.push_back(std::move(note));
+  }
+  return notes;
+}
+
+void read_sliding_window(config::MapReader& reader, EngineProfile& engine) {
   const auto value = reader.optional_string("sliding_window");
-  if (!value || *value == "window") return false;
-  if (*value == "full") return true;
+  if (!value || *value == "window") return;
+  if (*value == "full") {
+    engine.sliding_window_in_full = true;
+    return;
+  }
+  if (*value == "window_minus_one") {
+    engine.sliding_window_minus_one = true;
+    return;
+  }
   throw UserError(reader.require("sliding_window", "").where, reader.child_path("sliding_window"),
-                  "'window' (keep min(L, W) tokens) or 'full' (charge every token)",
+                  "'window' (keep min(L, W) tokens), 'window_minus_one' (keep min(L, W − 1) "
+                  "between steps) or 'full' (charge every token)",
+                  fmt::format("'{}'", *value));
+}
+
+bool read_conv_columns(config::MapReader& reader) {
+  const auto value = reader.optional_string("conv_state_columns");
+  if (!value || *value == "kernel_minus_one") return false;
+  if (*value == "kernel") return true;
+  throw UserError(reader.require("conv_state_columns", "").where,
+                  reader.child_path("conv_state_columns"),
+                  "'kernel_minus_one' (K − 1 columns, the minimum) or 'kernel' (K columns)",
                   fmt::format("'{}'", *value));
 }
 }  // namespace
@@ -142,18 +192,21 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.display_name = reader.required_string("display_name");
   engine.describes = reader.required_string("describes");
   engine.sources = reader.optional_string_list("sources");
-  engine.not_modelled = reader.optional_string_list("not_modelled");
+  engine.not_modelled = read_notes(reader);
   if (const config::Node* node = reader.get("default_dtypes"))
     engine.default_dtypes = read_dtypes(*node, reader.child_path("default_dtypes"));
   engine.forced_dtypes_by_kind = read_forced_dtypes(reader);
   engine.block_tokens = reader.optional_positive("block_tokens", 1);
   engine.block_tokens_by_kind = read_blocks_by_kind(reader);
-  engine.sliding_window_in_full = read_sliding_window(reader);
+  read_sliding_window(reader, engine);
+  engine.conv_state_full_kernel = read_conv_columns(reader);
   engine.sliding_window_full_for_families =
       reader.optional_string_list("sliding_window_full_for_families");
   engine.hybrid_page_align_tokens = read_hybrid_alignment(reader);
   engine.latent_record = read_latent_record(reader);
   engine.separate_v_latent_kinds = read_kind_list(reader, "separate_v_latent_kinds");
+  engine.decompressed_latent_kinds = read_kind_list(reader, "decompressed_latent_kinds");
+  engine.unquantised_terms = reader.optional_string_list("unquantised_terms");
   engine.state_slots_per_sequence = reader.optional_positive("state_slots_per_sequence", 1);
   reader.finish();
   if (engine.sources.empty())

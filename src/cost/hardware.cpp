@@ -89,6 +89,13 @@ Hardware load_hardware(const std::string& name_or_path) {
       positive_number(reader, "memory_bandwidth_gb_per_s") * 1e9;
   hardware.memory_capacity_bytes =
       static_cast<std::uint64_t>(positive_number(reader, "memory_capacity_gb") * 1e9);
+  if (const auto capability = reader.optional_number("cuda_compute_capability")) {
+    if (*capability < 1.0 || *capability >= 100.0)
+      throw UserError(reader.require("cuda_compute_capability", "").where,
+                      reader.child_path("cuda_compute_capability"),
+                      "a CUDA compute capability such as 9.0", fmt::format("{}", *capability));
+    hardware.cuda_sm = static_cast<std::uint64_t>(std::lround(*capability * 10.0));
+  }
   hardware.sources = reader.optional_string_list("sources");
   hardware.notes = reader.optional_string_list("notes");
   hardware.unverified = reader.optional_string_list("unverified");

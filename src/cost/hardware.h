@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct Hardware {
   std::map<std::string, double> peak_flops_per_s;
   double memory_bandwidth_bytes_per_s = 0.0;  // from GB/s (10^9 bytes/s)
   std::uint64_t memory_capacity_bytes = 0;    // from GB (10^9 bytes)
+  // NVIDIA compute capability × 10 (90 = Hopper 9.0, 100 = Blackwell 10.0); absent for other
+  // vendors. Engine profiles key hardware-dependent defaults to it.
+  std::optional<std::uint64_t> cuda_sm;
   std::vector<std::string> sources;
   std::vector<std::string> notes;
   std::vector<std::string> unverified;

@@ -36,6 +36,13 @@ struct CacheTerm {
   // k_rope, Dr). Engine profiles that quantise the latent keep this part in 16 bits
   // (cost/engine.h, `fp8_latent_record`); 0 for every other term.
   std::uint64_t rope_elements_per_token = 0;
+  // A conv-state term: the kernel width K; its elements_per_sequence are (K − 1) · channels. An
+  // engine that keeps all K columns (transformers) stores elements / (K − 1) · K. 0 otherwise.
+  std::uint64_t conv_kernel = 0;
+  // An MLA latent term: the elements per token of the per-head keys and values the latent expands
+  // into, H · (Dnope + Dr) + H · Dv, for engines that cache those instead (cost/engine.h,
+  // `decompressed_latent_kinds`); 0 for every other term.
+  std::uint64_t decompressed_elements_per_token = 0;
 };
 
 // Parameters of one layer's mixer by component: "projections" (matrix weights only, so that

@@ -197,6 +197,16 @@ std::string heading(ByteUnit unit) {
              describe_unit(unit)) +
          "\n\n";
 }
+// "kv bf16, state fp32/bf16" plus any KV storage beyond the dtype ("fp8 latent record").
+std::string dtypes_label(const MemoryReport& report) {
+  std::string label = "kv " + dtype_or_dash(report.dtypes.kv_cache);
+  if (!report.kv_storage.empty()) label += " (" + report.kv_storage + ")";
+  if (report.dtypes.recurrent_state || report.dtypes.conv_state)
+    label += ", state " + dtype_or_dash(report.dtypes.recurrent_state) + "/" +
+             dtype_or_dash(report.dtypes.conv_state);
+  return label;
+}
+
 // Paper minimum and engine allocation side by side, one line per architecture × context.
 Table side_by_side_table(const std::vector<EngineKv>& reports, const EngineProfile& engine,
                          ByteUnit unit) {
@@ -210,11 +220,13 @@ Table side_by_side_table(const std::vector<EngineKv>& reports, const EngineProfi
                {engine.name + " KV " + u},
                {engine.name + " state " + u},
                {engine.name + " total " + u},
-               {engine.name + "/paper"},
+               {engine.name + "/paper total"},
                {"paper B/token"},
                {engine.name + " B/token"},
                {"paper state B/seq"},
-               {engine.name + " state B/seq"}},
+               {engine.name + " state B/seq"},
+               {"paper dtypes", Align::left},
+               {engine.name + " dtypes", Align::left}},
               {}};
   for (const auto& report : reports)
     for (std::size_t i = 0; i < report.engine.rows.size(); ++i) {
@@ -233,7 +245,8 @@ Table side_by_side_table(const std::vector<EngineKv>& reports, const EngineProfi
                      with_thousands(report.paper.kv_bytes_per_token),
                      with_thousands(report.engine.kv_bytes_per_token),
                      with_thousands(report.paper.state_bytes_per_sequence),
-                     with_thousands(report.engine.state_bytes_per_sequence)});
+                     with_thousands(report.engine.state_bytes_per_sequence),
+                     dtypes_label(report.paper), dtypes_label(report.engine)});
     }
   return table;
 }
@@ -265,13 +278,18 @@ Table engine_csv_table(const std::vector<EngineKv>& reports, const EngineProfile
 std::string engine_heading(const EngineProfile& engine, ByteUnit unit, bool markdown) {
   std::string out = fmt::format(
       "Paper minimum vs what {} allocates ({}), sizes in {}; rules and sources in "
-      "configs/engines/{}.yaml\n",
-      engine.display_name, engine.describes, describe_unit(unit), engine.name);
+      "configs/engines/{}.yaml\n"
+      "'{}/paper total' = the total bytes {} allocates / the paper minimum's total, at the same "
+      "context and batch; each side keeps its own cache dtypes ('paper dtypes': the model file's "
+      "or --kv-dtype etc.; '{} dtypes': the engine's defaults, forced dtypes and record formats), "
+      "so a ratio below 1 is a smaller storage format, not less state kept\n",
+      engine.display_name, engine.describes, describe_unit(unit), engine.name, engine.name,
+      engine.display_name, engine.name);
   if (!engine.not_modelled.empty()) {
     out += markdown ? "\nNot modelled:\n\n" : "not modelled:\n";
     for (const auto& item : engine.not_modelled) {
       out += "  - ";
-      out += item;
+      out += item.text;
       out += "\n";
     }
   }

@@ -52,6 +52,7 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape) {
   conv.role = CacheRole::conv_state;
   conv.elements_per_sequence = (shape.conv_kernel - 1) * (2 * shape.n_qk_heads * shape.head_dim_k +
                                                           shape.n_v_heads * shape.head_dim_v);
+  conv.conv_kernel = shape.conv_kernel;
   return {state, conv};
 }
 

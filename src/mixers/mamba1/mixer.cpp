@@ -36,6 +36,7 @@ class Mamba1 final : public Mixer {
     conv.name = "conv state";
     conv.role = CacheRole::conv_state;
     conv.elements_per_sequence = (shape_.conv_kernel - 1) * shape_.d_inner;
+    conv.conv_kernel = shape_.conv_kernel;
     return {state, conv};
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }

@@ -40,6 +40,7 @@ class Mamba2 final : public Mixer {
     conv.elements_per_sequence =
         (shape_.conv_kernel - 1) *
         (shape_.n_heads * shape_.head_dim + 2 * shape_.n_groups * shape_.state_size);
+    conv.conv_kernel = shape_.conv_kernel;
     return {state, conv};
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }

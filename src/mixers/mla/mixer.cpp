@@ -100,6 +100,8 @@ class MultiHeadLatentAttention final : public Mixer {
     term.role = CacheRole::kv;
     term.elements_per_token = shape_.kv_lora_rank + shape_.qk_rope_head_dim;
     term.rope_elements_per_token = shape_.qk_rope_head_dim;
+    term.decompressed_elements_per_token =
+        shape_.n_heads * (shape_.qk_nope_head_dim + shape_.qk_rope_head_dim + shape_.v_head_dim);
     return {term};
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return clone(); }
