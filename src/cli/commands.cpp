@@ -22,6 +22,7 @@ int run_params(const CommandArgs& args, std::ostream& out);
 int run_flops(const CommandArgs& args, std::ostream& out);
 int run_roofline(const CommandArgs& args, std::ostream& out);
 int run_fit(const CommandArgs& args, std::ostream& out);
+int run_capacity(const CommandArgs& args, std::ostream& out);
 int run_plot(const CommandArgs& args, std::ostream& out);
 int run_compare(const CommandArgs& args, std::ostream& out);
 int run_sweep(const CommandArgs& args, std::ostream& out);
@@ -42,6 +43,8 @@ const std::vector<Command>& commands() {
       {"flops", "FLOPs of a prefill and of one decode step, by operation", &run_flops},
       {"roofline", "memory traffic, time and bound of decode and prefill on a GPU", &run_roofline},
       {"fit", "largest context (or batch) that fits weights + KV + state on a GPU", &run_fit},
+      {"capacity", "KV tokens and concurrent requests per GPU, as vLLM reports them at start-up",
+       &run_capacity},
       {"plot", "figures (memory vs context, layer strips) drawn with gnuplot, with CSV + script",
        &run_plot},
       {"compare", "architectures side by side: layer ratio, KV, state, params, saving",
