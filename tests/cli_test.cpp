@@ -194,6 +194,41 @@ TEST_CASE("extends: ablations, cycles and escapes") {
     CHECK(result.exit_code == 2);
     CHECK(result.err.find("extends may not leave the architecture's folder") != std::string::npos);
   }
+  SUBCASE("a symbolic link in the folder to a file outside it is refused, with its real path") {
+    ScratchDir outside;
+    const auto target = outside.write("secret.yaml", "display_name: x\n");
+    std::filesystem::create_symlink(target, dir.path() / "link.yaml");
+    const auto child = dir.write("linked.yaml", "extends: link.yaml\n");
+    const auto result = run({"validate", child.string()});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("linked.yaml:1:10: extends: expected a file whose real path is inside "
+                          "the architecture's folder or the registry, found 'link.yaml', a link "
+                          "to ") != std::string::npos);
+    CHECK(result.err.find("secret.yaml") != std::string::npos);
+  }
+  SUBCASE("a symbolic link that stays inside the folder is followed") {
+    std::filesystem::create_symlink(dir.path() / "base.yaml", dir.path() / "alias.yaml");
+    const auto child =
+        dir.write("via-alias.yaml", "extends: alias.yaml\nmixers: {attn: {window: 4}}\n");
+    CHECK(run({"kv", child.string(), "--context", "100"}).exit_code == 0);
+  }
+  SUBCASE("a registry name resolves from architectures/ wherever the file is") {
+    const auto child = dir.write("llama-mqa.yaml",
+                                 "extends: llama-3-8b\ndisplay_name: Llama 3 8B MQA\n"
+                                 "mixers: {attn: {n_kv_heads: 1}}\n");
+    const auto result = run({"kv", child.string(), "--context", "1", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    // 32 layers × 1 kv head × 128 × 2 (K, V) × 2 bytes = 16,384
+    CHECK(nlohmann::json::parse(result.out)["architectures"][0]["kv_bytes_per_token"] == 16384);
+  }
+  SUBCASE("an unknown registry name suggests the nearest") {
+    const auto child = dir.write("typo.yaml", "extends: llama-3-8\n");
+    const auto result = run({"validate", child.string()});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("extends: expected the name of a shipped architecture (or a sibling "
+                          "NAME.yaml), found 'llama-3-8' (did you mean llama-3-8b") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("kv --format json: the contract keys") {

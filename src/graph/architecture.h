@@ -20,6 +20,10 @@ namespace attnsim {
 // LayerNorm a weight and a bias (GPT-2).
 enum class NormKind { rmsnorm, layernorm };
 
+// The graph holds one entry per layer; a typo like 320000000 must not exhaust memory. The
+// importer checks num_hidden_layers against the same bound before it sizes anything.
+inline constexpr std::uint64_t kMaxLayers = 100'000;
+
 struct ModelDims {
   std::uint64_t d_model = 0;
   std::uint64_t vocab_size = 0;
@@ -56,6 +60,8 @@ struct Layer {
   std::string ffn_name;  // empty: a mixer-only layer
   std::shared_ptr<const FfnSpec> ffn;
   std::optional<std::size_t> kv_shared_from;  // reads this earlier layer's KV cache
+  // Attends to the top-k keys this earlier layer's indexer selected (TopkSelection::reuses).
+  std::optional<std::size_t> selection_from;
 };
 
 // Multi-token prediction modules (DeepSeek-V3 report §2.2; GLM-4.5, Qwen3.5 use the same

@@ -8,10 +8,10 @@
 #include <set>
 
 #include "config/reader.h"
+#include "core/paths.h"
 #include "graph/compare.h"
 #include "graph/pattern.h"
 #include "import/importer.h"
-#include "core/paths.h"
 
 namespace attnsim {
 
@@ -45,22 +45,51 @@ std::string display_path(const fs::path& file) {
   return file.string();
 }
 
-// `extends:` names a sibling file; it may not be absolute or climb out with "..".
+// Whether `path` (already canonical) lies inside the canonical folder `folder`.
+bool inside(const fs::path& path, const fs::path& folder) {
+  const fs::path relative = path.lexically_relative(folder);
+  return !relative.empty() && *relative.begin() != ".." && !relative.is_absolute();
+}
+
+// `extends:` names a sibling file (`base.yaml`, found beside the file, else in the registry) or
+// a registry name (`llama-3-8b`, found in architectures/). It may not be absolute or climb out
+// with "..", and its real path (symbolic links resolved) must stay inside the file's folder or
+// the registry: a link in the folder to a file elsewhere is refused.
 fs::path resolve_parent(const config::Node& value, const fs::path& child) {
   const std::string text = config::as_string(value, "extends");
   const fs::path parent(text);
   const bool climbs =
       std::any_of(parent.begin(), parent.end(), [](const fs::path& part) { return part == ".."; });
-  if (parent.is_absolute() || climbs || parent.extension() != ".yaml")
-    throw UserError(value.where, "extends", "a .yaml file name in the same folder",
+  const bool is_file_name = parent.extension() == ".yaml";
+  if (parent.is_absolute() || climbs || text.empty() || (!is_file_name && parent.has_parent_path()))
+    throw UserError(value.where, "extends",
+                    "a .yaml file name in the same folder or an architecture name",
                     fmt::format("'{}'", text), "extends may not leave the architecture's folder");
-  const fs::path beside = child.parent_path() / parent;
-  if (fs::exists(beside)) return beside;
-  const fs::path shipped = architectures_dir() / parent;
-  if (fs::exists(shipped)) return shipped;
-  throw UserError(value.where, "extends", "an existing architecture file",
-                  fmt::format("'{}'", text),
-                  config::did_you_mean(parent.stem().string(), known_stems()));
+  const fs::path folder = child.parent_path().empty() ? fs::path(".") : child.parent_path();
+  std::vector<fs::path> candidates;
+  if (is_file_name) candidates.push_back(folder / parent);
+  candidates.push_back(architectures_dir() / (is_file_name ? parent : fs::path(text + ".yaml")));
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (!fs::exists(candidate, error)) continue;
+    const fs::path real = fs::canonical(candidate, error);
+    if (error)
+      throw UserError(value.where, "extends", "a readable architecture file",
+                      fmt::format("'{}' ({})", text, error.message()));
+    const fs::path registry = fs::weakly_canonical(architectures_dir());
+    if (!inside(real, fs::canonical(folder)) && !inside(real, registry))
+      throw UserError(value.where, "extends",
+                      "a file whose real path is inside the architecture's folder or the registry",
+                      fmt::format("'{}', a link to {}", text, real.string()),
+                      "extends may not leave the architecture's folder");
+    return candidate;
+  }
+  throw UserError(
+      value.where, "extends",
+      is_file_name ? "an existing architecture file"
+                   : "the name of a shipped architecture (or a sibling NAME.yaml)",
+      fmt::format("'{}'", text),
+      config::did_you_mean(is_file_name ? parent.stem().string() : text, known_stems()));
 }
 
 config::Node resolve_extends(const fs::path& file, std::vector<fs::path>& chain) {
@@ -126,8 +155,6 @@ ModelDims read_dims(config::MapReader& root) {
   dims.d_model = reader.required_positive("d_model");
   dims.vocab_size = reader.required_positive("vocab_size");
   dims.n_layers = reader.required_positive("n_layers");
-  // The graph holds one entry per layer; a typo like 320000000 must not exhaust memory.
-  constexpr std::uint64_t kMaxLayers = 100'000;
   if (dims.n_layers > kMaxLayers)
     throw UserError(reader.require("n_layers", "").where, "model.n_layers",
                     fmt::format("at most {} layers", kMaxLayers), std::to_string(dims.n_layers),
@@ -297,8 +324,8 @@ std::optional<MtpModules> read_mtp(config::MapReader& root, const Architecture& 
   block.ffn_name = reader.required_string("ffn");
   block.mixer = find_instance(architecture.mixers, block.mixer_name, reader.require("mixer", ""),
                               "mtp.mixer", "mixers");
-  block.ffn =
-      find_instance(architecture.ffns, block.ffn_name, reader.require("ffn", ""), "mtp.ffn", "ffns");
+  block.ffn = find_instance(architecture.ffns, block.ffn_name, reader.require("ffn", ""), "mtp.ffn",
+                            "ffns");
   if (!block.mixer || !block.ffn)
     throw UserError(node->where, "mtp", "a mixer and an FFN instance (the module's block)",
                     "'none'");
@@ -328,6 +355,31 @@ void check_kv_sharing(const Architecture& architecture, const config::Node& laye
                       "kv_shared_from naming an earlier layer that owns a KV cache of the same "
                       "kind and width",
                       fmt::format("layer {}", *layer.kv_shared_from));
+  }
+}
+
+// A layer that reuses a top-k selection reads the nearest earlier layer that makes one; both must
+// select the same number of keys.
+void link_selections(Architecture& architecture, const config::Node& layers_node) {
+  std::optional<std::size_t> maker;
+  for (auto& layer : architecture.layers) {
+    const auto selection = layer.mixer ? layer.mixer->topk_selection() : std::nullopt;
+    if (!selection) continue;
+    if (selection->role == TopkSelection::Role::makes) {
+      maker = layer.index;
+      continue;
+    }
+    const std::string path = fmt::format("layers (layer {}, {})", layer.index, layer.mixer_name);
+    if (!maker)
+      throw UserError(layers_node.where, path,
+                      "an earlier layer whose indexer makes the top-k selection this layer reuses",
+                      "none", "the first DSA layer must run its own indexer");
+    const std::uint64_t topk = architecture.layers[*maker].mixer->topk_selection()->topk;
+    if (topk != selection->topk)
+      throw UserError(layers_node.where, path,
+                      fmt::format("the top-k of layer {} it reuses ({})", *maker, topk),
+                      std::to_string(selection->topk));
+    layer.selection_from = maker;
   }
 }
 
@@ -437,6 +489,7 @@ Architecture build_architecture(const config::Node& document, const std::string&
   architecture.ffns = read_ffns(root);
   build_layers(root, architecture);
   check_kv_sharing(architecture, root.require("layers", ""));
+  link_selections(architecture, root.require("layers", ""));
   check_cache_dtypes(architecture, root.require("dtypes", ""));
   architecture.mtp = read_mtp(root, architecture);
   architecture.baseline_attention = resolve_baseline(root, architecture);

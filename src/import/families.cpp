@@ -8,6 +8,7 @@ const std::vector<Family>& families() {
       {"llama", "Llama", &map_llama_like},
       {"mistral", "Mistral", &map_llama_like},
       {"mistral3", "Mistral", &map_llama_like},
+      {"qwen2", "Qwen2", &map_llama_like},
       {"qwen3", "Qwen3", &map_llama_like},
       {"qwen3_moe", "Qwen3", &map_llama_like},
       {"smollm3", "SmolLM3", &map_llama_like},

@@ -1,7 +1,9 @@
 // Helpers shared by the family mappers.
 #include <fmt/format.h>
 
+#include "config/reader.h"
 #include "core/units.h"
+#include "graph/architecture.h"
 #include "import/families.h"
 
 namespace attnsim::import {
@@ -22,10 +24,80 @@ std::string dtype_name_for(const std::string& hf_dtype) {
   return std::string(attnsim::dtype_name(*dtype));
 }
 
+namespace {
+// The KV-cache dtype a checkpoint declares, if any. compressed-tensors and ModelOpt write
+// quantization_config.kv_cache_scheme {num_bits, type: float|int, strategy, dynamic} (vLLM
+// model_executor/layers/quantization/compressed_tensors and modelopt read it so); AMD Quark writes
+// kv_cache_quant_config {"*k_proj": {output_tensors: {dtype: "fp8_e4m3", qscheme}}, ...}.
+void read_kv_quantisation(const HfConfig& config, ArchitectureDraft& draft) {
+  if (config.has("quantization_config.kv_cache_scheme")) {
+    const std::string key = "quantization_config.kv_cache_scheme";
+    const std::uint64_t bits = config.positive(key + ".num_bits");
+    const std::string type = config.optional_text(key + ".type").value_or("int");
+    const std::string strategy = config.optional_text(key + ".strategy").value_or("tensor");
+    std::string dtype;
+    if (bits == 8 && type == "float") dtype = "fp8";
+    if (bits == 8 && type == "int") dtype = "int8";
+    if (bits == 4 && type == "int") dtype = "int4";
+    if (dtype.empty())
+      throw UserError(config.where(key), key, "an 8-bit float, 8-bit int or 4-bit int KV scheme",
+                      fmt::format("{}-bit {}", bits, type));
+    draft.kv_cache_dtype = dtype;
+    draft.notes.push_back(
+        fmt::format("kv_cache {}: {} ({}-bit {}, strategy {}); its scales ({}) are not counted",
+                    dtype, key, bits, type, strategy,
+                    strategy == "tensor" ? "one per K and per V tensor of each layer, fixed in size"
+                                         : "per " + strategy));
+    if (strategy != "tensor" && strategy != "channel" && strategy != "head")
+      draft.unverified.push_back("dtypes.kv_cache");
+    return;
+  }
+  for (const std::string key :
+       {"quantization_config.kv_cache_quant_config", "kv_cache_quant_config"}) {
+    if (!config.has(key)) continue;
+    const config::Node& node = *config.node(key);
+    if (!node.is_map() || node.entries.empty()) continue;  // {}: the KV cache is not quantised
+    std::string dtype, written;
+    for (const auto& entry : node.entries) {
+      // Entry keys are module globs that may hold dots: read the entry's node, not a key path.
+      const std::string path = fmt::format("{}[{}].output_tensors.dtype", key, entry.key);
+      const config::Node* tensors = entry.value.find("output_tensors");
+      const config::Node* written_dtype = tensors != nullptr ? tensors->find("dtype") : nullptr;
+      if (written_dtype == nullptr)
+        throw UserError(entry.value.where, path, "the KV dtype of this entry", "no such key");
+      const std::string name = config::as_string(*written_dtype, path);
+      const std::string mapped = name.starts_with("fp8")             ? "fp8"
+                                 : name == "int8" || name == "uint8" ? "int8"
+                                 : name == "int4" || name == "uint4" ? "int4"
+                                                                     : "";
+      if (mapped.empty())
+        throw UserError(written_dtype->where, path, "fp8_e4m3, fp8_e5m2, int8 or int4",
+                        fmt::format("'{}'", name));
+      if (!dtype.empty() && mapped != dtype)
+        throw UserError(written_dtype->where, path,
+                        fmt::format("the same dtype as the other entries ({})", written),
+                        fmt::format("'{}'", name));
+      dtype = mapped;
+      written = name;
+    }
+    draft.kv_cache_dtype = dtype;
+    draft.notes.push_back(
+        fmt::format("kv_cache {}: {} ({} on K and V outputs; per-tensor scales not counted)", dtype,
+                    key, written));
+    return;
+  }
+}
+}  // namespace
+
+std::uint64_t layer_count(const HfConfig& config, std::string_view key) {
+  return config.positive_at_most(key, kMaxLayers, "layers",
+                                 "the largest published models have a few hundred layers");
+}
+
 void read_common(const HfConfig& config, ArchitectureDraft& draft) {
   draft.d_model = config.positive("hidden_size");
   draft.vocab_size = config.positive("vocab_size");
-  draft.n_layers = config.positive("num_hidden_layers");
+  draft.n_layers = layer_count(config, "num_hidden_layers");
   draft.tied_embeddings = config.boolean("tie_word_embeddings");
   draft.max_context = config.optional_count("max_position_embeddings");
   auto dtype = config.optional_text("torch_dtype");
@@ -34,7 +106,8 @@ void read_common(const HfConfig& config, ArchitectureDraft& draft) {
     draft.weights_dtype = dtype_name_for(*dtype);
   } else {
     draft.weights_dtype = "bf16";
-    draft.notes.push_back("the config names no torch_dtype/dtype: bf16 assumed for weights and caches");
+    draft.notes.push_back(
+        "the config names no torch_dtype/dtype: bf16 assumed for weights and caches");
     draft.unverified.push_back("dtypes.weights");
   }
   draft.kv_cache_dtype = draft.weights_dtype;
@@ -45,16 +118,19 @@ void read_common(const HfConfig& config, ArchitectureDraft& draft) {
       draft.notes.push_back("weights fp8: quantization_config.quant_method fp8");
     } else if (*method == "mxfp4") {
       draft.weights_dtype = "int4";
-      draft.notes.push_back("weights int4: quantization_config.quant_method mxfp4 (4-bit experts; "
-                            "attnsim's nearest storage width)");
+      draft.notes.push_back(
+          "weights int4: quantization_config.quant_method mxfp4 (4-bit experts; "
+          "attnsim's nearest storage width)");
     }
   }
+  read_kv_quantisation(config, draft);
 }
 
 void read_mtp(const HfConfig& config, ArchitectureDraft& draft, std::string_view key) {
   const std::uint64_t modules = config.optional_count(key).value_or(0);
   if (modules == 0 || draft.layer_mixers.empty() || draft.layer_ffns.empty()) return;
-  draft.mtp = MtpDraft{modules, draft.layer_mixers.back(), draft.layer_ffns.back(), std::string(key)};
+  draft.mtp =
+      MtpDraft{modules, draft.layer_mixers.back(), draft.layer_ffns.back(), std::string(key)};
 }
 
 Instance attention_instance(const HfConfig& config, std::string name, std::string kind) {
@@ -65,7 +141,8 @@ Instance attention_instance(const HfConfig& config, std::string name, std::strin
   return {std::move(name),
           {text_field("kind", std::move(kind)), field("n_heads", heads, "num_attention_heads"),
            field("n_kv_heads", kv_heads, "num_key_value_heads"),
-           field("head_dim", head_dim, config.has("head_dim") ? "head_dim" : "hidden_size / num_attention_heads")}};
+           field("head_dim", head_dim,
+                 config.has("head_dim") ? "head_dim" : "hidden_size / num_attention_heads")}};
 }
 
 std::string activation_for(const std::string& hf_activation, bool gated) {
@@ -77,14 +154,16 @@ std::string activation_for(const std::string& hf_activation, bool gated) {
                   fmt::format("'{}'", hf_activation));
 }
 
-Instance dense_ffn(std::string name, std::string activation, std::uint64_t width, std::string comment) {
+Instance dense_ffn(std::string name, std::string activation, std::uint64_t width,
+                   std::string comment) {
   return {std::move(name),
           {text_field("kind", "dense"), text_field("activation", std::move(activation)),
            field("d_ff", width, std::move(comment))}};
 }
 
-Instance moe_ffn(std::string name, std::string activation, std::uint64_t experts, std::uint64_t top_k,
-                 std::uint64_t width, std::uint64_t shared_experts, std::uint64_t shared_width) {
+Instance moe_ffn(std::string name, std::string activation, std::uint64_t experts,
+                 std::uint64_t top_k, std::uint64_t width, std::uint64_t shared_experts,
+                 std::uint64_t shared_width) {
   Instance moe{std::move(name),
                {text_field("kind", "moe"), text_field("activation", std::move(activation)),
                 field("n_experts", experts), field("top_k", top_k), field("expert_width", width)}};

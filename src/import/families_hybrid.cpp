@@ -2,6 +2,8 @@
 // Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba and Ring/Ling linear.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "import/families.h"
 
 namespace attnsim::import {
@@ -9,8 +11,10 @@ namespace attnsim::import {
 namespace {
 Instance mla_instance(const HfConfig& config, std::string name) {
   return {std::move(name),
-          {text_field("kind", "mla"), field("n_heads", config.positive("num_attention_heads"), "num_attention_heads"),
-           field("q_lora_rank", config.optional_count("q_lora_rank").value_or(0), "q_lora_rank (null: none)"),
+          {text_field("kind", "mla"),
+           field("n_heads", config.positive("num_attention_heads"), "num_attention_heads"),
+           field("q_lora_rank", config.optional_count("q_lora_rank").value_or(0),
+                 "q_lora_rank (null: none)"),
            field("kv_lora_rank", config.positive("kv_lora_rank")),
            field("qk_nope_head_dim", config.positive("qk_nope_head_dim")),
            field("qk_rope_head_dim", config.positive("qk_rope_head_dim")),
@@ -28,26 +32,82 @@ std::string flow_map(const Instance& instance) {
 // DeepSeek-style FFN placement: dense for the first first_k_dense_replace layers, then MoE
 // every moe_layer_freq-th layer (DeepseekV3DecoderLayer).
 void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string_view top_k_key) {
-  const std::uint64_t shared = config.optional_count("n_shared_experts")
-                                   .value_or(config.optional_count("num_shared_experts").value_or(0));
+  const std::uint64_t shared =
+      config.optional_count("n_shared_experts")
+          .value_or(config.optional_count("num_shared_experts").value_or(0));
   const std::uint64_t width = config.positive("moe_intermediate_size");
   const std::uint64_t experts = config.has("n_routed_experts") ? config.positive("n_routed_experts")
-                                                              : config.positive("num_experts");
-  draft.ffns.push_back(moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
+                                                               : config.positive("num_experts");
+  draft.ffns.push_back(
+      moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
   const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
   const std::uint64_t period = config.optional_positive("moe_layer_freq").value_or(1);
   for (std::size_t i = 0; i < draft.n_layers; ++i)
     draft.layer_ffns.push_back(i >= first_dense && i % period == 0 ? "moe" : "dense");
   if (first_dense > 0 || period > 1)
-    draft.ffns.push_back(dense_ffn("dense", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+    draft.ffns.push_back(
+        dense_ffn("dense", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
 }
 
 // Recurrent-state dtype: the config's own key where it has one, else the model dtype (noted).
 std::string state_dtype(const HfConfig& config, ArchitectureDraft& draft, std::string_view key) {
   if (const auto dtype = config.optional_text(key)) return dtype_name_for(*dtype);
-  draft.notes.push_back(fmt::format("recurrent/conv state dtype: the config has no {}; the model dtype ({}) is used",
-                                    key, draft.weights_dtype));
+  draft.notes.push_back(
+      fmt::format("recurrent/conv state dtype: the config has no {}; the model dtype ({}) is used",
+                  key, draft.weights_dtype));
   return draft.weights_dtype;
+}
+}  // namespace
+
+namespace {
+// GLM-5 (glm_moe_dsa) indexer sharing, as GlmMoeDsaConfig derives indexer_types (transformers
+// @008e5743 models/glm_moe_dsa/configuration_glm_moe_dsa.py): indexer_types as written ("full"
+// runs the indexer, "shared" reuses the previous full layer's top-k); else index_topk_pattern
+// ("F"/"S" per layer, a string or a list); else layer i is full when
+// max(i − index_skip_topk_offset + 1, 0) % max(index_topk_freq, 1) == 0 (defaults 2 and 1).
+// Returns true per layer that runs its own indexer.
+std::vector<bool> glm_indexer_layers(const HfConfig& config, ArchitectureDraft& draft) {
+  const std::uint64_t n = draft.n_layers;
+  std::vector<bool> full(n, true);
+  const auto from_types = [&](const std::vector<std::string>& types, const std::string& key) {
+    if (types.size() != n)
+      throw UserError(config.where(key), key, fmt::format("one entry per layer ({})", n),
+                      fmt::format("{} entries", types.size()));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (types[i] != "full" && types[i] != "shared")
+        throw UserError(config.where(key), fmt::format("{}[{}]", key, i), "full or shared (F or S)",
+                        fmt::format("'{}'", types[i]));
+      full[i] = types[i] == "full";
+    }
+  };
+  if (config.has("indexer_types")) {
+    from_types(config.texts("indexer_types"), "indexer_types");
+    draft.notes.push_back("indexer sharing from indexer_types");
+  } else if (config.has("index_topk_pattern")) {
+    std::vector<std::string> types;
+    const config::Node& pattern = *config.node("index_topk_pattern");
+    const auto letter = [](const std::string& c) {
+      return c == "F" ? "full" : c == "S" ? "shared" : c;
+    };
+    if (pattern.is_sequence()) {
+      for (const auto& item : config.texts("index_topk_pattern")) types.push_back(letter(item));
+    } else {
+      for (char c : config.text("index_topk_pattern")) types.push_back(letter(std::string(1, c)));
+    }
+    from_types(types, "index_topk_pattern");
+    draft.notes.push_back("indexer sharing from index_topk_pattern (F: own indexer, S: shared)");
+  } else {
+    const std::uint64_t freq =
+        std::max<std::uint64_t>(config.optional_count("index_topk_freq").value_or(1), 1);
+    const std::uint64_t offset = config.optional_count("index_skip_topk_offset").value_or(2);
+    for (std::size_t i = 0; i < n; ++i) full[i] = (i + 1 > offset ? i + 1 - offset : 0) % freq == 0;
+    if (freq > 1)
+      draft.notes.push_back(fmt::format(
+          "layer i runs its own indexer when max(i - {} + 1, 0) % {} == 0 (index_skip_topk_offset, "
+          "index_topk_freq); the others reuse the previous such layer's top-k",
+          offset, freq));
+  }
+  return full;
 }
 }  // namespace
 
@@ -58,24 +118,38 @@ void map_deepseek(const HfConfig& config, ArchitectureDraft& draft) {
     // DSA: the indexer key cache layout (fp8 keys, one fp32 scale per 128 elements) is that of
     // DeepSeek-V3.2-Exp inference/model.py; config.json does not state it.
     const std::uint64_t index_dim = config.positive("index_head_dim");
+    const std::uint64_t topk = config.positive("index_topk");
     Instance dsa{"dsa",
                  {text_field("kind", "dsa"), text_field("attention", flow_map(mla)),
                   text_field("indexer",
                              fmt::format("{{n_heads: {}, head_dim: {}, topk: {}, key_dtype: fp8, "
                                          "key_scale_bytes_per_token: {}}}",
-                                         config.positive("index_n_heads"), index_dim,
-                                         config.positive("index_topk"), 4 * ((index_dim + 127) / 128)),
+                                         config.positive("index_n_heads"), index_dim, topk,
+                                         4 * ((index_dim + 127) / 128)),
                              "index_n_heads, index_head_dim, index_topk")}};
-    draft.notes.push_back("indexer keys cached in fp8 with one fp32 scale per 128 elements, as in "
-                          "DeepSeek-V3.2-Exp inference/model.py (config.json does not state the cache layout)");
+    draft.notes.push_back(
+        "indexer keys cached in fp8 with one fp32 scale per 128 elements, as in "
+        "DeepSeek-V3.2-Exp inference/model.py (config.json does not state the cache layout)");
     draft.mixers.push_back(dsa);
-    draft.layer_mixers.assign(draft.n_layers, "dsa");
+    const std::vector<bool> own = config.text_model_type() == "glm_moe_dsa"
+                                      ? glm_indexer_layers(config, draft)
+                                      : std::vector<bool>(draft.n_layers, true);
+    for (std::size_t i = 0; i < draft.n_layers; ++i)
+      draft.layer_mixers.push_back(own[i] ? "dsa" : "dsa_shared");
+    if (std::find(own.begin(), own.end(), false) != own.end())
+      draft.mixers.push_back(
+          {"dsa_shared",
+           {text_field("kind", "dsa"), text_field("attention", flow_map(mla)),
+            text_field("indexer", fmt::format("{{shared: true, topk: {}}}", topk),
+                       "indexer_types \"shared\": the previous full layer's top-k")}});
   } else {
     draft.mixers.push_back(mla);
     draft.layer_mixers.assign(draft.n_layers, "mla");
   }
   deepseek_ffns(config, draft, "num_experts_per_tok");
   read_mtp(config, draft, "num_nextn_predict_layers");
+  // An MTP module runs its block alone, after the last layer: it has no earlier selection to reuse.
+  if (draft.mtp && draft.mtp->mixer == "dsa_shared") draft.mtp->mixer = "dsa";
 }
 
 void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft) {
@@ -83,19 +157,21 @@ void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft) {
   draft.max_context = config.optional_count("model_max_length");
   const std::uint64_t heads = config.positive("linear_attn_config.num_heads");
   const std::uint64_t head_dim = config.positive("linear_attn_config.head_dim");
-  draft.mixers.push_back({"kda",
-                          {text_field("kind", "kda"), field("n_qk_heads", heads, "linear_attn_config.num_heads"),
-                           field("n_v_heads", heads, "linear_attn_config.num_heads"),
-                           field("head_dim_k", head_dim, "linear_attn_config.head_dim"),
-                           field("head_dim_v", head_dim, "linear_attn_config.head_dim"),
-                           field("conv_kernel", config.positive("linear_attn_config.short_conv_kernel_size"),
-                                 "linear_attn_config.short_conv_kernel_size")}});
+  draft.mixers.push_back(
+      {"kda",
+       {text_field("kind", "kda"), field("n_qk_heads", heads, "linear_attn_config.num_heads"),
+        field("n_v_heads", heads, "linear_attn_config.num_heads"),
+        field("head_dim_k", head_dim, "linear_attn_config.head_dim"),
+        field("head_dim_v", head_dim, "linear_attn_config.head_dim"),
+        field("conv_kernel", config.positive("linear_attn_config.short_conv_kernel_size"),
+              "linear_attn_config.short_conv_kernel_size")}});
   draft.mixers.push_back(mla_instance(config, "mla"));
   draft.layer_mixers.assign(draft.n_layers, "kda");
   for (std::uint64_t one_based : config.counts("linear_attn_config.full_attn_layers")) {
     if (one_based == 0 || one_based > draft.n_layers)
       throw UserError({config.file(), 0, 0}, "linear_attn_config.full_attn_layers",
-                      fmt::format("1-based layer numbers up to {}", draft.n_layers), std::to_string(one_based));
+                      fmt::format("1-based layer numbers up to {}", draft.n_layers),
+                      std::to_string(one_based));
     draft.layer_mixers[one_based - 1] = "mla";
   }
   draft.notes.push_back("linear_attn_config.full_attn_layers is 1-based");
@@ -111,15 +187,18 @@ void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
   const auto factor = config.optional_number("partial_rotary_factor")
                           ? config.optional_number("partial_rotary_factor")
                           : config.optional_number("rope_parameters.partial_rotary_factor");
-  if (factor) attention.fields.push_back(text_field("partial_rotary_factor", fmt::format("{}", *factor)));
+  if (factor)
+    attention.fields.push_back(text_field("partial_rotary_factor", fmt::format("{}", *factor)));
   draft.mixers.push_back(attention);
-  draft.mixers.push_back({"gdn",
-                          {text_field("kind", "gated_deltanet"),
-                           field("n_qk_heads", config.positive("linear_num_key_heads"), "linear_num_key_heads"),
-                           field("n_v_heads", config.positive("linear_num_value_heads"), "linear_num_value_heads"),
-                           field("head_dim_k", config.positive("linear_key_head_dim"), "linear_key_head_dim"),
-                           field("head_dim_v", config.positive("linear_value_head_dim"), "linear_value_head_dim"),
-                           field("conv_kernel", config.positive("linear_conv_kernel_dim"), "linear_conv_kernel_dim")}});
+  draft.mixers.push_back(
+      {"gdn",
+       {text_field("kind", "gated_deltanet"),
+        field("n_qk_heads", config.positive("linear_num_key_heads"), "linear_num_key_heads"),
+        field("n_v_heads", config.positive("linear_num_value_heads"), "linear_num_value_heads"),
+        field("head_dim_k", config.positive("linear_key_head_dim"), "linear_key_head_dim"),
+        field("head_dim_v", config.positive("linear_value_head_dim"), "linear_value_head_dim"),
+        field("conv_kernel", config.positive("linear_conv_kernel_dim"),
+              "linear_conv_kernel_dim")}});
   if (config.has("layer_types")) {
     for (const auto& type : config.texts("layer_types"))
       draft.layer_mixers.push_back(type == "full_attention" ? "attn" : "gdn");
@@ -132,12 +211,14 @@ void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
   draft.recurrent_state_dtype = dtype;
   draft.conv_state_dtype = draft.weights_dtype;
   if (config.optional_count("num_experts").value_or(0) > 0) {
-    draft.ffns.push_back(moe_ffn("moe", "swiglu", config.positive("num_experts"), config.positive("num_experts_per_tok"),
+    draft.ffns.push_back(moe_ffn("moe", "swiglu", config.positive("num_experts"),
+                                 config.positive("num_experts_per_tok"),
                                  config.positive("moe_intermediate_size"), 1,
                                  config.positive("shared_expert_intermediate_size")));
     draft.layer_ffns.assign(draft.n_layers, "moe");
   } else {
-    draft.ffns.push_back(dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+    draft.ffns.push_back(
+        dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
     draft.layer_ffns.assign(draft.n_layers, "mlp");
   }
   read_mtp(config, draft, "mtp_num_hidden_layers");
@@ -148,26 +229,33 @@ void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {
   draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
   draft.conv_state_dtype = draft.weights_dtype;
   draft.mixers.push_back({"mamba",
-                          {text_field("kind", "mamba2"), field("n_heads", config.positive("mamba_num_heads"), "mamba_num_heads"),
+                          {text_field("kind", "mamba2"),
+                           field("n_heads", config.positive("mamba_num_heads"), "mamba_num_heads"),
                            field("head_dim", config.positive("mamba_head_dim"), "mamba_head_dim"),
                            field("state_size", config.positive("ssm_state_size"), "ssm_state_size"),
-                           field("n_groups", config.positive("n_groups")), field("conv_kernel", config.positive("conv_kernel"))}});
+                           field("n_groups", config.positive("n_groups")),
+                           field("conv_kernel", config.positive("conv_kernel"))}});
   Instance attention = attention_instance(config, "attn");
-  attention.fields.push_back(text_field("rope", "false", "NemotronH attention has no positional encoding"));
+  attention.fields.push_back(
+      text_field("rope", "false", "NemotronH attention has no positional encoding"));
   draft.mixers.push_back(attention);
   draft.pattern = config.text("hybrid_override_pattern");
   draft.letters = {{'M', {"mixer", "mamba"}}, {'*', {"mixer", "attn"}}};
   const std::string activation = activation_for(config.text("mlp_hidden_act"), false);
   if (draft.pattern.find('E') != std::string::npos) {
-    Instance moe = moe_ffn("moe", activation, config.positive("n_routed_experts"), config.positive("num_experts_per_tok"),
-                           config.positive("moe_intermediate_size"), config.optional_count("n_shared_experts").value_or(0),
-                           config.optional_count("moe_shared_expert_intermediate_size").value_or(0));
-    if (const auto latent = config.optional_count("moe_latent_size")) moe.fields.push_back(field("latent_dim", *latent, "moe_latent_size"));
+    Instance moe =
+        moe_ffn("moe", activation, config.positive("n_routed_experts"),
+                config.positive("num_experts_per_tok"), config.positive("moe_intermediate_size"),
+                config.optional_count("n_shared_experts").value_or(0),
+                config.optional_count("moe_shared_expert_intermediate_size").value_or(0));
+    if (const auto latent = config.optional_count("moe_latent_size"))
+      moe.fields.push_back(field("latent_dim", *latent, "moe_latent_size"));
     draft.ffns.push_back(moe);
     draft.letters.push_back({'E', {"ffn", "moe"}});
   }
   if (draft.pattern.find('-') != std::string::npos) {
-    draft.ffns.push_back(dense_ffn("mlp", activation, config.positive("intermediate_size"), "intermediate_size"));
+    draft.ffns.push_back(
+        dense_ffn("mlp", activation, config.positive("intermediate_size"), "intermediate_size"));
     draft.letters.push_back({'-', {"ffn", "mlp"}});
   }
 }
@@ -177,7 +265,8 @@ void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
   draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
   draft.conv_state_dtype = draft.weights_dtype;
   draft.mixers.push_back({"mamba",
-                          {text_field("kind", "mamba2"), field("n_heads", config.positive("mamba_n_heads"), "mamba_n_heads"),
+                          {text_field("kind", "mamba2"),
+                           field("n_heads", config.positive("mamba_n_heads"), "mamba_n_heads"),
                            field("head_dim", config.positive("mamba_d_head"), "mamba_d_head"),
                            field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
                            field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
@@ -186,11 +275,13 @@ void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
   draft.layer_mixers.assign(draft.n_layers, "mamba");
   for (std::uint64_t index : config.counts("attn_layer_indices")) {
     if (index >= draft.n_layers)
-      throw UserError({config.file(), 0, 0}, "attn_layer_indices", fmt::format("0-based indices below {}", draft.n_layers),
+      throw UserError({config.file(), 0, 0}, "attn_layer_indices",
+                      fmt::format("0-based indices below {}", draft.n_layers),
                       std::to_string(index));
     draft.layer_mixers[index] = "attn";
   }
-  draft.ffns.push_back(dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
+  draft.ffns.push_back(
+      dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
   draft.layer_ffns.assign(draft.n_layers, "mlp");
 }
 
@@ -199,9 +290,11 @@ void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft) {
   draft.recurrent_state_dtype = state_dtype(config, draft, "linear_state_dtype");
   const std::uint64_t heads = config.positive("num_attention_heads");
   const std::uint64_t head_dim = config.optional_count("head_dim").value_or(draft.d_model / heads);
-  draft.mixers.push_back({"lightning",
-                          {text_field("kind", "lightning"), field("n_heads", heads, "num_attention_heads"),
-                           field("head_dim", head_dim, "head_dim"), text_field("slopes", "ling", "Bailing ALiBi slopes")}});
+  draft.mixers.push_back(
+      {"lightning",
+       {text_field("kind", "lightning"), field("n_heads", heads, "num_attention_heads"),
+        field("head_dim", head_dim, "head_dim"),
+        text_field("slopes", "ling", "Bailing ALiBi slopes")}});
   draft.mixers.push_back(attention_instance(config, "attn"));
   // BailingMoeLinear: layer i is softmax attention when (i + 1) % layer_group_size == 0.
   const std::uint64_t group = config.positive("layer_group_size");
@@ -210,7 +303,8 @@ void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft) {
   deepseek_ffns(config, draft, "num_experts_per_tok");
   if (config.has("moe_shared_expert_intermediate_size"))
     for (auto& f : draft.ffns.front().fields)
-      if (f.key == "shared_expert_width") f.value = std::to_string(config.count("moe_shared_expert_intermediate_size"));
+      if (f.key == "shared_expert_width")
+        f.value = std::to_string(config.count("moe_shared_expert_intermediate_size"));
 }
 
 }  // namespace attnsim::import

@@ -12,9 +12,24 @@ constexpr std::string_view kGemma3 =
     "configuration_gemma3.py @008f5c8c)";
 constexpr std::string_view kPretrained =
     "PretrainedConfig default tie_word_embeddings=True (transformers configuration_utils.py)";
-constexpr std::string_view kLlama = "LlamaConfig default (transformers models/llama/configuration_llama.py)";
-constexpr std::string_view kQwen3 = "Qwen3Config default (transformers models/qwen3/configuration_qwen3.py)";
-constexpr std::string_view kMistral = "MistralConfig default (transformers models/mistral/configuration_mistral.py)";
+constexpr std::string_view kLlama =
+    "LlamaConfig default (transformers models/llama/configuration_llama.py)";
+constexpr std::string_view kQwen3 =
+    "Qwen3Config default (transformers models/qwen3/configuration_qwen3.py)";
+constexpr std::string_view kMistral =
+    "MistralConfig default (transformers models/mistral/configuration_mistral.py)";
+constexpr std::string_view kQwen2 =
+    "Qwen2Config default (transformers models/qwen2/configuration_qwen2.py @008e5743)";
+constexpr std::string_view kQwen3At =
+    "Qwen3Config default (transformers models/qwen3/configuration_qwen3.py @008e5743)";
+constexpr std::string_view kQwen3Moe =
+    "Qwen3MoeConfig default (transformers models/qwen3_moe/configuration_qwen3_moe.py @008e5743)";
+constexpr std::string_view kMistralAt =
+    "MistralConfig default (transformers models/mistral/configuration_mistral.py @001f85b3)";
+constexpr std::string_view kSmolLM3 =
+    "SmolLM3Config default (transformers models/smollm3/configuration_smollm3.py @008e5743)";
+constexpr std::string_view kGptOss =
+    "GptOssConfig default (transformers models/gpt_oss/configuration_gpt_oss.py @02b8f42b)";
 constexpr std::string_view kNemotronH =
     "NemotronHConfig default (transformers models/nemotron_h/configuration_nemotron_h.py)";
 
@@ -31,6 +46,22 @@ constexpr std::array kDefaults = {
     LibraryDefault{"gemma3_text", "tie_word_embeddings", "true", kGemma3},
     LibraryDefault{"gemma3_text", "sliding_window", "4096", kGemma3},
     LibraryDefault{"gemma3_text", "sliding_window_pattern", "6", kGemma3},
+    LibraryDefault{"qwen2", "use_sliding_window", "false", kQwen2},
+    LibraryDefault{"qwen2", "sliding_window", "4096", kQwen2},
+    LibraryDefault{"qwen2", "max_window_layers", "28", kQwen2},
+    LibraryDefault{"qwen2", "tie_word_embeddings", "false", kQwen2},
+    LibraryDefault{"qwen3", "use_sliding_window", "false", kQwen3At},
+    LibraryDefault{"qwen3", "sliding_window", "4096", kQwen3At},
+    LibraryDefault{"qwen3", "max_window_layers", "28", kQwen3At},
+    LibraryDefault{"qwen3_moe", "use_sliding_window", "false", kQwen3Moe},
+    LibraryDefault{"qwen3_moe", "sliding_window", "4096", kQwen3Moe},
+    LibraryDefault{"qwen3_moe", "tie_word_embeddings", "false", kQwen3Moe},
+    LibraryDefault{"mistral", "sliding_window", "4096", kMistralAt},
+    LibraryDefault{"smollm3", "use_sliding_window", "false", kSmolLM3},
+    LibraryDefault{"smollm3", "no_rope_layer_interval", "4", kSmolLM3},
+    LibraryDefault{"smollm3", "tie_word_embeddings", "true", kSmolLM3},
+    LibraryDefault{"gpt_oss", "sliding_window", "128", kGptOss},
+    LibraryDefault{"gpt_oss", "tie_word_embeddings", "false", kGptOss},
     LibraryDefault{"gpt2", "tie_word_embeddings", "true", kPretrained},
     LibraryDefault{"llama", "tie_word_embeddings", "false", kLlama},
     LibraryDefault{"qwen3", "tie_word_embeddings", "false", kQwen3},

@@ -72,6 +72,16 @@ struct FlopContext {
   std::uint64_t chunk = 64;  // C
 };
 
+// Top-k key selection (DSA): a layer whose indexer selects the keys it attends to, or one that
+// runs no indexer and reuses the selection of the nearest earlier layer that makes one (GLM-5's
+// "shared" indexer layers). The graph links each reusing layer to that layer
+// (Layer::selection_from).
+struct TopkSelection {
+  enum class Role { makes, reuses };
+  Role role = Role::makes;
+  std::uint64_t topk = 0;
+};
+
 class Mixer {
  public:
   virtual ~Mixer() = default;
@@ -103,6 +113,8 @@ class Mixer {
   // replicated on every rank (MLA's latent, DSA's indexer keys); linear/SSM mixers split their
   // state by value head.
   virtual std::uint64_t cache_split_heads() const = 0;
+  // Whether this layer makes or reuses a top-k key selection; none for most mixers.
+  virtual std::optional<TopkSelection> topk_selection() const { return std::nullopt; }
 };
 
 // 2·T FLOPs per projection weight: each matrix weight does one multiply-add per token.

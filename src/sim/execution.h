@@ -22,6 +22,9 @@ struct RunPlan {
   std::int64_t tokens = 0;
   std::int64_t decode_steps = 0;
   std::int64_t chunk = 8;
+  // For a layer that reuses an earlier layer's top-k selection (Layer::selection_from): that
+  // layer's selections, one per step (the prefill, then each decode step).
+  const std::vector<IndexTensor>* reused_selections = nullptr;
 };
 
 // One tensor the kernels hold after the last step, in its cache role; `dtype` as in CacheTerm.
@@ -39,6 +42,7 @@ struct LayerRun {
   OpCounts prefill;
   OpCounts decode;  // summed over the decode steps
   std::vector<KeptTensor> kept;
+  std::vector<IndexTensor> selections;  // a layer that makes a top-k selection: one per step
 };
 
 using Rng = std::mt19937_64;

@@ -157,20 +157,29 @@ std::optional<LayerRun> run_dsa(const config::Node& node, const std::string& pat
   config::MapReader reader(node, path);
   config::MapReader indexer_reader(reader.require("indexer", "the indexer map"),
                                    reader.child_path("indexer"));
-  const std::int64_t HI = count(indexer_reader, "n_heads");
-  const std::int64_t dI = count(indexer_reader, "head_dim");
+  // A shared indexer runs nothing of its own: the attention reads the selections of the layer
+  // it reuses (Layer::selection_from), step by step.
+  const bool shared = indexer_reader.optional_bool("shared", false);
+  ATTNSIM_ASSERT(!shared || (plan.reused_selections != nullptr &&
+                             static_cast<std::int64_t>(plan.reused_selections->size()) ==
+                                 plan.decode_steps + 1),
+                 "the graph links a shared indexer to an earlier layer's selections");
+  const std::int64_t HI = shared ? 0 : count(indexer_reader, "n_heads");
+  const std::int64_t dI = shared ? 0 : count(indexer_reader, "head_dim");
   dsa::IndexerOptions indexer_options;
   indexer_options.topk = count(indexer_reader, "topk");
   indexer_options.query_block = 1;
-  const std::optional<DType> key_dtype = indexer_reader.optional_dtype("key_dtype");
+  const std::optional<DType> key_dtype =
+      shared ? std::nullopt : indexer_reader.optional_dtype("key_dtype");
   const std::uint64_t scale_bytes =
-      indexer_reader.optional_count("key_scale_bytes_per_token").value_or(0);
+      shared ? 0 : indexer_reader.optional_count("key_scale_bytes_per_token").value_or(0);
   config::MapReader attention_reader(reader.require("attention", "the attention map"),
                                      reader.child_path("attention"));
   const std::string attention_kind = attention_reader.required_string("kind");
 
   dsa::IndexerInputs indexer;
   const auto next_indexer = [&](std::int64_t tokens) {
+    if (shared) return;
     indexer.index_q = random_normal({1, tokens, HI, dI}, rng);
     indexer.index_w = random_normal({1, tokens, HI}, rng);
     append_tokens(indexer.index_k, random_normal({1, tokens, dI}, rng));
@@ -178,6 +187,12 @@ std::optional<LayerRun> run_dsa(const config::Node& node, const std::string& pat
   LayerRun run;
   std::int64_t cache_elements = 0;
   const auto record = [&](const dsa::Result& result, OpCounts& counts) {
+    counts.merge(result.counts);
+    cache_elements = result.cache_elements;
+    run.selections.push_back(result.selection.topk_indices);
+  };
+  // Attention alone over the reused selection of step i (no indexer counts, no index keys).
+  const auto record_attention = [&](const auto& result, OpCounts& counts) {
     counts.merge(result.counts);
     cache_elements = result.cache_elements;
   };
@@ -191,8 +206,13 @@ std::optional<LayerRun> run_dsa(const config::Node& node, const std::string& pat
       next_mla_inputs(inputs, m, tokens, rng);
       mla::Options options = mla_options(prefill);
       options.gather_selected_keys = true;  // the architectural count the cost model uses
-      record(dsa::run_on_mla(indexer, indexer_options, inputs, options),
-             prefill ? run.prefill : run.decode);
+      if (shared) {
+        options.selected_keys = &(*plan.reused_selections)[static_cast<std::size_t>(i)];
+        record_attention(mla::run(inputs, options), prefill ? run.prefill : run.decode);
+      } else {
+        record(dsa::run_on_mla(indexer, indexer_options, inputs, options),
+               prefill ? run.prefill : run.decode);
+      }
     }
   } else {
     const std::int64_t Hq = count(attention_reader, "n_heads");
@@ -209,9 +229,18 @@ std::optional<LayerRun> run_dsa(const config::Node& node, const std::string& pat
       softmax_attn::Options options;
       options.query_block = 1;
       options.gather_selected_keys = true;
-      record(dsa::run_on_attention(indexer, indexer_options, inputs, options),
-             prefill ? run.prefill : run.decode);
+      if (shared) {
+        options.selected_keys = &(*plan.reused_selections)[static_cast<std::size_t>(i)];
+        record_attention(softmax_attn::run(inputs, options), prefill ? run.prefill : run.decode);
+      } else {
+        record(dsa::run_on_attention(indexer, indexer_options, inputs, options),
+               prefill ? run.prefill : run.decode);
+      }
     }
+  }
+  if (shared) {
+    run.kept.push_back({"attention cache", CacheRole::kv, cache_elements, std::nullopt, 0});
+    return run;
   }
   // The kernel's cache_elements holds the attention cache and the index keys; the keys are
   // stored in their own dtype, with the file's per-token scale bytes beside them.

@@ -104,13 +104,17 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
   const RunPlan plan{options.tokens, options.decode_steps, options.chunk};
   Rng rng(options.seed);
   std::map<std::string, Measured> by_kind;
+  std::map<std::size_t, std::vector<IndexTensor>> selections;  // by the layer that made them
   for (const Layer& layer : architecture.layers) {
     if (!layer.mixer) continue;
     Measured& measured = by_kind[layer.mixer->layer_kind()];
     ++measured.n_layers;
     const config::Node* node = mixers->find(layer.mixer_name);
     ATTNSIM_ASSERT(node != nullptr, "every layer's mixer is an instance of the document");
-    const auto run = run_mixer(*node, "mixers." + layer.mixer_name, plan, rng);
+    RunPlan layer_plan = plan;
+    if (layer.selection_from) layer_plan.reused_selections = &selections.at(*layer.selection_from);
+    auto run = run_mixer(*node, "mixers." + layer.mixer_name, layer_plan, rng);
+    if (run && !run->selections.empty()) selections[layer.index] = std::move(run->selections);
     if (!run) {
       measured.executed = false;
       continue;

@@ -1,6 +1,9 @@
 // Parameters and cache accounting of DSA (mixers-spec §3). The cache is the main attention's
 // cache plus one indexer key of index_head_dim per token (V3.2 stores it in FP8 with one fp32
-// scale per 128 elements: DeepSeek-V3.2-Exp inference/model.py, Indexer).
+// scale per 128 elements: DeepSeek-V3.2-Exp inference/model.py, Indexer). A layer with a shared
+// indexer (`indexer: {shared: true, topk}`, GLM-5's "shared" indexer_types) runs no indexer: it
+// attends to the top-k keys of the nearest earlier layer that runs one, so it has no indexer
+// keys, weights or FLOPs (transformers @008e5743 models/glm_moe_dsa/configuration_glm_moe_dsa.py).
 #include "mixers/dsa/mixer.h"
 
 #include <fmt/format.h>
@@ -20,6 +23,7 @@ struct IndexerShape {
   std::optional<DType> key_dtype;  // default: the model's kv-cache dtype
   std::uint64_t key_scale_bytes_per_token = 0;
   std::uint64_t q_input_dim = 0;  // q latent rank of the main MLA; 0: the indexer reads D
+  bool shared = false;            // reuses an earlier layer's selection: no indexer of its own
 };
 
 IndexerShapes core_shapes(const IndexerShape& shape) {
@@ -33,11 +37,15 @@ class SparseAttention final : public Mixer {
       : attention_(std::move(attention)), mla_(mla), indexer_(indexer) {}
   std::string_view kind() const override { return "dsa"; }
   std::string describe() const override {
+    if (indexer_.shared)
+      return fmt::format("{} + top-k={} of an earlier layer's indexer", attention_->describe(),
+                         indexer_.topk);
     return fmt::format("{} + indexer HI={} dI={} top-k={}", attention_->describe(),
                        indexer_.n_heads, indexer_.head_dim, indexer_.topk);
   }
   std::vector<CacheTerm> cache_terms() const override {
     std::vector<CacheTerm> terms = attention_->cache_terms();
+    if (indexer_.shared) return terms;
     CacheTerm keys;
     keys.name = "indexer keys";
     keys.role = CacheRole::kv;
@@ -58,6 +66,7 @@ class SparseAttention final : public Mixer {
   // Indexer): wq_b q_in·HI·dI, wk D·dI, weights_proj D·HI, k_norm LayerNorm 2·dI.
   ParamCounts params(const ParamContext& context) const override {
     ParamCounts params = attention_->params(context);
+    if (indexer_.shared) return params;
     params["indexer"] = indexer_weights(context.d_model) + 2 * Count(indexer_.head_dim);
     return params;
   }
@@ -65,6 +74,7 @@ class SparseAttention final : public Mixer {
   // selected keys only (gathered: the architectural count, not V3.2's masked dense prefill).
   // The selection does not depend on the causal convention; the indexer does.
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
+    if (indexer_.shared) return attention_prefill(context, tokens);
     const auto T = static_cast<std::int64_t>(tokens);
     const std::int64_t block = context.causal == CausalConvention::half ? 1 : T;
     FlopCounts flops = core_flops_indexer(core_shapes(indexer_), T, T, block);
@@ -73,9 +83,12 @@ class SparseAttention final : public Mixer {
     return combined(flops, attention_prefill(context, tokens));
   }
   FlopCounts decode_flops(const FlopContext& context, std::uint64_t context_tokens) const override {
-    FlopCounts flops =
-        core_flops_indexer(core_shapes(indexer_), 1, static_cast<std::int64_t>(context_tokens), 1);
-    add_macs(flops, "indexer", static_cast<double>(indexer_weights(context.d_model)));
+    FlopCounts flops;
+    if (!indexer_.shared) {
+      flops = core_flops_indexer(core_shapes(indexer_), 1,
+                                 static_cast<std::int64_t>(context_tokens), 1);
+      add_macs(flops, "indexer", static_cast<double>(indexer_weights(context.d_model)));
+    }
     const std::uint64_t selected = std::min(context_tokens, indexer_.topk);
     if (mla_)
       return combined(flops,
@@ -83,6 +96,10 @@ class SparseAttention final : public Mixer {
     return combined(flops, attention_->decode_flops(context, selected));
   }
   std::uint64_t cache_split_heads() const override { return attention_->cache_split_heads(); }
+  std::optional<TopkSelection> topk_selection() const override {
+    return TopkSelection{indexer_.shared ? TopkSelection::Role::reuses : TopkSelection::Role::makes,
+                         indexer_.topk};
+  }
 
  private:
   Count indexer_weights(Count d_model) const {
@@ -112,9 +129,12 @@ class SparseAttention final : public Mixer {
 const FieldTable& indexer_fields() {
   using enum FieldType;
   static const FieldTable table = {
-      {"n_heads", positive, FieldRole::heads, kRequired, "heads", "indexer heads HI"},
-      {"head_dim", positive, FieldRole::width, kRequired, "channels",
-       "dI: width of the indexer key cached per token"},
+      {"shared", flag, FieldRole::none, "false", "",
+       "runs no indexer: reuses the top-k of the nearest earlier layer that runs one (GLM-5)"},
+      {"n_heads", positive, FieldRole::heads, "", "heads",
+       "indexer heads HI (required unless shared)"},
+      {"head_dim", positive, FieldRole::width, "", "channels",
+       "dI: width of the indexer key cached per token (required unless shared)"},
       {"topk", positive, FieldRole::span, kRequired, "tokens", "k: keys each query attends to"},
       {"key_dtype", dtype, FieldRole::none, "", "",
        "dtype of the indexer keys (default: the model's kv_cache dtype)"},
@@ -128,9 +148,18 @@ IndexerShape indexer_shape(config::MapReader reader) {
   const FieldValues values(reader, indexer_fields());
   reader.finish();
   IndexerShape shape;
-  shape.n_heads = values.positive("n_heads");
-  shape.head_dim = values.positive("head_dim");
+  shape.shared = values.flag("shared");
   shape.topk = values.positive("topk");
+  // A shared layer has no indexer of its own: the selection, and its shape, are the earlier
+  // layer's. Every other layer needs the indexer's shape.
+  for (const char* key : {"n_heads", "head_dim", "key_dtype", "key_scale_bytes_per_token"})
+    if (shape.shared && values.has(key))
+      values.reject(key, "no indexer shape on a shared layer (it runs no indexer)", "a value");
+  if (shape.shared) return shape;
+  for (const char* key : {"n_heads", "head_dim"})
+    if (!values.has(key)) values.reject(key, "a positive whole number", "no such key");
+  shape.n_heads = *values.optional_positive("n_heads");
+  shape.head_dim = *values.optional_positive("head_dim");
   shape.key_dtype = values.dtype("key_dtype");
   shape.key_scale_bytes_per_token = values.count("key_scale_bytes_per_token");
   return shape;

@@ -1,0 +1,336 @@
+// import-hf reads each family's keys as its transformers configuration class does: one small
+// config per rule, built here, with the expected layer graph and KV bytes written out by hand.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "config/document.h"
+#include "cost/flops.h"
+#include "cost/memory.h"
+#include "cost/params.h"
+#include "graph/load.h"
+#include "import/importer.h"
+#include "sim/simulate.h"
+#include "tests/support.h"
+
+namespace attnsim {
+
+namespace {
+Architecture import_json(const std::string& json) {
+  testing::ScratchDir dir;
+  const auto file = dir.write("config.json", json);
+  const std::string yaml = import::import_hf(file.string());
+  return build_architecture(config::parse_document(yaml, "imported"), "imported", file.string());
+}
+
+std::string import_error(const std::string& json) {
+  testing::ScratchDir dir;
+  const auto file = dir.write("config.json", json);
+  try {
+    import::import_hf(file.string());
+  } catch (const UserError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+// The window of each layer's mixer (0: none), read from its cache terms.
+std::vector<std::uint64_t> layer_windows(const Architecture& architecture) {
+  std::vector<std::uint64_t> windows;
+  for (const auto& layer : architecture.layers) {
+    std::uint64_t window = 0;
+    for (const auto& term : layer.mixer->cache_terms())
+      if (term.max_tokens) window = *term.max_tokens;
+    windows.push_back(window);
+  }
+  return windows;
+}
+
+std::uint64_t kv_bytes_at(const Architecture& architecture, std::uint64_t context) {
+  return kv_memory(architecture, {context}, 1).rows.front().kv_bytes;
+}
+
+// A 4-layer gemma3_text config: Hkv = 2, Dh = 256, W = 1024, bf16; `extra` adds keys.
+std::string gemma3(const std::string& extra) {
+  return fmt::format(R"({{"model_type": "gemma3_text", "hidden_size": 512, "vocab_size": 1000,
+      "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 256,
+      "intermediate_size": 1024, "sliding_window": 1024, "torch_dtype": "bfloat16"{}}})",
+                     extra);
+}
+
+// A Qwen-style config of `layers` layers (Hkv = 2, Dh = 64) with `extra` keys.
+std::string qwen(const std::string& model_type, std::uint64_t layers, const std::string& extra) {
+  return fmt::format(R"({{"model_type": "{}", "hidden_size": 256, "vocab_size": 1000,
+      "num_hidden_layers": {}, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64,
+      "intermediate_size": 512, "tie_word_embeddings": false, "torch_dtype": "bfloat16"{}}})",
+                     model_type, layers, extra);
+}
+}  // namespace
+
+TEST_CASE("map_gemma3: layer_types takes precedence over sliding_window_pattern") {
+  // Per token per layer: K and V, 2 heads × 256 × 2 bytes each = 2 · 2 · 256 · 2 = 2,048 bytes.
+  // A sliding layer holds min(8192, 1024) = 1,024 tokens: 2,097,152 bytes; a full one 8,192
+  // tokens: 16,777,216 bytes.
+  SUBCASE("layer_types [sliding × 3, full]: 3 · 2,097,152 + 16,777,216 = 23,068,672") {
+    const Architecture result = import_json(gemma3(
+        R"(, "sliding_window_pattern": 6, "layer_types": ["sliding_attention",
+        "sliding_attention", "sliding_attention", "full_attention"])"));
+    const std::vector<std::uint64_t> expected = {1024, 1024, 1024, 0};
+    CHECK(layer_windows(result) == expected);
+    CHECK(kv_bytes_at(result, 8192) == 23'068'672);
+  }
+  SUBCASE("no layer_types: (i + 1) % 6 == 0 is global, so all four slide: 4 · 2,097,152") {
+    const Architecture result = import_json(gemma3(""));
+    const std::vector<std::uint64_t> expected = {1024, 1024, 1024, 1024};
+    CHECK(layer_windows(result) == expected);
+    CHECK(kv_bytes_at(result, 8192) == 8'388'608);
+  }
+  SUBCASE("sliding_window_pattern 2: layers 1 and 3 are global") {
+    const Architecture result = import_json(gemma3(R"(, "sliding_window_pattern": 2)"));
+    const std::vector<std::uint64_t> expected = {1024, 0, 1024, 0};
+    CHECK(layer_windows(result) == expected);
+  }
+  SUBCASE("layer_types of the wrong length is a located error") {
+    CHECK(import_error(gemma3(R"(, "layer_types": ["full_attention"])"))
+              .find("layer_types: expected one entry per layer (4, num_hidden_layers), found 1 "
+                    "entries") != std::string::npos);
+  }
+  SUBCASE("an unknown layer type is named") {
+    CHECK(import_error(gemma3(R"(, "layer_types": ["full_attention", "full_attention",
+        "full_attention", "chunked_attention"])"))
+              .find("layer_types[3]: expected one of: full_attention, sliding_attention, found "
+                    "'chunked_attention'") != std::string::npos);
+  }
+}
+
+TEST_CASE("sliding_layout: use_sliding_window and max_window_layers (Qwen2/Qwen3/Qwen3-MoE)") {
+  // Per token per layer: 2 · 2 heads · 64 · 2 bytes = 512 bytes.
+  SUBCASE("qwen3: layers i >= max_window_layers slide") {
+    const Architecture result = import_json(
+        qwen("qwen3", 6,
+             R"(, "use_sliding_window": true, "sliding_window": 512, "max_window_layers": 4)"));
+    const std::vector<std::uint64_t> expected = {0, 0, 0, 0, 512, 512};
+    CHECK(layer_windows(result) == expected);
+    // At 4,096 tokens: 4 full layers × 4,096 × 512 + 2 sliding × 512 × 512 = 8,388,608 + 524,288.
+    CHECK(kv_bytes_at(result, 4096) == 8'912'896);
+  }
+  SUBCASE("qwen2: the same rule; max_window_layers defaults to 28") {
+    const Architecture result =
+        import_json(qwen("qwen2", 30, R"(, "use_sliding_window": true, "sliding_window": 512)"));
+    std::vector<std::uint64_t> expected(30, 0);
+    expected[28] = expected[29] = 512;
+    CHECK(layer_windows(result) == expected);
+  }
+  SUBCASE("use_sliding_window false (or absent): sliding_window is ignored") {
+    const std::vector<std::uint64_t> none(6, 0);
+    CHECK(
+        layer_windows(import_json(qwen(
+            "qwen3", 6,
+            R"(, "use_sliding_window": false, "sliding_window": 512, "max_window_layers": 0)"))) ==
+        none);
+    CHECK(layer_windows(import_json(qwen("qwen3", 6, R"(, "sliding_window": 512)"))) == none);
+  }
+  SUBCASE("an explicit layer_types wins over max_window_layers") {
+    const Architecture result = import_json(
+        qwen("qwen3", 3,
+             R"(, "use_sliding_window": true, "sliding_window": 512, "max_window_layers": 0,
+        "layer_types": ["full_attention", "sliding_attention", "full_attention"])"));
+    const std::vector<std::uint64_t> expected = {0, 512, 0};
+    CHECK(layer_windows(result) == expected);
+  }
+  SUBCASE("qwen3_moe has no max_window_layers: every layer slides") {
+    const Architecture result = import_json(
+        qwen("qwen3_moe", 3,
+             R"(, "use_sliding_window": true, "sliding_window": 512, "max_window_layers": 2,
+        "num_experts": 8, "num_experts_per_tok": 2, "moe_intermediate_size": 64)"));
+    const std::vector<std::uint64_t> expected = {512, 512, 512};
+    CHECK(layer_windows(result) == expected);
+  }
+}
+
+TEST_CASE("sliding_layout: Mistral, Llama and SmolLM3") {
+  SUBCASE("mistral: absent sliding_window is MistralConfig's 4096 on every layer; null is none") {
+    const std::vector<std::uint64_t> windowed(2, 4096), none(2, 0);
+    CHECK(layer_windows(import_json(qwen("mistral", 2, ""))) == windowed);
+    CHECK(layer_windows(import_json(qwen("mistral", 2, R"(, "sliding_window": null)"))) == none);
+  }
+  SUBCASE("llama: LlamaConfig has no sliding window, so the key is ignored") {
+    const std::vector<std::uint64_t> none(2, 0);
+    CHECK(layer_windows(import_json(qwen("llama", 2, R"(, "sliding_window": 512)"))) == none);
+  }
+  SUBCASE("smollm3: with use_sliding_window, the NoPE layers (every 4th by default) slide") {
+    const Architecture result =
+        import_json(qwen("smollm3", 8, R"(, "use_sliding_window": true, "sliding_window": 256)"));
+    const std::vector<std::uint64_t> expected = {0, 0, 0, 256, 0, 0, 0, 256};
+    CHECK(layer_windows(result) == expected);
+    CHECK(result.layers[3].mixer_name == "local_nope");
+    CHECK(result.layers[2].mixer_name == "attn");
+  }
+}
+
+namespace {
+// A 6-layer glm_moe_dsa config: D = 256, MLA (dc = 512, dr = 64), indexer HI = 4, dI = 128,
+// q latent 64, top-k 16; `extra` sets the indexer sharing keys.
+std::string glm_dsa(const std::string& extra) {
+  return fmt::format(R"({{"model_type": "glm_moe_dsa", "hidden_size": 256, "vocab_size": 1000,
+      "num_hidden_layers": 6, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+      "num_attention_heads": 4, "q_lora_rank": 64, "kv_lora_rank": 512, "qk_nope_head_dim": 32,
+      "qk_rope_head_dim": 64, "v_head_dim": 32, "index_topk": 16, "index_head_dim": 128,
+      "index_n_heads": 4, "n_routed_experts": 4, "num_experts_per_tok": 2,
+      "moe_intermediate_size": 64, "n_shared_experts": 1, "first_k_dense_replace": 1,
+      "intermediate_size": 512{}}})",
+                     extra);
+}
+
+double flops_of(const FlopReport& report, const std::string& operation) {
+  double total = 0.0;
+  for (const auto& row : report.rows)
+    if (row.operation == operation) total += row.decode;
+  return total;
+}
+
+std::uint64_t indexer_params(const Architecture& architecture) {
+  for (const auto& row : model_params(architecture).rows)
+    if (row.component == "indexer") return row.total;
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("map_deepseek: GLM-5 shared indexers (glm_moe_dsa)") {
+  // index_topk_freq 2, index_skip_topk_offset 2: layer i runs its own indexer when
+  // max(i − 1, 0) % 2 == 0 → i = 0, 1, 3, 5; layers 2 and 4 reuse layers 1 and 3.
+  const Architecture result =
+      import_json(glm_dsa(R"(, "index_topk_freq": 2, "index_skip_topk_offset": 2)"));
+  std::vector<std::string> names;
+  for (const auto& layer : result.layers) names.push_back(layer.mixer_name);
+  CHECK(names == std::vector<std::string>{"dsa", "dsa", "dsa_shared", "dsa", "dsa_shared", "dsa"});
+  CHECK(result.layers[2].selection_from == 1u);
+  CHECK(result.layers[4].selection_from == 3u);
+  CHECK_FALSE(result.layers[3].selection_from.has_value());
+  SUBCASE("KV: every layer keeps MLA's (512 + 64) · 2 bytes; only the 4 indexer layers keep keys") {
+    // 6 · 1,152 + 4 · (128 fp8 bytes + 4 scale bytes) = 6,912 + 528 = 7,440 bytes per token.
+    CHECK(kv_memory(result, {1}, 1).kv_bytes_per_token == 7440);
+  }
+  SUBCASE("parameters: the indexer's weights on the 4 indexer layers only") {
+    // wq_b 64·4·128 + wk 256·128 + weights_proj 256·4 + k_norm 2·128 = 66,816 per layer.
+    CHECK(indexer_params(result) == 4 * 66'816);
+  }
+  SUBCASE("decode FLOPs at L = 1,000: the indexer runs on 4 layers") {
+    const FlopReport flops = model_flops(result, 1, 1000, {});
+    CHECK(flops_of(flops, "index_scores") == 4 * 2.0 * 4 * 128 * 1000);  // 2·HI·dI·L
+    CHECK(flops_of(flops, "index_weights") == 4 * 2.0 * 4 * 1000);       // 2·HI·L
+    CHECK(flops_of(flops, "indexer") == 4 * 2.0 * (64 * 4 * 128 + 256 * 128 + 256 * 4));
+  }
+  SUBCASE("simulate: reusing layers attend to the reused selection, and agree with the model") {
+    testing::ScratchDir dir;
+    const auto config =
+        dir.write("glm.json", glm_dsa(R"(, "index_topk_freq": 2, "index_skip_topk_offset": 2)"));
+    const auto file = dir.write("glm.yaml", import::import_hf(config.string()));
+    sim::SimulateOptions options;
+    options.scale = {1, 1};
+    options.tokens = 21;  // more than the top-k (16): the selection matters
+    options.decode_steps = 2;
+    const sim::SimulationReport report = sim::simulate(file.string(), options);
+    for (const auto& row : report.rows) {
+      INFO(row.layer_kind, " ", row.quantity, " measured ", row.measured, " predicted ",
+           row.predicted);
+      CHECK(row.ok());
+    }
+    CHECK(report.all_ok());
+  }
+  SUBCASE("index_topk_pattern as a string, and indexer_types, take precedence") {
+    const Architecture pattern = import_json(glm_dsa(R"(, "index_topk_freq": 2,
+        "index_topk_pattern": "FSSFFS")"));
+    CHECK(pattern.layers[1].selection_from == 0u);
+    CHECK(pattern.layers[2].selection_from == 0u);
+    CHECK(pattern.layers[5].selection_from == 4u);
+    const Architecture types = import_json(glm_dsa(R"(, "index_topk_pattern": "FSSFFS",
+        "indexer_types": ["full", "full", "full", "full", "full", "shared"])"));
+    CHECK(types.layers[5].selection_from == 4u);
+    CHECK_FALSE(types.layers[1].selection_from.has_value());
+  }
+  SUBCASE("no sharing keys: every layer runs its own indexer (index_topk_freq defaults to 1)") {
+    const Architecture own = import_json(glm_dsa(""));
+    CHECK(kv_memory(own, {1}, 1).kv_bytes_per_token == 6 * (1152 + 132));
+  }
+  SUBCASE("a shared first layer has nothing to reuse: a located error") {
+    CHECK_THROWS_WITH_AS(import_json(glm_dsa(R"(, "index_topk_pattern": "SFFFFF")")),
+                         doctest::Contains("the first DSA layer must run its own indexer"),
+                         UserError);
+  }
+}
+
+TEST_CASE("read_common: KV quantisation the checkpoint declares") {
+  // 2 layers × K and V × 2 kv heads × 64 × bytes per element: 512 in fp8, 1,024 in bf16.
+  const auto per_token = [](const Architecture& a) {
+    return kv_memory(a, {1}, 1).kv_bytes_per_token;
+  };
+  SUBCASE("compressed-tensors kv_cache_scheme: 8-bit float is fp8") {
+    const Architecture result = import_json(qwen("llama", 2, R"(, "quantization_config": {
+        "quant_method": "compressed-tensors", "kv_cache_scheme": {"num_bits": 8, "type": "float",
+        "strategy": "tensor", "dynamic": false, "symmetric": true}})"));
+    CHECK(result.dtypes.kv_cache == DType::fp8);
+    CHECK(result.dtypes.weights == DType::bf16);
+    CHECK(per_token(result) == 512);
+    CHECK(std::find_if(result.source.notes.begin(), result.source.notes.end(), [](const auto& n) {
+            return n.starts_with("kv_cache fp8: quantization_config.kv_cache_scheme");
+          }) != result.source.notes.end());
+  }
+  SUBCASE("kv_cache_scheme null: the KV cache keeps torch_dtype") {
+    const Architecture result = import_json(qwen("llama", 2, R"(, "quantization_config": {
+        "quant_method": "compressed-tensors", "kv_cache_scheme": null})"));
+    CHECK(per_token(result) == 1024);
+  }
+  SUBCASE("8-bit int is int8") {
+    const Architecture result = import_json(qwen("llama", 2, R"(, "quantization_config": {
+        "kv_cache_scheme": {"num_bits": 8, "type": "int"}})"));
+    CHECK(result.dtypes.kv_cache == DType::int8);
+  }
+  SUBCASE("Quark kv_cache_quant_config: the K and V outputs' dtype") {
+    const Architecture result = import_json(qwen("llama", 2, R"(, "quantization_config": {
+        "quant_method": "quark", "kv_cache_quant_config": {
+          "*k_proj": {"output_tensors": {"dtype": "fp8_e4m3", "qscheme": "per_tensor"}},
+          "*v_proj": {"output_tensors": {"dtype": "fp8_e4m3", "qscheme": "per_tensor"}}}})"));
+    CHECK(per_token(result) == 512);
+  }
+  SUBCASE("Quark's empty kv_cache_quant_config: not quantised") {
+    const Architecture result = import_json(qwen("llama", 2, R"(, "quantization_config": {
+        "quant_method": "quark", "kv_cache_quant_config": {}})"));
+    CHECK(per_token(result) == 1024);
+  }
+  SUBCASE("a scheme attnsim cannot store is an error, not a silent bf16") {
+    CHECK(import_error(qwen("llama", 2, R"(, "quantization_config": {
+        "kv_cache_scheme": {"num_bits": 4, "type": "float"}})"))
+              .find("quantization_config.kv_cache_scheme: expected an 8-bit float, 8-bit int or "
+                    "4-bit int KV scheme, found 4-bit float") != std::string::npos);
+  }
+}
+
+TEST_CASE("map_gpt_oss: layer_types, else even layers slide (GptOssConfig)") {
+  const std::string base = R"({"model_type": "gpt_oss", "hidden_size": 256, "vocab_size": 1000,
+      "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64,
+      "intermediate_size": 128, "num_local_experts": 4, "num_experts_per_tok": 2,
+      "torch_dtype": "bfloat16")";
+  SUBCASE("absent: (i + 1) % 2 != 0 slides, with the class's window of 128") {
+    const std::vector<std::uint64_t> expected = {128, 0, 128, 0};
+    CHECK(layer_windows(import_json(base + "}")) == expected);
+  }
+  SUBCASE("written: as given") {
+    const std::vector<std::uint64_t> expected = {0, 0, 64, 64};
+    CHECK(layer_windows(import_json(base + R"(, "sliding_window": 64, "layer_types": [
+        "full_attention", "full_attention", "sliding_attention", "sliding_attention"]})")) ==
+          expected);
+  }
+}
+
+TEST_CASE("read_common: sizes are bounded before anything is allocated") {
+  const std::string message = import_error(qwen("llama", 1'000'000'000'000, ""));
+  CHECK(message.find("num_hidden_layers: expected at most 100000 layers, found 1000000000000") !=
+        std::string::npos);
+  CHECK(message.find("config.json:2:") != std::string::npos);
+}
+
+}  // namespace attnsim
