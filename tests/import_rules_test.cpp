@@ -141,6 +141,13 @@ TEST_CASE("sliding_layout: use_sliding_window and max_window_layers (Qwen2/Qwen3
     const std::vector<std::uint64_t> expected = {0, 512, 0};
     CHECK(layer_windows(result) == expected);
   }
+  SUBCASE("layer_types sliding without use_sliding_window: no window is in effect") {
+    const Architecture result = import_json(
+        qwen("qwen3", 2,
+             R"(, "sliding_window": 512, "layer_types": ["full_attention", "sliding_attention"])"));
+    const std::vector<std::uint64_t> none(2, 0);
+    CHECK(layer_windows(result) == none);
+  }
   SUBCASE("qwen3_moe has no max_window_layers: every layer slides") {
     const Architecture result = import_json(
         qwen("qwen3_moe", 3,
@@ -255,6 +262,19 @@ TEST_CASE("map_deepseek: GLM-5 shared indexers (glm_moe_dsa)") {
   SUBCASE("no sharing keys: every layer runs its own indexer (index_topk_freq defaults to 1)") {
     const Architecture own = import_json(glm_dsa(""));
     CHECK(kv_memory(own, {1}, 1).kv_bytes_per_token == 6 * (1152 + 132));
+  }
+  SUBCASE("FFNs: mlp_layer_types wins; else first_k_dense_replace, whose default is 3") {
+    std::vector<std::string> ffns;
+    for (const auto& layer : import_json(glm_dsa(R"(, "mlp_layer_types": ["dense", "sparse",
+        "dense", "sparse", "sparse", "sparse"])"))
+                                 .layers)
+      ffns.push_back(layer.ffn_name);
+    CHECK(ffns == std::vector<std::string>{"dense", "moe", "dense", "moe", "moe", "moe"});
+    std::string json = glm_dsa("");
+    json.erase(json.find(R"("first_k_dense_replace": 1,)"), 27);
+    ffns.clear();
+    for (const auto& layer : import_json(json).layers) ffns.push_back(layer.ffn_name);
+    CHECK(ffns == std::vector<std::string>{"dense", "dense", "dense", "moe", "moe", "moe"});
   }
   SUBCASE("a shared first layer has nothing to reuse: a located error") {
     CHECK_THROWS_WITH_AS(import_json(glm_dsa(R"(, "index_topk_pattern": "SFFFFF")")),

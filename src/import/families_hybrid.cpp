@@ -42,9 +42,25 @@ void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string
       moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
   const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
   const std::uint64_t period = config.optional_positive("moe_layer_freq").value_or(1);
+  // GlmMoeDsaConfig (transformers @008e5743): an explicit mlp_layer_types ("dense"/"sparse" per
+  // layer) wins over first_k_dense_replace (whose class default is 3).
+  std::optional<std::vector<std::string>> types;
+  if (config.text_model_type() == "glm_moe_dsa" && config.has("mlp_layer_types")) {
+    types = config.texts("mlp_layer_types");
+    if (types->size() != draft.n_layers)
+      throw UserError(config.where("mlp_layer_types"), "mlp_layer_types",
+                      fmt::format("one entry per layer ({})", draft.n_layers),
+                      fmt::format("{} entries", types->size()));
+    for (std::size_t i = 0; i < types->size(); ++i)
+      if ((*types)[i] != "dense" && (*types)[i] != "sparse")
+        throw UserError(config.where("mlp_layer_types"), fmt::format("mlp_layer_types[{}]", i),
+                        "dense or sparse", fmt::format("'{}'", (*types)[i]));
+  }
   for (std::size_t i = 0; i < draft.n_layers; ++i)
-    draft.layer_ffns.push_back(i >= first_dense && i % period == 0 ? "moe" : "dense");
-  if (first_dense > 0 || period > 1)
+    draft.layer_ffns.push_back(types ? ((*types)[i] == "sparse" ? "moe" : "dense")
+                                     : (i >= first_dense && i % period == 0 ? "moe" : "dense"));
+  if (std::find(draft.layer_ffns.begin(), draft.layer_ffns.end(), "dense") !=
+      draft.layer_ffns.end())
     draft.ffns.push_back(
         dense_ffn("dense", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
 }

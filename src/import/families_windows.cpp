@@ -96,9 +96,14 @@ SlidingLayout sliding_layout(const HfConfig& config, std::uint64_t n_layers,
   }
   const bool any =
       std::find(layout.sliding.begin(), layout.sliding.end(), true) != layout.sliding.end();
-  if (any && !layout.window)
-    throw UserError(config.where("sliding_window"), "sliding_window",
-                    "a window for the layers layer_types marks sliding_attention", "none");
+  if (any && !layout.window) {
+    // The attention layers take sliding_window only for sliding_attention layers, and it is
+    // None here: transformers runs them over the whole context, and so does attnsim.
+    layout.sliding.assign(n_layers, false);
+    layout.notes.push_back(
+        "layer_types marks sliding_attention layers but no window is in effect (use_sliding_window "
+        "false or sliding_window null): they attend over the whole context, as in transformers");
+  }
   return layout;
 }
 

@@ -30,6 +30,9 @@ constexpr std::string_view kSmolLM3 =
     "SmolLM3Config default (transformers models/smollm3/configuration_smollm3.py @008e5743)";
 constexpr std::string_view kGptOss =
     "GptOssConfig default (transformers models/gpt_oss/configuration_gpt_oss.py @02b8f42b)";
+constexpr std::string_view kGlmMoeDsa =
+    "GlmMoeDsaConfig default (transformers models/glm_moe_dsa/configuration_glm_moe_dsa.py "
+    "@008e5743)";
 constexpr std::string_view kNemotronH =
     "NemotronHConfig default (transformers models/nemotron_h/configuration_nemotron_h.py)";
 
@@ -62,6 +65,8 @@ constexpr std::array kDefaults = {
     LibraryDefault{"smollm3", "tie_word_embeddings", "true", kSmolLM3},
     LibraryDefault{"gpt_oss", "sliding_window", "128", kGptOss},
     LibraryDefault{"gpt_oss", "tie_word_embeddings", "false", kGptOss},
+    LibraryDefault{"glm_moe_dsa", "first_k_dense_replace", "3", kGlmMoeDsa},
+    LibraryDefault{"glm_moe_dsa", "tie_word_embeddings", "false", kGlmMoeDsa},
     LibraryDefault{"gpt2", "tie_word_embeddings", "true", kPretrained},
     LibraryDefault{"llama", "tie_word_embeddings", "false", kLlama},
     LibraryDefault{"qwen3", "tie_word_embeddings", "false", kQwen3},
