@@ -50,6 +50,13 @@ std::vector<std::string> architecture_names(std::string_view command, const po::
   return names;
 }
 
+TimingModel timing_option(const po::variables_map& vm) {
+  const std::string timing = vm["timing"].as<std::string>();
+  if (timing != "measured" && timing != "spec")
+    throw UserError({}, "--timing", "measured or spec", fmt::format("'{}'", timing));
+  return timing == "spec" ? TimingModel::spec : TimingModel::measured;
+}
+
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name) {
   if (!vm.count(name)) return std::nullopt;
   const std::string text = vm[name].as<std::string>();

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "core/units.h"
+#include "cost/roofline.h"
 #include "report/format.h"
 
 namespace attnsim::cli {
@@ -30,6 +31,11 @@ std::string usage(std::string_view command, std::string_view synopsis,
 std::vector<std::string> architecture_names(std::string_view command, const po::variables_map& vm);
 
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name);
+// --timing measured|spec (cost/roofline.h TimingModel).
+TimingModel timing_option(const po::variables_map& vm);
+inline constexpr const char* kTimingHelp =
+    "measured (the preset's measured operation timings, where it has them) or spec (datasheet "
+    "roofline)";
 ByteUnit unit_option(const po::variables_map& vm, const std::string& name);
 report::OutputFormat format_option(const po::variables_map& vm, const std::string& name);
 

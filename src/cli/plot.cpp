@@ -149,6 +149,7 @@ int plot_decode(const CommandArgs& args, std::ostream& out) {
       "weights-dtype", po::value<std::string>(), "override the weights dtype")(
       "kv-dtype", po::value<std::string>(), "override the KV-cache dtype")(
       "state-dtype", po::value<std::string>(), "override the recurrent-state dtype")(
+      "timing", po::value<std::string>()->default_value("measured"), kTimingHelp)(
       "log-y", "logarithmic time axis")("title", po::value<std::string>(), "figure title")(
       "output,o", po::value<std::string>(), "FILE.svg, FILE.png or FILE.pdf");
   const auto vm = parse_options("plot decode", args, options, "architecture");
@@ -166,6 +167,7 @@ int plot_decode(const CommandArgs& args, std::ostream& out) {
   plot.roofline.weights_dtype = dtype_option(vm, "weights-dtype");
   plot.roofline.cache_dtypes = {dtype_option(vm, "kv-dtype"), dtype_option(vm, "state-dtype"),
                                 std::nullopt};
+  plot.roofline.timing = timing_option(vm);
   plot.log_y = vm.count("log-y") > 0;
   if (vm.count("title")) plot.title = vm["title"].as<std::string>();
   const Hardware hardware = load_hardware(vm["hw"].as<std::string>());
@@ -187,7 +189,9 @@ constexpr PlotKind kPlotKinds[] = {
      &plot_layers},
     {"flops", "prefill FLOPs of one sequence vs context (log-log), causal convention stated",
      &plot_flops},
-    {"decode", "decode time per token vs context on a hardware preset (roofline)", &plot_decode},
+    {"decode",
+     "decode time per token vs context on a hardware preset (measured time model or roofline)",
+     &plot_decode},
 };
 }  // namespace
 

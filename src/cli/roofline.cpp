@@ -25,6 +25,7 @@ int run_roofline(const CommandArgs& args, std::ostream& out) {
       "weights-dtype", po::value<std::string>(), "override the weights dtype")(
       "kv-dtype", po::value<std::string>(), "override the KV-cache dtype")(
       "state-dtype", po::value<std::string>(), "override the recurrent-state dtype")(
+      "timing", po::value<std::string>()->default_value("measured"), kTimingHelp)(
       "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json");
   const auto vm = parse_options("roofline", args, options, "architecture");
   if (vm.count("help")) {
@@ -42,6 +43,7 @@ int run_roofline(const CommandArgs& args, std::ostream& out) {
   roofline_options.context = parse_token_count(vm["context"].as<std::string>(), "--context");
   roofline_options.prefill_tokens = parse_token_count(vm["prefill"].as<std::string>(), "--prefill");
   roofline_options.compute_dtype = vm["compute-dtype"].as<std::string>();
+  roofline_options.timing = timing_option(vm);
   roofline_options.weights_dtype = dtype_option(vm, "weights-dtype");
   roofline_options.cache_dtypes = {dtype_option(vm, "kv-dtype"), dtype_option(vm, "state-dtype"),
                                    std::nullopt};

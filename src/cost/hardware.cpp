@@ -99,6 +99,16 @@ Hardware load_hardware(const std::string& name_or_path) {
   hardware.sources = reader.optional_string_list("sources");
   hardware.notes = reader.optional_string_list("notes");
   hardware.unverified = reader.optional_string_list("unverified");
+  if (const config::Node* file = reader.get("measurements")) {
+    const std::string relative = config::as_string(*file, "measurements");
+    const fs::path measured = path.parent_path() / relative;
+    if (!fs::exists(measured))
+      throw UserError(file->where, "measurements", "a measurement file beside the preset",
+                      fmt::format("'{}' (no such file)", relative),
+                      "tools/measure_gpu.py writes one");
+    hardware.measurements = load_measurements(measured, measured.string());
+    hardware.measurements->file = relative;  // as the preset names it, not this machine's path
+  }
   reader.finish();
   if (hardware.sources.empty())
     throw UserError(root.where, "sources", "at least one source for the figures", "none");

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cost/measurements.h"
+
 namespace attnsim {
 
 struct Hardware {
@@ -24,6 +26,9 @@ struct Hardware {
   std::vector<std::string> sources;
   std::vector<std::string> notes;
   std::vector<std::string> unverified;
+  // Operation timings measured on this GPU (`measurements:` names a file relative to the preset);
+  // absent: step times come from the datasheet roofline alone.
+  std::optional<GpuMeasurements> measurements;
 
   // Throws UserError naming the known dtypes when the preset has no peak for `dtype`.
   double peak_for(const std::string& dtype) const;

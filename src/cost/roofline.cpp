@@ -1,12 +1,16 @@
 // Implementation of the roofline and fit models (the model is written out in roofline.h).
 #include "cost/roofline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "core/error.h"
 #include "cost/params.h"
+#include "cost/step_time.h"
 #include "ffn/ffn_cost.h"
 
 namespace attnsim {
@@ -100,7 +104,13 @@ WeightRead weights_read(const Architecture& architecture, double tokens) {
   }
   return read;
 }
+}  // namespace
 
+double weight_params_read(const Architecture& architecture, double tokens) {
+  return weights_read(architecture, tokens).params;
+}
+
+namespace {
 std::uint64_t blocks(const Architecture& architecture) {
   std::uint64_t n = 0;
   for (const Layer& layer : architecture.layers) n += (layer.mixer ? 1 : 0) + (layer.ffn ? 1 : 0);
@@ -173,6 +183,27 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   prefill.bytes.state_bytes = static_cast<double>(prefill_cache.state_bytes);
   prefill.bytes.activation_bytes = B * T * activation_bytes_per_token / tp;
   finish(prefill, report.peak_flops_per_s, report.bandwidth_bytes_per_s, B * T);
+
+  if (options.timing == TimingModel::spec) {
+    report.timing_note = "datasheet roofline (--timing spec)";
+  } else if (!hardware.measurements) {
+    report.timing_note =
+        fmt::format("datasheet roofline: {} has no measurements (tools/measure_gpu.py writes them)",
+                    hardware.name);
+  } else {
+    const GpuMeasurements& gpu = *hardware.measurements;
+    report.timing_model = "measured";
+    report.timing_note = fmt::format(
+        "measured operation timings ({}; {}), kernels as in a CUDA graph", gpu.device, gpu.file);
+    for (auto [phase, ops, tokens] :
+         {std::tuple{&report.decode, decode_ops(architecture, options), B},
+          std::tuple{&report.prefill, prefill_ops(architecture, options), B * T}}) {
+      const StepTime step = time_step(std::move(ops), gpu);
+      phase->measured_seconds = step.seconds;
+      phase->unmeasured_seconds = step.unmeasured_seconds;
+      phase->tokens_per_second = tokens / step.seconds;
+    }
+  }
   return report;
 }
 

@@ -16,7 +16,10 @@
 //   Prefill: KV written once (FlashAttention keeps its re-reads on chip), state written once.
 // - Activations: every block reads its input and writes its output once per token, 2·D
 //   values in bf16 (4·D bytes); communication between ranks is not modelled.
-// - time = max(FLOPs / peak, bytes / bandwidth); the larger term is the bound.
+// - time = max(FLOPs / peak, bytes / bandwidth); the larger term is the bound ("spec").
+// - With `timing = measured` and a preset that has measurements, the step times are the
+//   measured time model's instead (cost/step_time.h: the step as kernels, each timed from the
+//   GPU's measured tables); the spec times are kept beside them.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,10 @@
 
 namespace attnsim {
 
+// Which model gives the step times: the preset's measured operation timings (when it has them;
+// otherwise the spec roofline, and the report says so) or the datasheet roofline.
+enum class TimingModel { measured, spec };
+
 struct RooflineOptions {
   std::uint64_t tp = 1;
   std::uint64_t batch = 1;
@@ -39,6 +46,7 @@ struct RooflineOptions {
   std::optional<DType> weights_dtype;   // default: the architecture's
   CacheDTypeOverrides cache_dtypes;
   FlopOptions flops;
+  TimingModel timing = TimingModel::measured;
 };
 
 struct Traffic {
@@ -54,9 +62,14 @@ struct RooflinePhase {
   Traffic bytes;       // per rank
   double compute_seconds = 0.0;
   double memory_seconds = 0.0;
-  double seconds() const {
+  // Measured time model (cost/step_time.h), when it was used; `unmeasured_seconds` is the part
+  // of it from operations outside the measured tables (timed by the roofline at measured peaks).
+  std::optional<double> measured_seconds;
+  double unmeasured_seconds = 0.0;
+  double spec_seconds() const {
     return compute_seconds > memory_seconds ? compute_seconds : memory_seconds;
   }
+  double seconds() const { return measured_seconds.value_or(spec_seconds()); }
   bool memory_bound() const { return memory_seconds >= compute_seconds; }
   double arithmetic_intensity() const { return flops / bytes.total(); }  // FLOP per byte
   double tokens_per_second = 0.0;
@@ -68,6 +81,9 @@ struct RooflineReport {
   RooflineOptions options;
   double peak_flops_per_s = 0.0;
   double bandwidth_bytes_per_s = 0.0;
+  // "measured" or "spec", and a sentence saying where the times come from.
+  std::string timing_model = "spec";
+  std::string timing_note;
   double expected_experts_touched_fraction = 1.0;  // decode, of the largest MoE layer; 1 if dense
   // Per rank: all weights (every expert resident) + the decode step's KV and state, against the
   // preset's capacity. The roofline does not require it to fit; the report says when it does not.
@@ -79,6 +95,11 @@ struct RooflineReport {
 
 RooflineReport roofline(const Architecture& architecture, const Hardware& hardware,
                         const RooflineOptions& options);
+
+// Parameters one step with `tokens` tokens in flight reads (whole model, before the TP split):
+// every weight but the routed experts and the embedding table, the touched experts and one
+// embedding row per token.
+double weight_params_read(const Architecture& architecture, double tokens);
 
 // E·(1 − (1 − k/E)^n): expected distinct experts that n tokens touch.
 double expected_experts_touched(std::uint64_t n_experts, std::uint64_t top_k, double tokens);

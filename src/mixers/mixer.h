@@ -82,6 +82,24 @@ struct TopkSelection {
   std::uint64_t topk = 0;
 };
 
+// One weight matrix of the mixer as a matrix product runs it: `in_features` → `out_features` per
+// token. Under tensor parallelism a column-parallel matrix splits its outputs over the ranks, a
+// row-parallel one (the output projection back to D) its inputs.
+struct ProjectionShape {
+  std::string name;
+  double in_features = 0;
+  double out_features = 0;
+  bool row_parallel = false;
+};
+
+// The default: all of params()["projections"] as one D → projections/D product (same FLOPs and
+// weight bytes; mixers that know their matrices override Mixer::projection_shapes).
+inline std::vector<ProjectionShape> fused_projection(const ParamCounts& params, double d_model) {
+  const auto found = params.find("projections");
+  if (found == params.end() || d_model <= 0) return {};
+  return {{"projections", d_model, static_cast<double>(found->second) / d_model, false}};
+}
+
 class Mixer {
  public:
   virtual ~Mixer() = default;
@@ -115,6 +133,11 @@ class Mixer {
   virtual std::uint64_t cache_split_heads() const = 0;
   // Whether this layer makes or reuses a top-k key selection; none for most mixers.
   virtual std::optional<TopkSelection> topk_selection() const { return std::nullopt; }
+  // The matrices of params()["projections"] as the time model runs them (cost/step_time.h);
+  // their weights must add up to that count.
+  virtual std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const {
+    return fused_projection(params(context), static_cast<double>(context.d_model));
+  }
 };
 
 // 2·T FLOPs per projection weight: each matrix weight does one multiply-add per token.

@@ -111,6 +111,7 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows(contexts.size());
   LinePlot plot;
+  std::string timing_model = "spec", timing_note;
   for (std::size_t a = 0; a < architectures.size(); ++a) {
     columns.push_back(fmt::format("{} decode ms/token", architectures[a].name));
     columns.push_back(fmt::format("{} bound", architectures[a].name));
@@ -119,7 +120,10 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
       RooflineOptions at = options.roofline;
       at.context = contexts[c];
       at.prefill_tokens = 1;  // the prefill phase is not drawn; keep it cheap
-      const RooflinePhase decode = roofline(architectures[a], hardware, at).decode;
+      const RooflineReport report = roofline(architectures[a], hardware, at);
+      const RooflinePhase& decode = report.decode;
+      timing_model = report.timing_model;
+      timing_note = report.timing_note;
       rows[c].push_back(value(decode.seconds() * 1e3));
       rows[c].push_back(decode.memory_bound() ? "1" : "0");
     }
@@ -129,13 +133,17 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
   const auto& r = options.roofline;
   plot.title =
       options.title.empty()
-          ? fmt::format("Decode time per token vs context on {} (roofline)", hardware.display_name)
+          ? fmt::format("Decode time per token vs context on {} ({})", hardware.display_name,
+                        timing_model == "measured" ? "measured time model" : "roofline")
           : options.title;
-  plot.subtitle = fmt::format(
-      "batch {}, TP {}, {} peak {:.0f} TFLOP/s, {:.0f} GB/s; time = max(FLOPs / peak, bytes / "
-      "bandwidth)",
-      r.batch, r.tp, r.compute_dtype, hardware.peak_for(r.compute_dtype) / 1e12,
-      hardware.memory_bandwidth_bytes_per_s / 1e9);
+  plot.subtitle =
+      timing_model == "measured"
+          ? fmt::format("batch {}, TP {}; times: {}", r.batch, r.tp, timing_note)
+          : fmt::format(
+                "batch {}, TP {}, {} peak {:.0f} TFLOP/s, {:.0f} GB/s; time = max(FLOPs / peak, "
+                "bytes / bandwidth)",
+                r.batch, r.tp, r.compute_dtype, hardware.peak_for(r.compute_dtype) / 1e12,
+                hardware.memory_bandwidth_bytes_per_s / 1e9);
   plot.x_label = "context length L seen by the decode step (tokens)";
   plot.y_label =
       options.log_y ? "decode time per step (ms, log scale)" : "decode time per step (ms)";

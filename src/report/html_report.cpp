@@ -323,10 +323,11 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
                                 ImageFormat::svg, stem + ".csv", image));
       } else if (kind == "decode") {
         DecodePlotOptions options;
-        options.title = fmt::format("{}: decode time per token (roofline)", section.title);
-        writer.figure(stem, decode_time_figure(architectures, section.flops_contexts,
-                                               load_hardware(section.hardware), options,
-                                               ImageFormat::svg, stem + ".csv", image));
+        const Hardware hardware = load_hardware(section.hardware);
+        options.title = fmt::format("{}: decode time per token ({})", section.title,
+                                    hardware.measurements ? "measured time model" : "roofline");
+        writer.figure(stem, decode_time_figure(architectures, section.flops_contexts, hardware,
+                                               options, ImageFormat::svg, stem + ".csv", image));
       } else {
         std::vector<MemoryReport> reports;
         std::vector<std::string> titles;

@@ -13,26 +13,33 @@ namespace {
 std::string gb(double bytes) { return fmt::format("{:.3f}", bytes / 1e9); }
 
 nlohmann::ordered_json phase_json(const RooflinePhase& phase) {
-  return {{"flops_per_rank", phase.flops},
-          {"weight_bytes", phase.bytes.weight_bytes},
-          {"kv_bytes", phase.bytes.kv_bytes},
-          {"state_bytes", phase.bytes.state_bytes},
-          {"activation_bytes", phase.bytes.activation_bytes},
-          {"arithmetic_intensity_flop_per_byte", phase.arithmetic_intensity()},
-          {"compute_seconds", phase.compute_seconds},
-          {"memory_seconds", phase.memory_seconds},
-          {"seconds", phase.seconds()},
-          {"tokens_per_second", phase.tokens_per_second},
-          {"bound", phase.memory_bound() ? "memory" : "compute"}};
+  return {
+      {"flops_per_rank", phase.flops},
+      {"weight_bytes", phase.bytes.weight_bytes},
+      {"kv_bytes", phase.bytes.kv_bytes},
+      {"state_bytes", phase.bytes.state_bytes},
+      {"activation_bytes", phase.bytes.activation_bytes},
+      {"arithmetic_intensity_flop_per_byte", phase.arithmetic_intensity()},
+      {"compute_seconds", phase.compute_seconds},
+      {"memory_seconds", phase.memory_seconds},
+      {"seconds", phase.seconds()},
+      {"spec_seconds", phase.spec_seconds()},
+      {"measured_seconds", phase.measured_seconds ? nlohmann::ordered_json(*phase.measured_seconds)
+                                                  : nlohmann::ordered_json(nullptr)},
+      {"seconds_outside_measured_tables", phase.unmeasured_seconds},
+      {"tokens_per_second", phase.tokens_per_second},
+      {"bound", phase.memory_bound() ? "memory" : "compute"}};
 }
 
 void add_phase(Table& table, const std::string& name, const RooflinePhase& phase) {
-  table.add_row(
-      {name, fmt::format("{:.4g}", phase.flops / 1e12), gb(phase.bytes.weight_bytes),
-       gb(phase.bytes.kv_bytes), gb(phase.bytes.state_bytes), gb(phase.bytes.activation_bytes),
-       fmt::format("{:.1f}", phase.arithmetic_intensity()),
-       fmt::format("{:.4g}", phase.seconds() * 1e3), fmt::format("{:.4g}", phase.tokens_per_second),
-       phase.memory_bound() ? "memory" : "compute"});
+  table.add_row({name, fmt::format("{:.4g}", phase.flops / 1e12), gb(phase.bytes.weight_bytes),
+                 gb(phase.bytes.kv_bytes), gb(phase.bytes.state_bytes),
+                 gb(phase.bytes.activation_bytes),
+                 fmt::format("{:.1f}", phase.arithmetic_intensity()),
+                 fmt::format("{:.4g}", phase.seconds() * 1e3),
+                 fmt::format("{:.4g}", phase.spec_seconds() * 1e3),
+                 fmt::format("{:.4g}", phase.tokens_per_second),
+                 phase.memory_bound() ? "memory" : "compute"});
 }
 }  // namespace
 
@@ -47,6 +54,8 @@ std::string render_roofline(const RooflineReport& report, OutputFormat format) {
         {"context", o.context},
         {"prefill_tokens", o.prefill_tokens},
         {"compute_dtype", o.compute_dtype},
+        {"timing", report.timing_model},
+        {"timing_note", report.timing_note},
         {"peak_flops_per_s", report.peak_flops_per_s},
         {"bandwidth_bytes_per_s", report.bandwidth_bytes_per_s},
         {"expected_experts_touched_fraction", report.expected_experts_touched_fraction},
@@ -72,7 +81,15 @@ std::string render_roofline(const RooflineReport& report, OutputFormat format) {
     out +=
         "  decode reads all KV at L and reads+writes the state once; prefill writes KV once; "
         "activations 4·D bytes per block and token; TP communication not modelled; "
-        "time = max(compute, memory)\n";
+        "spec time = max(compute, memory)\n";
+    out += fmt::format("  ms: {}; spec ms: the datasheet roofline\n", report.timing_note);
+    for (const auto& [name, phase] :
+         {std::pair{"decode", &report.decode}, std::pair{"prefill", &report.prefill}})
+      if (phase->measured_seconds && phase->unmeasured_seconds > 0.0)
+        out += fmt::format(
+            "  {}: {:.1f}% of the time is from operations outside the measured tables "
+            "(roofline at the measured peaks)\n",
+            name, 100.0 * phase->unmeasured_seconds / *phase->measured_seconds);
     if (report.resident_bytes > report.capacity_bytes)
       out += fmt::format(
           "  WARNING: weights + KV + state need {} GB per rank, more than the {} GB "
@@ -88,6 +105,7 @@ std::string render_roofline(const RooflineReport& report, OutputFormat format) {
                    {"act GB"},
                    {"FLOP/B"},
                    {"ms"},
+                   {"spec ms"},
                    {"tokens/s"},
                    {"bound", Align::left}};
   add_phase(table, "decode", report.decode);

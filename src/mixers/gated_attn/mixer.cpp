@@ -47,6 +47,10 @@ class GatedAttention final : public Mixer {
                     softmax_attn::attention_core_decode(shape_, context_tokens));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
+  std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
+    return softmax_attn::attention_projection_shapes(shape_, static_cast<double>(context.d_model),
+                                                     2);
+  }
 
  private:
   AttentionShape shape_;

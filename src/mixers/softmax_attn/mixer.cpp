@@ -196,6 +196,18 @@ FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext
   return scale_pairs(flops, static_cast<double>(tokens) * static_cast<double>(span) / half_pairs);
 }
 
+std::vector<ProjectionShape> attention_projection_shapes(const AttentionShape& shape,
+                                                         double d_model,
+                                                         std::uint64_t q_multiplier) {
+  const auto heads = static_cast<double>(shape.n_heads);
+  const auto kv_heads = static_cast<double>(shape.n_kv_heads);
+  const auto dk = static_cast<double>(shape.head_dim_k);
+  const auto dv = static_cast<double>(shape.head_dim_v);
+  return {{"qkv", d_model, heads * dk * static_cast<double>(q_multiplier) + kv_heads * (dk + dv),
+           false},
+          {"o", heads * dv, d_model, true}};
+}
+
 FlopCounts attention_core_decode(const AttentionShape& shape, std::uint64_t context_tokens) {
   // A chunked-local layer sees only the tokens of its current chunk (its own included).
   const std::uint64_t visible =
@@ -234,6 +246,9 @@ class SoftmaxAttention final : public Mixer {
                     attention_core_decode(shape_, context_tokens));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
+  std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
+    return attention_projection_shapes(shape_, static_cast<double>(context.d_model), 1);
+  }
 
  private:
   AttentionShape shape_;

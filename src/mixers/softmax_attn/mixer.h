@@ -55,6 +55,11 @@ AttentionWeights attention_weights(const FieldValues& values);
 // the optional biases, norms and sinks.
 ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
                              Count d_model, std::uint64_t q_multiplier);
+// The fused q(+gate)/k/v product D → Hq·Dk·q_multiplier + Hkv·(Dk + Dv) and the output
+// projection Hq·Dv → D (row-parallel), as serving engines run them.
+std::vector<ProjectionShape> attention_projection_shapes(const AttentionShape& shape,
+                                                         double d_model,
+                                                         std::uint64_t q_multiplier);
 // Core scores/av of one sequence via core_flops (mixers-spec §1): windows, chunked local
 // attention and the causal convention (`full`: T·min(T, span) pairs, span = W, chunk or T).
 FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext& context,
