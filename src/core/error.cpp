@@ -28,7 +28,10 @@ UserError::UserError(SourceLocation where, std::string key_path, std::string exp
                      std::string found, std::string hint)
     : std::runtime_error(compose(where, key_path, expected, found, hint)),
       where_(std::move(where)),
-      key_path_(std::move(key_path)) {}
+      key_path_(std::move(key_path)),
+      expected_(std::move(expected)),
+      found_(std::move(found)),
+      hint_(std::move(hint)) {}
 
 UserError::UserError(std::string message) : std::runtime_error(std::move(message)) {}
 

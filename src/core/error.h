@@ -25,10 +25,18 @@ class UserError : public std::runtime_error {
 
   const SourceLocation& where() const { return where_; }
   const std::string& key_path() const { return key_path_; }
+  // The parts of the message, for callers that present them separately (the Python module's
+  // InputError); empty for errors made from a plain message.
+  const std::string& expected() const { return expected_; }
+  const std::string& found() const { return found_; }
+  const std::string& hint() const { return hint_; }
 
  private:
   SourceLocation where_;
   std::string key_path_;
+  std::string expected_;
+  std::string found_;
+  std::string hint_;
 };
 
 // Formats "file:line:col" (or just "file", or "<command line>").

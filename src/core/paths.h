@@ -1,11 +1,13 @@
-// Where attnsim finds its shipped data (architectures/, configs/): the source tree it was built
-// from. One function, so that the build's absolute path is compiled into one file only.
+// Where attnsim finds its shipped data (architectures/, configs/). One function, so that the
+// build's absolute paths are compiled into one file only.
 #pragma once
 
 #include <filesystem>
 
 namespace attnsim {
 
+// $ATTNSIM_DATA_DIR if set; else the source tree attnsim was built from, while it exists; else
+// the data folder of the install prefix (<prefix>/share/attnsim, see `cmake --install`).
 std::filesystem::path source_dir();
 
 }  // namespace attnsim

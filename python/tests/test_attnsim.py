@@ -1,0 +1,124 @@
+"""Tests of the Python module: the same numbers and structures as the CLI, errors as
+attnsim.InputError with their parts, NumPy in and out of the kernel oracle, the pandas frames and
+the example script."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+import attnsim
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD_PYTHON = pathlib.Path(attnsim.__file__).resolve().parents[1]
+CLI = BUILD_PYTHON.parent / "attnsim"
+EXAMPLES = ROOT.parent / "shared" / "reference" / "mixer-examples"
+
+
+def cli_json(*args):
+    """What the attnsim executable prints with --format json."""
+    done = subprocess.run([str(CLI), *args, "--format", "json"], check=True, capture_output=True,
+                          text=True)
+    return json.loads(done.stdout)
+
+
+def test_kv_is_the_cli_json():
+    got = attnsim.kv(["qwen3-next-80b-a3b", "llama-3-8b"], context=[4096, 131072], batch=2)
+    assert got == cli_json("kv", "qwen3-next-80b-a3b", "llama-3-8b", "--context", "4096,131072",
+                           "--batch", "2")
+
+
+def test_kv_llama_by_hand():
+    # Llama 3 8B: 32 layers × 8 KV heads × 128 dims × (K and V) × 2 bytes = 131,072 bytes/token.
+    text = json.dumps(attnsim.kv("llama-3-8b", context=[8192]))
+    assert '"kv_bytes_per_token": 131072' in text
+    # 8,192 tokens × 131,072 bytes = 1,073,741,824 bytes (1 GiB).
+    assert "1073741824" in text
+
+
+@pytest.mark.parametrize("function, command", [
+    (attnsim.params, "params"), (attnsim.flops, "flops"), (attnsim.roofline, "roofline"),
+    (attnsim.fit, "fit"),
+])
+def test_single_architecture_functions_are_the_cli_json(function, command):
+    extra = ["--hw", "h100-sxm"] if command in ("roofline", "fit") else []
+    options = {"hw": "h100-sxm"} if extra else {}
+    assert function("llama-3-8b", **options) == cli_json(command, "llama-3-8b", *extra)
+
+
+def test_compare_is_the_cli_json():
+    got = attnsim.compare(["gemma-3-27b", "llama-3-8b"], context=[32768])
+    assert got == cli_json("compare", "gemma-3-27b", "llama-3-8b", "--context", "32768")
+
+
+def test_input_error_carries_its_parts(tmp_path):
+    lines = (ROOT / "architectures" / "llama-3-8b.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines) if text.strip().startswith("d_model:"))
+    lines[line] = lines[line].split("d_model:")[0] + "d_model: -3"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(attnsim.InputError) as caught:
+        attnsim.kv(str(broken), context=[1024])
+    error = caught.value
+    assert error.file is not None and error.file.endswith("broken.yaml")
+    assert error.line == line + 1
+    assert error.key is not None and "d_model" in error.key
+    assert error.expected is not None and error.found is not None
+    assert str(error).startswith(error.file)
+
+
+def test_unknown_architecture_and_option_are_input_errors():
+    with pytest.raises(attnsim.InputError, match="llama-3-8x"):
+        attnsim.kv("llama-3-8x")
+    with pytest.raises(attnsim.InputError):
+        attnsim.kv("llama-3-8b", kv_dtype="fp7")
+
+
+def test_kv_frame_has_the_csv_columns():
+    pandas = pytest.importorskip("pandas")
+    frame = attnsim.kv_frame(["llama-3-8b", "gemma-3-27b"], context=[4096, 32768])
+    done = subprocess.run([str(CLI), "kv", "llama-3-8b", "gemma-3-27b", "--context", "4096,32768",
+                           "--format", "csv"], check=True, capture_output=True, text=True)
+    header = done.stdout.splitlines()[0].split(",")
+    assert list(frame.columns) == header
+    assert len(frame) == len(done.stdout.strip().splitlines()) - 1
+    assert isinstance(frame, pandas.DataFrame)
+
+
+def test_oracle_reproduces_the_worked_example():
+    case = EXAMPLES / "gated_deltanet" / "B2_T7_h2_chunk4"
+    spec = json.loads((case / "case.json").read_text())
+    arrays = {name: numpy.load(case / entry["file"]) for name, entry in spec["inputs"].items()}
+    scalars = {key: value for key, value in spec["params"].items()
+               if isinstance(value, (int, float, bool))}
+    for form in ("chunked", "recurrent"):
+        outputs = attnsim.oracle("gated_deltanet", form=form, **arrays, **scalars)
+        for name, entry in spec["outputs"].items():
+            expected = numpy.load(case / entry["file"])
+            numpy.testing.assert_allclose(outputs[name], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_oracle_rejects_a_bad_shape():
+    case = EXAMPLES / "softmax_attn" / "mha_B2_T7"
+    spec = json.loads((case / "case.json").read_text())
+    arrays = {name: numpy.load(case / entry["file"]) for name, entry in spec["inputs"].items()}
+    scalars = {key: value for key, value in spec["params"].items()
+               if isinstance(value, (int, float, bool))}
+    scalars["Tq"] = scalars["Tq"] + 1
+    with pytest.raises(attnsim.InputError):
+        attnsim.oracle("softmax_attn", **arrays, **scalars)
+
+
+def test_example_script_draws_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    output_dir = pathlib.Path(os.environ.get("ATTNSIM_TEST_OUTPUT", tmp_path))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    png = output_dir / "memory_vs_context.png"
+    env = dict(os.environ, PYTHONPATH=str(BUILD_PYTHON), MPLBACKEND="Agg")
+    subprocess.run([sys.executable, str(ROOT / "examples" / "memory_vs_context.py"), "-o", str(png)],
+                   check=True, env=env)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
