@@ -122,3 +122,16 @@ def test_example_script_draws_a_png(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "examples" / "memory_vs_context.py"), "-o", str(png)],
                    check=True, env=env)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_kinds_is_the_cli_json():
+    assert attnsim.kinds() == cli_json("kinds")
+    assert attnsim.kinds("gated_deltanet") == cli_json("kinds", "gated_deltanet")
+
+
+def test_load_gives_an_architecture_every_function_accepts():
+    architecture = attnsim.load("llama-3-8b")
+    assert attnsim.kv(architecture, context=[8192]) == attnsim.kv("llama-3-8b", context=[8192])
+    assert attnsim.params(architecture) == attnsim.params("llama-3-8b")
+    with pytest.raises(attnsim.InputError):
+        attnsim.load("no-such-model")
