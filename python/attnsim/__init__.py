@@ -21,7 +21,7 @@ import json
 
 __all__ = [
     "Architecture", "InputError", "InternalError", "compare", "compare_frame", "fit", "flops",
-    "flops_frame", "kinds", "kv", "kv_frame", "layers", "load", "oracle", "params", "roofline",
+    "flops_frame", "kinds", "kv", "kv_frame", "load", "oracle", "params", "roofline",
     "version",
 ]
 
@@ -172,11 +172,6 @@ def compare(architectures, **options):
 def compare_frame(architectures, **options):
     """``compare`` as a pandas DataFrame, with the columns of ``attnsim compare --format csv``."""
     return _frame("compare", architectures, options)
-
-
-def layers(architecture, **options):
-    """The layer graph, layer by layer (``attnsim layers --full --format json``)."""
-    return _json("layers", architecture, {"full": True, **options})
 
 
 def kinds(kind=None):
