@@ -69,6 +69,8 @@ TEST_CASE("validate: every kind of mistake in a file gets one clear message, exi
     CHECK(result.err.find(
               "mixers.attn.n_kv_heads: expected a positive whole number, found no such key") !=
           std::string::npos);
+    CHECK(result.err.find("unknown key 'n_kv_head'") != std::string::npos);
+    CHECK(result.err.find("did you mean n_kv_heads?") != std::string::npos);
   }
   SUBCASE("unknown top-level key") {
     const auto result = validate_text(architecture_yaml(kAttn, "  mixer: attn", 2, "expekt: {}\n"));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -87,7 +88,47 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return best;
 }
 
+namespace {
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Candidates that start with `word`, then those that contain it elsewhere (case-insensitive),
+// each group in the order given: "qwen3-next" → qwen3-next-80b-a3b; "h100" → h100-sxm.
+std::vector<std::string> prefix_then_substring_matches(std::string_view word,
+                                                       const std::vector<std::string>& candidates) {
+  const std::string wanted = lowercase(word);
+  std::vector<std::string> prefixes;
+  std::vector<std::string> substrings;
+  if (wanted.size() < 2) return prefixes;
+  for (const auto& candidate : candidates) {
+    const std::string lower = lowercase(candidate);
+    if (lower == wanted) continue;
+    if (lower.starts_with(wanted))
+      prefixes.push_back(candidate);
+    else if (lower.find(wanted) != std::string::npos)
+      substrings.push_back(candidate);
+  }
+  prefixes.insert(prefixes.end(), substrings.begin(), substrings.end());
+  return prefixes;
+}
+}  // namespace
+
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  // Prefix and substring matches rank first: a user who types the start of a name means it.
+  const auto matches = prefix_then_substring_matches(word, candidates);
+  constexpr std::size_t kMaxListed = 6;
+  if (matches.size() == 1) return fmt::format("did you mean {}?", matches.front());
+  if (!matches.empty()) {
+    const std::size_t listed = std::min(matches.size(), kMaxListed);
+    std::string text = fmt::format(
+        "did you mean one of {}",
+        fmt::join(std::vector<std::string>(matches.begin(), matches.begin() + listed), ", "));
+    if (matches.size() > listed) text += fmt::format(" (and {} more)", matches.size() - listed);
+    return text + "?";
+  }
   const std::string best = closest_match(word, candidates);
   if (!best.empty()) return fmt::format("did you mean {}?", best);
   std::vector<std::string> sorted = candidates;
@@ -116,9 +157,17 @@ const Node* MapReader::get(std::string_view key) {
 
 const Node& MapReader::require(std::string_view key, std::string_view expected) {
   const Node* value = get(key);
-  if (value == nullptr)
+  if (value == nullptr) {
+    // A misspelt key is usually the reason a required one is missing: name it beside.
+    for (const auto& entry : node_.entries)
+      if (entry.key != key && !closest_match(entry.key, {std::string(key)}).empty() &&
+          std::find(known_.begin(), known_.end(), entry.key) == known_.end())
+        throw UserError(node_.where, child_path(key), std::string(expected), "no such key",
+                        fmt::format("this map has an unknown key '{}' at {}: did you mean {}?",
+                                    entry.key, format_location(entry.key_where), key));
     throw UserError(node_.where, child_path(key), std::string(expected), "no such key",
                     fmt::format("add '{}:' to this map", key));
+  }
   return *value;
 }
 

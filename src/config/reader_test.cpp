@@ -115,4 +115,41 @@ TEST_CASE("closest_match") {
   CHECK(closest_match("zzzzzz", {"n_heads", "head_dim"}).empty());
 }
 
+TEST_CASE("did_you_mean") {
+  SUBCASE("a prefix names the one match, not the nearest by edit distance") {
+    // Edit distance alone picks h200 for h100 (one substitution); the user meant h100-sxm.
+    CHECK(did_you_mean("h100", {"a100-80gb", "h100-sxm", "h200"}) == "did you mean h100-sxm?");
+    CHECK(did_you_mean("QWEN3-next", {"qwen3-8b", "qwen3-next-80b-a3b"}) ==
+          "did you mean qwen3-next-80b-a3b?");
+  }
+  SUBCASE("prefix matches before substring matches, at most six listed") {
+    CHECK(did_you_mean("fp4", {"fp64", "nvfp4", "fp4x", "mxfp4"}) ==
+          "did you mean one of fp4x, nvfp4, mxfp4?");
+    // One letter is too short to be a prefix worth naming.
+    CHECK(did_you_mean("h", {"h200", "h100-sxm"}) == "known: h100-sxm, h200");
+    CHECK(did_you_mean("ab", {"ab1", "ab2", "ab3", "ab4", "ab5", "ab6", "ab7", "ab8"}) ==
+          "did you mean one of ab1, ab2, ab3, ab4, ab5, ab6 (and 2 more)?");
+  }
+  SUBCASE("else the nearest by edit distance, else every candidate") {
+    CHECK(did_you_mean("fp9", {"fp32", "fp8"}) == "did you mean fp8?");
+    CHECK(did_you_mean("zzzzzz", {"b", "a"}) == "known: a, b");
+  }
+}
+
+TEST_CASE("MapReader::require names a misspelt key beside the missing one") {
+  const Node document = parse_document("attn: {n_heads: 8, n_kv_head: 2}\n", "x.yaml");
+  MapReader reader(*document.find("attn"), "attn");
+  CHECK(reader.required_positive("n_heads") == 8);
+  try {
+    reader.required_positive("n_kv_heads");
+    FAIL("expected a UserError");
+  } catch (const UserError& error) {
+    const std::string message = error.what();
+    CHECK(message.find("attn.n_kv_heads: expected a positive whole number, found no such key") !=
+          std::string::npos);
+    CHECK(message.find("unknown key 'n_kv_head' at x.yaml:1:20: did you mean n_kv_heads?") !=
+          std::string::npos);
+  }
+}
+
 }  // namespace attnsim::config
