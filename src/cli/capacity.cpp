@@ -30,7 +30,10 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
       "format,f", po::value<std::string>()->default_value("text"), "text, markdown or json");
   const auto vm = parse_options("capacity", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("capacity", "[ARCHITECTURE|FILE ...] --hw PRESET [options]", options);
+    out << usage("capacity", "[ARCHITECTURE|FILE ...] --hw PRESET [options]", options,
+                 {"capacity llama-3-8b --hw h100-sxm -c 8k",
+                  "capacity qwen3-next-80b-a3b --hw h200 --tp 4 -c 32k",
+                  "capacity deepseek-v3 --hw h200 --tp 8 --weights-dtype fp8 --format json"});
     return 0;
   }
   if (!vm.count("hw"))
@@ -78,7 +81,9 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
       capacity_report.rows.push_back(std::move(row));
     }
   }
-  out << report::render_capacity(capacity_report, format_option(vm, "format"));
+  out << report::render_capacity(capacity_report, format_option(vm, {report::OutputFormat::text,
+                                                                     report::OutputFormat::markdown,
+                                                                     report::OutputFormat::json}));
   return 0;
 }
 

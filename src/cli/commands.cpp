@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <iostream>
 #include <ostream>
 
 #include "cli/command.h"
@@ -84,7 +85,28 @@ const Command& find_command(const std::string& name) {
 }
 }  // namespace
 
+namespace {
+std::ostream* current_diagnostics = nullptr;
+
+// Points diagnostics() at `err` for the lifetime of one run_cli call.
+class DiagnosticsScope {
+ public:
+  explicit DiagnosticsScope(std::ostream& err) : previous_(current_diagnostics) {
+    current_diagnostics = &err;
+  }
+  ~DiagnosticsScope() { current_diagnostics = previous_; }
+  DiagnosticsScope(const DiagnosticsScope&) = delete;
+  DiagnosticsScope& operator=(const DiagnosticsScope&) = delete;
+
+ private:
+  std::ostream* previous_;
+};
+}  // namespace
+
+std::ostream& diagnostics() { return current_diagnostics ? *current_diagnostics : std::cerr; }
+
 int run_cli(const CommandArgs& args, std::ostream& out, std::ostream& err) {
+  const DiagnosticsScope scope(err);
   try {
     if (args.empty()) {
       err << overview();

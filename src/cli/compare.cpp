@@ -11,24 +11,28 @@ namespace attnsim::cli {
 
 int run_compare(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "context,c", po::value<std::string>()->default_value("128k,1M"),
-      "contexts for the KV + state columns (list, or a range lo:hi of powers of two)")(
-      "units,u", po::value<std::string>()->default_value("GiB"), "GiB (2^30 bytes), GB, MiB, MB")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_context_option(options, "128k,1M", "contexts of the KV + state columns");
+  add_batch_option(options);
+  add_units_option(options);
+  add_format_option(options, kAllFormats);
+  add_architecture_options(options);
   const auto vm = parse_options("compare", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("compare", "ARCHITECTURE... [--all] [options]", options);
+    out << usage("compare", "ARCHITECTURE... [--all] [options]", options,
+                 {"compare qwen3-next-80b-a3b kimi-linear-48b-a3b nemotron-3-nano-30b-a3b",
+                  "compare --all --context 128k --format markdown",
+                  "compare gemma-3-27b llama-3.1-70b --context 4k:1M --batch 16 --format json"});
     return 0;
   }
-  const std::vector<std::string> names = architecture_names("compare", vm);
-  const auto contexts = parse_context_spec(vm["context"].as<std::string>());
-  const auto unit = unit_option(vm, "units");
-  const auto format = format_option(vm, "format");
+  const auto contexts = context_option(vm);
+  const auto batch = batch_option(vm);
+  const auto format = format_option(vm, kAllFormats);
+  const auto unit = unit_option(vm, format);
 
   std::vector<ComparisonRow> rows;
-  for (const auto& name : names)
-    rows.push_back(compare_architecture(load_architecture(name), contexts));
+  for (const auto& architecture : load_architectures("compare", vm))
+    rows.push_back(compare_architecture(architecture, contexts, batch));
   switch (format) {
     case report::OutputFormat::json:
       out << report::comparison_json(rows);

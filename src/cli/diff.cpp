@@ -15,12 +15,15 @@ int run_diff(const CommandArgs& args, std::ostream& out) {
   options.add_options()("help,h", "show this help");
   const auto vm = parse_options("diff", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("diff", "A B   (architecture names, .yaml or config.json files)", options);
+    out << usage("diff", "A B   (architecture names, .yaml or config.json files)", options,
+                 {"diff architectures/qwen3-next-80b-a3b.yaml path/to/config.json",
+                  "diff llama-3-8b llama-3.1-8b"});
     return 0;
   }
   const auto names = vm.count("architecture") ? vm["architecture"].as<std::vector<std::string>>()
                                               : std::vector<std::string>{};
-  if (names.size() != 2) throw UserError({}, "diff", "exactly two architectures", std::to_string(names.size()));
+  if (names.size() != 2)
+    throw UserError({}, "diff", "exactly two architectures", std::to_string(names.size()));
   const Architecture left = load_architecture(names[0]);
   const Architecture right = load_architecture(names[1]);
   const auto differences = compare_graphs(left, right);

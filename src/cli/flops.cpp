@@ -44,22 +44,22 @@ int run_flops(const CommandArgs& args, std::ostream& out) {
       "half: skip masked pairs (FlashAttention); full: count them (Kaplan)")(
       "linear", po::value<std::string>()->default_value("chunked"),
       "prefill algorithm of linear/SSM layers: chunked or recurrent")(
-      "chunk", po::value<std::string>()->default_value("64"), "chunk size C")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json");
+      "chunk", po::value<std::string>()->default_value("64"), "chunk size C");
+  add_format_option(options, kAllFormats);
+  add_architecture_options(options);
   const auto vm = parse_options("flops", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("flops", "ARCHITECTURE|FILE ... [options]", options);
+    out << usage("flops", "ARCHITECTURE|FILE ... [options]", options,
+                 {"flops qwen3-next-80b-a3b --prefill 32k --decode-at 128k",
+                  "flops llama-3-8b qwen3-8b --causal full --format markdown",
+                  "flops kimi-linear-48b-a3b --linear recurrent --format json"});
     return 0;
   }
-  if (!vm.count("architecture"))
-    throw UserError({}, "flops", "at least one architecture name", "none",
-                    "`attnsim list` shows the shipped names");
   const auto prefill = parse_token_count(vm["prefill"].as<std::string>(), "--prefill");
   const auto decode_at = parse_token_count(vm["decode-at"].as<std::string>(), "--decode-at");
   const FlopOptions chosen = flop_options(vm);
   std::vector<report::FlopReportEntry> entries;
-  for (const auto& name : vm["architecture"].as<std::vector<std::string>>()) {
-    const Architecture architecture = load_architecture(name);
+  for (const Architecture& architecture : load_architectures("flops", vm)) {
     report::FlopReportEntry entry{model_flops(architecture, prefill, decode_at, chosen), {}};
     if (has_recurrent_layers(architecture)) {
       FlopOptions other = chosen;
@@ -69,7 +69,7 @@ int run_flops(const CommandArgs& args, std::ostream& out) {
     }
     entries.push_back(std::move(entry));
   }
-  out << report::render_flops(entries, format_option(vm, "format"));
+  out << report::render_flops(entries, format_option(vm, kAllFormats));
   return 0;
 }
 

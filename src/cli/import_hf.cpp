@@ -17,10 +17,12 @@ int run_import_hf(const CommandArgs& args, std::ostream& out) {
       "name", po::value<std::string>(), "display name of the model (default: the file's stem)")(
       "params-label", po::value<std::string>(), "size label as published, e.g. 80B-A3B")(
       "output,o", po::value<std::string>(),
-      "write to this file (replaced atomically) instead of stdout");
+      "write to this file (replaced atomically; missing folders are created) instead of stdout");
   const auto vm = parse_options("import-hf", args, options, "config");
   if (vm.count("help")) {
-    out << usage("import-hf", "CONFIG.json [--name NAME] [-o FILE]", options);
+    out << usage("import-hf", "CONFIG.json [--name NAME] [-o FILE]", options,
+                 {"import-hf path/to/config.json --name my-model -o architectures/my-model.yaml",
+                  "import-hf config.json --params-label 80B-A3B > my-model.yaml"});
     return 0;
   }
   if (!vm.count("config") || vm["config"].as<std::vector<std::string>>().size() != 1)
@@ -30,9 +32,12 @@ int run_import_hf(const CommandArgs& args, std::ostream& out) {
   if (vm.count("params-label")) import_options.params_label = vm["params-label"].as<std::string>();
   const std::string yaml =
       import::import_hf(vm["config"].as<std::vector<std::string>>().front(), import_options);
-  if (vm.count("output"))
-    write_file_atomically(vm["output"].as<std::string>(), yaml);
-  else
+  if (vm.count("output")) {
+    const std::filesystem::path file = vm["output"].as<std::string>();
+    prepare_output(file);
+    write_file_atomically(file, yaml);
+    report_written({file});
+  } else
     out << yaml;
   return 0;
 }

@@ -11,14 +11,15 @@ namespace attnsim::cli {
 
 int run_kinds(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json");
+  options.add_options()("help,h", "show this help");
+  add_format_option(options, kAllFormats);
   const auto vm = parse_options("kinds", args, options, "kind");
   if (vm.count("help")) {
-    out << usage("kinds", "[KIND] [options]", options);
+    out << usage("kinds", "[KIND] [options]", options,
+                 {"kinds", "kinds gated_deltanet", "kinds mla --format json"});
     return 0;
   }
-  const auto format = format_option(vm, "format");
+  const auto format = format_option(vm, kAllFormats);
   if (!vm.count("kind")) {
     out << report::render_kind_list(format);
     return 0;

@@ -12,15 +12,15 @@ namespace attnsim::cli {
 int run_layers(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")("full", "list every layer");
+  add_architecture_options(options);
   const auto vm = parse_options("layers", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("layers", "ARCHITECTURE|FILE [--full]", options);
+    out << usage("layers", "ARCHITECTURE|FILE [--full]", options,
+                 {"layers qwen3-next-80b-a3b", "layers gemma-3-27b --full",
+                  "layers path/to/config.json --full"});
     return 0;
   }
-  if (!vm.count("architecture") || vm["architecture"].as<std::vector<std::string>>().size() != 1)
-    throw UserError({}, "layers", "exactly one architecture name or file", "none or several");
-  const Architecture architecture =
-      load_architecture(vm["architecture"].as<std::vector<std::string>>().front());
+  const Architecture architecture = load_with_settings(vm, single_architecture_name("layers", vm));
   out << fmt::format("{} ({}, {}): {} layers\n", architecture.name, architecture.display_name,
                      architecture.params_label, architecture.layers.size());
   out << "  " << report::compact_layer_pattern(architecture) << "\n";

@@ -13,17 +13,18 @@ namespace attnsim::cli {
 
 int run_list(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown or csv");
+  options.add_options()("help,h", "show this help");
+  const std::vector<report::OutputFormat> formats{
+      report::OutputFormat::text, report::OutputFormat::markdown, report::OutputFormat::csv};
+  add_format_option(options, formats);
   const auto vm = parse_options("list", args, options);
   if (vm.count("help")) {
-    out << usage("list", "[options]", options);
+    out << usage("list", "[options]", options,
+                 {"list", "list --format markdown",
+                  "list --format csv   (for JSON numbers: attnsim kv --all --format json)"});
     return 0;
   }
-  const auto format = format_option(vm, "format");
-  if (format == report::OutputFormat::json)
-    throw UserError({}, "--format", "text, markdown or csv", "'json'",
-                    "use `attnsim kv --all --format json` for machine-readable numbers");
+  const auto format = format_option(vm, formats);
   report::Table table{{{"name", report::Align::left},
                        {"family", report::Align::left},
                        {"params", report::Align::left},

@@ -23,7 +23,10 @@ int run_oracle(const CommandArgs& args, std::ostream& out) {
   const auto vm = parse_options("oracle", args, options, "arguments");
   const std::string synopsis = "MIXER CASE_DIR -o OUT_DIR [--form NAME] [--dtype float32|float64]";
   if (vm.count("help")) {
-    out << usage("oracle", synopsis, options);
+    out << usage("oracle", synopsis, options,
+                 {"oracle gated_deltanet "
+                  "../shared/reference/mixer-examples/gated_deltanet/B2_T7_h2_chunk4 -o out",
+                  "oracle mla CASE_DIR -o out --form absorbed --dtype float32"});
     return 0;
   }
   const auto positional = vm.count("arguments") ? vm["arguments"].as<std::vector<std::string>>()

@@ -11,17 +11,21 @@ namespace attnsim::cli {
 
 int run_params(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown, csv or json");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_format_option(options, kAllFormats);
+  add_architecture_options(options);
   const auto vm = parse_options("params", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("params", "[ARCHITECTURE|FILE ...] [--all] [options]", options);
+    out << usage("params", "[ARCHITECTURE|FILE ...] [--all] [options]", options,
+                 {"params deepseek-v3", "params --all --format markdown",
+                  "params qwen3-next-80b-a3b --set ffns.moe.n_experts=256 --format json"});
     return 0;
   }
-  const std::vector<std::string> names = architecture_names("params", vm);
+  const auto format = format_option(vm, kAllFormats);
   std::vector<ParamReport> reports;
-  for (const auto& name : names) reports.push_back(model_params(load_architecture(name)));
-  out << report::render_params(reports, format_option(vm, "format"));
+  for (const auto& architecture : load_architectures("params", vm))
+    reports.push_back(model_params(architecture));
+  out << report::render_params(reports, format);
   return 0;
 }
 

@@ -18,42 +18,44 @@
 namespace attnsim::cli {
 
 namespace {
-std::vector<std::string> architecture_names(const po::variables_map& vm) {
-  const std::vector<std::string> names = cli::architecture_names("plot", vm);
-  return names;
-}
-
 std::filesystem::path output_option(const po::variables_map& vm) {
   if (!vm.count("output"))
     throw UserError({}, "-o", "an output file (.svg, .png or .pdf)", "none", "e.g. -o mem.svg");
   return vm["output"].as<std::string>();
 }
 
-std::vector<Architecture> load_architectures(const po::variables_map& vm) {
-  std::vector<Architecture> architectures;
-  for (const auto& name : architecture_names(vm)) architectures.push_back(load_architecture(name));
-  return architectures;
+void add_output_option(po::options_description& options) {
+  options.add_options()("title", po::value<std::string>(), "figure title")(
+      "output,o", po::value<std::string>(),
+      "FILE.svg, FILE.png or FILE.pdf (missing folders are created)");
+}
+
+// Renders the figure at `image` (its folder created first) and reports what was written.
+int draw(const std::filesystem::path& image, const report::FigureFiles& files, std::ostream& out) {
+  prepare_output(image);
+  return report_rendered(report::render_figure(image, files), out);
 }
 
 int plot_memory(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "context,c", po::value<std::string>()->default_value("1k:1M"),
-      "contexts: a range lo:hi (every power of two between, inclusive) or a comma list")(
-      "batch,b", po::value<std::string>()->default_value("1"), "sequences in the batch")(
-      "hw", po::value<std::vector<std::string>>(),
-      "draw the memory capacity of configs/hardware/<PRESET>.yaml (repeatable)")(
-      "stacked", "one panel per architecture, KV cache stacked on recurrent + conv state")(
-      "log-y", "logarithmic memory axis (not with --stacked)")("kv-dtype", po::value<std::string>(),
-                                                               "override the KV-cache dtype")(
-      "state-dtype", po::value<std::string>(), "override the recurrent-state dtype")(
-      "conv-dtype", po::value<std::string>(), "override the conv-state dtype")(
-      "units,u", po::value<std::string>()->default_value("GiB"), "GiB (2^30 bytes), GB, MiB, MB")(
-      "title", po::value<std::string>(), "figure title")("output,o", po::value<std::string>(),
-                                                         "FILE.svg, FILE.png or FILE.pdf");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_context_option(options, "1k:1M");
+  add_batch_option(options);
+  add_hw_list_option(options);
+  options.add_options()("stacked",
+                        "one panel per architecture, KV cache stacked on recurrent + conv state")(
+      "log-y", "logarithmic memory axis (not with --stacked)");
+  add_cache_dtype_options(options);
+  add_units_option(options);
+  add_architecture_options(options);
+  add_output_option(options);
   const auto vm = parse_options("plot memory", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("plot memory", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options);
+    out << usage("plot memory", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options,
+                 {"plot memory qwen3-next-80b-a3b gemma-3-27b llama-3-8b --context 1k:1M -o "
+                  "mem.svg",
+                  "plot memory qwen3-next-80b-a3b llama-3-8b --stacked --hw h100-sxm -o mem.png",
+                  "plot memory deepseek-v3 --kv-dtype fp8 --batch 8 --units GB -o figs/ds.pdf"});
     return 0;
   }
   const auto image = output_option(vm);
@@ -61,14 +63,13 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   if (vm.count("stacked") && vm.count("log-y"))
     throw UserError({}, "--log-y", "a linear axis with --stacked", "--log-y",
                     "stacked areas on a log axis misstate the shares");
-  const auto contexts = parse_context_spec(vm["context"].as<std::string>());
-  const auto batch = parse_token_count(vm["batch"].as<std::string>(), "--batch");
-  const CacheDTypeOverrides overrides{dtype_option(vm, "kv-dtype"), dtype_option(vm, "state-dtype"),
-                                      dtype_option(vm, "conv-dtype")};
+  const auto contexts = context_option(vm);
+  const auto batch = batch_option(vm);
+  const CacheDTypeOverrides overrides = cache_dtype_options(vm);
   report::MemoryPlotOptions plot;
   plot.stacked = vm.count("stacked") > 0;
   plot.log_y = vm.count("log-y") > 0;
-  plot.unit = unit_option(vm, "units");
+  plot.unit = unit_option(vm);
   if (plot.unit == ByteUnit::bytes)
     throw UserError({}, "--units", "GiB, GB, MiB or MB for a plot axis", "bytes");
   plot.title = vm.count("title") ? vm["title"].as<std::string>()
@@ -79,102 +80,105 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
 
   std::vector<MemoryReport> reports;
   std::vector<std::string> titles;
-  for (const auto& name : architecture_names(vm)) {
-    const Architecture architecture = load_architecture(name);
+  for (const auto& architecture : load_architectures("plot memory", vm)) {
     reports.push_back(kv_memory(architecture, contexts, batch, overrides));
     titles.push_back(architecture.display_name);
   }
   const auto files = report::memory_figure(reports, titles, plot, format,
                                            report::csv_name_for(image), image.filename().string());
-  return report_rendered(report::render_figure(image, files), out);
+  return draw(image, files, out);
 }
 
 int plot_layers(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "output,o", po::value<std::string>(), "FILE.svg, FILE.png or FILE.pdf");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_architecture_options(options);
+  options.add_options()("output,o", po::value<std::string>(),
+                        "FILE.svg, FILE.png or FILE.pdf (missing folders are created)");
   const auto vm = parse_options("plot layers", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("plot layers", "ARCHITECTURE... -o FILE.{svg,png,pdf}", options);
+    out << usage("plot layers", "ARCHITECTURE... -o FILE.{svg,png,pdf}", options,
+                 {"plot layers qwen3-next-80b-a3b kimi-linear-48b-a3b gemma-3-27b -o layers.pdf",
+                  "plot layers --all -o figures/all-layers.svg"});
     return 0;
   }
   const auto image = output_option(vm);
   const auto format = report::image_format_for(image, "-o");
-  const auto files = report::layers_figure(load_architectures(vm), format,
+  const auto files = report::layers_figure(load_architectures("plot layers", vm), format,
                                            report::csv_name_for(image), image.filename().string());
-  return report_rendered(report::render_figure(image, files), out);
+  return draw(image, files, out);
 }
 
 int plot_flops(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "context,c", po::value<std::string>()->default_value("1k:256k"),
-      "prefill lengths: a range lo:hi (every power of two between, inclusive) or a comma list")(
-      "causal", po::value<std::string>()->default_value("half"),
-      "half: skip masked pairs (FlashAttention); full: count them (Kaplan)")(
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_context_option(options, "1k:256k", "prefill lengths");
+  options.add_options()("causal", po::value<std::string>()->default_value("half"),
+                        "half: skip masked pairs (FlashAttention); full: count them (Kaplan)")(
       "linear", po::value<std::string>()->default_value("chunked"),
       "prefill algorithm of linear/SSM layers: chunked or recurrent")(
-      "chunk", po::value<std::string>()->default_value("64"), "chunk size C")(
-      "title", po::value<std::string>(), "figure title")("output,o", po::value<std::string>(),
-                                                         "FILE.svg, FILE.png or FILE.pdf");
+      "chunk", po::value<std::string>()->default_value("64"), "chunk size C");
+  add_architecture_options(options);
+  add_output_option(options);
   const auto vm = parse_options("plot flops", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("plot flops", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options);
+    out << usage("plot flops", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options,
+                 {"plot flops qwen3-next-80b-a3b qwen3-8b --context 1k:256k -o flops.pdf",
+                  "plot flops kimi-linear-48b-a3b --causal full --linear recurrent -o f.svg"});
     return 0;
   }
   const auto image = output_option(vm);
   const auto format = report::image_format_for(image, "-o");
-  const auto contexts = parse_context_spec(vm["context"].as<std::string>());
+  const auto contexts = context_option(vm);
   const FlopOptions flops =
       flop_options_from(vm["causal"].as<std::string>(), vm["linear"].as<std::string>(),
                         vm["chunk"].as<std::string>());
   const std::string title = vm.count("title") ? vm["title"].as<std::string>() : "";
   const auto files =
-      report::prefill_flops_figure(load_architectures(vm), contexts, flops, title, format,
-                                   report::csv_name_for(image), image.filename().string());
-  return report_rendered(report::render_figure(image, files), out);
+      report::prefill_flops_figure(load_architectures("plot flops", vm), contexts, flops, title,
+                                   format, report::csv_name_for(image), image.filename().string());
+  return draw(image, files, out);
 }
 
 int plot_decode(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "hw", po::value<std::string>()->default_value("h100-sxm"),
-      "hardware preset (configs/hardware/) or YAML file")(
-      "context,c", po::value<std::string>()->default_value("1k:256k"),
-      "decode contexts L: a range lo:hi (powers of two) or a comma list")(
-      "batch,b", po::value<std::string>()->default_value("1"), "sequences decoded together")(
-      "tp", po::value<std::string>()->default_value("1"), "tensor-parallel ranks")(
-      "compute-dtype", po::value<std::string>()->default_value("bf16"),
-      "which peak of the preset the matmuls run at (bf16, fp8, ...)")(
-      "weights-dtype", po::value<std::string>(), "override the weights dtype")(
-      "kv-dtype", po::value<std::string>(), "override the KV-cache dtype")(
-      "state-dtype", po::value<std::string>(), "override the recurrent-state dtype")(
-      "timing", po::value<std::string>()->default_value("measured"), kTimingHelp)(
-      "log-y", "logarithmic time axis")("title", po::value<std::string>(), "figure title")(
-      "output,o", po::value<std::string>(), "FILE.svg, FILE.png or FILE.pdf");
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_hw_option(options, "h100-sxm");
+  add_context_option(options, "1k:256k", "decode contexts L");
+  add_batch_option(options);
+  add_tp_option(options);
+  options.add_options()("compute-dtype", po::value<std::string>()->default_value("bf16"),
+                        "which peak of the preset the matmuls run at (bf16, fp8, ...)");
+  add_weights_dtype_option(options);
+  add_cache_dtype_options(options, false);
+  options.add_options()("timing", po::value<std::string>()->default_value("measured"), kTimingHelp)(
+      "log-y", "logarithmic time axis");
+  add_architecture_options(options);
+  add_output_option(options);
   const auto vm = parse_options("plot decode", args, options, "architecture");
   if (vm.count("help")) {
-    out << usage("plot decode", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options);
+    out << usage("plot decode", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options,
+                 {"plot decode qwen3-next-80b-a3b qwen3-8b --hw h100-sxm -o decode.png",
+                  "plot decode deepseek-v3 --hw h200 --tp 8 --batch 32 --kv-dtype fp8 -o d.svg"});
     return 0;
   }
   const auto image = output_option(vm);
   const auto format = report::image_format_for(image, "-o");
-  const auto contexts = parse_context_spec(vm["context"].as<std::string>());
+  const auto contexts = context_option(vm);
   report::DecodePlotOptions plot;
-  plot.roofline.batch = parse_token_count(vm["batch"].as<std::string>(), "--batch");
-  plot.roofline.tp = parse_token_count(vm["tp"].as<std::string>(), "--tp");
+  plot.roofline.batch = batch_option(vm);
+  plot.roofline.tp = tp_option(vm);
   plot.roofline.compute_dtype = vm["compute-dtype"].as<std::string>();
   plot.roofline.weights_dtype = dtype_option(vm, "weights-dtype");
-  plot.roofline.cache_dtypes = {dtype_option(vm, "kv-dtype"), dtype_option(vm, "state-dtype"),
-                                std::nullopt};
+  plot.roofline.cache_dtypes = cache_dtype_options(vm);
   plot.roofline.timing = timing_option(vm);
   plot.log_y = vm.count("log-y") > 0;
   if (vm.count("title")) plot.title = vm["title"].as<std::string>();
   const Hardware hardware = load_hardware(vm["hw"].as<std::string>());
   const auto files =
-      report::decode_time_figure(load_architectures(vm), contexts, hardware, plot, format,
-                                 report::csv_name_for(image), image.filename().string());
-  return report_rendered(report::render_figure(image, files), out);
+      report::decode_time_figure(load_architectures("plot decode", vm), contexts, hardware, plot,
+                                 format, report::csv_name_for(image), image.filename().string());
+  return draw(image, files, out);
 }
 
 struct PlotKind {
@@ -201,7 +205,12 @@ int run_plot(const CommandArgs& args, std::ostream& out) {
       "Figures (attnsim plot <figure> --help for options):\n";
   for (const auto& kind : kPlotKinds)
     listing += fmt::format("  {:<8} {}\n", kind.name, kind.summary);
-  listing += "\nBeside FILE it writes FILE.csv (the data) and FILE.gp (the gnuplot script).\n";
+  listing +=
+      "\nBeside FILE it writes FILE.csv (the data) and FILE.gp (the gnuplot script).\n\n"
+      "Examples:\n"
+      "  attnsim plot memory qwen3-next-80b-a3b llama-3-8b --context 1k:1M -o mem.svg\n"
+      "  attnsim plot layers qwen3-next-80b-a3b gemma-3-27b -o layers.pdf\n"
+      "  attnsim plot decode qwen3-next-80b-a3b qwen3-8b --hw h100-sxm -o decode.png\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     out << listing;
     return args.empty() ? 2 : 0;

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <iostream>
 
+#include "cli/command.h"
 #include "core/error.h"
 #include "cost/hardware.h"
 #include "report/format.h"
@@ -13,17 +13,6 @@
 namespace attnsim::cli {
 
 namespace fs = std::filesystem;
-
-std::vector<std::uint64_t> parse_context_spec(const std::string& text) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos) return parse_token_list(text, "--context");
-  const std::uint64_t lo = parse_token_count(text.substr(0, colon), "--context");
-  const std::uint64_t hi = parse_token_count(text.substr(colon + 1), "--context");
-  if (lo > hi)
-    throw UserError({}, "--context", "a range lo:hi with lo <= hi", fmt::format("'{}'", text),
-                    "e.g. 1k:1M");
-  return report::powers_of_two_between(lo, hi);
-}
 
 report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUnit unit) {
   const Hardware hardware = load_hardware(preset);
@@ -45,13 +34,13 @@ FlopOptions flop_options_from(const std::string& causal, const std::string& line
   return options;
 }
 
-int report_rendered(const report::RenderedFigure& figure, std::ostream& out) {
+int report_rendered(const report::RenderedFigure& figure, std::ostream&) {
   if (figure.rendered) {
-    out << fmt::format("wrote {} (data {}, script {})\n", figure.image.string(),
-                       figure.csv.string(), figure.script.string());
+    diagnostics() << fmt::format("attnsim: wrote {} (data {}, script {})\n", figure.image.string(),
+                                 figure.csv.string(), figure.script.string());
     return 0;
   }
-  std::cerr << fmt::format(
+  diagnostics() << fmt::format(
       "attnsim: note: gnuplot is not installed, so {} was not drawn; wrote its data {} and "
       "script {}.\n  Install it with `{}` (or scripts/install-deps), then run `gnuplot {}` in "
       "{}.\n",

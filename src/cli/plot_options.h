@@ -17,9 +17,6 @@ namespace attnsim::cli {
 // Exit code when the data and script were written but no image (gnuplot is not installed).
 inline constexpr int kExitNoGnuplot = 4;
 
-// "1k:1M" → every power of two from 1K to 1M; "4k,128k,1M" → those contexts.
-std::vector<std::uint64_t> parse_context_spec(const std::string& text);
-
 // The memory capacity of a hardware preset (cost/hardware.h: configs/hardware/<preset>.yaml or
 // a path), as a line titled "NVIDIA H100 SXM 80GB (74.5 GiB)" in `unit`.
 report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUnit unit);
@@ -29,7 +26,8 @@ report::HorizontalLine hardware_capacity_line(const std::string& preset, ByteUni
 FlopOptions flop_options_from(const std::string& causal, const std::string& linear,
                               const std::string& chunk);
 
-// "wrote mem.svg, mem.csv, mem.gp" on `out`, or the install hint on stderr; the exit code.
+// "attnsim: wrote mem.svg, mem.svg.csv, mem.svg.gp" on diagnostics(), or the install hint
+// there; the exit code.
 int report_rendered(const report::RenderedFigure& figure, std::ostream& out);
 
 }  // namespace attnsim::cli

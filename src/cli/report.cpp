@@ -10,8 +10,8 @@
 #include "cli/options.h"
 #include "cli/plot_options.h"
 #include "config/reader.h"
-#include "report/html_report.h"
 #include "core/paths.h"
+#include "report/html_report.h"
 
 namespace attnsim::cli {
 
@@ -40,7 +40,8 @@ int run_report(const CommandArgs& args, std::ostream& out) {
       "list", "list the definitions");
   const auto vm = parse_options("report", args, options, "name");
   if (vm.count("help")) {
-    out << usage("report", "[NAME...] [--out DIR]", options);
+    out << usage("report", "[NAME...] [--out DIR]", options,
+                 {"report", "report --list", "report hybrid-qwen --out /tmp/reports"});
     return 0;
   }
   const fs::path definitions = report::report_definitions_dir();
@@ -65,13 +66,14 @@ int run_report(const CommandArgs& args, std::ostream& out) {
     }
     files = chosen;
   }
-  const fs::path root = vm.count("out") ? fs::path(vm["out"].as<std::string>())
-                                        : source_dir() / "reports";
+  const fs::path root =
+      vm.count("out") ? fs::path(vm["out"].as<std::string>()) : source_dir() / "reports";
   bool rendered = true;
   for (const auto& file : files) {
     const auto outcome = report::generate_report(file, root, progress_bar(file.stem().string()));
     rendered = rendered && outcome.figures_rendered;
-    out << fmt::format("wrote {} ({} files)\n", outcome.folder.string(), outcome.files);
+    diagnostics() << fmt::format("attnsim: wrote {} ({} files)\n", outcome.folder.string(),
+                                 outcome.files);
   }
   if (!rendered) {
     std::fprintf(stderr,

@@ -35,7 +35,9 @@ int run_simulate(const CommandArgs& args, std::ostream& out) {
   const auto vm = parse_options("simulate", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("simulate", "ARCHITECTURE|FILE [--scale-down N] [--tokens T] [--decode D]",
-                 options);
+                 options,
+                 {"simulate deepseek-v3.2 --scale-down 16 --tokens 17 --decode 3",
+                  "simulate qwen3-next-80b-a3b --scale-down 8 --chunk 4 --seed 7"});
     return 0;
   }
   if (!vm.count("architecture") || vm["architecture"].as<std::vector<std::string>>().size() != 1)

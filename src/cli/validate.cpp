@@ -15,7 +15,9 @@ int run_validate(const CommandArgs& args, std::ostream& out) {
   options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
   const auto vm = parse_options("validate", args, options, "file");
   if (vm.count("help")) {
-    out << usage("validate", "FILE... | --all", options);
+    out << usage("validate", "FILE... | --all", options,
+                 {"validate path/to/my-arch.yaml", "validate --all",
+                  "validate architectures/qwen3-next-80b-a3b.yaml path/to/config.json"});
     return 0;
   }
   std::vector<std::string> files;

@@ -77,8 +77,9 @@ std::string_view byte_unit_name(ByteUnit unit) {
 }
 
 std::optional<ByteUnit> parse_byte_unit(std::string_view text) {
+  // Case-insensitive: "gb" is GB and "gib" GiB (the "i" alone tells binary from decimal).
   for (ByteUnit unit : {ByteUnit::GiB, ByteUnit::GB, ByteUnit::MiB, ByteUnit::MB, ByteUnit::bytes})
-    if (byte_unit_name(unit) == text) return unit;
+    if (lowercase(byte_unit_name(unit)) == lowercase(text)) return unit;
   return std::nullopt;
 }
 

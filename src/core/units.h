@@ -25,7 +25,7 @@ std::vector<std::string> dtype_names();
 
 enum class ByteUnit { GiB, GB, MiB, MB, bytes };
 std::string_view byte_unit_name(ByteUnit unit);
-std::optional<ByteUnit> parse_byte_unit(std::string_view text);
+std::optional<ByteUnit> parse_byte_unit(std::string_view text);  // case-insensitive
 double bytes_in(ByteUnit unit);  // 2^30 for GiB, 1e9 for GB, ...
 
 // Token counts: plain integers or with k/K (×1024), m/M (×1024²), g/G (×1024³) suffixes.

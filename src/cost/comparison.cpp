@@ -7,13 +7,14 @@
 namespace attnsim {
 
 ComparisonRow compare_architecture(const Architecture& architecture,
-                                   const std::vector<std::uint64_t>& contexts) {
+                                   const std::vector<std::uint64_t>& contexts,
+                                   std::uint64_t batch) {
   const auto ratio = layer_ratio(architecture);
   const auto params = model_params(architecture);
   return {architecture.name,    architecture.display_name,
           ratio.label(),        ratio.counts(),
           ratio.global_share(), params.total,
-          params.active,        kv_memory(architecture, contexts, 1)};
+          params.active,        kv_memory(architecture, contexts, batch)};
 }
 
 }  // namespace attnsim

@@ -19,10 +19,11 @@ struct ComparisonRow {
   double global_share = 0;   // layers whose KV grows without a cap / mixer layers
   std::uint64_t params_total = 0;
   std::uint64_t params_active = 0;
-  MemoryReport memory;  // at the compared contexts, batch 1
+  MemoryReport memory;  // at the compared contexts and batch
 };
 
 ComparisonRow compare_architecture(const Architecture& architecture,
-                                   const std::vector<std::uint64_t>& contexts);
+                                   const std::vector<std::uint64_t>& contexts,
+                                   std::uint64_t batch = 1);
 
 }  // namespace attnsim

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/json_document.h"
+
 namespace attnsim::report {
 
 std::string format_params(std::uint64_t params) {
@@ -27,7 +29,9 @@ Table comparison_table(const std::vector<ComparisonRow>& rows, ByteUnit unit) {
               {}};
   if (rows.empty()) return table;
   for (const auto& row : rows.front().memory.rows) {
-    table.columns.push_back({fmt::format("KV+state@{} {}", format_token_count(row.context), u)});
+    const std::string batch = row.batch == 1 ? "" : fmt::format(" ×{}", row.batch);
+    table.columns.push_back(
+        {fmt::format("KV+state@{}{} {}", format_token_count(row.context), batch, u)});
     table.columns.push_back({fmt::format("saving@{}", format_token_count(row.context))});
   }
   for (const auto& row : rows) {
@@ -48,12 +52,13 @@ Table comparison_table(const std::vector<ComparisonRow>& rows, ByteUnit unit) {
   return table;
 }
 
-std::string comparison_json(const std::vector<ComparisonRow>& rows) {
+std::string comparison_json(const std::vector<ComparisonRow>& rows, std::string_view command) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& row : rows) {
     nlohmann::ordered_json contexts = nlohmann::ordered_json::array();
     for (const auto& memory : row.memory.rows) {
       nlohmann::ordered_json entry{{"context", memory.context},
+                                   {"batch", memory.batch},
                                    {"kv_bytes", memory.kv_bytes},
                                    {"state_bytes", memory.state_bytes},
                                    {"total_bytes", memory.total_bytes}};
@@ -73,7 +78,7 @@ std::string comparison_json(const std::vector<ComparisonRow>& rows) {
                     {"state_bytes_per_sequence", row.memory.state_bytes_per_sequence},
                     {"contexts", contexts}});
   }
-  return list.dump(2) + "\n";
+  return dump_json(json_document(command, std::move(list)));
 }
 
 }  // namespace attnsim::report

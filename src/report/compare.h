@@ -18,7 +18,8 @@ namespace attnsim::report {
 // The saving is 1 − total / (the same model with full attention everywhere), as in `kv`.
 Table comparison_table(const std::vector<ComparisonRow>& rows, ByteUnit unit);
 // The same content with exact integers (bytes, parameters) for scripts.
-std::string comparison_json(const std::vector<ComparisonRow>& rows);
+std::string comparison_json(const std::vector<ComparisonRow>& rows,
+                            std::string_view command = "compare");
 
 // 80'000'000'000 → "80.0B", 3'200'000'000 → "3.2B", 124'000'000 → "124M".
 std::string format_params(std::uint64_t params);

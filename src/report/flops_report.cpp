@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/json_document.h"
 #include "report/table.h"
 
 namespace attnsim::report {
@@ -47,7 +48,7 @@ std::string render_flops(const std::vector<FlopReportEntry>& entries, OutputForm
   if (format == OutputFormat::json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& entry : entries) out.push_back(to_json(entry));
-    return out.dump(2) + "\n";
+    return dump_json(json_document("flops", std::move(out)));
   }
   std::string out;
   for (const auto& entry : entries) {

@@ -3,9 +3,27 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace attnsim::report {
 
-std::optional<OutputFormat> parse_output_format(std::string_view text) {
+std::string_view output_format_name(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::text:
+      return "text";
+    case OutputFormat::markdown:
+      return "markdown";
+    case OutputFormat::csv:
+      return "csv";
+    case OutputFormat::json:
+      return "json";
+  }
+  return "text";
+}
+
+std::optional<OutputFormat> parse_output_format(std::string_view original) {
+  std::string text(original);
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (text == "text" || text == "table") return OutputFormat::text;
   if (text == "markdown" || text == "md") return OutputFormat::markdown;
   if (text == "csv") return OutputFormat::csv;

@@ -10,7 +10,9 @@
 namespace attnsim::report {
 
 enum class OutputFormat { text, markdown, csv, json };
+// Case-insensitive: text (table), markdown (md), csv, json.
 std::optional<OutputFormat> parse_output_format(std::string_view text);
+std::string_view output_format_name(OutputFormat format);
 
 // "12.346" in GiB/GB/MiB/MB (three decimals), or "1,234,567" in bytes.
 std::string format_size(std::uint64_t bytes, ByteUnit unit);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "report/json_document.h"
 #include "report/table.h"
 
 namespace attnsim::report {
@@ -151,11 +152,9 @@ nlohmann::ordered_json arch_json(const MemoryReport& report) {
 }
 
 std::string render_json(const std::vector<MemoryReport>& reports) {
-  nlohmann::ordered_json root;
-  root["units"] = "bytes";
-  root["architectures"] = nlohmann::ordered_json::array();
-  for (const auto& report : reports) root["architectures"].push_back(arch_json(report));
-  return root.dump(2) + "\n";
+  nlohmann::ordered_json architectures = nlohmann::ordered_json::array();
+  for (const auto& report : reports) architectures.push_back(arch_json(report));
+  return dump_json(json_document("kv", std::move(architectures)));
 }
 
 // The contract keys hold the engine's allocation; `paper` beside them holds the same keys for
@@ -176,16 +175,15 @@ nlohmann::ordered_json paper_json(const MemoryReport& paper) {
 }
 
 std::string render_engine_json(const std::vector<EngineKv>& reports, const EngineProfile& engine) {
-  nlohmann::ordered_json root;
-  root["units"] = "bytes";
-  root["engine"] = {{"name", engine.name}, {"describes", engine.describes}};
-  root["architectures"] = nlohmann::ordered_json::array();
+  nlohmann::ordered_json architectures = nlohmann::ordered_json::array();
   for (const auto& report : reports) {
     nlohmann::ordered_json arch = arch_json(report.engine);
     arch["paper"] = paper_json(report.paper);
-    root["architectures"].push_back(arch);
+    architectures.push_back(arch);
   }
-  return root.dump(2) + "\n";
+  nlohmann::ordered_json root = json_document("kv", std::move(architectures));
+  root["engine"] = {{"name", engine.name}, {"describes", engine.describes}};
+  return dump_json(root);
 }
 
 std::string heading(ByteUnit unit) {

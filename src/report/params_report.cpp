@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/json_document.h"
 #include "report/table.h"
 
 namespace attnsim::report {
@@ -44,7 +45,7 @@ std::string render_json(const std::vector<ParamReport>& reports) {
                    {"mtp_rows", json_rows(report.mtp_rows)},
                    {"params_stored_extras", report.stored_total},
                    {"stored_rows", json_rows(report.stored_rows)}});
-  return out.dump(2) + "\n";
+  return dump_json(json_document("params", std::move(out)));
 }
 }  // namespace
 

@@ -35,8 +35,10 @@ std::string read_all(int fd) {
   char buffer[4096];
   ssize_t got = 0;
   while ((got = ::read(fd, buffer, sizeof buffer)) != 0) {
-    if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
-    else if (errno != EINTR) break;
+    if (got > 0)
+      text.append(buffer, static_cast<std::size_t>(got));
+    else if (errno != EINTR)
+      break;
   }
   return text;
 }
@@ -84,11 +86,11 @@ void fix_pdf_creation_date(const fs::path& pdf) {
   const std::size_t at = bytes.find(kKey);
   if (at == std::string::npos) return;
   const std::size_t stamp = at + kKey.size();
-  const bool is_stamp =
-      bytes.size() >= stamp + kEpoch.size() && bytes.compare(stamp + 14, 2, "Z)") == 0 &&
-      std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(stamp),
-                  bytes.begin() + static_cast<std::ptrdiff_t>(stamp + 14),
-                  [](char c) { return c >= '0' && c <= '9'; });
+  const bool is_stamp = bytes.size() >= stamp + kEpoch.size() &&
+                        bytes.compare(stamp + 14, 2, "Z)") == 0 &&
+                        std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(stamp),
+                                    bytes.begin() + static_cast<std::ptrdiff_t>(stamp + 14),
+                                    [](char c) { return c >= '0' && c <= '9'; });
   if (!is_stamp) return;
   bytes.replace(stamp, kEpoch.size(), kEpoch);
   std::ofstream out(pdf, std::ios::binary | std::ios::trunc);
@@ -131,8 +133,8 @@ RenderedFigure render_figure(const fs::path& image, const FigureFiles& files) {
   const fs::path folder = image.parent_path().empty() ? fs::path(".") : image.parent_path();
   produce_file_atomically(image, [&](const fs::path& temporary) {
     const auto [code, message] =
-        run_gnuplot(fs::absolute(*gnuplot), fs::absolute(folder),
-                    result.script.filename().string(), temporary.filename().string());
+        run_gnuplot(fs::absolute(*gnuplot), fs::absolute(folder), result.script.filename().string(),
+                    temporary.filename().string());
     if (code != 0)
       throw UserError(fmt::format("gnuplot failed on {} (exit {}):\n{}", result.script.string(),
                                   code, message));

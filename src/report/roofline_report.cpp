@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/json_document.h"
 #include "report/table.h"
 
 namespace attnsim::report {
@@ -63,7 +64,7 @@ std::string render_roofline(const RooflineReport& report, OutputFormat format) {
         {"capacity_bytes", report.capacity_bytes},
         {"decode", phase_json(report.decode)},
         {"prefill", phase_json(report.prefill)}};
-    return out.dump(2) + "\n";
+    return dump_json(json_document("roofline", nlohmann::ordered_json::array({out})));
   }
   std::string out;
   if (format == OutputFormat::text) {
@@ -133,20 +134,42 @@ std::string render_fit(const FitReportInput& fit, OutputFormat format) {
     out["max_" + what] = fit.result.value ? nlohmann::ordered_json(*fit.result.value)
                                           : nlohmann::ordered_json(nullptr);
     out["cache_bytes_at_max"] = fit.result.cache_bytes_at_value;
-    return out.dump(2) + "\n";
+    out["alternatives"] = nlohmann::ordered_json::array();
+    for (const auto& alternative : fit.alternatives)
+      out["alternatives"].push_back(
+          {{"tp", alternative.tp},
+           {"weights_dtype", dtype_name(alternative.weights_dtype)},
+           {"weight_bytes_per_rank", alternative.result.budget.weight_bytes},
+           {"max_" + what, alternative.result.value ? *alternative.result.value : 0}});
+    return dump_json(json_document("fit", nlohmann::ordered_json::array({out})));
   }
   std::string out = fmt::format("{} on {} (tp={}, per rank; GB = 10^9 bytes)\n", fit.name,
                                 fit.hardware, fit.options.tp);
   out += fmt::format(
-      "  capacity {} GB − activation reserve {} GB ({:.0f}%) − weights {} GB "
-      "(all experts resident) = {} GB for KV cache + state\n",
+      "  capacity {} GB − activation reserve {} GB ({:.0f}%) − weights {} GB{} = {} GB for KV "
+      "cache + state\n",
       gb(static_cast<double>(b.capacity_bytes)), gb(static_cast<double>(b.reserve_bytes)),
       100.0 * fit.options.activation_reserve_fraction, gb(static_cast<double>(b.weight_bytes)),
+      fit.has_experts ? " (all experts resident)" : "",
       gb(static_cast<double>(b.cache_budget_bytes)));
   if (!fit.result.value) {
+    const bool weights_too_big = b.cache_budget_bytes == 0;
     out += fmt::format(
-        "  nothing fits: not even {} 1 at {} {}\n", what, fit.search_context ? "batch" : "context",
-        fit.search_context ? std::to_string(fit.fixed) : format_token_count(fit.fixed));
+        "  nothing fits: {}\n",
+        weights_too_big
+            ? "the weights alone exceed capacity − reserve"
+            : fmt::format(
+                  "not even {} 1 at {} {}", what, fit.search_context ? "batch" : "context",
+                  fit.search_context ? std::to_string(fit.fixed) : format_token_count(fit.fixed)));
+    for (const auto& alternative : fit.alternatives)
+      out += fmt::format(
+          "  would fit with --tp {} --weights-dtype {}: weights {} GB per rank, largest {} {}{}\n",
+          alternative.tp, dtype_name(alternative.weights_dtype),
+          gb(static_cast<double>(alternative.result.budget.weight_bytes)), what,
+          fit.search_context ? format_token_count(alternative.result.value.value_or(0))
+                             : std::to_string(alternative.result.value.value_or(0)),
+          fit.search_context ? " tokens" : "");
+    if (fit.alternatives.empty()) out += "  no TP degree up to 64 or narrower weights dtype fits\n";
     return out;
   }
   const std::uint64_t value = *fit.result.value;

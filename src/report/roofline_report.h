@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cost/roofline.h"
 #include "report/format.h"
@@ -18,6 +19,15 @@ struct FitReportInput {
   bool search_context = true;  // false: searched the batch
   std::uint64_t fixed = 0;     // the batch (context search) or the context (batch search)
   FitResult result;
+  bool has_experts = false;  // says "all experts resident" only for MoE models
+  // When nothing fits: settings that would fit (the smallest TP degree at the same dtypes, and
+  // narrower weights dtypes at the same TP), each with the value found there.
+  struct Alternative {
+    std::uint64_t tp = 1;
+    DType weights_dtype = DType::bf16;
+    FitResult result;
+  };
+  std::vector<Alternative> alternatives;
 };
 std::string render_fit(const FitReportInput& fit, OutputFormat format);
 
