@@ -17,23 +17,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from measure_gpu import standalone  # median CUDA-event time of one call (same folder)
+
 DT = torch.bfloat16
-
-
-def timed(fn, reps):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        a = torch.cuda.Event(enable_timing=True)
-        b = torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        torch.cuda.synchronize()
-        times.append(a.elapsed_time(b) / 1e3)
-    times.sort()
-    return times[len(times) // 2]
 
 
 class Model:
@@ -102,8 +88,8 @@ def decode_point(model, a, B, L):
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         step()
-    seconds = timed(graph.replay, 10)
-    eager = timed(step, 3)
+    seconds = standalone(graph.replay, reps=10, warm=1)
+    eager = standalone(step, reps=3, warm=1)
     del graph, caches
     return {"B": B, "L": L, "s": seconds, "eager_s": eager}
 
@@ -112,7 +98,7 @@ def prefill_point(model, a, T):
     x = torch.randn(T, a.d_model, device="cuda", dtype=DT)
     cos = torch.randn(1, T, 1, a.head_dim, device="cuda", dtype=DT)
     sin = torch.randn(1, T, 1, a.head_dim, device="cuda", dtype=DT)
-    return {"B": 1, "T": T, "s": timed(lambda: model.prefill(x, cos, sin), 3)}
+    return {"B": 1, "T": T, "s": standalone(lambda: model.prefill(x, cos, sin), reps=3, warm=1)}
 
 
 def main():
