@@ -17,7 +17,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from measure_gpu import standalone  # median CUDA-event time of one call (same folder)
+from measure_gpu import in_graph, standalone  # CUDA-event timers (same folder)
 
 DT = torch.bfloat16
 
@@ -79,18 +79,9 @@ def decode_point(model, a, B, L):
     cos = torch.randn(1, 1, 1, a.head_dim, device="cuda", dtype=DT)
     sin = torch.randn(1, 1, 1, a.head_dim, device="cuda", dtype=DT)
     step = lambda: model.decode(x, caches, L - 1, cos, sin)
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(2):
-            step()
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        step()
-    seconds = standalone(graph.replay, reps=10, warm=1)
+    seconds = in_graph(step, copies=1, reps=10)  # one step captured in a CUDA graph
     eager = standalone(step, reps=3, warm=1)
-    del graph, caches
+    del caches
     return {"B": B, "L": L, "s": seconds, "eager_s": eager}
 
 
