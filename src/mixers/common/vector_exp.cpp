@@ -9,8 +9,10 @@
 #include <immintrin.h>
 
 // glibc's libmvec, AVX2 variants ("d" in the vector-function ABI): exp of 4 doubles, 8 floats.
-extern "C" __m256d _ZGVdN4v_exp(__m256d x);
-extern "C" __m256 _ZGVdN8v_expf(__m256 x);
+// Declared for AVX2 too: clang refuses a 256-bit vector argument to a function compiled without
+// AVX, as the argument would be passed in memory instead of a register.
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_exp(__m256d x);
+extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_expf(__m256 x);
 #endif
 
 namespace attnsim::mixers {
