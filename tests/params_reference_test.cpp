@@ -208,6 +208,34 @@ TEST_CASE("model_params equals transformers' count for every architecture with a
   CHECK(exact >= 32);
 }
 
+TEST_CASE("model_params: router selection biases are checkpoint extras, not parameters") {
+  // Each is one value per routed expert per MoE layer, outside the total (transformers keeps
+  // DeepSeek's and NemotronH's as buffers; Step 3.5's router_bias and Ling/Ring's expert_bias are
+  // loaded without gradient and only steer the top-k choice).
+  auto stored = [](const std::string& name) {
+    return model_params(load_architecture(name)).stored_total;
+  };
+  CHECK(stored("nemotron-3-nano-30b-a3b") == 23ULL * 128);     // 23 "E" layers of 128 experts
+  CHECK(stored("nemotron-3-super-120b-a12b") == 40ULL * 512);  // 40 "E" layers of 512 experts
+  CHECK(stored("ring-mini-linear-2.0") == 19ULL * 256);        // layers 1-19 MoE, 256 experts
+  CHECK(stored("ling-2.5-1t") == 76ULL * 256);                 // layers 4-79 MoE, 256 experts
+  CHECK(stored("step-3.5-flash") == 42ULL * 288);              // layers 3-44 MoE, 288 experts
+  CHECK(stored("deepseek-v3") == 58ULL * 256);                 // layers 3-60 MoE, 256 experts
+  // The nano's total stays transformers' count (params.json: 31,577,937,344).
+  CHECK(model_params(load_architecture("nemotron-3-nano-30b-a3b")).total == 31'577'937'344ULL);
+
+  // import-hf carries them: NemotronH always, Ring when moe_router_enable_expert_bias.
+  for (const char* stem : {"nvidia-nemotron-3-nano-30b-a3b-bf16", "ring-mini-linear-2.0"}) {
+    CAPTURE(stem);
+    const std::string path =
+        (testing::reference_dir() / "hf-configs" / (std::string(stem) + ".json")).string();
+    const Architecture imported = build_architecture(
+        config::parse_document(import::import_hf(path), path + " (imported)"), "imported", path);
+    CHECK(model_params(imported).stored_total ==
+          (std::string(stem).starts_with("ring") ? 19ULL * 256 : 23ULL * 128));
+  }
+}
+
 TEST_CASE("import_hf carries every weight key transformers counts") {
   const nlohmann::json& models = transformers_counts();
   std::size_t checked = 0;

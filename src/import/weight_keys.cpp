@@ -56,11 +56,16 @@ void ffn_keys(const HfConfig& config, Instance& ffn) {
     add(ffn, "post_norm", "true", "post_feedforward_layernorm");
   if (!moe) return;
   if (is(config, {"gpt_oss"})) add(ffn, "router_bias", "true", "router Linear with bias");
-  // e_score_correction_bias: a buffer in transformers, stored by checkpoints.
+  // Aux-loss-free selection biases, stored by checkpoints but not parameters: DeepSeek-V3's and
+  // GLM/Kimi's e_score_correction_bias; NemotronHTopkRouter registers one as a buffer on every MoE
+  // (transformers models/nemotron_h/modeling_nemotron_h.py at 008d9e95); the Ling/Ring gate's
+  // expert_bias when moe_router_enable_expert_bias (SGLang models/bailing_moe.py, BailingMoEGate).
   const bool score_bias =
       config.optional_text("topk_method").value_or("") == "noaux_tc" ||
-      is(config, {"glm4_moe", "kimi_linear"}) ||
-      (is(config, {"minimax_m2"}) && config.optional_boolean("use_routing_bias").value_or(false));
+      is(config, {"glm4_moe", "kimi_linear", "nemotron_h"}) ||
+      (is(config, {"minimax_m2"}) && config.optional_boolean("use_routing_bias").value_or(false)) ||
+      (is(config, {"bailing_moe_linear", "bailing_moe_v2", "bailing_hybrid"}) &&
+       config.optional_boolean("moe_router_enable_expert_bias").value_or(false));
   if (score_bias) add(ffn, "router_score_bias", "true", "e_score_correction_bias");
   const bool has_shared = std::any_of(ffn.fields.begin(), ffn.fields.end(),
                                       [](const Field& f) { return f.key == "n_shared_experts"; });
