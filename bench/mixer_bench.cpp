@@ -3,13 +3,14 @@
 #include <random>
 
 #include "cases.h"
-#include "mixers/dsa/reference.h"
-#include "mixers/gated_attn/reference.h"
 #include "mixers/delta_rule/gated_deltanet_reference.h"
 #include "mixers/delta_rule/kda_reference.h"
+#include "mixers/dsa/reference.h"
+#include "mixers/gated_attn/reference.h"
 #include "mixers/lightning/reference.h"
 #include "mixers/mamba2/reference.h"
 #include "mixers/mla/reference.h"
+#include "mixers/short_conv/reference.h"
 #include "mixers/softmax_attn/reference.h"
 
 namespace attnsim::bench {
@@ -126,6 +127,17 @@ std::vector<Case> cases(Precision precision) {
                        random_tensor({1, T, 1, D}, 5), random_tensor({1, T, 1, D}, 6),
                        random_tensor({H}, 7),          Tensor()};
                    return Kernel([=] { return mamba2::run(in, options).counts; });
+                 }});
+  all.push_back({"short_conv", "sliding window, D 2048, L 3 (LFM2-1.2B)", [=](std::int64_t T) {
+                   short_conv::Options options;
+                   options.precision = precision;
+                   const short_conv::Inputs in{random_tensor({1, T, H * D}, 1),
+                                               random_tensor({1, T, H * D}, 2),
+                                               random_tensor({1, T, H * D}, 3),
+                                               random_tensor({H * D, 3}, 4),
+                                               Tensor(),
+                                               Tensor()};
+                   return Kernel([=] { return short_conv::run(in, options).counts; });
                  }});
   return all;
 }

@@ -12,6 +12,7 @@
 #include "mixers/mixer.h"
 #include "mixers/mla/mixer.h"
 #include "mixers/parallel_hybrid/mixer.h"
+#include "mixers/short_conv/mixer.h"
 #include "mixers/softmax_attn/mixer.h"
 
 namespace attnsim {
@@ -28,6 +29,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       mamba1::kind_info(),
       mamba2::kind_info(),
       parallel_hybrid::kind_info(),
+      short_conv::kind_info(),
   };
   return kinds;
 }

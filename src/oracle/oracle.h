@@ -1,5 +1,6 @@
 // `attnsim oracle`'s engine: each mixer kind's case runner (oracle/run_attention.cpp,
-// oracle/run_linear.cpp), looked up by name in oracle/registry.cpp; report/oracle_outputs.h
+// oracle/run_linear.cpp,
+// oracle/run_recurrent.cpp), looked up by name in oracle/registry.cpp; report/oracle_outputs.h
 // writes their outputs. Adding a kind adds its runner and one line in the registry.
 #pragma once
 
@@ -20,6 +21,7 @@ Outputs run_gated_deltanet(const CaseFile&, const Settings&);
 Outputs run_kda(const CaseFile&, const Settings&);
 Outputs run_lightning(const CaseFile&, const Settings&);
 Outputs run_mamba2(const CaseFile&, const Settings&);
+Outputs run_short_conv(const CaseFile&, const Settings&);
 
 // The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
 // listing the names otherwise.

@@ -19,6 +19,8 @@ std::optional<LayerRun> run_lightning(const config::Node&, const std::string&, c
                                       Rng&);
 std::optional<LayerRun> run_mamba1(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_mamba2(const config::Node&, const std::string&, const RunPlan&, Rng&);
+std::optional<LayerRun> run_short_conv(const config::Node&, const std::string&, const RunPlan&,
+                                       Rng&);
 std::optional<LayerRun> run_parallel_hybrid(const config::Node&, const std::string&, const RunPlan&,
                                             Rng&);
 

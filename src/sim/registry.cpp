@@ -15,6 +15,7 @@ const std::vector<SimKind>& sim_kinds() {
       {"mamba1", &run_mamba1},
       {"mamba2", &run_mamba2},
       {"parallel_hybrid", &run_parallel_hybrid},
+      {"short_conv", &run_short_conv},
   };
   return kinds;
 }
