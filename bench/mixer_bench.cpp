@@ -10,6 +10,7 @@
 #include "mixers/lightning/reference.h"
 #include "mixers/mamba2/reference.h"
 #include "mixers/mla/reference.h"
+#include "mixers/rg_lru/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "mixers/softmax_attn/reference.h"
 
@@ -138,6 +139,18 @@ std::vector<Case> cases(Precision precision) {
                                                Tensor(),
                                                Tensor()};
                    return Kernel([=] { return short_conv::run(in, options).counts; });
+                 }});
+  all.push_back({"rg_lru", "chunked, C 64, W 2048 in 16 gate blocks of 128", [=](std::int64_t T) {
+                   rg_lru::Options options;
+                   options.precision = precision;
+                   options.form = rg_lru::Form::chunked;
+                   options.chunk_size = 64;
+                   const rg_lru::Inputs in{
+                       random_tensor({1, T, H * D}, 1),        IndexTensor(),
+                       random_tensor({H, D, D}, 2, -0.1, 0.1), random_tensor({H, D}, 3),
+                       random_tensor({H, D, D}, 4, -0.1, 0.1), random_tensor({H, D}, 5),
+                       random_tensor({H * D}, 6, -1, 3),       Tensor()};
+                   return Kernel([=] { return rg_lru::run(in, options).counts; });
                  }});
   return all;
 }

@@ -12,6 +12,7 @@
 #include "mixers/mixer.h"
 #include "mixers/mla/mixer.h"
 #include "mixers/parallel_hybrid/mixer.h"
+#include "mixers/rg_lru/mixer.h"
 #include "mixers/short_conv/mixer.h"
 #include "mixers/softmax_attn/mixer.h"
 
@@ -30,6 +31,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       mamba2::kind_info(),
       parallel_hybrid::kind_info(),
       short_conv::kind_info(),
+      rg_lru::kind_info(),
   };
   return kinds;
 }

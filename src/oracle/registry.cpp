@@ -19,7 +19,8 @@ Runner find_runner(const std::string& mixer) {
       {"lightning", &run_lightning},
       {"mamba2_ssd", &run_mamba2},
       {"mamba2", &run_mamba2},
-      {"short_conv", &run_short_conv}};
+      {"short_conv", &run_short_conv},
+      {"rg_lru", &run_rg_lru}};
   std::vector<std::string> names;
   for (const auto& [name, runner] : runners) {
     if (name == mixer) return runner;

@@ -1,5 +1,6 @@
 // Case runners of the recurrent kinds of mixers-spec-recurrent (short_conv, rg_lru, rwkv7,
 // mlstm) for `attnsim oracle`.
+#include "mixers/rg_lru/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "oracle/oracle.h"
 
@@ -26,6 +27,41 @@ Outputs run_short_conv(const CaseFile& c, const Settings& settings) {
   options.precision = settings.precision;
   const auto r = short_conv::run(in, options);
   return {{{"y", r.y}, {"final_state", r.final_state}, {"u", r.u}, {"conv_out", r.conv_out}},
+          {},
+          r.counts,
+          r.state_elements};
+}
+
+// Inputs x, segment_pos (absent: no resets), the two gates [H, block_width, block_width]' weights
+// and biases, a_param, optional initial_state; params c (default 8) and chunk_size; forms recurrent
+// (default), chunked, scan.
+Outputs run_rg_lru(const CaseFile& c, const Settings& settings) {
+  rg_lru::Inputs in{c.floats("x", "B,T,W"),
+                    IndexTensor(),
+                    c.floats("input_gate_w", "H,block_width,block_width"),
+                    c.floats("input_gate_b", "H,block_width"),
+                    c.floats("a_gate_w", "H,block_width,block_width"),
+                    c.floats("a_gate_b", "H,block_width"),
+                    c.floats("a_param", "W"),
+                    c.floats_if_given("initial_state", "B,W")};
+  if (c.has_input("segment_pos")) {
+    in.segment_pos = IndexTensor({in.x.dim(0), in.x.dim(1)});
+    in.segment_pos.data = c.positions_if_given("segment_pos", "B,T");
+  }
+  rg_lru::Options options;
+  const std::size_t form = choose_form(settings, {"recurrent", "chunked", "scan"});
+  options.form = form == 0 ? rg_lru::Form::recurrent
+                           : (form == 1 ? rg_lru::Form::chunked : rg_lru::Form::scan);
+  options.c = c.number_or("c", options.c);
+  options.chunk_size = c.optional_size("chunk_size").value_or(64);
+  options.precision = settings.precision;
+  const auto r = rg_lru::run(in, options);
+  return {{{"y", r.y},
+           {"final_state", r.final_state},
+           {"gate_x", r.gate_x},
+           {"gate_a", r.gate_a},
+           {"log_a", r.log_a},
+           {"normalized_x", r.normalized_x}},
           {},
           r.counts,
           r.state_elements};

@@ -16,6 +16,7 @@ const std::vector<SimKind>& sim_kinds() {
       {"mamba2", &run_mamba2},
       {"parallel_hybrid", &run_parallel_hybrid},
       {"short_conv", &run_short_conv},
+      {"rg_lru", &run_rg_lru},
   };
   return kinds;
 }

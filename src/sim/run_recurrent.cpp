@@ -2,6 +2,7 @@
 // a prefill of plan.tokens tokens from an empty state, then single-token decode steps from the
 // previous final state, with random inputs and weights.
 #include "config/reader.h"
+#include "mixers/rg_lru/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "sim/kinds.h"
 
@@ -53,6 +54,46 @@ std::optional<LayerRun> run_short_conv(const config::Node& node, const std::stri
   });
   run.kept.push_back({"conv state", CacheRole::conv_state, static_cast<std::int64_t>(state.size()),
                       std::nullopt, 0});
+  return run;
+}
+
+// RecurrentGemma recurrent block: the temporal conv1d over W channels (sim::ShortConv), then the
+// RG-LRU, chunked in prefill and recurrent in decode; positions count from 0, so the prefill's
+// first token starts a document.
+std::optional<LayerRun> run_rg_lru(const config::Node& node, const std::string& path,
+                                   const RunPlan& plan, Rng& rng) {
+  config::MapReader reader(node, path);
+  const std::int64_t H = count(reader, "n_heads"), bw = count(reader, "block_width");
+  const std::int64_t W = H * bw;
+  ShortConv conv(W, count(reader, "conv_kernel"), rng);
+  const Tensor input_gate_w = random_uniform({H, bw, bw}, -0.2, 0.2, rng);
+  const Tensor input_gate_b = random_normal({H, bw}, rng);
+  const Tensor a_gate_w = random_uniform({H, bw, bw}, -0.2, 0.2, rng);
+  const Tensor a_gate_b = random_normal({H, bw}, rng);
+  const Tensor a_param = random_uniform({W}, -1.0, 3.0, rng);
+  Tensor state;
+  std::int64_t position = 0;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
+    rg_lru::Inputs inputs{conv.run(random_normal({1, T, W}, rng), counts),
+                          IndexTensor({1, T}),
+                          input_gate_w,
+                          input_gate_b,
+                          a_gate_w,
+                          a_gate_b,
+                          a_param,
+                          state};
+    for (std::int64_t t = 0; t < T; ++t)
+      inputs.segment_pos[static_cast<std::size_t>(t)] = position++;
+    rg_lru::Options options;
+    options.form = prefill ? rg_lru::Form::chunked : rg_lru::Form::recurrent;
+    options.chunk_size = plan.chunk;
+    const auto result = rg_lru::run(inputs, options);
+    counts.merge(result.counts);
+    state = result.final_state;
+  });
+  run.kept.push_back({"lru state", CacheRole::recurrent_state,
+                      static_cast<std::int64_t>(state.size()), std::nullopt, 0});
+  run.kept.push_back({"conv state", CacheRole::conv_state, conv.state_elements(), std::nullopt, 0});
   return run;
 }
 
