@@ -50,13 +50,13 @@ TEST_CASE("run_plot: files beside the figure") {
     const auto image = dir.path() / "mem.svg";
     const auto result =
         run({"plot", "memory", "llama-3-8b", "--context", "1k:4k", "-o", image.string()});
-    const std::string csv = read(dir.path() / "mem.csv");
+    const std::string csv = read(dir.path() / "mem.svg.csv");
     // Llama 3 8B: 32 layers × 2 (k,v) × 8 kv heads × 128 × 2 bytes = 131,072 bytes/token;
     // at 4K: 131072 × 4096 = 2^29 bytes = 0.5 GiB.
     CHECK(csv.find("4096,0.500000,0.000000,0.500000\n") != std::string::npos);
     CHECK(csv.find("1024,0.125000,") != std::string::npos);
-    const std::string script = read(dir.path() / "mem.gp");
-    CHECK(script.find("'mem.csv'") != std::string::npos);
+    const std::string script = read(dir.path() / "mem.svg.gp");
+    CHECK(script.find("'mem.svg.csv'") != std::string::npos);
     CHECK(script.find("set xtics ('1K' 1024, '2K' 2048, '4K' 4096)") != std::string::npos);
     if (report::find_gnuplot()) {
       CHECK(result.exit_code == 0);
@@ -66,9 +66,9 @@ TEST_CASE("run_plot: files beside the figure") {
   SUBCASE("layers: one CSV line per layer with its kind") {
     const auto image = dir.path() / "layers.png";
     run({"plot", "layers", "gemma-3-1b", "-o", image.string()});
-    const std::string csv = read(dir.path() / "layers.csv");
+    const std::string csv = read(dir.path() / "layers.png.csv");
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 26);  // header + 26 layers
-    CHECK(read(dir.path() / "layers.gp").find("5:1 local : global (22:4 layers)") !=
+    CHECK(read(dir.path() / "layers.png.gp").find("5:1 local : global (22:4 layers)") !=
           std::string::npos);
   }
   SUBCASE("gnuplot missing: data and script written, install hint, exit 4") {
@@ -76,9 +76,28 @@ TEST_CASE("run_plot: files beside the figure") {
     const auto image = dir.path() / "mem.pdf";
     const auto result = run({"plot", "memory", "llama-3-8b", "-o", image.string()});
     CHECK(result.exit_code == 4);
-    CHECK(std::filesystem::exists(dir.path() / "mem.csv"));
-    CHECK(std::filesystem::exists(dir.path() / "mem.gp"));
+    CHECK(std::filesystem::exists(dir.path() / "mem.pdf.csv"));
+    CHECK(std::filesystem::exists(dir.path() / "mem.pdf.gp"));
     CHECK(!std::filesystem::exists(image));
+  }
+  SUBCASE("mem.svg and mem.png (--stacked) keep their own data and scripts") {
+    run({"plot", "memory", "llama-3-8b", "--context", "1k:2k", "-o",
+         (dir.path() / "mem.svg").string()});
+    run({"plot", "memory", "llama-3-8b", "--context", "1k:2k", "--stacked", "-o",
+         (dir.path() / "mem.png").string()});
+    CHECK(read(dir.path() / "mem.svg.gp").find("'mem.svg.csv' using 1:4") != std::string::npos);
+    CHECK(read(dir.path() / "mem.png.gp").find("filledcurves") != std::string::npos);
+    CHECK(read(dir.path() / "mem.svg.gp").find("filledcurves") == std::string::npos);
+    CHECK(!std::filesystem::exists(dir.path() / "mem.csv"));
+  }
+  SUBCASE("--all: a note names the highlighted models; --highlight checks its names") {
+    const auto result = run(
+        {"plot", "memory", "--all", "--context", "1k:2k", "-o", (dir.path() / "all.svg").string()});
+    CHECK(result.err.find("drawn in colour (smallest to largest at 2K)") != std::string::npos);
+    CHECK(read(dir.path() / "all.svg.gp").find("other models (grey)") != std::string::npos);
+    CHECK(run({"plot", "memory", "llama-3-8b", "--highlight", "lama-3-8b", "-o",
+               (dir.path() / "h.svg").string()})
+              .err.find("did you mean llama-3-8b?") != std::string::npos);
   }
   SUBCASE("mistakes: exit 2 with a clear message") {
     CHECK(run({"plot", "memory", "llama-3-8b", "-o", "x.jpg"}).err.find(".svg, .png or .pdf") !=
@@ -95,8 +114,8 @@ TEST_CASE("run_plot: files beside the figure") {
   SUBCASE("the same figure twice gives the same bytes, PDF included") {
     if (report::find_gnuplot()) {
       for (const char* name : {"a.pdf", "b.pdf", "a.png", "b.png", "a.svg", "b.svg"})
-        CHECK(run({"plot", "layers", "gemma-3-1b", "-o", (dir.path() / name).string()})
-                  .exit_code == 0);
+        CHECK(run({"plot", "layers", "gemma-3-1b", "-o", (dir.path() / name).string()}).exit_code ==
+              0);
       // cairo 1.16 stamps the wall-clock time; attnsim rewrites it to the epoch.
       CHECK(read(dir.path() / "a.pdf").find("/CreationDate (D:19700101000000Z)") !=
             std::string::npos);

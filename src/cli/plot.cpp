@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli/options.h"
@@ -44,7 +45,11 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   add_hw_list_option(options);
   options.add_options()("stacked",
                         "one panel per architecture, KV cache stacked on recurrent + conv state")(
-      "log-y", "logarithmic memory axis (not with --stacked)");
+      "linear-y", "linear memory axis (the default is logarithmic, except with --stacked)")(
+      "log-y", "logarithmic memory axis (the default; not with --stacked)")(
+      "highlight", po::value<std::vector<std::string>>()->multitoken(),
+      "draw only these architectures in colour, the rest thin and grey (default with more than "
+      "8, e.g. --all: six spread from smallest to largest)");
   add_cache_dtype_options(options);
   add_units_option(options);
   add_architecture_options(options);
@@ -55,7 +60,8 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
                  {"plot memory qwen3-next-80b-a3b gemma-3-27b llama-3-8b --context 1k:1M -o "
                   "mem.svg",
                   "plot memory qwen3-next-80b-a3b llama-3-8b --stacked --hw h100-sxm -o mem.png",
-                  "plot memory deepseek-v3 --kv-dtype fp8 --batch 8 --units GB -o figs/ds.pdf"});
+                  "plot memory deepseek-v3 --kv-dtype fp8 --batch 8 --units GB -o figs/ds.pdf",
+                  "plot memory --all --highlight qwen3-next-80b-a3b llama-3-8b -o all.svg"});
     return 0;
   }
   const auto image = output_option(vm);
@@ -63,12 +69,14 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   if (vm.count("stacked") && vm.count("log-y"))
     throw UserError({}, "--log-y", "a linear axis with --stacked", "--log-y",
                     "stacked areas on a log axis misstate the shares");
+  if (vm.count("linear-y") && vm.count("log-y"))
+    throw UserError({}, "--linear-y", "one of --linear-y and --log-y", "both");
   const auto contexts = context_option(vm);
   const auto batch = batch_option(vm);
   const CacheDTypeOverrides overrides = cache_dtype_options(vm);
   report::MemoryPlotOptions plot;
   plot.stacked = vm.count("stacked") > 0;
-  plot.log_y = vm.count("log-y") > 0;
+  plot.log_y = !plot.stacked && !vm.count("linear-y");
   plot.unit = unit_option(vm);
   if (plot.unit == ByteUnit::bytes)
     throw UserError({}, "--units", "GiB, GB, MiB or MB for a plot axis", "bytes");
@@ -80,9 +88,29 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
 
   std::vector<MemoryReport> reports;
   std::vector<std::string> titles;
-  for (const auto& architecture : load_architectures("plot memory", vm)) {
+  const auto architectures = load_architectures("plot memory", vm);
+  for (const auto& architecture : architectures) {
     reports.push_back(kv_memory(architecture, contexts, batch, overrides));
     titles.push_back(architecture.display_name);
+  }
+  if (vm.count("highlight")) {
+    for (const auto& name : vm["highlight"].as<std::vector<std::string>>()) {
+      std::vector<std::string> known;
+      for (const auto& report : reports) known.push_back(report.name);
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        throw UserError({}, "--highlight", "one of the architectures plotted",
+                        fmt::format("'{}'", name), config::did_you_mean(name, known));
+      plot.highlight.push_back(name);
+    }
+  } else if (plot.stacked && reports.size() > 8) {
+    throw UserError({}, "--stacked", "at most 8 architectures (one panel each)",
+                    fmt::format("{}", reports.size()), "drop --stacked, or name fewer models");
+  } else if (reports.size() > 8) {
+    plot.highlight = report::spread_highlights(reports, 6);
+    diagnostics() << fmt::format(
+        "attnsim: note: {} models: {} drawn in colour (smallest to largest at {}), the rest "
+        "grey; choose with --highlight NAME...\n",
+        reports.size(), fmt::join(plot.highlight, ", "), format_token_count(contexts.back()));
   }
   const auto files = report::memory_figure(reports, titles, plot, format,
                                            report::csv_name_for(image), image.filename().string());
@@ -206,7 +234,9 @@ int run_plot(const CommandArgs& args, std::ostream& out) {
   for (const auto& kind : kPlotKinds)
     listing += fmt::format("  {:<8} {}\n", kind.name, kind.summary);
   listing +=
-      "\nBeside FILE it writes FILE.csv (the data) and FILE.gp (the gnuplot script).\n\n"
+      "\nBeside FILE it writes FILE.csv (the data) and FILE.gp (the gnuplot script), named after "
+      "the\n"
+      "whole file name: mem.svg → mem.svg.csv, mem.svg.gp.\n\n"
       "Examples:\n"
       "  attnsim plot memory qwen3-next-80b-a3b llama-3-8b --context 1k:1M -o mem.svg\n"
       "  attnsim plot layers qwen3-next-80b-a3b gemma-3-27b -o layers.pdf\n"

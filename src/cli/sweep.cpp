@@ -71,11 +71,9 @@ int run_sweep(const CommandArgs& args, std::ostream& out) {
   if (!vm.count("output")) return 0;
   const std::filesystem::path image = vm["output"].as<std::string>();
   std::vector<MemoryReport> reports;
-  std::vector<std::string> titles;
-  for (const auto& variant : variants) {
-    reports.push_back(kv_memory(variant, contexts, batch));
-    titles.push_back(variant.display_name);
-  }
+  for (const auto& variant : variants) reports.push_back(kv_memory(variant, contexts, batch));
+  // The model is named once, in the title; the key names the knobs (report::sweep_titles).
+  const auto titles = report::sweep_titles(variants);
   report::MemoryPlotOptions plot;
   plot.unit = unit;
   plot.title = fmt::format("{}: design sweep, batch {}", base.display_name, batch);

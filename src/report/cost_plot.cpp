@@ -52,16 +52,11 @@ std::string csv_rows(const std::vector<std::uint64_t>& contexts,
 
 std::vector<AxisTick> flop_ticks(double lo, double hi) {
   ATTNSIM_ASSERT(lo > 0 && hi >= lo, "FLOP ticks need a positive range");
-  constexpr const char* kPrefixes[] = {"", "K", "M", "G", "T", "P", "E", "Z", "Y"};
   std::vector<AxisTick> ticks;
   const int first = static_cast<int>(std::floor(std::log10(lo)));
   const int last = static_cast<int>(std::ceil(std::log10(hi)));
-  for (int exponent = std::max(first, 0); exponent <= last; ++exponent) {
-    const auto prefix = static_cast<std::size_t>(exponent / 3);
-    if (prefix >= std::size(kPrefixes)) break;
-    const int mantissa = exponent % 3 == 0 ? 1 : exponent % 3 == 1 ? 10 : 100;
-    ticks.push_back({fmt::format("{}{}", mantissa, kPrefixes[prefix]), std::pow(10.0, exponent)});
-  }
+  for (int exponent = std::max(first, 0); exponent <= last; ++exponent)
+    ticks.push_back({fmt::format("10^{}", exponent), std::pow(10.0, exponent)});
   return ticks;
 }
 
@@ -76,9 +71,10 @@ FigureFiles prefill_flops_figure(const std::vector<Architecture>& architectures,
   double lo = INFINITY;
   double hi = 0;
   LinePlot plot;
+  const auto titles = sweep_titles(architectures);
   for (std::size_t a = 0; a < architectures.size(); ++a) {
     columns.push_back(fmt::format("{} prefill FLOPs", architectures[a].name));
-    plot.series.push_back({architectures[a].display_name, a + 2});
+    plot.series.push_back({titles[a], a + 2});
     for (std::size_t c = 0; c < contexts.size(); ++c) {
       // The decode context does not matter here; the prefill of T tokens is the figure.
       const double flops =
@@ -94,7 +90,7 @@ FigureFiles prefill_flops_figure(const std::vector<Architecture>& architectures,
   plot.subtitle = fmt::format("{}; linear/SSM {}; lm head counted", causal_note(options.causal),
                               linear_note(options));
   plot.x_label = "context length T (tokens, prefilled from an empty cache)";
-  plot.y_label = "prefill FLOPs (log scale; T = 10^12, P = 10^15, E = 10^18)";
+  plot.y_label = "prefill FLOPs (log scale)";
   plot.x_ticks = context_ticks(contexts);
   plot.log_y = true;
   plot.y_ticks = flop_ticks(lo, hi);
@@ -112,10 +108,11 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
   std::vector<std::vector<std::string>> rows(contexts.size());
   LinePlot plot;
   std::string timing_model = "spec", timing_note;
+  const auto titles = sweep_titles(architectures);
   for (std::size_t a = 0; a < architectures.size(); ++a) {
     columns.push_back(fmt::format("{} decode ms/token", architectures[a].name));
     columns.push_back(fmt::format("{} bound", architectures[a].name));
-    plot.series.push_back({architectures[a].display_name, 2 + 2 * a});
+    plot.series.push_back({titles[a], 2 + 2 * a});
     for (std::size_t c = 0; c < contexts.size(); ++c) {
       RooflineOptions at = options.roofline;
       at.context = contexts[c];

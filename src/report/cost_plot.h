@@ -16,7 +16,8 @@ namespace attnsim::report {
 
 // Prefill of one sequence of T tokens for every T in `contexts`, one line per architecture.
 // CSV: context_tokens, then "<name> prefill FLOPs" (raw FLOPs, 9 significant digits).
-// The y axis is log-10 with ticks at powers of ten labelled with SI prefixes (1T, 10T, ...);
+// The y axis is log-10 with ticks at powers of ten written as 10^12 (an SI "T" would read as the
+// context length T of the x axis);
 // the title states the causal convention and the linear/SSM algorithm.
 FigureFiles prefill_flops_figure(const std::vector<Architecture>& architectures,
                                  const std::vector<std::uint64_t>& contexts,
@@ -38,7 +39,7 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
                                const DecodePlotOptions& options, ImageFormat format,
                                const std::string& csv_name, const std::string& image_name);
 
-// Powers of ten covering [lo, hi] labelled with SI prefixes of FLOP: 1e12 → "1T", 1e16 → "10P".
+// Powers of ten covering [lo, hi] labelled as exponents: 1e12 → "10^12", 1e16 → "10^16".
 std::vector<AxisTick> flop_ticks(double lo, double hi);
 
 }  // namespace attnsim::report

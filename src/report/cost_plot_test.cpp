@@ -51,23 +51,25 @@ TEST_CASE("prefill_flops_figure") {
     CHECK(files.script.find("set logscale y 10\n") != std::string::npos);
     CHECK(files.script.find("causal: masked pairs skipped, T(T+1)/2 (FlashAttention)") !=
           std::string::npos);
-    CHECK(files.script.find("set ytics ('1G' 1000000000, '10G' 10000000000)") != std::string::npos);
+    // Powers of ten written out: an SI "T" (tera) would read as the context length T.
+    CHECK(files.script.find("set ytics ('10^9' 1000000000, '10^10' 10000000000)") !=
+          std::string::npos);
     CHECK(files.script.find("set xtics ('1K' 1024, '2K' 2048)") != std::string::npos);
   }
 }
 
 TEST_CASE("flop_ticks") {
-  SUBCASE("7.5e12 to 1.2e17: 1T up to 1E, each decade once") {
+  SUBCASE("7.5e12 to 1.2e17: 10^12 up to 10^18, each decade once, no SI letters") {
     const auto ticks = flop_ticks(7.5e12, 1.2e17);
     REQUIRE(ticks.size() == 7);
-    CHECK(ticks.front().label == "1T");
-    CHECK(ticks[1].label == "10T");
-    CHECK(ticks[3].label == "1P");
-    CHECK(ticks[5].label == "100P");
-    CHECK(ticks.back().label == "1E");
+    CHECK(ticks.front().label == "10^12");
+    CHECK(ticks.front().value == 1e12);
+    CHECK(ticks[3].label == "10^15");
+    CHECK(ticks.back().label == "10^18");
     CHECK(ticks.back().value == 1e18);
+    for (const auto& tick : ticks) CHECK(tick.label.find_first_of("TPEGK") == std::string::npos);
   }
-  SUBCASE("below one FLOP starts at 1") { CHECK(flop_ticks(0.5, 20).front().label == "1"); }
+  SUBCASE("below one FLOP starts at 10^0") { CHECK(flop_ticks(0.5, 20).front().label == "10^0"); }
 }
 
 TEST_CASE("decode_time_figure") {
@@ -99,7 +101,7 @@ TEST_CASE("run_plot: flops and decode") {
     const auto result =
         testing::run({"plot", "flops", file.string(), "--context", "1k", "-o", image.string()});
     CHECK((result.exit_code == 0 || result.exit_code == 4));
-    std::ifstream in(dir.path() / "flops.csv");
+    std::ifstream in(dir.path() / "flops.svg.csv");
     const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(csv.find("1024,3.46554368e+09\n") != std::string::npos);  // as prefill_flops_figure
   }

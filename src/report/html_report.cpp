@@ -211,8 +211,9 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
+// Wrapped so that a wide table scrolls sideways on a narrow screen instead of squeezing names.
 std::string table_html(const Table& table) {
-  std::string out = "<table>\n<thead><tr>";
+  std::string out = "<div class=\"table\"><table>\n<thead><tr>";
   for (const auto& column : table.columns)
     out += fmt::format("<th>{}</th>", escape_html(column.header));
   out += "</tr></thead>\n<tbody>\n";
@@ -223,20 +224,110 @@ std::string table_html(const Table& table) {
                          table.columns[c].align == Align::left ? "l" : "r", escape_html(row[c]));
     out += "</tr>\n";
   }
-  return out + "</tbody>\n</table>\n";
+  return out + "</tbody>\n</table></div>\n";
 }
 
+// Readable from phone width (~400 px: tables scroll inside their box, figures shrink) to a wide
+// desktop (text column capped, tables as wide as their content; cells never wrap, headers may).
 constexpr const char* kStyle =
-    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-    "table{border-collapse:collapse;font-size:13px;margin:1em 0}"
-    "th,td{border:1px solid #ccc;padding:3px 8px}th{background:#f3f3f3}td.r{text-align:right}"
+    "body{font-family:sans-serif;max-width:1300px;margin:1.5em auto;padding:0 1em;color:#222;"
+    "line-height:1.45}"
+    "p{max-width:60em}"
+    "div.table{overflow-x:auto;margin:1em 0}"
+    "table{border-collapse:collapse;font-size:13px}"
+    "th,td{border:1px solid #ccc;padding:3px 6px}"
+    "td{white-space:nowrap}"
+    "th{background:#f3f3f3;vertical-align:bottom;min-width:4em}"
+
+    "td.r{text-align:right;font-variant-numeric:tabular-nums}"
+    "figure{margin:1.5em 0}"
     "img{max-width:100%;height:auto;border:1px solid #eee}"
-    "footer{color:#666;font-size:12px;margin-top:3em}";
+    "figcaption{font-size:14px;color:#333;max-width:60em;margin-top:.4em}"
+    "footer{color:#666;font-size:12px;margin-top:3em}"
+    "@media (max-width:600px){body{padding:0 .5em}h1{font-size:1.5em}}";
 
 struct Page {
   std::string markdown;
   std::string html;
 };
+
+// What a figure shows (alt text, for readers who cannot see it) and how to read it (caption:
+// axes, units, conventions), written from the same inputs as the figure.
+struct FigureText {
+  std::string alt;
+  std::string caption;
+};
+
+std::string name_list(const std::vector<std::string>& names) {
+  if (names.size() <= 8) return fmt::format("{}", fmt::join(names, ", "));
+  return fmt::format("{}, {} and {} more", names[0], names[1], names.size() - 2);
+}
+
+std::string context_span(const std::vector<std::uint64_t>& contexts) {
+  return contexts.size() == 1 ? format_token_count(contexts.front())
+                              : fmt::format("{} to {}", format_token_count(contexts.front()),
+                                            format_token_count(contexts.back()));
+}
+
+FigureText layers_text(const std::vector<Architecture>& architectures) {
+  std::vector<std::string> names;
+  for (const auto& architecture : architectures) names.push_back(architecture.display_name);
+  return {fmt::format("Layer strips of {}: one box per layer, coloured by mixer kind",
+                      name_list(names)),
+          "Every layer's mixer in order (layer 0 on the left), one strip per model, labelled "
+          "with its layer ratio as papers write it. Each mixer kind has its own colour; fixed-size "
+          "state kinds are light, windowed attention medium and attention whose KV cache grows "
+          "with context dark, so the classes stay apart in greyscale. Grey outlined boxes: "
+          "layers with no mixer (FFN only)."};
+}
+
+FigureText memory_text(const std::vector<std::string>& titles,
+                       const std::vector<std::uint64_t>& contexts, bool stacked) {
+  if (stacked)
+    return {fmt::format("Stacked areas, one panel per model ({}): recurrent and conv state under "
+                        "KV cache, in GiB, against context {}",
+                        name_list(titles), context_span(contexts)),
+            fmt::format("KV cache (dark) stacked on recurrent + conv state (light; its size in "
+                        "the key) of one sequence, batch 1, each model's own cache dtypes, "
+                        "against context length {} (log-2 axis); linear memory axis, GiB = "
+                        "2^30 bytes. Windowed layers stop growing at their window.",
+                        context_span(contexts))};
+  return {fmt::format("Line plot of KV cache + state (GiB, log scale) against context {} for {}",
+                      context_span(contexts), name_list(titles)),
+          fmt::format("KV cache plus recurrent and conv state of one sequence (batch 1, each "
+                      "model's own cache dtypes) against context length {}; both axes "
+                      "logarithmic, GiB = 2^30 bytes. Windowed layers stop growing at their "
+                      "window, fixed-size state does not grow. Models with equal totals share "
+                      "one line (\"A = B\").",
+                      context_span(contexts))};
+}
+
+FigureText flops_text(const std::vector<std::string>& titles,
+                      const std::vector<std::uint64_t>& contexts) {
+  return {fmt::format("Log-log line plot of prefill FLOPs against prompt length {} for {}",
+                      context_span(contexts), name_list(titles)),
+          fmt::format("FLOPs to prefill one sequence of T tokens ({}) from an empty cache, "
+                      "log-log axes, ticks at powers of ten. Causal attention counts T(T+1)/2 "
+                      "query-key pairs (masked pairs skipped, as FlashAttention does); linear "
+                      "and SSM layers use their chunked algorithm (C = 64); projections, the "
+                      "active FFN or experts and the lm head are included.",
+                      context_span(contexts))};
+}
+
+FigureText decode_text(const std::vector<std::string>& titles,
+                       const std::vector<std::uint64_t>& contexts, const Hardware& hardware) {
+  return {
+      fmt::format("Line plot of decode time per token (ms) against context {} on {} for {}",
+                  context_span(contexts), hardware.display_name, name_list(titles)),
+      fmt::format("Time of one decode step (one new token per sequence, batch 1, TP 1, "
+                  "bf16 matmuls, each model's own weight and cache dtypes) against the context L "
+                  "it attends "
+                  "to ({}), on one {}, from {}. Weights need not fit in its memory.",
+                  context_span(contexts), hardware.display_name,
+                  hardware.measurements ? "the measured time model (kernels timed on the "
+                                          "preset's GPU)"
+                                        : "the roofline: max(FLOPs / peak, bytes / bandwidth)")};
+}
 
 class ReportWriter {
  public:
@@ -249,7 +340,7 @@ class ReportWriter {
   void figure(const std::string& stem, const FigureFiles& files) {
     const auto rendered = render_figure(folder_ / (stem + ".svg"), files);
     rendered_ = rendered_ && rendered.rendered;
-    for (const char* extension : {".svg", ".csv", ".gp"}) written_.insert(stem + extension);
+    for (const char* extension : {".svg", ".svg.csv", ".svg.gp"}) written_.insert(stem + extension);
   }
   // Removes files of a previous run that this run did not write.
   void remove_stale() {
@@ -281,6 +372,7 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
   page.markdown = fmt::format("# {}\n\n", definition.title);
   page.html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>{0}</title>\n<style>{1}</style>\n</head>\n<body>\n<h1>{0}</h1>\n",
       escape_html(definition.title), kStyle);
   if (!definition.intro.empty()) {
@@ -311,42 +403,46 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
       page.markdown += section.text + "\n\n";
       page.html += fmt::format("<p>{}</p>\n", escape_html(section.text));
     }
+    const auto titles = sweep_titles(architectures);
     for (const auto& kind : section.figures) {
       const std::string stem = fmt::format("s{}-{}", s + 1, kind);
       const std::string image = stem + ".svg";
+      const std::string csv = image + ".csv";
+      FigureText text;
       if (kind == "layers") {
-        writer.figure(stem, layers_figure(architectures, ImageFormat::svg, stem + ".csv", image));
+        writer.figure(stem, layers_figure(architectures, ImageFormat::svg, csv, image));
+        text = layers_text(architectures);
       } else if (kind == "flops") {
         writer.figure(stem, prefill_flops_figure(
                                 architectures, section.flops_contexts, {},
                                 fmt::format("{}: prefill FLOPs of one sequence", section.title),
-                                ImageFormat::svg, stem + ".csv", image));
+                                ImageFormat::svg, csv, image));
+        text = flops_text(titles, section.flops_contexts);
       } else if (kind == "decode") {
         DecodePlotOptions options;
         const Hardware hardware = load_hardware(section.hardware);
         options.title = fmt::format("{}: decode time per token ({})", section.title,
                                     hardware.measurements ? "measured time model" : "roofline");
         writer.figure(stem, decode_time_figure(architectures, section.flops_contexts, hardware,
-                                               options, ImageFormat::svg, stem + ".csv", image));
+                                               options, ImageFormat::svg, csv, image));
+        text = decode_text(titles, section.flops_contexts, hardware);
       } else {
         std::vector<MemoryReport> reports;
-        std::vector<std::string> titles;
-        for (const auto& architecture : architectures) {
+        for (const auto& architecture : architectures)
           reports.push_back(kv_memory(architecture, section.contexts, 1));
-          titles.push_back(architecture.display_name);
-        }
         MemoryPlotOptions options;
         options.stacked = kind == "memory_stacked";
         options.title = fmt::format("{}: KV cache + state vs context, batch 1", section.title);
-        writer.figure(
-            stem, memory_figure(reports, titles, options, ImageFormat::svg, stem + ".csv", image));
+        writer.figure(stem, memory_figure(reports, titles, options, ImageFormat::svg, csv, image));
+        text = memory_text(titles, section.contexts, options.stacked);
       }
-      page.markdown += fmt::format("![{}]({})\n\n[data]({}.csv) · [gnuplot script]({}.gp)\n\n",
-                                   section.title, image, stem, stem);
+      page.markdown += fmt::format("![{}]({})\n\n*{}* [data]({}) · [gnuplot script]({}.gp)\n\n",
+                                   text.alt, image, text.caption, csv, image);
       page.html += fmt::format(
-          "<figure><img src=\"{0}\" alt=\"{1}\"><figcaption><a href=\"{2}.csv\">data</a> · "
-          "<a href=\"{2}.gp\">gnuplot script</a></figcaption></figure>\n",
-          image, escape_html(section.title), stem);
+          "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"></a><figcaption>{2} <a "
+          "href=\"{3}\">data</a> · "
+          "<a href=\"{0}.gp\">gnuplot script</a></figcaption></figure>\n",
+          image, escape_html(text.alt), escape_html(text.caption), csv);
     }
     if (section.compare_table) {
       std::vector<ComparisonRow> rows;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "graph/ratio.h"
+#include "report/palette.h"
 #include "report/table.h"
 
 namespace attnsim::report {
@@ -24,12 +25,6 @@ constexpr int kDashTypes[] = {1, 2, 3, 4, 5, 1, 2, 3};
 constexpr int kPointTypes[] = {7, 5, 9, 13, 11, 6, 4, 8};
 constexpr std::size_t kLineStyles = std::size(kLineColours);
 
-// Layer-strip colours by cache growth: light for fixed state, medium for windows, dark for
-// global attention, so the heavy layers stand out in colour and in greyscale alike.
-constexpr const char* kRecurrentColours[] = {"#A6CEE3", "#B2DF8A", "#FDBF6F", "#CAB2D6"};
-constexpr const char* kLocalColours[] = {"#FF7F00", "#33A02C", "#6A3D9A"};
-constexpr const char* kGlobalColours[] = {"#08306B", "#A50F15", "#000000",
-                                          "#54278F", "#7F2704", "#00441B"};
 constexpr const char* kNoMixerColour = "#EEEEEE";
 
 constexpr int kWidthPx = 1000;
@@ -58,7 +53,7 @@ std::string terminal(ImageFormat format, int width_px, int height_px) {
 std::string preamble(ImageFormat format, int width_px, int height_px, const std::string& csv_name,
                      const std::string& image_name) {
   std::string text = fmt::format("# Drawn by attnsim {}. Data: {}.\n", ATTNSIM_VERSION, csv_name);
-  text += fmt::format("# Rerun with: gnuplot {}.gp\n", image_name.substr(0, image_name.rfind('.')));
+  text += fmt::format("# Rerun with: gnuplot {}.gp\n", image_name);
   text += terminal(format, width_px, height_px);
   text += fmt::format("if (!exists('outfile')) outfile = {}\n", gnuplot_quote(image_name));
   text += "set output outfile\n";
@@ -166,19 +161,36 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
     text += fmt::format("set ytics ({})\n", fmt::join(ticks, ", "));
   }
   // Inside the empty top-left corner (the curves rise to the right); outside when crowded.
-  const std::size_t entries = plot.series.size() + plot.lines.size();
+  std::size_t entries = plot.lines.size() + (plot.background_title.empty() ? 0 : 1);
+  for (const auto& series : plot.series) entries += series.background ? 0 : 1;
   if (plot.key_below) {
     // gnuplot's automatic margin lets the x label touch the key; leave room for both.
     text += "set key outside bottom center horizontal maxcols 3 Left reverse samplen 3\n";
     text += fmt::format("set bmargin {}\n", 5 + (entries + 2) / 3);
   } else
-    text += entries <= 6 ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
-                         : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
+    text += entries <= 6 && !plot.key_outside
+                ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
+                : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
   std::vector<std::string> clauses;
-  for (std::size_t i = 0; i < plot.series.size(); ++i)
+  // Background series first (underneath), one key entry for all of them.
+  bool titled = false;
+  for (const auto& series : plot.series) {
+    if (!series.background) continue;
+    const std::string title = titled || plot.background_title.empty()
+                                  ? "notitle"
+                                  : "title " + gnuplot_quote(plot.background_title);
+    titled = true;
+    clauses.push_back(fmt::format("{} using 1:{} {} with lines lc rgb '#BBBBBB' dt 1 lw 1",
+                                  clauses.empty() ? gnuplot_quote(csv_name) : "''", series.column,
+                                  title));
+  }
+  std::size_t style = 0;
+  for (const auto& series : plot.series) {
+    if (series.background) continue;
     clauses.push_back(fmt::format("{} using 1:{} title {} with linespoints lt {}",
-                                  i == 0 ? gnuplot_quote(csv_name) : "''", plot.series[i].column,
-                                  gnuplot_quote(plot.series[i].title), i % kLineStyles + 1));
+                                  clauses.empty() ? gnuplot_quote(csv_name) : "''", series.column,
+                                  gnuplot_quote(series.title), style++ % kLineStyles + 1));
+  }
   for (std::size_t i = 0; i < plot.lines.size(); ++i)
     clauses.push_back(reference_line(plot.lines[i], i));
   text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
@@ -208,6 +220,15 @@ std::string memory_csv(const std::vector<MemoryReport>& reports, ByteUnit unit) 
   return text;
 }
 
+// "0.04 GiB" with enough digits to tell a small band from zero.
+std::string short_value(double value, ByteUnit unit) {
+  return fmt::format("{:.{}f} {}", value,
+                     value >= 10    ? 1
+                     : value >= 0.1 ? 2
+                                    : 3,
+                     byte_unit_name(unit));
+}
+
 std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
                                   const std::vector<std::string>& titles,
                                   const MemoryPlotOptions& options, const std::string& y_label,
@@ -232,15 +253,27 @@ std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
     const std::size_t kv = 2 + 3 * i;  // columns: KV, state, total
     const std::size_t state = kv + 1;
     const std::size_t total = kv + 2;
+    std::uint64_t state_bytes = 0;
+    for (const auto& row : reports[i].rows) state_bytes = std::max(state_bytes, row.state_bytes);
     text += fmt::format("set title {}\n", gnuplot_quote(titles[i]));
-    std::vector<std::string> clauses{
-        fmt::format("{} using 1:(0):{} title 'recurrent + conv state' with filledcurves "
-                    "fc rgb '#9ECAE1' fs solid 1.0",
-                    gnuplot_quote(csv_name), state),
-        fmt::format("'' using 1:{}:{} title 'KV cache' with filledcurves fc rgb '#08519C' fs "
-                    "solid 1.0",
-                    state, total),
-        fmt::format("'' using 1:{} notitle with lines lc rgb '#000000' lw 1.5", total)};
+    std::vector<std::string> clauses;
+    // The state band is often a hair against the KV cache: its value goes in the key. A model
+    // with no state has no state entry.
+    if (state_bytes > 0)
+      clauses.push_back(
+          fmt::format("{} using 1:(0):{} title {} with filledcurves fc rgb '{}' fs solid 1.0",
+                      gnuplot_quote(csv_name), state,
+                      gnuplot_quote(fmt::format(
+                          "recurrent + conv state: {}",
+                          short_value(static_cast<double>(state_bytes) / bytes_in(options.unit),
+                                      options.unit))),
+                      kStateFill));
+    clauses.push_back(
+        fmt::format("{} using 1:{}:{} title 'KV cache' with filledcurves fc rgb "
+                    "'{}' fs solid 1.0",
+                    clauses.empty() ? gnuplot_quote(csv_name) : "''", state, total, kKvFill));
+    clauses.push_back(
+        fmt::format("'' using 1:{} notitle with lines lc rgb '#000000' lw 1.5", total));
     for (std::size_t c = 0; c < options.capacities.size(); ++c)
       clauses.push_back(reference_line(options.capacities[c], c));
     text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
@@ -248,7 +281,48 @@ std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
   text += "unset multiplot\n";
   return text;
 }
+
+bool same_totals(const MemoryReport& a, const MemoryReport& b) {
+  for (std::size_t row = 0; row < a.rows.size(); ++row)
+    if (a.rows[row].total_bytes != b.rows[row].total_bytes) return false;
+  return true;
+}
 }  // namespace
+
+std::vector<std::string> spread_highlights(const std::vector<MemoryReport>& reports,
+                                           std::size_t count) {
+  ATTNSIM_ASSERT(count >= 2, "a spread has both ends");
+  std::vector<const MemoryReport*> sorted;
+  for (const auto& report : reports) sorted.push_back(&report);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return a->rows.back().total_bytes < b->rows.back().total_bytes;
+  });
+  std::vector<std::string> names;
+  const std::size_t n = std::min(count, sorted.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t at = n == 1 ? 0 : k * (sorted.size() - 1) / (n - 1);
+    names.push_back(sorted[at]->name);
+  }
+  return names;
+}
+
+std::vector<std::string> sweep_titles(const std::vector<Architecture>& architectures) {
+  std::vector<std::string> titles;
+  for (const auto& architecture : architectures) titles.push_back(architecture.display_name);
+  for (const auto& base : architectures) {
+    const std::string prefix = base.display_name + " (";
+    bool has_variants = false;
+    for (auto& title : titles)
+      if (title.size() > prefix.size() && title.rfind(prefix, 0) == 0 && title.back() == ')') {
+        title = title.substr(prefix.size(), title.size() - prefix.size() - 1);
+        has_variants = true;
+      }
+    if (has_variants)
+      for (std::size_t i = 0; i < architectures.size(); ++i)
+        if (&architectures[i] == &base) titles[i] += " (base)";
+  }
+  return titles;
+}
 
 FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
                           const std::vector<std::string>& titles, const MemoryPlotOptions& options,
@@ -260,11 +334,14 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
   for (const auto& row : reports.front().rows) contexts.push_back(row.context);
   for (const auto& report : reports)
     ATTNSIM_ASSERT(report.rows.size() == contexts.size(), "every report has the same contexts");
-  const std::string y_label = fmt::format(
-      "KV cache + state ({} = {})", byte_unit_name(options.unit),
-      bytes_in(options.unit) == 1073741824.0 ? "2^30 bytes"
-      : bytes_in(options.unit) == 1048576.0  ? "2^20 bytes"
-                                             : fmt::format("{:g} bytes", bytes_in(options.unit)));
+  const std::string bytes_note = bytes_in(options.unit) == 1073741824.0 ? "2^30 bytes"
+                                 : bytes_in(options.unit) == 1048576.0
+                                     ? "2^20 bytes"
+                                     : fmt::format("{:g} bytes", bytes_in(options.unit));
+  const bool log_y = options.log_y && !options.stacked;
+  const std::string y_label =
+      fmt::format("KV cache + state ({} = {}{})", byte_unit_name(options.unit), bytes_note,
+                  log_y ? ", log scale" : "");
   const auto ticks = context_ticks(contexts);
   FigureFiles files;
   files.csv = memory_csv(reports, options.unit);
@@ -278,9 +355,38 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
   plot.x_label = "context length (tokens)";
   plot.y_label = y_label;
   plot.x_ticks = ticks;
-  plot.log_y = options.log_y;
+  plot.log_y = log_y;
   plot.lines = options.capacities;
-  for (std::size_t i = 0; i < reports.size(); ++i) plot.series.push_back({titles[i], 4 + 3 * i});
+  const bool crowded = reports.size() > kLineStyles || !options.highlight.empty();
+  const auto highlight = !options.highlight.empty() ? options.highlight
+                         : crowded                  ? spread_highlights(reports, 6)
+                                                    : std::vector<std::string>{};
+  std::size_t background = 0;
+  std::vector<std::size_t> drawn;  // report index of each colour series
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const bool grey = crowded && std::find(highlight.begin(), highlight.end(), reports[i].name) ==
+                                     highlight.end();
+    if (grey) {
+      plot.series.push_back({titles[i], 4 + 3 * i, true});
+      ++background;
+      continue;
+    }
+    // A series equal to one already drawn would hide under it: one line, both names.
+    const auto same = std::find_if(drawn.begin(), drawn.end(), [&](std::size_t j) {
+      return same_totals(reports[i], reports[j]);
+    });
+    if (same != drawn.end()) {
+      for (auto& series : plot.series)
+        if (series.column == 4 + 3 * *same) series.title += " = " + titles[i];
+      continue;
+    }
+    drawn.push_back(i);
+    plot.series.push_back({titles[i], 4 + 3 * i});
+  }
+  if (background > 0) {
+    plot.background_title = fmt::format("{} other models (grey)", background);
+    plot.key_outside = true;
+  }
   files.script = line_plot_script(plot, format, csv_name, image_name);
   return files;
 }
@@ -300,15 +406,10 @@ std::vector<StripKind> strip_kinds(const std::vector<Architecture>& architecture
     for (const auto& layer : architecture.layers)
       if (layer.mixer) seen[{cache_growth(*layer.mixer), layer.mixer->layer_kind()}] = true;
   std::vector<StripKind> kinds;
-  std::size_t used[3] = {0, 0, 0};
+  std::vector<std::string> taken;
   for (const auto& [key, unused] : seen) {
-    const auto growth = key.first;
-    const std::size_t n = used[static_cast<int>(growth)]++;
-    const char* colour =
-        growth == CacheGrowth::recurrent ? kRecurrentColours[n % std::size(kRecurrentColours)]
-        : growth == CacheGrowth::local   ? kLocalColours[n % std::size(kLocalColours)]
-                                         : kGlobalColours[n % std::size(kGlobalColours)];
-    kinds.push_back({key.second, growth, colour, layer_kind_name(key.second, true)});
+    taken.push_back(layer_kind_colour(key.second, key.first, taken));
+    kinds.push_back({key.second, key.first, taken.back(), layer_kind_name(key.second, true)});
   }
   return kinds;
 }
@@ -341,12 +442,17 @@ FigureFiles layers_figure(const std::vector<Architecture>& architectures, ImageF
     }
   }
   const std::size_t n = architectures.size();
-  const std::size_t legend_rows = (kinds.size() + (any_ffn_only ? 1 : 0) + 2) / 3;
-  const int height = static_cast<int>(110 + 78 * n + 26 * legend_rows);
+  // Room for the key in two columns: gnuplot fits three in PNG but only two at the SVG's larger
+  // type, and a key taller than its room would cover the first strip.
+  const std::size_t legend_rows = (kinds.size() + (any_ffn_only ? 1 : 0) + 1) / 2;
+  const int height = static_cast<int>(130 + 78 * n + 26 * legend_rows);
   std::string text = preamble(format, kWidthPx, height, csv_name, image_name);
-  text +=
-      "set title 'Mixer of every layer, in order (dark: KV grows with context; light: "
-      "fixed-size state)'\n";
+  // The title as a label at a fixed place: with the plot's top margin set by hand, gnuplot would
+  // put a `set title` right above the strips, under the key.
+  text += fmt::format(
+      "set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: "
+      "fixed-size state)' at screen 0.5, screen {:.4f} center\n",
+      1.0 - 20.0 / height);
   text += fmt::format("set xrange [-0.5:{}.5]\n", max_layers - 1);
   // Row r sits at y = -r with its ratio label below it at -r - 0.4.
   text += fmt::format("set yrange [-{}.75:0.5]\n", n - 1);
@@ -364,9 +470,15 @@ FigureFiles layers_figure(const std::vector<Architecture>& architectures, ImageF
         fmt::format("set label {} {} at -0.5,-{}.40 left\n", row + 1, gnuplot_quote(label), row);
   }
   text += fmt::format("set ytics ({}) scale 0 nomirror\n", fmt::join(ytics, ", "));
-  text +=
-      "set key outside bottom center horizontal maxcols 3 Left reverse samplen 1.5 width 2 height "
-      "1\n";
+  // The key between the title and the strips: with dozens of models a key below the strips sits
+  // thousands of pixels from the first one. Placed in pixels from the top (40 for the title,
+  // 26 per key row), with the plot's top margin below it.
+  const double key_top = 1.0 - 40.0 / height;
+  const double plot_top = 1.0 - (52.0 + 26.0 * static_cast<double>(legend_rows)) / height;
+  text += fmt::format(
+      "set key at screen 0.5, screen {:.4f} center top horizontal maxrows {} Left reverse "
+      "samplen 1.5 width 2 height 1\nset tmargin at screen {:.4f}\n",
+      key_top, legend_rows, plot_top);
   text += "set style fill solid 1.0 border lc rgb 'white'\n";
   std::vector<std::string> clauses;
   for (std::size_t k = 0; k < kinds.size(); ++k)

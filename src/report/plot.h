@@ -41,7 +41,8 @@ struct HorizontalLine {
 
 struct LineSeries {
   std::string title;
-  std::size_t column = 0;  // 1-based CSV column holding y; column 1 holds x
+  std::size_t column = 0;   // 1-based CSV column holding y; column 1 holds x
+  bool background = false;  // drawn thin and grey behind the others, with no key entry
 };
 
 // A labelled tick on a value axis (e.g. "1T" at 1e12).
@@ -60,16 +61,22 @@ struct LinePlot {
   bool log_y = false;
   std::vector<AxisTick> y_ticks;                     // empty: gnuplot's own
   std::optional<std::pair<double, double>> y_range;  // default: [0:*], or [*:*] when log_y
-  bool key_below = false;  // key under the axes (flat curves fill the top-left corner)
+  bool key_below = false;    // key under the axes (flat curves fill the top-left corner)
+  bool key_outside = false;  // key right of the axes (many entries)
   std::vector<LineSeries> series;
+  std::string background_title;  // the one key entry of the background series (e.g. "40 others")
   std::vector<HorizontalLine> lines;
 };
 
 // Memory vs context: total KV + state per architecture (`stacked`: one panel per architecture
-// with state and KV stacked as filled areas), with optional capacity lines.
+// with state and KV stacked as filled areas), with optional capacity lines. Series whose totals
+// are equal at every context are drawn once, titled "A = B", so none hides another.
 struct MemoryPlotOptions {
   bool stacked = false;
-  bool log_y = false;
+  bool log_y = true;  // memory spans decades over a 1K..1M context axis; not with `stacked`
+  // With more series than line styles (8), or when not empty: only these architectures (by
+  // MemoryReport::name) are drawn in colour with a key entry, the rest thin and grey.
+  std::vector<std::string> highlight;
   ByteUnit unit = ByteUnit::GiB;
   std::string title;
   std::vector<HorizontalLine> capacities;  // in `unit`
@@ -81,9 +88,19 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
                           ImageFormat format, const std::string& csv_name,
                           const std::string& image_name);
 
-// One strip per architecture, every layer in order, coloured by mixer layer kind (light for
-// recurrent, medium for windowed, dark for global attention, so it survives greyscale), each
-// labelled with its ratio as papers write it.
+// At most `count` architecture names spread over the range of totals at the largest context
+// (smallest, largest and evenly between): the default highlight of a crowded memory figure.
+std::vector<std::string> spread_highlights(const std::vector<MemoryReport>& reports,
+                                           std::size_t count);
+
+// Key titles for a design sweep: the base keeps its display name with " (base)", each variant
+// ("<base display name> (knob=value, ...)") only its knobs, so no entry repeats the model name.
+// Architectures that are neither keep their display names.
+std::vector<std::string> sweep_titles(const std::vector<Architecture>& architectures);
+
+// One strip per architecture, every layer in order, coloured by mixer layer kind (report/palette.h:
+// light for fixed-size state, medium for windowed, dark for global attention, so it survives
+// greyscale), each labelled with its ratio as papers write it. The key sits above the strips.
 FigureFiles layers_figure(const std::vector<Architecture>& architectures, ImageFormat format,
                           const std::string& csv_name, const std::string& image_name);
 

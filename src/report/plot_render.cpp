@@ -119,13 +119,14 @@ std::optional<fs::path> find_gnuplot() {
   return std::nullopt;
 }
 
-std::string csv_name_for(const fs::path& image) { return image.stem().string() + ".csv"; }
+std::string csv_name_for(const fs::path& image) { return image.filename().string() + ".csv"; }
 
 RenderedFigure render_figure(const fs::path& image, const FigureFiles& files) {
   RenderedFigure result;
   result.image = image;
-  result.csv = fs::path(image).replace_extension(".csv");
-  result.script = fs::path(image).replace_extension(".gp");
+  // The full image name, extension included: mem.svg and mem.png keep their own data and script.
+  result.csv = fs::path(image) += ".csv";
+  result.script = fs::path(image) += ".gp";
   write_file_if_changed(result.csv, files.csv);
   write_file_if_changed(result.script, files.script);
   const auto gnuplot = find_gnuplot();

@@ -24,16 +24,18 @@ inline constexpr const char* kInstallGnuplot = "sudo apt-get install gnuplot-nox
 
 struct RenderedFigure {
   std::filesystem::path image;   // FILE.svg|png|pdf
-  std::filesystem::path csv;     // FILE.csv
-  std::filesystem::path script;  // FILE.gp
+  std::filesystem::path csv;     // FILE.svg.csv (the image's full name + .csv)
+  std::filesystem::path script;  // FILE.svg.gp
   bool rendered = false;         // false: gnuplot is missing; data and script were written
 };
 
-// Writes FILE.csv and FILE.gp beside `image`, then runs gnuplot (in the image's folder, with a
-// fixed environment) to draw `image`. Throws UserError if gnuplot fails (with its message).
+// Writes IMAGE.csv and IMAGE.gp beside `image` (mem.svg → mem.svg.csv, mem.svg.gp: figures
+// that differ only in format never overwrite each other's files), then runs gnuplot (in the image's
+// folder, with a fixed environment) to draw `image`. Throws UserError if gnuplot fails (with its
+// message).
 RenderedFigure render_figure(const std::filesystem::path& image, const FigureFiles& files);
 
-// The names a figure at `image` uses: FILE.csv and FILE.gp.
+// The data file name of a figure at `image`: its file name + ".csv" (mem.svg → mem.svg.csv).
 std::string csv_name_for(const std::filesystem::path& image);
 
 }  // namespace attnsim::report

@@ -58,6 +58,11 @@ for page in "${pages[@]}"; do
   done
   img_tags=$(grep -o '<img ' "$dom" | wc -l)
   [ "$images" -eq "$img_tags" ] || fail "$name: $img_tags <img> tags but $images SVG files found"
+  # Every figure says what it shows: its own alt text and a caption.
+  duplicate_alts=$(grep -o 'alt="[^"]*"' "$dom" | sort | uniq -d)
+  [ -z "$duplicate_alts" ] || fail "$name: figures share an alt text: $duplicate_alts"
+  captions=$(grep -o '<figcaption>' "$dom" | wc -l)
+  [ "$captions" -eq "$img_tags" ] || fail "$name: $img_tags figures but $captions captions"
   shot="$out_dir/$name.png"
   rm -f "$shot"
   # A virtual-time budget lets every figure finish loading and painting before the capture.
