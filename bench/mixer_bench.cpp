@@ -11,6 +11,7 @@
 #include "mixers/mamba2/reference.h"
 #include "mixers/mla/reference.h"
 #include "mixers/rg_lru/reference.h"
+#include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "mixers/softmax_attn/reference.h"
 
@@ -151,6 +152,21 @@ std::vector<Case> cases(Precision precision) {
                        random_tensor({H, D, D}, 4, -0.1, 0.1), random_tensor({H, D}, 5),
                        random_tensor({H * D}, 6, -1, 3),       Tensor()};
                    return Kernel([=] { return rg_lru::run(in, options).counts; });
+                 }});
+  all.push_back({"rwkv7", "chunked, C 64 (N 128)", [=](std::int64_t T) {
+                   rwkv7::Options options;
+                   options.precision = precision;
+                   options.chunk_size = 64;
+                   rwkv7::Inputs in{random_tensor({1, T, H, D}, 1),
+                                    random_tensor({1, T, H, D}, 2, -0.6, -0.01),
+                                    random_tensor({1, T, H, D}, 3),
+                                    random_tensor({1, T, H, D}, 4),
+                                    {},
+                                    {},
+                                    Tensor()};
+                   rwkv7::set_a_b_from_kk_iclr(in, random_tensor({1, T, H, D}, 5, -0.1, 0.1),
+                                               random_tensor({1, T, H, D}, 6, 0, 1));
+                   return Kernel([=] { return rwkv7::run(in, options).counts; });
                  }});
   return all;
 }

@@ -13,6 +13,7 @@
 #include "mixers/mla/mixer.h"
 #include "mixers/parallel_hybrid/mixer.h"
 #include "mixers/rg_lru/mixer.h"
+#include "mixers/rwkv7/mixer.h"
 #include "mixers/short_conv/mixer.h"
 #include "mixers/softmax_attn/mixer.h"
 
@@ -32,6 +33,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       parallel_hybrid::kind_info(),
       short_conv::kind_info(),
       rg_lru::kind_info(),
+      rwkv7::kind_info(),
   };
   return kinds;
 }

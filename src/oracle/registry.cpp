@@ -20,7 +20,8 @@ Runner find_runner(const std::string& mixer) {
       {"mamba2_ssd", &run_mamba2},
       {"mamba2", &run_mamba2},
       {"short_conv", &run_short_conv},
-      {"rg_lru", &run_rg_lru}};
+      {"rg_lru", &run_rg_lru},
+      {"rwkv7", &run_rwkv7}};
   std::vector<std::string> names;
   for (const auto& [name, runner] : runners) {
     if (name == mixer) return runner;

@@ -1,6 +1,7 @@
 // Case runners of the recurrent kinds of mixers-spec-recurrent (short_conv, rg_lru, rwkv7,
 // mlstm) for `attnsim oracle`.
 #include "mixers/rg_lru/reference.h"
+#include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "oracle/oracle.h"
 
@@ -65,6 +66,35 @@ Outputs run_rg_lru(const CaseFile& c, const Settings& settings) {
           {},
           r.counts,
           r.state_elements};
+}
+
+// Inputs r, g (log decay), k, v and either a, b or kk, iclr (a = −kk, b = kk ⊙ iclr), optional
+// initial_state [B, H, K, V]; params chunk_size; forms chunked (default), recurrent. The scale
+// is 1 (params.scale, when given, must be 1).
+Outputs run_rwkv7(const CaseFile& c, const Settings& settings) {
+  rwkv7::Inputs in{c.floats("r", "B,T,H,K"),
+                   c.floats("g", "B,T,H,K"),
+                   c.floats("k", "B,T,H,K"),
+                   c.floats("v", "B,T,H,V"),
+                   {},
+                   {},
+                   c.floats_if_given("initial_state", "B,H,K,V")};
+  if (c.has_input("a")) {
+    in.a = c.floats("a", "B,T,H,K");
+    in.b = c.floats("b", "B,T,H,K");
+  } else {
+    rwkv7::set_a_b_from_kk_iclr(in, c.floats("kk", "B,T,H,K"), c.floats("iclr", "B,T,H,K"));
+  }
+  if (c.number_or("scale", 1.0) != 1.0)
+    c.fail("params.scale", "1 (RWKV-7 does not scale r)",
+           std::to_string(c.number_or("scale", 1.0)));
+  rwkv7::Options options;
+  options.form = choose_form(settings, {"chunked", "recurrent"}) == 0 ? rwkv7::Form::chunked
+                                                                      : rwkv7::Form::recurrent;
+  options.chunk_size = c.optional_size("chunk_size").value_or(64);
+  options.precision = settings.precision;
+  const auto r = rwkv7::run(in, options);
+  return {{{"o", r.o}, {"final_state", r.final_state}}, {}, r.counts, r.state_elements};
 }
 
 }  // namespace attnsim::oracle

@@ -17,6 +17,7 @@ const std::vector<SimKind>& sim_kinds() {
       {"parallel_hybrid", &run_parallel_hybrid},
       {"short_conv", &run_short_conv},
       {"rg_lru", &run_rg_lru},
+      {"rwkv7", &run_rwkv7},
   };
   return kinds;
 }

@@ -1,8 +1,11 @@
 // Executions of the recurrent kinds of mixers-spec-recurrent (short_conv, rg_lru, rwkv7, mlstm):
 // a prefill of plan.tokens tokens from an empty state, then single-token decode steps from the
 // previous final state, with random inputs and weights.
+#include <cmath>
+
 #include "config/reader.h"
 #include "mixers/rg_lru/reference.h"
+#include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
 #include "sim/kinds.h"
 
@@ -94,6 +97,45 @@ std::optional<LayerRun> run_rg_lru(const config::Node& node, const std::string& 
   run.kept.push_back({"lru state", CacheRole::recurrent_state,
                       static_cast<std::int64_t>(state.size()), std::nullopt, 0});
   run.kept.push_back({"conv state", CacheRole::conv_state, conv.state_elements(), std::nullopt, 0});
+  return run;
+}
+
+// RWKV-7 time mixing: the WKV7 kernel, chunked in prefill and recurrent in decode, on random
+// r, k, v, decays in the trained models' range (−e^{−0.5}, 0), and a = −κ̂, b = κ̂ ⊙ α. The
+// token shift (2·H·N, the previous token's inputs of time and channel mixing) is kept as well.
+std::optional<LayerRun> run_rwkv7(const config::Node& node, const std::string& path,
+                                  const RunPlan& plan, Rng& rng) {
+  config::MapReader reader(node, path);
+  const std::int64_t H = count(reader, "n_heads"), N = count(reader, "head_dim");
+  Tensor state;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
+    rwkv7::Inputs inputs{random_normal({1, T, H, N}, rng),
+                         random_uniform({1, T, H, N}, -0.6065, -0.01, rng),
+                         random_normal({1, T, H, N}, rng),
+                         random_normal({1, T, H, N}, rng),
+                         {},
+                         {},
+                         state};
+    Tensor kk = random_normal({1, T, H, N}, rng);
+    for (std::int64_t row = 0; row < T * H; ++row) {
+      double norm = 0;
+      for (std::int64_t d = 0; d < N; ++d)
+        norm +=
+            kk[static_cast<std::size_t>(row * N + d)] * kk[static_cast<std::size_t>(row * N + d)];
+      for (std::int64_t d = 0; d < N; ++d)
+        kk[static_cast<std::size_t>(row * N + d)] /= std::sqrt(norm);
+    }
+    rwkv7::set_a_b_from_kk_iclr(inputs, kk, random_uniform({1, T, H, N}, 0.0, 1.0, rng));
+    rwkv7::Options options;
+    options.form = prefill ? rwkv7::Form::chunked : rwkv7::Form::recurrent;
+    options.chunk_size = plan.chunk;
+    const auto result = rwkv7::run(inputs, options);
+    counts.merge(result.counts);
+    state = result.final_state;
+  });
+  run.kept.push_back({"wkv state", CacheRole::recurrent_state,
+                      static_cast<std::int64_t>(state.size()), std::nullopt, 0});
+  run.kept.push_back({"token shift", CacheRole::conv_state, 2 * H * N, std::nullopt, 0});
   return run;
 }
 
