@@ -10,6 +10,7 @@
 #include "mixers/lightning/reference.h"
 #include "mixers/mamba2/reference.h"
 #include "mixers/mla/reference.h"
+#include "mixers/mlstm/reference.h"
 #include "mixers/rg_lru/reference.h"
 #include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
@@ -167,6 +168,20 @@ std::vector<Case> cases(Precision precision) {
                    rwkv7::set_a_b_from_kk_iclr(in, random_tensor({1, T, H, D}, 5, -0.1, 0.1),
                                                random_tensor({1, T, H, D}, 6, 0, 1));
                    return Kernel([=] { return rwkv7::run(in, options).counts; });
+                 }});
+  all.push_back({"mlstm", "chunkwise, C 64 (DK 128, DV 128)", [=](std::int64_t T) {
+                   mlstm::Options options;
+                   options.precision = precision;
+                   options.chunk_size = 64;
+                   const mlstm::Inputs in{random_tensor({1, T, H, D}, 1),
+                                          random_tensor({1, T, H, D}, 2),
+                                          random_tensor({1, T, H, D}, 3),
+                                          random_tensor({1, T, H}, 4, -3, 3),
+                                          random_tensor({1, T, H}, 5, 0, 6),
+                                          {},
+                                          {},
+                                          {}};
+                   return Kernel([=] { return mlstm::run(in, options).counts; });
                  }});
   return all;
 }

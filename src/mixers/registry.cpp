@@ -11,6 +11,7 @@
 #include "mixers/mamba2/mixer.h"
 #include "mixers/mixer.h"
 #include "mixers/mla/mixer.h"
+#include "mixers/mlstm/mixer.h"
 #include "mixers/parallel_hybrid/mixer.h"
 #include "mixers/rg_lru/mixer.h"
 #include "mixers/rwkv7/mixer.h"
@@ -34,6 +35,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       short_conv::kind_info(),
       rg_lru::kind_info(),
       rwkv7::kind_info(),
+      mlstm::kind_info(),
   };
   return kinds;
 }

@@ -24,6 +24,7 @@ Outputs run_mamba2(const CaseFile&, const Settings&);
 Outputs run_short_conv(const CaseFile&, const Settings&);
 Outputs run_rg_lru(const CaseFile&, const Settings&);
 Outputs run_rwkv7(const CaseFile&, const Settings&);
+Outputs run_mlstm(const CaseFile&, const Settings&);
 
 // The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
 // listing the names otherwise.

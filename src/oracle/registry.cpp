@@ -21,7 +21,8 @@ Runner find_runner(const std::string& mixer) {
       {"mamba2", &run_mamba2},
       {"short_conv", &run_short_conv},
       {"rg_lru", &run_rg_lru},
-      {"rwkv7", &run_rwkv7}};
+      {"rwkv7", &run_rwkv7},
+      {"mlstm", &run_mlstm}};
   std::vector<std::string> names;
   for (const auto& [name, runner] : runners) {
     if (name == mixer) return runner;

@@ -1,5 +1,6 @@
 // Case runners of the recurrent kinds of mixers-spec-recurrent (short_conv, rg_lru, rwkv7,
 // mlstm) for `attnsim oracle`.
+#include "mixers/mlstm/reference.h"
 #include "mixers/rg_lru/reference.h"
 #include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
@@ -95,6 +96,40 @@ Outputs run_rwkv7(const CaseFile& c, const Settings& settings) {
   options.precision = settings.precision;
   const auto r = rwkv7::run(in, options);
   return {{{"o", r.o}, {"final_state", r.final_state}}, {}, r.counts, r.state_elements};
+}
+
+// Inputs q, k, v, i_preact, f_preact, optional initial_state (C), initial_n, initial_m; params
+// gate_soft_cap (null or absent: none), eps (default 1e-6), scale (default DK^−1/2),
+// chunk_size; forms chunkwise (default), recurrent, parallel.
+Outputs run_mlstm(const CaseFile& c, const Settings& settings) {
+  const mlstm::Inputs in{c.floats("q", "B,T,NH,DK"),
+                         c.floats("k", "B,T,NH,DK"),
+                         c.floats("v", "B,T,NH,DV"),
+                         c.floats("i_preact", "B,T,NH"),
+                         c.floats("f_preact", "B,T,NH"),
+                         c.floats_if_given("initial_state", "B,NH,DK,DV"),
+                         c.floats_if_given("initial_n", "B,NH,DK"),
+                         c.floats_if_given("initial_m", "B,NH")};
+  mlstm::Options options;
+  const std::size_t form = choose_form(settings, {"chunkwise", "recurrent", "parallel"});
+  options.form = form == 0 ? mlstm::Form::chunkwise
+                           : (form == 1 ? mlstm::Form::recurrent : mlstm::Form::parallel);
+  options.gate_soft_cap = c.number("gate_soft_cap");
+  options.eps = c.number_or("eps", options.eps);
+  options.scale = c.number("scale");
+  options.chunk_size = c.optional_size("chunk_size").value_or(64);
+  options.precision = settings.precision;
+  const auto r = mlstm::run(in, options);
+  return {{{"o", r.o},
+           {"final_state", r.final_state},
+           {"final_n", r.final_n},
+           {"final_m", r.final_m},
+           {"m", r.m},
+           {"final_state_unstabilized", r.final_state_unstabilized},
+           {"final_n_unstabilized", r.final_n_unstabilized}},
+          {},
+          r.counts,
+          r.state_elements};
 }
 
 }  // namespace attnsim::oracle

@@ -18,6 +18,7 @@ const std::vector<SimKind>& sim_kinds() {
       {"short_conv", &run_short_conv},
       {"rg_lru", &run_rg_lru},
       {"rwkv7", &run_rwkv7},
+      {"mlstm", &run_mlstm},
   };
   return kinds;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "config/reader.h"
+#include "mixers/mlstm/reference.h"
 #include "mixers/rg_lru/reference.h"
 #include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
@@ -136,6 +137,37 @@ std::optional<LayerRun> run_rwkv7(const config::Node& node, const std::string& p
   run.kept.push_back({"wkv state", CacheRole::recurrent_state,
                       static_cast<std::int64_t>(state.size()), std::nullopt, 0});
   run.kept.push_back({"token shift", CacheRole::conv_state, 2 * H * N, std::nullopt, 0});
+  return run;
+}
+
+// mLSTM: chunkwise in prefill, recurrent steps in decode, (C, n, m) carried; random q, k, v and
+// gate pre-activations (input gate around 0, forget gate mostly open), xLSTM-7B's soft-cap 15.
+std::optional<LayerRun> run_mlstm(const config::Node& node, const std::string& path,
+                                  const RunPlan& plan, Rng& rng) {
+  config::MapReader reader(node, path);
+  const std::int64_t NH = count(reader, "n_heads"), DK = count(reader, "head_dim_k"),
+                     DV = count(reader, "head_dim_v");
+  Tensor C, n, m;
+  LayerRun run = prefill_then_decode(plan, [&](std::int64_t T, bool prefill, OpCounts& counts) {
+    const mlstm::Inputs inputs{random_normal({1, T, NH, DK}, rng),
+                               random_normal({1, T, NH, DK}, rng),
+                               random_normal({1, T, NH, DV}, rng),
+                               random_uniform({1, T, NH}, -3.0, 3.0, rng),
+                               random_uniform({1, T, NH}, 0.0, 6.0, rng),
+                               C,
+                               n,
+                               m};
+    mlstm::Options options;
+    options.form = prefill ? mlstm::Form::chunkwise : mlstm::Form::recurrent;
+    options.chunk_size = plan.chunk;
+    const auto result = mlstm::run(inputs, options);
+    counts.merge(result.counts);
+    C = result.final_state;
+    n = result.final_n;
+    m = result.final_m;
+  });
+  run.kept.push_back({"C+n+m", CacheRole::recurrent_state,
+                      static_cast<std::int64_t>(C.size() + n.size() + m.size()), std::nullopt, 0});
   return run;
 }
 
