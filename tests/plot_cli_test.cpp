@@ -99,6 +99,32 @@ TEST_CASE("run_plot: files beside the figure") {
                (dir.path() / "h.svg").string()})
               .err.find("did you mean llama-3-8b?") != std::string::npos);
   }
+  SUBCASE("--hw: capacity minus the weights, in the key; a warning when weights alone overflow") {
+    // Llama 3 8B: 8,030,261,248 parameters (model card: 8.03B) × 2 bytes (bf16) =
+    // 16,060,522,496 B = 14.96 GiB. H100 SXM: 80 × 10^9 B. Left: (80e9 − 16,060,522,496) / 2^30
+    // = 59.548279 GiB; with --tp 2: (160e9 − 16,060,522,496) / 2^30 = 134.054085 GiB.
+    auto result = run({"plot", "memory", "llama-3-8b", "--context", "1k:2k", "--hw", "h100-sxm",
+                       "-o", (dir.path() / "cap.svg").string()});
+    std::string script = read(dir.path() / "cap.svg.gp");
+    CHECK(script.find("59.548279 title 'NVIDIA H100 SXM 80GB − bf16 weights (15.0 GiB)'") !=
+          std::string::npos);
+    result = run({"plot", "memory", "llama-3-8b", "--context", "1k:2k", "--hw", "h100-sxm", "--tp",
+                  "2", "--stacked", "-o", (dir.path() / "cap2.svg").string()});
+    CHECK(read(dir.path() / "cap2.svg.gp")
+              .find("134.054085 title '2 × NVIDIA H100 SXM 80GB − bf16 weights (15.0 GiB)'") !=
+          std::string::npos);
+    // Qwen3-Next 80B-A3B: about 80B parameters × 2 bytes > 80 GB = 74.5 GiB.
+    result = run({"plot", "memory", "qwen3-next-80b-a3b", "--context", "1k:2k", "--hw", "h100-sxm",
+                  "-o", (dir.path() / "cap3.svg").string()});
+    CHECK(result.err.find("Qwen3-Next 80B-A3B weights alone (bf16, ") != std::string::npos);
+    CHECK(result.err.find("do not fit in NVIDIA H100 SXM 80GB (74.5 GiB)") != std::string::npos);
+    CHECK(read(dir.path() / "cap3.svg.gp").find("NaN title 'bf16 weights (") != std::string::npos);
+    // The same warning from plot decode, which still draws the model.
+    result = run({"plot", "decode", "qwen3-next-80b-a3b", "--context", "1k", "--hw", "h100-sxm",
+                  "-o", (dir.path() / "dec.svg").string()});
+    CHECK(result.err.find("do not fit in NVIDIA H100 SXM 80GB (74.5 GiB)") != std::string::npos);
+    CHECK(std::filesystem::exists(dir.path() / "dec.svg.csv"));
+  }
   SUBCASE("mistakes: exit 2 with a clear message") {
     CHECK(run({"plot", "memory", "llama-3-8b", "-o", "x.jpg"}).err.find(".svg, .png or .pdf") !=
           std::string::npos);

@@ -43,6 +43,8 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   add_context_option(options, "1k:1M");
   add_batch_option(options);
   add_hw_list_option(options);
+  add_tp_option(options);
+  add_weights_dtype_option(options);
   options.add_options()("stacked",
                         "one panel per architecture, KV cache stacked on recurrent + conv state")(
       "linear-y", "linear memory axis (the default is logarithmic, except with --stacked)")(
@@ -59,7 +61,8 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
     out << usage("plot memory", "ARCHITECTURE... -o FILE.{svg,png,pdf} [options]", options,
                  {"plot memory qwen3-next-80b-a3b gemma-3-27b llama-3-8b --context 1k:1M -o "
                   "mem.svg",
-                  "plot memory qwen3-next-80b-a3b llama-3-8b --stacked --hw h100-sxm -o mem.png",
+                  "plot memory qwen3-next-80b-a3b llama-3-8b --stacked --hw h100-sxm --tp 2 -o "
+                  "mem.png",
                   "plot memory deepseek-v3 --kv-dtype fp8 --batch 8 --units GB -o figs/ds.pdf",
                   "plot memory --all --highlight qwen3-next-80b-a3b llama-3-8b -o all.svg"});
     return 0;
@@ -82,9 +85,6 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
     throw UserError({}, "--units", "GiB, GB, MiB or MB for a plot axis", "bytes");
   plot.title = vm.count("title") ? vm["title"].as<std::string>()
                                  : fmt::format("KV cache + state vs context, batch {}", batch);
-  if (vm.count("hw"))
-    for (const auto& preset : vm["hw"].as<std::vector<std::string>>())
-      plot.capacities.push_back(hardware_capacity_line(preset, plot.unit));
 
   std::vector<MemoryReport> reports;
   std::vector<std::string> titles;
@@ -92,6 +92,17 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   for (const auto& architecture : architectures) {
     reports.push_back(kv_memory(architecture, contexts, batch, overrides));
     titles.push_back(architecture.display_name);
+  }
+  // Capacity lines: what the GPUs hold once each model's weights are loaded.
+  if (vm.count("hw")) {
+    const auto tp = tp_option(vm);
+    const auto weights_dtype = dtype_option(vm, "weights-dtype");
+    const bool name_model = !plot.stacked && architectures.size() > 1;
+    for (const auto& preset : vm["hw"].as<std::vector<std::string>>())
+      for (std::size_t i = 0; i < architectures.size(); ++i)
+        plot.own_lines.push_back(
+            {i, capacity_after_weights(preset, architectures[i], tp, weights_dtype, plot.unit,
+                                       name_model ? titles[i] : "")});
   }
   if (vm.count("highlight")) {
     for (const auto& name : vm["highlight"].as<std::vector<std::string>>()) {
@@ -203,9 +214,15 @@ int plot_decode(const CommandArgs& args, std::ostream& out) {
   plot.log_y = vm.count("log-y") > 0;
   if (vm.count("title")) plot.title = vm["title"].as<std::string>();
   const Hardware hardware = load_hardware(vm["hw"].as<std::string>());
+  const auto architectures = load_architectures("plot decode", vm);
+  // A model whose weights do not fit is still drawn (the time model does not need them to), with
+  // a warning; capacity_after_weights writes it.
+  for (const auto& architecture : architectures)
+    capacity_after_weights(vm["hw"].as<std::string>(), architecture, plot.roofline.tp,
+                           plot.roofline.weights_dtype, ByteUnit::GiB, "");
   const auto files =
-      report::decode_time_figure(load_architectures("plot decode", vm), contexts, hardware, plot,
-                                 format, report::csv_name_for(image), image.filename().string());
+      report::decode_time_figure(architectures, contexts, hardware, plot, format,
+                                 report::csv_name_for(image), image.filename().string());
   return draw(image, files, out);
 }
 

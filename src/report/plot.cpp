@@ -81,8 +81,10 @@ std::string line_styles() {
 // Capacity lines: grey, each with its own dash pattern so several stay apart.
 std::string reference_line(const HorizontalLine& line, std::size_t index) {
   constexpr const char* kDashes[] = {"(10,6)", "(3,4)", "(16,4,3,4)", "(2,2)"};
-  return fmt::format("{} title {} with lines lc rgb '#555555' dt {} lw 1.5", number(line.y),
-                     gnuplot_quote(line.title), kDashes[index % std::size(kDashes)]);
+  return fmt::format("{} title {} with lines lc rgb '{}' dt {} lw 1.5",
+                     line.key_only ? "NaN" : number(line.y), gnuplot_quote(line.title),
+                     line.colour.empty() ? "#555555" : line.colour,
+                     kDashes[index % std::size(kDashes)]);
 }
 
 // Context axis settings shared by line and stacked plots.
@@ -140,7 +142,14 @@ std::vector<std::uint64_t> context_ticks(const std::vector<std::uint64_t>& conte
 
 std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std::string& csv_name,
                              const std::string& image_name) {
-  std::string text = preamble(format, kWidthPx, 620, csv_name, image_name);
+  std::size_t entries = plot.lines.size() + (plot.background_title.empty() ? 0 : 1);
+  for (const auto& series : plot.series) entries += series.background ? 0 : 1;
+  const std::size_t columns = std::max<std::size_t>(plot.key_columns, 1);
+  const std::size_t key_rows = (entries + columns - 1) / columns;
+  // A key below the axes grows the figure rather than squashing the axes.
+  const int height =
+      620 + (plot.key_below && key_rows > 3 ? 22 * static_cast<int>(key_rows - 3) : 0);
+  std::string text = preamble(format, kWidthPx, height, csv_name, image_name);
   text += line_styles();
   if (!plot.subtitle.empty())
     text += fmt::format("set title {}.\"\\n\".{}\n", gnuplot_quote(plot.title),
@@ -161,12 +170,11 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
     text += fmt::format("set ytics ({})\n", fmt::join(ticks, ", "));
   }
   // Inside the empty top-left corner (the curves rise to the right); outside when crowded.
-  std::size_t entries = plot.lines.size() + (plot.background_title.empty() ? 0 : 1);
-  for (const auto& series : plot.series) entries += series.background ? 0 : 1;
   if (plot.key_below) {
     // gnuplot's automatic margin lets the x label touch the key; leave room for both.
-    text += "set key outside bottom center horizontal maxcols 3 Left reverse samplen 3\n";
-    text += fmt::format("set bmargin {}\n", 5 + (entries + 2) / 3);
+    text += fmt::format(
+        "set key outside bottom center horizontal maxcols {} Left reverse samplen 3\n", columns);
+    text += fmt::format("set bmargin {}\n", 5 + key_rows);
   } else
     text += entries <= 6 && !plot.key_outside
                 ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
@@ -234,13 +242,17 @@ std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
                                   const MemoryPlotOptions& options, const std::string& y_label,
                                   const std::vector<std::uint64_t>& ticks, ImageFormat format,
                                   const std::string& csv_name, const std::string& image_name) {
-  const std::size_t columns = std::min<std::size_t>(reports.size(), 2);
+  // Capacity lines have long key entries: then one panel per row, the full width.
+  const bool long_keys = !options.capacities.empty() || !options.own_lines.empty();
+  const std::size_t columns = long_keys ? 1 : std::min<std::size_t>(reports.size(), 2);
   const std::size_t rows = (reports.size() + columns - 1) / columns;
   double y_max = 0;
   for (const auto& report : reports)
     for (const auto& row : report.rows)
       y_max = std::max(y_max, static_cast<double>(row.total_bytes) / bytes_in(options.unit));
   for (const auto& line : options.capacities) y_max = std::max(y_max, line.y);
+  for (const auto& [index, line] : options.own_lines)
+    if (!line.key_only) y_max = std::max(y_max, line.y);
   std::string text =
       preamble(format, kWidthPx, static_cast<int>(80 + 420 * rows), csv_name, image_name);
   text += context_axis(ticks, "context length (tokens)");
@@ -274,8 +286,11 @@ std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
                     clauses.empty() ? gnuplot_quote(csv_name) : "''", state, total, kKvFill));
     clauses.push_back(
         fmt::format("'' using 1:{} notitle with lines lc rgb '#000000' lw 1.5", total));
-    for (std::size_t c = 0; c < options.capacities.size(); ++c)
+    std::size_t c = 0;
+    for (; c < options.capacities.size(); ++c)
       clauses.push_back(reference_line(options.capacities[c], c));
+    for (const auto& [index, line] : options.own_lines)
+      if (index == i) clauses.push_back(reference_line(line, c++));
     text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
   }
   text += "unset multiplot\n";
@@ -362,7 +377,8 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
                          : crowded                  ? spread_highlights(reports, 6)
                                                     : std::vector<std::string>{};
   std::size_t background = 0;
-  std::vector<std::size_t> drawn;  // report index of each colour series
+  std::vector<std::size_t> drawn;                // report index of each colour series
+  std::map<std::size_t, std::size_t> colour_of;  // report index → line style of its series
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const bool grey = crowded && std::find(highlight.begin(), highlight.end(), reports[i].name) ==
                                      highlight.end();
@@ -378,10 +394,23 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
     if (same != drawn.end()) {
       for (auto& series : plot.series)
         if (series.column == 4 + 3 * *same) series.title += " = " + titles[i];
+      colour_of[i] = colour_of[*same];
       continue;
     }
+    colour_of[i] = drawn.size() % kLineStyles;
     drawn.push_back(i);
     plot.series.push_back({titles[i], 4 + 3 * i});
+  }
+  for (const auto& [index, line] : options.own_lines) {
+    if (!colour_of.count(index)) continue;  // a grey series has no lines of its own
+    plot.lines.push_back(line);
+    plot.lines.back().colour = kLineColours[colour_of[index]];
+  }
+  // Capacity lines run across the top, where the key would sit: the key goes below, one entry
+  // per row (their titles are long).
+  if (!options.own_lines.empty() && background == 0) {
+    plot.key_below = true;
+    plot.key_columns = 1;
   }
   if (background > 0) {
     plot.background_title = fmt::format("{} other models (grey)", background);

@@ -37,6 +37,8 @@ std::vector<std::uint64_t> context_ticks(const std::vector<std::uint64_t>& conte
 struct HorizontalLine {
   std::string title;
   double y = 0;
+  std::string colour;     // "#RRGGBB"; empty: grey
+  bool key_only = false;  // a key entry with no line (e.g. "weights alone do not fit")
 };
 
 struct LineSeries {
@@ -61,8 +63,9 @@ struct LinePlot {
   bool log_y = false;
   std::vector<AxisTick> y_ticks;                     // empty: gnuplot's own
   std::optional<std::pair<double, double>> y_range;  // default: [0:*], or [*:*] when log_y
-  bool key_below = false;    // key under the axes (flat curves fill the top-left corner)
-  bool key_outside = false;  // key right of the axes (many entries)
+  bool key_below = false;       // key under the axes (flat curves fill the top-left corner)
+  bool key_outside = false;     // key right of the axes (many entries)
+  std::size_t key_columns = 3;  // at most, with key_below
   std::vector<LineSeries> series;
   std::string background_title;  // the one key entry of the background series (e.g. "40 others")
   std::vector<HorizontalLine> lines;
@@ -79,7 +82,10 @@ struct MemoryPlotOptions {
   std::vector<std::string> highlight;
   ByteUnit unit = ByteUnit::GiB;
   std::string title;
-  std::vector<HorizontalLine> capacities;  // in `unit`
+  std::vector<HorizontalLine> capacities;  // in `unit`, grey, in every panel
+  // Lines that belong to one architecture (reports[index]), e.g. capacity minus its weights:
+  // drawn in its series colour, or in its own panel with `stacked`; none for a grey series.
+  std::vector<std::pair<std::size_t, HorizontalLine>> own_lines;
 };
 
 // `titles[i]` labels reports[i]; every report must have the same contexts.
