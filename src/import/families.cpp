@@ -33,6 +33,8 @@ const std::vector<Family>& families() {
       {"nemotron_h", "Nemotron-H", &map_nemotron_h},
       {"bamba", "Bamba", &map_bamba},
       {"bailing_moe_linear", "Ling 2.0", &map_bailing_linear},
+      {"lfm2", "LFM2", &map_lfm2},
+      {"recurrent_gemma", "RecurrentGemma", &map_recurrent_gemma},
   };
   return table;
 }

@@ -35,6 +35,11 @@ constexpr std::string_view kGlmMoeDsa =
     "@008e5743)";
 constexpr std::string_view kNemotronH =
     "NemotronHConfig default (transformers models/nemotron_h/configuration_nemotron_h.py)";
+constexpr std::string_view kLfm2 =
+    "Lfm2Config default (transformers models/lfm2/configuration_lfm2.py)";
+constexpr std::string_view kRecurrentGemma =
+    "RecurrentGemmaConfig default (transformers models/recurrent_gemma/"
+    "configuration_recurrent_gemma.py)";
 
 constexpr std::array kDefaults = {
     LibraryDefault{"gemma3_text", "vocab_size", "262208", kGemma3},
@@ -72,6 +77,8 @@ constexpr std::array kDefaults = {
     LibraryDefault{"qwen3", "tie_word_embeddings", "false", kQwen3},
     LibraryDefault{"mistral", "tie_word_embeddings", "false", kMistral},
     LibraryDefault{"nemotron_h", "tie_word_embeddings", "false", kNemotronH},
+    LibraryDefault{"lfm2", "tie_word_embeddings", "true", kLfm2},
+    LibraryDefault{"recurrent_gemma", "tie_word_embeddings", "true", kRecurrentGemma},
 };
 }  // namespace
 
