@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,4602 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,4680 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
 set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9957 center
 set xrange [-0.5:117.5]
-set yrange [-53.75:0.5]
+set yrange [-54.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -32,43 +32,44 @@ set label 17 '7:1 Mamba : attention (28:4 layers)' at -0.5,-16.40 left
 set label 18 '61 MLA' at -0.5,-17.40 left
 set label 19 '3:1 KDA : MLA (20:7 layers)' at -0.5,-18.40 left
 set label 20 '10 short conv : 6 attention' at -0.5,-19.40 left
-set label 21 '7:1 lightning attention : MLA (70:10 layers)' at -0.5,-20.40 left
-set label 22 '32 attention' at -0.5,-21.40 left
-set label 23 '80 attention' at -0.5,-22.40 left
-set label 24 '32 attention' at -0.5,-23.40 left
-set label 25 '3:1 local : global (36:12 layers)' at -0.5,-24.40 left
-set label 26 '24 Mamba-2 : 4 attention' at -0.5,-25.40 left
-set label 27 '39 local : 9 global' at -0.5,-26.40 left
-set label 28 '62 attention' at -0.5,-27.40 left
-set label 29 '61 MLA' at -0.5,-28.40 left
-set label 30 '40 attention' at -0.5,-29.40 left
-set label 31 '23 Mamba-2 : 6 attention' at -0.5,-30.40 left
-set label 32 '40 Mamba-2 : 8 attention' at -0.5,-31.40 left
-set label 33 '5:1 Mamba-2 : attention (54:10 layers)' at -0.5,-32.40 left
-set label 34 '24 Mamba-2 : 4 attention' at -0.5,-33.40 left
-set label 35 '32 attention' at -0.5,-34.40 left
-set label 36 '3:1 local : global (48:16 layers)' at -0.5,-35.40 left
-set label 37 '3:1 local : global (24:8 layers)' at -0.5,-36.40 left
-set label 38 '94 attention' at -0.5,-37.40 left
-set label 39 '36 attention' at -0.5,-38.40 left
+set label 21 '22 short conv : 8 attention' at -0.5,-20.40 left
+set label 22 '7:1 lightning attention : MLA (70:10 layers)' at -0.5,-21.40 left
+set label 23 '32 attention' at -0.5,-22.40 left
+set label 24 '80 attention' at -0.5,-23.40 left
+set label 25 '32 attention' at -0.5,-24.40 left
+set label 26 '3:1 local : global (36:12 layers)' at -0.5,-25.40 left
+set label 27 '24 Mamba-2 : 4 attention' at -0.5,-26.40 left
+set label 28 '39 local : 9 global' at -0.5,-27.40 left
+set label 29 '62 attention' at -0.5,-28.40 left
+set label 30 '61 MLA' at -0.5,-29.40 left
+set label 31 '40 attention' at -0.5,-30.40 left
+set label 32 '23 Mamba-2 : 6 attention' at -0.5,-31.40 left
+set label 33 '40 Mamba-2 : 8 attention' at -0.5,-32.40 left
+set label 34 '5:1 Mamba-2 : attention (54:10 layers)' at -0.5,-33.40 left
+set label 35 '24 Mamba-2 : 4 attention' at -0.5,-34.40 left
+set label 36 '32 attention' at -0.5,-35.40 left
+set label 37 '3:1 local : global (48:16 layers)' at -0.5,-36.40 left
+set label 38 '3:1 local : global (24:8 layers)' at -0.5,-37.40 left
+set label 39 '94 attention' at -0.5,-38.40 left
 set label 40 '36 attention' at -0.5,-39.40 left
-set label 41 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-40.40 left
+set label 41 '36 attention' at -0.5,-40.40 left
 set label 42 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-41.40 left
-set label 43 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-42.40 left
-set label 44 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-43.40 left
-set label 45 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-44.40 left
-set label 46 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-45.40 left
-set label 47 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-46.40 left
-set label 48 '32 RWKV-7' at -0.5,-47.40 left
-set label 49 '32 MLA' at -0.5,-48.40 left
-set label 50 '19 attention' at -0.5,-49.40 left
-set label 51 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-50.40 left
-set label 52 '3:1 local : global (33:12 layers)' at -0.5,-51.40 left
-set label 53 '3:1 local : global (27:9 layers)' at -0.5,-52.40 left
-set label 54 '32 mLSTM' at -0.5,-53.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'GLM-4.5' -10, 'GLM-5' -11, 'GPT-2' -12, 'gpt-oss-120b' -13, 'gpt-oss-20b' -14, 'Jamba 1.5 Large' -15, 'Jamba 1.5 Mini' -16, 'Kimi K2' -17, 'Kimi Linear 48B-A3B' -18, 'LFM2-1.2B' -19, 'Ling-2.5-1T' -20, 'Llama 3 8B' -21, 'Llama 3.1 70B' -22, 'Llama 3.1 8B' -23, 'Llama 4 Maverick' -24, 'Mamba-2-Hybrid 8B' -25, 'MiMo-V2-Flash' -26, 'MiniMax-M2.5' -27, 'Mistral Large 3' -28, 'Mistral Small 3.1 24B' -29, 'Nemotron 3 Nano 30B-A3B' -30, 'Nemotron 3 Super 120B-A12B' -31, 'Nemotron-H-56B' -32, 'Nemotron-H-8B' -33, 'OLMo 2 7B' -34, 'Olmo 3 32B' -35, 'Olmo 3 7B' -36, 'Qwen3 235B-A22B' -37, 'Qwen3 4B' -38, 'Qwen3 8B' -39, 'Qwen3-Next 80B-A3B' -40, 'Qwen3.5-122B-A10B' -41, 'Qwen3.5-27B' -42, 'Qwen3.5-35B-A3B' -43, 'Qwen3.5-397B-A17B' -44, 'RecurrentGemma-2B' -45, 'Ring-mini-linear-2.0' -46, 'RWKV7-World3-2.9B' -47, 'Sarvam 105B' -48, 'Sarvam 30B' -49, 'SmolLM3 3B' -50, 'Step 3.5 Flash' -51, 'Tiny Aya 3.35B' -52, 'xLSTM 7B' -53) scale 0 nomirror
-set key at screen 0.5, screen 0.9913 center top horizontal maxrows 10 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9322
+set label 43 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-42.40 left
+set label 44 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-43.40 left
+set label 45 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-44.40 left
+set label 46 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-45.40 left
+set label 47 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-46.40 left
+set label 48 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-47.40 left
+set label 49 '32 RWKV-7' at -0.5,-48.40 left
+set label 50 '32 MLA' at -0.5,-49.40 left
+set label 51 '19 attention' at -0.5,-50.40 left
+set label 52 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-51.40 left
+set label 53 '3:1 local : global (33:12 layers)' at -0.5,-52.40 left
+set label 54 '3:1 local : global (27:9 layers)' at -0.5,-53.40 left
+set label 55 '32 mLSTM' at -0.5,-54.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'GLM-4.5' -10, 'GLM-5' -11, 'GPT-2' -12, 'gpt-oss-120b' -13, 'gpt-oss-20b' -14, 'Jamba 1.5 Large' -15, 'Jamba 1.5 Mini' -16, 'Kimi K2' -17, 'Kimi Linear 48B-A3B' -18, 'LFM2-1.2B' -19, 'LFM2.5-2.6B' -20, 'Ling-2.5-1T' -21, 'Llama 3 8B' -22, 'Llama 3.1 70B' -23, 'Llama 3.1 8B' -24, 'Llama 4 Maverick' -25, 'Mamba-2-Hybrid 8B' -26, 'MiMo-V2-Flash' -27, 'MiniMax-M2.5' -28, 'Mistral Large 3' -29, 'Mistral Small 3.1 24B' -30, 'Nemotron 3 Nano 30B-A3B' -31, 'Nemotron 3 Super 120B-A12B' -32, 'Nemotron-H-56B' -33, 'Nemotron-H-8B' -34, 'OLMo 2 7B' -35, 'Olmo 3 32B' -36, 'Olmo 3 7B' -37, 'Qwen3 235B-A22B' -38, 'Qwen3 4B' -39, 'Qwen3 8B' -40, 'Qwen3-Next 80B-A3B' -41, 'Qwen3.5-122B-A10B' -42, 'Qwen3.5-27B' -43, 'Qwen3.5-35B-A3B' -44, 'Qwen3.5-397B-A17B' -45, 'RecurrentGemma-2B' -46, 'Ring-mini-linear-2.0' -47, 'RWKV7-World3-2.9B' -48, 'Sarvam 105B' -49, 'Sarvam 30B' -50, 'SmolLM3 3B' -51, 'Step 3.5 Flash' -52, 'Tiny Aya 3.35B' -53, 'xLSTM 7B' -54) scale 0 nomirror
+set key at screen 0.5, screen 0.9915 center top horizontal maxrows 10 Left reverse samplen 1.5 width 2 height 1
+set tmargin at screen 0.9333
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'Kimi Delta Attention' with boxxyerror fc rgb '#99DDFF', \

@@ -21,7 +21,18 @@ const char* kLfm2 = R"({"architectures": ["Lfm2ForCausalLM"], "model_type": "lfm
   "full_attn_idxs": [2, 5, 8, 10, 12, 14], "hidden_size": 2048,
   "max_position_embeddings": 128000, "num_attention_heads": 32, "num_hidden_layers": 16,
   "num_key_value_heads": 8, "rope_theta": 1000000.0, "tie_embedding": true,
-  "torch_dtype": "bfloat16", "vocab_size": 65536})";
+  "vocab_size": 65536})";
+
+// LFM2.5-2.6B config.json, as cited in architectures/lfm2.5-2.6b.yaml.
+const char* kLfm25 = R"({"architectures": ["Lfm2ForCausalLM"], "model_type": "lfm2",
+  "hidden_size": 2048, "intermediate_size": 10752, "num_hidden_layers": 30,
+  "num_attention_heads": 32, "num_key_value_heads": 8, "conv_L_cache": 3, "conv_bias": false,
+  "block_auto_adjust_ff_dim": false, "norm_eps": 1e-5, "max_position_embeddings": 131072,
+  "vocab_size": 128000, "tie_word_embeddings": true,
+  "layer_types": ["conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv",
+    "conv", "conv", "full_attention", "conv", "conv", "conv", "full_attention", "conv", "conv",
+    "conv", "full_attention", "conv", "conv", "conv", "full_attention", "conv", "conv",
+    "full_attention", "conv", "conv", "full_attention", "conv", "conv"]})";
 
 // google/recurrentgemma-2b config.json, as cited in architectures/recurrentgemma-2b.yaml.
 const char* kRecurrentGemma = R"({"_block_types": ["recurrent", "recurrent", "attention"],
@@ -42,6 +53,12 @@ TEST_CASE("import_hf: lfm2, recurrent_gemma") {
   SUBCASE("LFM2-1.2B imports to architectures/lfm2-1.2b.yaml") {
     const auto differences = compare_graphs(
         load_architecture_file(resolve_architecture("lfm2-1.2b")), import_text(dir, kLfm2));
+    for (const auto& difference : differences)
+      FAIL_CHECK(format_difference(difference, "architecture", "config.json"));
+  }
+  SUBCASE("LFM2.5-2.6B imports to architectures/lfm2.5-2.6b.yaml") {
+    const auto differences = compare_graphs(
+        load_architecture_file(resolve_architecture("lfm2.5-2.6b")), import_text(dir, kLfm25));
     for (const auto& difference : differences)
       FAIL_CHECK(format_difference(difference, "architecture", "config.json"));
   }
