@@ -255,6 +255,49 @@ TEST_CASE("kv --format json: the contract keys") {
   CHECK(row["total_bytes"] == 25769803776ull + 316145664);
 }
 
+TEST_CASE("params --by tensor and layers --format json") {
+  SUBCASE("tensors with transformers' names, folded over layers") {
+    const auto result = run({"params", "llama-3-8b", "--by", "tensor", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    const auto json = nlohmann::json::parse(result.out);
+    CHECK(json["command"] == "params");
+    CHECK(json["by"] == "tensor");
+    const auto& llama = json["architectures"][0];
+    CHECK(llama["model_type"] == "llama");
+    CHECK(llama["names_checked"] == true);
+    // q_proj: 32 layers × 4096 × 4096 = 536,870,912 (transformers 5.17's count)
+    bool found = false;
+    for (const auto& tensor : llama["tensors"])
+      if (tensor["name"] == "model.layers.*.self_attn.q_proj.weight") {
+        found = true;
+        CHECK(tensor["layers"] == 32);
+        CHECK(tensor["params"] == 536870912);
+      }
+    CHECK(found);
+    const auto text = run({"params", "llama-3-8b", "--by", "tensor"});
+    CHECK(text.out.find("536870912  model.layers.*.self_attn.q_proj.weight") != std::string::npos);
+  }
+  SUBCASE("an unknown --by is a user error") {
+    const auto result = run({"params", "llama-3-8b", "--by", "tensors"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("component or tensor") != std::string::npos);
+  }
+  SUBCASE("layers in the unified JSON document") {
+    const auto result = run({"layers", "gemma-3-27b", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    const auto json = nlohmann::json::parse(result.out);
+    CHECK(json["command"] == "layers");
+    CHECK(json["units"] == "bytes");
+    const auto& gemma = json["architectures"][0];
+    // 62 layers, 5 sliding : 1 global from layer 5 (0-based): 52 sliding + 10 full.
+    CHECK(gemma["n_layers"] == 62);
+    CHECK(gemma["layers"].size() == 62);
+    CHECK(gemma["layer_kinds"]["sliding_attn"] == 52);
+    CHECK(gemma["layer_kinds"]["full_attn"] == 10);
+    CHECK(gemma["layers"][5]["layer_kind"] == "full_attn");
+  }
+}
+
 TEST_CASE("kv: table formats label their units") {
   const auto gib = run({"kv", "llama-3-8b", "--context", "8k"});
   CHECK(gib.out.find("GiB (2^30 bytes)") != std::string::npos);

@@ -17,6 +17,7 @@
 #include "cost/params.h"
 #include "graph/load.h"
 #include "import/hf_config.h"
+#include "import/hf_tensor_names.h"
 #include "import/importer.h"
 #include "tests/reference_dir.h"
 
@@ -206,6 +207,72 @@ TEST_CASE("model_params equals transformers' count for every architecture with a
   }
   MESSAGE(fmt::format("{} architectures exact against transformers 5.17", exact));
   CHECK(exact >= 32);
+}
+
+TEST_CASE("transformers_tensors: every name and size as transformers builds the model") {
+  const nlohmann::json& models = transformers_counts();
+  std::size_t exact = 0;
+  for (const auto& file : list_architecture_files()) {
+    const Architecture architecture = load_architecture_file(file);
+    CAPTURE(file.filename().string());
+    const std::vector<import::NamedTensor> tensors = import::transformers_tensors(architecture);
+    // The tensors add up to model_params' total, the buffers to its checkpoint extras.
+    const ParamReport report = model_params(architecture);
+    std::uint64_t params = 0, stored = 0;
+    for (const auto& tensor : tensors) (tensor.stored ? stored : params) += tensor.elements;
+    CHECK(params == report.total);
+    CHECK(stored == report.stored_total);
+
+    const std::string stem = config_stem(architecture);
+    if (stem.empty() || !models.contains(stem) || !models.at(stem).contains("total")) continue;
+    if (stem == "nemotron-h-8b-base-8k") continue;  // a partial copy (see the test above)
+    Components expected;
+    for (const auto& [name, count] : models.at(stem).at("by_tensor").items())
+      expected[name] = count.get<std::uint64_t>();
+    if (stem == "qwen3-4b") expected.erase("lm_head.weight");  // released tied (see above)
+    if (stem == "bamba-9b") {
+      // vocab 128,256 in the released config against BambaConfig's 128,000 (see above).
+      expected["model.embed_tokens.weight"] += 256 * 4096;
+      expected["lm_head.weight"] += 256 * 4096;
+    }
+    CHECK(import::names_checked(architecture.source.model_type));
+    Components actual;
+    for (const auto& tensor : tensors) {
+      CHECK(tensor.named);
+      if (!tensor.stored) actual[tensor.name] += tensor.elements;
+    }
+    CHECK(actual == expected);
+    if (actual == expected) ++exact;
+    if (actual != expected)
+      for (const auto& [name, count] : actual)
+        if (!expected.contains(name) || expected.at(name) != count)
+          MESSAGE(fmt::format("{}: attnsim {} transformers {}", name, count,
+                              expected.contains(name) ? expected.at(name) : 0));
+  }
+  MESSAGE(fmt::format("{} architectures name every tensor as transformers 5.17 does", exact));
+  CHECK(exact >= 32);
+}
+
+TEST_CASE("transformers_tensors: layer counts and fused names") {
+  // Qwen3-Next: 36 Gated DeltaNet layers fuse q, k, v, z into in_proj_qkvz (D 2048 →
+  // 2·16·128 + 32·128 + 32·128 = 12,288 channels: 36 × 2048 × 12,288 = 905,969,664); 12 gated
+  // attention layers; 48 MoE layers with one shared_expert.
+  std::map<std::string, import::NamedTensor> by_name;
+  for (const auto& tensor : import::transformers_tensors(load_architecture("qwen3-next-80b-a3b")))
+    by_name[tensor.name] = tensor;
+  const auto& qkvz = by_name.at("model.layers.*.linear_attn.in_proj_qkvz.weight");
+  CHECK(qkvz.layers == 36);
+  CHECK(qkvz.elements == 905'969'664ULL);
+  CHECK(by_name.at("model.layers.*.self_attn.q_proj.weight").layers == 12);
+  CHECK(by_name.at("model.layers.*.mlp.shared_expert_gate.weight").layers == 48);
+  CHECK(by_name.at("model.embed_tokens.weight").layers == 0);
+  // DeepSeek-V3: the score-correction bias is a stored buffer of 58 MoE layers × 256.
+  for (const auto& tensor : import::transformers_tensors(load_architecture("deepseek-v3")))
+    if (tensor.name == "model.layers.*.mlp.gate.e_score_correction_bias") {
+      CHECK(tensor.stored);
+      CHECK(tensor.layers == 58);
+      CHECK(tensor.elements == 58ULL * 256);
+    }
 }
 
 TEST_CASE("model_params: router selection biases are checkpoint extras, not parameters") {

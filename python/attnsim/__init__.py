@@ -21,7 +21,7 @@ import json
 
 __all__ = [
     "Architecture", "InputError", "InternalError", "compare", "compare_frame", "fit", "flops",
-    "flops_frame", "kinds", "kv", "kv_frame", "load", "oracle", "params", "roofline",
+    "flops_frame", "kinds", "kv", "kv_frame", "layers", "load", "oracle", "params", "roofline",
     "version",
 ]
 
@@ -60,7 +60,10 @@ class Architecture:
     def __init__(self, source, set=None):
         self.source = str(source)
         self.overrides = dict(set or {})
-        _call("validate", [self], {})
+        # validate takes no --set (it checks a file as written); overrides are checked by
+        # building the layer graph with them, as every other command does.
+        _call("layers" if self.overrides else "validate", [self], {},
+              "json" if self.overrides else None)
 
     def __repr__(self):
         extra = f", set={self.overrides!r}" if self.overrides else ""
@@ -172,6 +175,12 @@ def compare(architectures, **options):
 def compare_frame(architectures, **options):
     """``compare`` as a pandas DataFrame, with the columns of ``attnsim compare --format csv``."""
     return _frame("compare", architectures, options)
+
+
+def layers(architecture, **options):
+    """The layer graph: pattern, layer kinds, instances and every layer
+    (``attnsim layers --format json``)."""
+    return _json("layers", architecture, options)
 
 
 def kinds(kind=None):

@@ -50,6 +50,24 @@ def test_single_architecture_functions_are_the_cli_json(function, command):
     assert function("llama-3-8b", **options) == cli_json(command, "llama-3-8b", *extra)
 
 
+def test_layers_is_the_cli_json():
+    got = attnsim.layers("qwen3-next-80b-a3b")
+    assert got == cli_json("layers", "qwen3-next-80b-a3b")
+    assert got["command"] == "layers" and got["units"] == "bytes"
+    arch = got["architectures"][0]
+    # 48 layers: 12 × [gdn, gdn, gdn, attn], so layers 3, 7, ..., 47 are gated attention.
+    assert arch["n_layers"] == 48
+    assert arch["layer_kinds"] == {"gated_attn": 12, "gated_deltanet": 36}
+    assert [layer["index"] for layer in arch["layers"] if layer["mixer"] == "attn"] == \
+        list(range(3, 48, 4))
+    assert {i["name"]: i["layers"] for i in arch["instances"]} == {"attn": 12, "gdn": 36, "moe": 48}
+
+
+def test_layers_accepts_an_architecture_object():
+    arch = attnsim.load("llama-3-8b", set={"model.n_layers": 4})
+    assert attnsim.layers(arch)["architectures"][0]["n_layers"] == 4
+
+
 def test_compare_is_the_cli_json():
     got = attnsim.compare(["gemma-3-27b", "llama-3-8b"], context=[32768])
     assert got == cli_json("compare", "gemma-3-27b", "llama-3-8b", "--context", "32768")

@@ -12,15 +12,21 @@ namespace attnsim::cli {
 int run_layers(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")("full", "list every layer");
+  add_format_option(options, {report::OutputFormat::text, report::OutputFormat::json});
   add_architecture_options(options);
   const auto vm = parse_options("layers", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("layers", "ARCHITECTURE|FILE [--full]", options,
                  {"layers qwen3-next-80b-a3b", "layers gemma-3-27b --full",
-                  "layers path/to/config.json --full"});
+                  "layers path/to/config.json --full", "layers qwen3-next-80b-a3b --format json"});
     return 0;
   }
+  const auto format = format_option(vm, {report::OutputFormat::text, report::OutputFormat::json});
   const Architecture architecture = load_with_settings(vm, single_architecture_name("layers", vm));
+  if (format == report::OutputFormat::json) {
+    out << report::render_layers_json({architecture});
+    return 0;
+  }
   out << fmt::format("{} ({}, {}): {} layers\n", architecture.name, architecture.display_name,
                      architecture.params_label, architecture.layers.size());
   out << "  " << report::compact_layer_pattern(architecture) << "\n";

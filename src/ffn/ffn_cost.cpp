@@ -65,6 +65,49 @@ FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model) {
   return params;
 }
 
+std::vector<FfnTensor> ffn_tensors(const FfnSpec& spec, std::uint64_t d_model) {
+  const bool gated = matrices_per_expert(spec.activation) == 3;
+  auto biases = [&spec](std::uint64_t count) { return spec.bias ? count : 0; };
+  std::vector<FfnTensor> tensors;
+  // An MLP of width w at `in` channels under `prefix`: gate and up project in → w, down w → in.
+  auto mlp = [&](const std::string& prefix, std::uint64_t in, std::uint64_t w) {
+    if (gated) tensors.push_back({prefix + "gate_proj.weight", mul(in, w)});
+    if (gated) tensors.push_back({prefix + "gate_proj.bias", biases(w)});
+    tensors.push_back({prefix + "up_proj.weight", mul(in, w)});
+    tensors.push_back({prefix + "up_proj.bias", biases(w)});
+    tensors.push_back({prefix + "down_proj.weight", mul(w, in)});
+    tensors.push_back({prefix + "down_proj.bias", biases(in)});
+  };
+  const std::uint64_t post_norm = spec.post_norm ? d_model : 0;
+  if (spec.kind == FfnKind::dense) {
+    mlp("", d_model, spec.d_ff);
+  } else {
+    const std::uint64_t experts = spec.n_experts;
+    const std::uint64_t in = spec.latent_dim > 0 ? spec.latent_dim : d_model;
+    const std::uint64_t w = spec.expert_width;
+    tensors.push_back({"gate.weight", mul(experts, d_model)});
+    tensors.push_back({"gate.bias", spec.router_bias ? experts : 0});
+    tensors.push_back({"gate.e_score_correction_bias", spec.router_score_bias ? experts : 0, true});
+    // transformers 5 keeps each expert matrix as one 3-D tensor over all experts.
+    const std::string up = gated ? "experts.gate_up_proj" : "experts.up_proj";
+    tensors.push_back({up, mul(mul(experts, gated ? 2 : 1), mul(in, w))});
+    tensors.push_back({up + "_bias", biases(mul(mul(experts, gated ? 2 : 1), w))});
+    tensors.push_back({"experts.down_proj", mul(experts, mul(w, in))});
+    tensors.push_back({"experts.down_proj_bias", biases(mul(experts, in))});
+    // n shared experts of width w' are one MLP of width n·w' (DeepseekV3MoE.shared_experts).
+    if (spec.n_shared_experts > 0)
+      mlp("shared_experts.", d_model, mul(spec.n_shared_experts, spec.shared_expert_width));
+    tensors.push_back({"shared_expert_gate.weight", spec.shared_expert_gate ? d_model : 0});
+    if (spec.latent_dim > 0) {
+      tensors.push_back({"fc1_latent_proj.weight", mul(d_model, spec.latent_dim)});
+      tensors.push_back({"fc2_latent_proj.weight", mul(spec.latent_dim, d_model)});
+    }
+  }
+  tensors.push_back({std::string(kPostNorm) + ".weight", post_norm});
+  std::erase_if(tensors, [](const FfnTensor& tensor) { return tensor.count == 0; });
+  return tensors;
+}
+
 std::map<std::string, double> ffn_flops_per_token(const FfnSpec& spec, std::uint64_t d_model) {
   std::map<std::string, double> flops;
   auto add_weights = [&flops](const std::string& key, std::uint64_t weights) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ffn/ffn.h"
 
@@ -28,6 +29,19 @@ struct FfnParams {
 // Each expert (and a dense MLP) has matrices_per_expert(activation) matrices of width × in,
 // in = latent_dim or D. Shared experts and the router always work at D.
 FfnParams ffn_params(const FfnSpec& spec, std::uint64_t d_model);
+
+// One tensor of an FFN block, named as transformers names it inside the block's module (Llama's
+// MLP gate_proj/up_proj/down_proj; DeepSeek-V3-style MoE gate.weight, experts.gate_up_proj,
+// experts.down_proj, shared_experts.*, shared_expert_gate; NemotronH's fc1/fc2_latent_proj).
+// `stored`: a buffer a checkpoint stores (gate.e_score_correction_bias), not a parameter.
+struct FfnTensor {
+  std::string name;
+  std::uint64_t count = 0;
+  bool stored = false;
+};
+// Every tensor of the block with a nonzero count; the parameters add up to ffn_params' total and
+// the stored ones to its `stored`.
+std::vector<FfnTensor> ffn_tensors(const FfnSpec& spec, std::uint64_t d_model);
 
 // FLOPs per token by operation ("mlp", "experts", "shared_experts", "router",
 // "latent_projections"): 2 per active matrix weight. The same in prefill and decode, since

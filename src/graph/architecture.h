@@ -84,7 +84,10 @@ struct Expectations {
 };
 
 struct Provenance {
-  std::string config;                   // e.g. "hf-configs/qwen3-next-80b-a3b-instruct.json"
+  std::string config;  // e.g. "hf-configs/qwen3-next-80b-a3b-instruct.json"
+  // The transformers model_type of that config ("qwen3_next"): whose parameter names
+  // `params --by tensor` uses (import/hf_tensor_names.h); empty: Llama's.
+  std::string model_type;
   std::vector<std::string> references;  // papers, model cards
   std::vector<std::string> notes;       // deliberate differences, library defaults used
   std::vector<std::string> unverified;  // key paths whose values could not be confirmed

@@ -126,6 +126,7 @@ Provenance read_source(config::MapReader& root, const config::Node& document) {
   config::MapReader reader(root.require("source", "a map saying where the numbers come from"),
                            "source");
   source.config = reader.optional_string("config").value_or("");
+  source.model_type = reader.optional_string("model_type").value_or("");
   source.references = reader.optional_string_list("references");
   source.notes = reader.optional_string_list("notes");
   source.unverified = reader.optional_string_list("unverified");

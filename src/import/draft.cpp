@@ -36,7 +36,8 @@ std::string quote(const std::string& text) {
   return out;
 }
 
-void write_instances(std::string& out, const char* section, const std::vector<Instance>& instances) {
+void write_instances(std::string& out, const char* section,
+                     const std::vector<Instance>& instances) {
   if (instances.empty()) return;
   out += fmt::format("{}:\n", section);
   for (const auto& instance : instances) {
@@ -56,7 +57,9 @@ std::string compact_sequence_yaml(const std::vector<std::string>& names) {
   const std::size_t period = repeat_period(names);
   if (period == 1) return names.front();
   if (period > 0 && period <= 8)
-    return fmt::format("{{repeat: {}}}", flow_list({names.begin(), names.begin() + static_cast<std::ptrdiff_t>(period)}));
+    return fmt::format(
+        "{{repeat: {}}}",
+        flow_list({names.begin(), names.begin() + static_cast<std::ptrdiff_t>(period)}));
   // A default with index lists when the exceptions are few.
   std::map<std::string, std::vector<std::string>> positions;
   for (std::size_t i = 0; i < names.size(); ++i) positions[names[i]].push_back(std::to_string(i));
@@ -78,22 +81,24 @@ std::string to_yaml(const ArchitectureDraft& draft) {
   out += fmt::format("display_name: {}\nfamily: {}\nparams_label: {}\n", quote(draft.display_name),
                      quote(draft.family), quote(draft.params_label));
   out += fmt::format("source:\n  config: {}\n", quote(draft.config));
+  if (!draft.model_type.empty()) out += fmt::format("  model_type: {}\n", quote(draft.model_type));
   if (!draft.notes.empty()) {
     out += "  notes:\n";
     for (const auto& note : draft.notes) out += fmt::format("    - {}\n", quote(note));
   }
   if (!draft.unverified.empty())
     out += fmt::format("  unverified: {}\n", flow_list(draft.unverified));
-  out += fmt::format("model:\n  d_model: {}\n  vocab_size: {}\n  n_layers: {}\n  tied_embeddings: {}\n",
-                     draft.d_model, draft.vocab_size, draft.n_layers,
-                     draft.tied_embeddings ? "true" : "false");
+  out += fmt::format(
+      "model:\n  d_model: {}\n  vocab_size: {}\n  n_layers: {}\n  tied_embeddings: {}\n",
+      draft.d_model, draft.vocab_size, draft.n_layers, draft.tied_embeddings ? "true" : "false");
   if (draft.max_context) out += fmt::format("  max_context: {}\n", *draft.max_context);
   if (draft.learned_positions)
     out += fmt::format("  learned_positions: {}\n", *draft.learned_positions);
   if (!draft.norm.empty()) out += fmt::format("  norm: {}\n", draft.norm);
   out += fmt::format("dtypes:\n  weights: {}\n", draft.weights_dtype);
   if (draft.kv_cache_dtype) out += fmt::format("  kv_cache: {}\n", *draft.kv_cache_dtype);
-  if (draft.recurrent_state_dtype) out += fmt::format("  recurrent_state: {}\n", *draft.recurrent_state_dtype);
+  if (draft.recurrent_state_dtype)
+    out += fmt::format("  recurrent_state: {}\n", *draft.recurrent_state_dtype);
   if (draft.conv_state_dtype) out += fmt::format("  conv_state: {}\n", *draft.conv_state_dtype);
   write_instances(out, "mixers", draft.mixers);
   write_instances(out, "ffns", draft.ffns);
@@ -105,7 +110,8 @@ std::string to_yaml(const ArchitectureDraft& draft) {
                          meaning.second);
   } else {
     out += fmt::format("  mixer: {}\n", compact_sequence_yaml(draft.layer_mixers));
-    if (!draft.layer_ffns.empty()) out += fmt::format("  ffn: {}\n", compact_sequence_yaml(draft.layer_ffns));
+    if (!draft.layer_ffns.empty())
+      out += fmt::format("  ffn: {}\n", compact_sequence_yaml(draft.layer_ffns));
   }
   if (draft.mtp)
     out += fmt::format("mtp:\n  modules: {}  # {}\n  mixer: {}\n  ffn: {}\n", draft.mtp->modules,

@@ -35,7 +35,8 @@ struct ArchitectureDraft {
   std::string display_name;
   std::string family;
   std::string params_label;
-  std::string config;  // the config's path as the user gave it
+  std::string config;      // the config's path as the user gave it
+  std::string model_type;  // source.model_type: the names of `params --by tensor`
   std::vector<std::string> notes;
   std::vector<std::string> unverified;  // key paths of this file
 

@@ -20,11 +20,13 @@ std::string import_hf(const std::string& config_path, const ImportOptions& optio
     known.emplace_back(entry.model_type);
   }
   if (family == nullptr)
-    throw UserError({config_path, 1, 1}, "model_type", "a model_type attnsim can import",
-                    config.model_type().empty() ? "no model_type" : fmt::format("'{}'", config.model_type()),
-                    config::did_you_mean(config.model_type(), known));
+    throw UserError(
+        {config_path, 1, 1}, "model_type", "a model_type attnsim can import",
+        config.model_type().empty() ? "no model_type" : fmt::format("'{}'", config.model_type()),
+        config::did_you_mean(config.model_type(), known));
   ArchitectureDraft draft;
   draft.config = config_path;
+  draft.model_type = config.model_type();
   draft.family = std::string(family->family);
   draft.display_name = options.display_name.empty()
                            ? std::filesystem::path(config_path).stem().string()
@@ -33,7 +35,8 @@ std::string import_hf(const std::string& config_path, const ImportOptions& optio
   family->map(config, draft);
   add_weight_keys(config, draft);
   for (const auto& note : config.defaults_used()) draft.notes.push_back("library default: " + note);
-  if (config.partial()) draft.notes.push_back("the config is marked _partial: only some keys were recovered");
+  if (config.partial())
+    draft.notes.push_back("the config is marked _partial: only some keys were recovered");
   return to_yaml(draft);
 }
 

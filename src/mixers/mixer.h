@@ -57,6 +57,25 @@ struct ParamContext {
   Count d_model = 0;  // D: the width the mixer reads from and writes back to
 };
 
+// One parameter tensor of a layer's mixer, named as transformers names it inside the mixer's
+// module ("q_proj.weight", "conv1d.bias", "A_log"), with the ParamCounts component it belongs to.
+// A kind that does not name its tensors gives one unnamed entry per component (named false).
+struct WeightTensor {
+  std::string name;
+  std::string component;
+  Count count = 0;
+  bool named = true;
+};
+
+// The tensors of a layer summed by component: a kind's params() is this of its weight_tensors(),
+// so that the names and the counts cannot drift apart. Empty tensors (count 0) are dropped.
+inline ParamCounts params_by_component(const std::vector<WeightTensor>& tensors) {
+  ParamCounts counts;
+  for (const WeightTensor& tensor : tensors)
+    if (tensor.count > 0) counts[tensor.component] += tensor.count;
+  return counts;
+}
+
 // Causal-mask convention of attention FLOPs: `half` counts only the pairs a causal mask keeps
 // (FlashAttention, mixers-spec §0 "prefill"); `full` counts every query against every key it
 // could see without the causal triangle (Kaplan et al. 2020 style: T·min(T, W) pairs).
@@ -120,6 +139,13 @@ class Mixer {
 
   // Parameter count of this layer's mixer, by component (see ParamCounts).
   virtual ParamCounts params(const ParamContext& context) const = 0;
+  // The same weights tensor by tensor (attnsim params --by tensor); they add up to params().
+  virtual std::vector<WeightTensor> weight_tensors(const ParamContext& context) const {
+    std::vector<WeightTensor> tensors;
+    for (const auto& [component, count] : params(context))
+      tensors.push_back({component, component, count, false});
+    return tensors;
+  }
   // FLOPs of one sequence, by operation ("projections", "scores", "av", "state_update", "conv",
   // "indexer", ...): a prefill of T tokens from an empty cache, and one decode step that sees
   // L tokens of context (its own included). One multiply-add = 2 FLOPs (mixers-spec §0).

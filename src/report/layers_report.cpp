@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
+
+#include "report/json_document.h"
 
 namespace attnsim::report {
 
@@ -108,6 +111,60 @@ Table per_layer_table(const Architecture& architecture) {
                        ? fmt::format("KV shared from layer {}", *layer.kv_shared_from)
                        : ""});
   return table;
+}
+
+namespace {
+nlohmann::ordered_json layers_json(const Architecture& architecture) {
+  nlohmann::ordered_json instances = nlohmann::ordered_json::array();
+  auto used = [&architecture](const std::string& name, bool mixer) {
+    std::uint64_t count = 0;
+    for (const auto& layer : architecture.layers)
+      count += (mixer ? layer.mixer_name : layer.ffn_name) == name ? 1 : 0;
+    return count;
+  };
+  for (const auto& [name, mixer] : architecture.mixers)
+    instances.push_back({{"name", name},
+                         {"role", "mixer"},
+                         {"kind", std::string(mixer->kind())},
+                         {"layers", used(name, true)},
+                         {"shape", mixer->describe()}});
+  for (const auto& [name, ffn] : architecture.ffns)
+    instances.push_back({{"name", name},
+                         {"role", "ffn"},
+                         {"kind", std::string(ffn_kind_name(ffn->kind))},
+                         {"layers", used(name, false)},
+                         {"shape", describe(*ffn)}});
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& layer : architecture.layers) {
+    nlohmann::ordered_json entry = {
+        {"index", layer.index},
+        {"mixer", layer.mixer_name.empty() ? nlohmann::ordered_json()
+                                           : nlohmann::ordered_json(layer.mixer_name)},
+        {"layer_kind", layer.mixer ? nlohmann::ordered_json(layer.mixer->layer_kind())
+                                   : nlohmann::ordered_json()},
+        {"ffn", layer.ffn_name.empty() ? nlohmann::ordered_json()
+                                       : nlohmann::ordered_json(layer.ffn_name)}};
+    if (layer.kv_shared_from) entry["kv_shared_from"] = *layer.kv_shared_from;
+    if (layer.selection_from) entry["selection_from"] = *layer.selection_from;
+    layers.push_back(std::move(entry));
+  }
+  nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
+  for (const auto& [kind, count] : count_layer_kinds(architecture)) kinds[kind] = count;
+  return {{"name", architecture.name},
+          {"display_name", architecture.display_name},
+          {"params_label", architecture.params_label},
+          {"n_layers", architecture.layers.size()},
+          {"pattern", compact_layer_pattern(architecture)},
+          {"layer_kinds", kinds},
+          {"instances", instances},
+          {"layers", layers}};
+}
+}  // namespace
+
+std::string render_layers_json(const std::vector<Architecture>& architectures) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& architecture : architectures) out.push_back(layers_json(architecture));
+  return dump_json(json_document("layers", std::move(out)));
 }
 
 }  // namespace attnsim::report

@@ -19,5 +19,8 @@ std::string compact_layer_pattern(const Architecture& architecture);
 std::string format_layer_mix(const std::map<std::string, std::uint64_t>& counts);
 Table instances_table(const Architecture& architecture);
 Table per_layer_table(const Architecture& architecture);
+// `attnsim layers --format json`: the unified document (report/json_document.h) with, per
+// architecture, the compact pattern, layer kinds, instances and every layer (whatever --full says).
+std::string render_layers_json(const std::vector<Architecture>& architectures);
 
 }  // namespace attnsim::report

@@ -56,27 +56,42 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape) {
   return {state, conv};
 }
 
-ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model) {
+std::vector<WeightTensor> delta_rule_tensors(Gate gate, const DeltaRuleShape& shape,
+                                             Count d_model) {
   const Count value_heads = shape.n_v_heads;
   const Count qk_width = Count(shape.n_qk_heads) * shape.head_dim_k;  // H·K
   const Count v_width = value_heads * shape.head_dim_v;               // HV·V
   const Count conv_channels = 2 * qk_width + v_width;
-  ParamCounts params;
-  params["conv"] = Count(shape.conv_kernel) * conv_channels;
-  params["norms"] = shape.head_dim_v;
-  if (gate == Gate::scalar) {
+  const Count conv = Count(shape.conv_kernel) * conv_channels;
+  if (gate == Gate::scalar)
     // q, k, v, output gate z, then beta and the decay input a (one per value head each).
-    params["projections"] =
-        d_model * (conv_channels + v_width + 2 * value_heads) + v_width * d_model;
-    params["gates"] = 2 * value_heads;  // A_log, dt_bias
-  } else {
-    const Count rank = shape.head_dim_v;  // the low-rank width of f and g
-    params["projections"] = d_model * (conv_channels + value_heads) +
-                            (d_model * rank + rank * qk_width) + (d_model * rank + rank * v_width) +
-                            v_width * d_model;
-    params["gates"] = value_heads + qk_width;  // A_log per head, dt_bias per key channel
-  }
-  return params;
+    return {{"in_proj_qkv.weight", "projections", d_model * conv_channels},
+            {"in_proj_z.weight", "projections", d_model * v_width},
+            {"in_proj_b.weight", "projections", d_model * value_heads},
+            {"in_proj_a.weight", "projections", d_model * value_heads},
+            {"conv1d.weight", "conv", conv},
+            {"dt_bias", "gates", value_heads},
+            {"A_log", "gates", value_heads},
+            {"norm.weight", "norms", Count(shape.head_dim_v)},
+            {"out_proj.weight", "projections", v_width * d_model}};
+  const Count rank = shape.head_dim_v;  // the low-rank width of f and g
+  return {{"q_proj.weight", "projections", d_model * qk_width},
+          {"k_proj.weight", "projections", d_model * qk_width},
+          {"v_proj.weight", "projections", d_model * v_width},
+          {"conv1d.weight", "conv", conv},
+          {"forget_gate.dt_bias", "gates", qk_width},   // per key channel
+          {"forget_gate.A_log", "gates", value_heads},  // per head
+          {"forget_gate.f_a_proj.weight", "projections", d_model * rank},
+          {"forget_gate.f_b_proj.weight", "projections", rank * qk_width},
+          {"b_proj.weight", "projections", d_model * value_heads},
+          {"g_a_proj.weight", "projections", d_model * rank},
+          {"g_b_proj.weight", "projections", rank * v_width},
+          {"o_norm.weight", "norms", Count(shape.head_dim_v)},
+          {"o_proj.weight", "projections", v_width * d_model}};
+}
+
+ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model) {
+  return params_by_component(delta_rule_tensors(gate, shape, d_model));
 }
 
 namespace {
@@ -113,6 +128,9 @@ class DeltaRuleMixer final : public Mixer {
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<DeltaRuleMixer>(*this); }
   ParamCounts params(const ParamContext& context) const override {
     return delta_rule_params(gate_, shape_, context.d_model);
+  }
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
+    return delta_rule_tensors(gate_, shape_, context.d_model);
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     return delta_rule_flops(gate_, shape_, context.d_model, context.linear, tokens, context.chunk);

@@ -35,6 +35,11 @@ std::vector<CacheTerm> state_terms(const DeltaRuleShape& shape);
 // D·(2·H·K + HV·V), b_proj D·HV, low-rank decay f_a D·V + f_b V·H·K, low-rank output gate
 // g_a D·V + g_b V·HV·V, out_proj HV·V·D; conv as above; A_log HV, dt_bias H·K; norm V.
 ParamCounts delta_rule_params(Gate gate, const DeltaRuleShape& shape, Count d_model);
+// The same tensor by tensor: Gated DeltaNet as Qwen3.5's GatedDeltaNet names them (in_proj_qkv,
+// in_proj_z, in_proj_b, in_proj_a, conv1d, dt_bias, A_log, norm, out_proj), KDA as Kimi Linear's
+// KimiDeltaAttention (q/k/v_proj, conv1d, forget_gate.{dt_bias, A_log, f_a_proj, f_b_proj},
+// b_proj, g_a_proj, g_b_proj, o_norm, o_proj); delta_rule_params is their sum by component.
+std::vector<WeightTensor> delta_rule_tensors(Gate gate, const DeltaRuleShape& shape, Count d_model);
 
 // The one Mixer class behind both kinds; `kind` is "gated_deltanet" or "kda".
 std::unique_ptr<Mixer> make_delta_rule_mixer(std::string_view kind, Gate gate,

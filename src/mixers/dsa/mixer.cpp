@@ -65,10 +65,24 @@ class SparseAttention final : public Mixer {
   // The main attention's weights plus the indexer's (DeepSeek-V3.2-Exp inference/model.py,
   // Indexer): wq_b q_in·HI·dI, wk D·dI, weights_proj D·HI, k_norm LayerNorm 2·dI.
   ParamCounts params(const ParamContext& context) const override {
-    ParamCounts params = attention_->params(context);
-    if (indexer_.shared) return params;
-    params["indexer"] = indexer_weights(context.d_model) + 2 * Count(indexer_.head_dim);
-    return params;
+    return params_by_component(weight_tensors(context));
+  }
+  // The indexer as DeepseekV32Indexer names its tensors (wq_b, wk, k_norm, weights_proj).
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
+    std::vector<WeightTensor> tensors = attention_->weight_tensors(context);
+    if (indexer_.shared) return tensors;
+    const Count d_model = context.d_model;
+    const Count q_in = indexer_.q_input_dim > 0 ? Count(indexer_.q_input_dim) : d_model;
+    const Count heads = indexer_.n_heads;
+    const Count head_dim = indexer_.head_dim;
+    for (WeightTensor tensor :
+         std::vector<WeightTensor>{{"indexer.wq_b.weight", "indexer", q_in * heads * head_dim},
+                                   {"indexer.wk.weight", "indexer", d_model * head_dim},
+                                   {"indexer.k_norm.weight", "indexer", head_dim},
+                                   {"indexer.k_norm.bias", "indexer", head_dim},
+                                   {"indexer.weights_proj.weight", "indexer", d_model * heads}})
+      tensors.push_back(std::move(tensor));
+    return tensors;
   }
   // Indexer over every visible key (mixers-spec §3) plus the main attention over the top-k
   // selected keys only (gathered: the architectural count, not V3.2's masked dense prefill).

@@ -37,6 +37,9 @@ class GatedAttention final : public Mixer {
   ParamCounts params(const ParamContext& context) const override {
     return softmax_attn::attention_params(shape_, weights_, context.d_model, 2);
   }
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
+    return softmax_attn::attention_tensors(shape_, weights_, context.d_model, 2);
+  }
   // Gate, norms and RoPE are elementwise (mixers-spec §4): projections + the §1 core.
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),

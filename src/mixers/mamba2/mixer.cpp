@@ -49,19 +49,26 @@ class Mamba2 final : public Mixer {
   // depthwise conv k·(d_inner + 2·G·N) (+ bias), A_log, dt_bias and D per head, gated RMSNorm
   // over d_inner (unless gated_norm is false: Falcon-H1's mamba_rms_norm false).
   ParamCounts params(const ParamContext& context) const override {
+    return params_by_component(weight_tensors(context));
+  }
+  // Named as transformers' Mamba2Mixer / NemotronHMamba2Mixer / BambaMixer name them.
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
     const Count heads = shape_.n_heads;
     const Count d_inner = heads * shape_.head_dim;
     const Count conv_channels = d_inner + 2 * Count(shape_.n_groups) * shape_.state_size;
     const Count in_width = d_inner + conv_channels + heads;
-    ParamCounts params;
-    params["projections"] = context.d_model * in_width + d_inner * context.d_model;
-    params["conv"] = Count(shape_.conv_kernel) * conv_channels;
-    if (shape_.conv_bias || shape_.proj_bias)
-      params["biases"] = (shape_.conv_bias ? conv_channels : Count{}) +
-                         (shape_.proj_bias ? in_width + context.d_model : Count{});
-    params["gates"] = 3 * heads;
-    if (shape_.gated_norm) params["norms"] = d_inner;
-    return params;
+    const Count d_model = context.d_model;
+    auto present = [](bool flag, Count count) { return flag ? count : Count{}; };
+    return {{"in_proj.weight", "projections", d_model * in_width},
+            {"in_proj.bias", "biases", present(shape_.proj_bias, in_width)},
+            {"conv1d.weight", "conv", Count(shape_.conv_kernel) * conv_channels},
+            {"conv1d.bias", "biases", present(shape_.conv_bias, conv_channels)},
+            {"dt_bias", "gates", heads},
+            {"A_log", "gates", heads},
+            {"D", "gates", heads},
+            {"norm.weight", "norms", present(shape_.gated_norm, d_inner)},
+            {"out_proj.weight", "projections", d_inner * d_model},
+            {"out_proj.bias", "biases", present(shape_.proj_bias, d_model)}};
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     const auto T = static_cast<std::int64_t>(tokens);

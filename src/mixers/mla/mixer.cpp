@@ -35,7 +35,7 @@ MlaShape mla_shape(const FieldValues& values) {
   return shape;
 }
 
-ParamCounts mla_params(const MlaShape& shape, Count d_model) {
+std::vector<WeightTensor> mla_tensors(const MlaShape& shape, Count d_model) {
   const Count H = shape.n_heads;
   const Count q_rank = shape.q_lora_rank;
   const Count kv_rank = shape.kv_lora_rank;
@@ -43,13 +43,19 @@ ParamCounts mla_params(const MlaShape& shape, Count d_model) {
   const Count nope_dim = shape.qk_nope_head_dim;
   const Count v_dim = shape.v_head_dim;
   const Count qk_dim = nope_dim + rope_dim;
-  const Count q_weights =
-      q_rank > 0 ? d_model * q_rank + q_rank * H * qk_dim : d_model * H * qk_dim;
-  ParamCounts params;
-  params["projections"] = q_weights + d_model * (kv_rank + rope_dim) + H * v_dim * d_model;
-  params["latent_up"] = kv_rank * H * (nope_dim + v_dim);
-  params["norms"] = q_rank + kv_rank;
-  return params;
+  const bool q_latent = q_rank > 0;
+  return {{"q_a_proj.weight", "projections", q_latent ? d_model * q_rank : Count{}},
+          {"q_a_layernorm.weight", "norms", q_rank},
+          {"q_b_proj.weight", "projections", q_latent ? q_rank * H * qk_dim : Count{}},
+          {"q_proj.weight", "projections", q_latent ? Count{} : d_model * H * qk_dim},
+          {"kv_a_proj_with_mqa.weight", "projections", d_model * (kv_rank + rope_dim)},
+          {"kv_a_layernorm.weight", "norms", kv_rank},
+          {"kv_b_proj.weight", "latent_up", kv_rank * H * (nope_dim + v_dim)},
+          {"o_proj.weight", "projections", H * v_dim * d_model}};
+}
+
+ParamCounts mla_params(const MlaShape& shape, Count d_model) {
+  return params_by_component(mla_tensors(shape, d_model));
 }
 
 namespace {
@@ -110,6 +116,9 @@ class MultiHeadLatentAttention final : public Mixer {
   }
   ParamCounts params(const ParamContext& context) const override {
     return mla_params(shape_, context.d_model);
+  }
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
+    return mla_tensors(shape_, context.d_model);
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     return mla_prefill_flops(shape_, context, tokens, std::nullopt);

@@ -25,6 +25,9 @@ MlaShape mla_shape(const FieldValues& values);
 // without a q latent), kv_a D·(dc+dr), o H·dv·D; "latent_up" kv_b dc·H·(dn+dv), kept apart
 // because the core FLOPs count it (kv_expansion or absorption); "norms" q_a_norm + kv_a_norm.
 ParamCounts mla_params(const MlaShape& shape, Count d_model);
+// The same tensor by tensor, as DeepseekV3Attention names them (q_a_proj, q_a_layernorm, q_b_proj
+// or q_proj, kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj, o_proj); mla_params is their sum.
+std::vector<WeightTensor> mla_tensors(const MlaShape& shape, Count d_model);
 // Prefill in the naive (materialised) form, decode in the absorbed form — what DeepSeek's
 // inference code runs — plus the projections. `topk` restricts attention to selected keys (DSA).
 FlopCounts mla_prefill_flops(const MlaShape& shape, const FlopContext& context,

@@ -120,32 +120,45 @@ AttentionWeights attention_weights(const FieldValues& values) {
   return weights;
 }
 
-ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
-                             Count d_model, std::uint64_t q_multiplier) {
+std::vector<WeightTensor> attention_tensors(const AttentionShape& shape,
+                                            const AttentionWeights& weights, Count d_model,
+                                            std::uint64_t q_multiplier) {
   const Count heads = shape.n_heads;
   const Count kv_heads = shape.n_kv_heads;
-  const Count q_width = heads * shape.head_dim_k;
+  const Count q_width = heads * shape.head_dim_k * q_multiplier;  // with a fused gate (Qwen3-Next)
   const Count k_width = kv_heads * shape.head_dim_k;
   const Count v_width = kv_heads * shape.head_dim_v;
   const Count o_width = heads * shape.head_dim_v;
-  ParamCounts params;
   // A separate gate projection is a matmul like the others: D·Hq (head) or D·Hq·Dv (element).
   const Count gate_width = weights.output_gate == OutputGate::head      ? heads
                            : weights.output_gate == OutputGate::element ? o_width
                                                                         : Count{};
-  params["projections"] =
-      d_model * (q_width * q_multiplier + k_width + v_width + gate_width) + o_width * d_model;
-  Count biases = 0;
-  if (weights.qkv_bias) biases += q_width * q_multiplier + k_width + v_width;
-  if (weights.o_bias) biases += d_model;
-  if (biases > 0) params["biases"] = biases;
-  if (weights.post_norm) params[std::string(kPostNorm)] = d_model;
-  Count norms = 0;
-  if (weights.qk_norm == QkNorm::head) norms += 2 * Count(shape.head_dim_k);  // shared by all heads
-  if (weights.qk_norm == QkNorm::full) norms += q_width + k_width;
-  if (norms > 0) params["norms"] = norms;
-  if (weights.sinks) params["sinks"] = shape.n_heads;
-  return params;
+  auto bias = [](bool present, Count width) { return present ? width : Count{}; };
+  // q/k norms over head_dim shared by all heads (Qwen3), or over the whole vector (OLMo 3).
+  const Count q_norm = weights.qk_norm == QkNorm::head   ? Count(shape.head_dim_k)
+                       : weights.qk_norm == QkNorm::full ? heads * shape.head_dim_k
+                                                         : Count{};
+  const Count k_norm = weights.qk_norm == QkNorm::head   ? Count(shape.head_dim_k)
+                       : weights.qk_norm == QkNorm::full ? k_width
+                                                         : Count{};
+  return {{"q_proj.weight", "projections", d_model * q_width},
+          {"q_proj.bias", "biases", bias(weights.qkv_bias, q_width)},
+          {"k_proj.weight", "projections", d_model * k_width},
+          {"k_proj.bias", "biases", bias(weights.qkv_bias, k_width)},
+          {"v_proj.weight", "projections", d_model * v_width},
+          {"v_proj.bias", "biases", bias(weights.qkv_bias, v_width)},
+          {"g_proj.weight", "projections", d_model * gate_width},
+          {"o_proj.weight", "projections", o_width * d_model},
+          {"o_proj.bias", "biases", bias(weights.o_bias, d_model)},
+          {"q_norm.weight", "norms", q_norm},
+          {"k_norm.weight", "norms", k_norm},
+          {"sinks", "sinks", bias(weights.sinks, heads)},
+          {"post_norm.weight", std::string(kPostNorm), bias(weights.post_norm, d_model)}};
+}
+
+ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
+                             Count d_model, std::uint64_t q_multiplier) {
+  return params_by_component(attention_tensors(shape, weights, d_model, q_multiplier));
 }
 
 namespace {
@@ -236,6 +249,9 @@ class SoftmaxAttention final : public Mixer {
   }
   ParamCounts params(const ParamContext& context) const override {
     return attention_params(shape_, weights_, context.d_model, 1);
+  }
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
+    return attention_tensors(shape_, weights_, context.d_model, 1);
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),

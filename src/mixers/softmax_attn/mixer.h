@@ -55,6 +55,12 @@ AttentionWeights attention_weights(const FieldValues& values);
 // the optional biases, norms and sinks.
 ParamCounts attention_params(const AttentionShape& shape, const AttentionWeights& weights,
                              Count d_model, std::uint64_t q_multiplier);
+// The same tensor by tensor, as LlamaAttention-style modules name them (q_proj.weight, q_proj.bias,
+// q_norm.weight, sinks, g_proj.weight for a separate output gate, post_norm for the block's
+// post-norm); attention_params is their sum by component.
+std::vector<WeightTensor> attention_tensors(const AttentionShape& shape,
+                                            const AttentionWeights& weights, Count d_model,
+                                            std::uint64_t q_multiplier);
 // The fused q(+gate)/k/v product D → Hq·Dk·q_multiplier + Hkv·(Dk + Dv) and the output
 // projection Hq·Dv → D (row-parallel), as serving engines run them.
 std::vector<ProjectionShape> attention_projection_shapes(const AttentionShape& shape,
