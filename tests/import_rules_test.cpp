@@ -329,6 +329,37 @@ TEST_CASE("read_common: KV quantisation the checkpoint declares") {
   }
 }
 
+TEST_CASE("read_common: ModelOpt's hf_quant_config.json beside config.json") {
+  // 2 layers × K and V × 2 kv heads × 64 × bytes per element: 512 in fp8, 1,024 in bf16.
+  auto imported = [](const std::string& quant) {
+    testing::ScratchDir dir;
+    dir.write("hf_quant_config.json", quant);
+    const auto file = dir.write("config.json", qwen("llama", 2, ""));
+    return build_architecture(config::parse_document(import::import_hf(file.string()), "imported"),
+                              "imported", file.string());
+  };
+  SUBCASE("kv_cache_quant_algo FP8 is fp8, with a note") {
+    const Architecture result = imported(R"({"producer": {"name": "modelopt"},
+        "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8"}})");
+    CHECK(result.dtypes.kv_cache == DType::fp8);
+    CHECK(kv_memory(result, {1}, 1).kv_bytes_per_token == 512);
+    CHECK(std::any_of(result.source.notes.begin(), result.source.notes.end(),
+                      [](const auto& n) { return n.find("hf_quant_config.json") != n.npos; }));
+  }
+  SUBCASE("null: the weights are quantised, the KV cache is not") {
+    const Architecture result = imported(R"({"producer": {"name": "modelopt"},
+        "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": null}})");
+    CHECK(kv_memory(result, {1}, 1).kv_bytes_per_token == 1024);
+  }
+  SUBCASE("NVFP4 KV: not a dtype attnsim models, an error") {
+    testing::ScratchDir dir;
+    dir.write("hf_quant_config.json", R"({"quantization": {"kv_cache_quant_algo": "NVFP4"}})");
+    const auto file = dir.write("config.json", qwen("llama", 2, ""));
+    CHECK_THROWS_WITH_AS(import::import_hf(file.string()),
+                         doctest::Contains("expected FP8 or INT8"), UserError);
+  }
+}
+
 TEST_CASE("map_gpt_oss: layer_types, else even layers slide (GptOssConfig)") {
   const std::string base = R"({"model_type": "gpt_oss", "hidden_size": 256, "vocab_size": 1000,
       "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64,
@@ -343,6 +374,91 @@ TEST_CASE("map_gpt_oss: layer_types, else even layers slide (GptOssConfig)") {
     CHECK(layer_windows(import_json(base + R"(, "sliding_window": 64, "layer_types": [
         "full_attention", "full_attention", "sliding_attention", "sliding_attention"]})")) ==
           expected);
+  }
+}
+
+namespace {
+// Each layer as "<layer kind>/<ffn instance>", e.g. "chunked_attn/moe".
+std::vector<std::string> layer_plan(const Architecture& architecture) {
+  std::vector<std::string> plan;
+  for (const auto& layer : architecture.layers)
+    plan.push_back((layer.mixer ? layer.mixer->layer_kind() : "-") + "/" + layer.ffn_name);
+  return plan;
+}
+
+// A Llama 4 config of 8 text layers (chunk 32); `extra` adds text_config keys.
+std::string llama4(const std::string& extra) {
+  return fmt::format(R"({{"model_type": "llama4", "text_config": {{"model_type": "llama4_text",
+      "hidden_size": 256, "vocab_size": 1000, "num_hidden_layers": 8, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 128,
+      "intermediate_size_mlp": 512, "num_local_experts": 4, "num_experts_per_tok": 1,
+      "attention_chunk_size": 32, "torch_dtype": "bfloat16"{}}}, "tie_word_embeddings": false}})",
+                     extra);
+}
+}  // namespace
+
+TEST_CASE("map_llama4: no_rope_layers, layer_types and moe_layers as Llama4TextConfig reads them") {
+  SUBCASE("absent: NoPE every 4th layer, MoE every interleave_moe_layer_step-th (default 1)") {
+    const std::vector<std::string> expected = {
+        "chunked_attn/moe", "chunked_attn/moe", "chunked_attn/moe", "nope_attn/moe",
+        "chunked_attn/moe", "chunked_attn/moe", "chunked_attn/moe", "nope_attn/moe"};
+    CHECK(layer_plan(import_json(llama4(""))) == expected);
+  }
+  SUBCASE("intervals: no_rope_layer_interval 2, interleave_moe_layer_step 3 → MoE at 2, 5") {
+    const std::vector<std::string> expected = {
+        "chunked_attn/dense", "nope_attn/dense", "chunked_attn/moe",   "nope_attn/dense",
+        "chunked_attn/dense", "nope_attn/moe",   "chunked_attn/dense", "nope_attn/dense"};
+    CHECK(layer_plan(import_json(llama4(
+              R"(, "no_rope_layer_interval": 2, "interleave_moe_layer_step": 3)"))) == expected);
+  }
+  SUBCASE("written: no_rope_layers (0 = NoPE) and moe_layers as given; [] means none") {
+    const std::vector<std::string> expected = {
+        "nope_attn/moe",      "chunked_attn/dense", "chunked_attn/dense", "chunked_attn/dense",
+        "chunked_attn/dense", "chunked_attn/dense", "nope_attn/moe",      "chunked_attn/dense"};
+    CHECK(layer_plan(import_json(llama4(R"(, "no_rope_layers": [0, 1, 1, 1, 1, 1, 0, 1],
+        "moe_layers": [0, 6], "interleave_moe_layer_step": 2)"))) == expected);
+    for (const auto& plan : layer_plan(import_json(llama4(R"(, "moe_layers": [])"))))
+      CHECK(plan.ends_with("/dense"));
+  }
+  SUBCASE("an empty no_rope_layers falls back to the interval, as `if self.no_rope_layers`") {
+    CHECK(layer_plan(import_json(llama4(R"(, "no_rope_layers": [])")))[3] == "nope_attn/moe");
+  }
+  SUBCASE(
+      "layer_types decides chunked or full; a short list or an index past the end is an error") {
+    const auto plan = layer_plan(import_json(llama4(R"(, "layer_types": ["full_attention",
+        "chunked_attention", "chunked_attention", "chunked_attention", "chunked_attention",
+        "chunked_attention", "chunked_attention", "chunked_attention"])")));
+    CHECK(plan[0] == "nope_attn/moe");
+    CHECK(plan[3] == "chunked_attn/moe");
+    CHECK(import_error(llama4(R"(, "no_rope_layers": [1, 0])")).find("no_rope_layers") !=
+          std::string::npos);
+    CHECK(import_error(llama4(R"(, "moe_layers": [8])")).find("moe_layers") != std::string::npos);
+  }
+}
+
+TEST_CASE("map_qwen3_next: full_attention_interval, default 4 (Qwen3NextConfig)") {
+  const std::string base = R"({"model_type": "qwen3_next", "hidden_size": 256, "vocab_size": 1000,
+      "num_hidden_layers": 8, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64,
+      "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 32,
+      "linear_value_head_dim": 32, "linear_conv_kernel_dim": 4, "intermediate_size": 512,
+      "tie_word_embeddings": false, "torch_dtype": "bfloat16")";
+  auto attention_layers = [](const Architecture& architecture) {
+    std::vector<std::size_t> layers;
+    for (const auto& layer : architecture.layers)
+      if (layer.mixer->kind() == "gated_attn") layers.push_back(layer.index);
+    return layers;
+  };
+  SUBCASE("absent: (i + 1) % 4 == 0 is full attention, a note names the default") {
+    const std::string yaml = [&] {
+      testing::ScratchDir dir;
+      return import::import_hf(dir.write("config.json", base + "}").string());
+    }();
+    CHECK(yaml.find("full_attention_interval") != std::string::npos);
+    CHECK(attention_layers(import_json(base + "}")) == std::vector<std::size_t>{3, 7});
+  }
+  SUBCASE("written: every 2nd layer") {
+    CHECK(attention_layers(import_json(base + R"(, "full_attention_interval": 2})")) ==
+          std::vector<std::size_t>{1, 3, 5, 7});
   }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "import/families.h"
 
@@ -231,17 +232,43 @@ void map_llama4(const HfConfig& config, ArchitectureDraft& draft) {
   global.fields.push_back(text_field("rope", "false", "no_rope_layers"));
   draft.mixers.push_back(chunked);
   draft.mixers.push_back(global);
-  // Llama4TextConfig defaults: no_rope_layers puts a NoPE global layer every 4th layer
-  // ((i + 1) % 4 == 0); moe_layers every interleave_moe_layer_step-th layer.
-  const std::uint64_t step = config.positive("interleave_moe_layer_step");
-  for (std::size_t i = 0; i < draft.n_layers; ++i) {
-    draft.layer_mixers.push_back((i + 1) % 4 == 0 ? "global" : "chunked");
-    draft.layer_ffns.push_back((i + 1) % step == 0 ? "moe" : "dense");
+  // Llama4TextConfig.__post_init__ (models/llama4/configuration_llama4.py @008e5743):
+  // no_rope_layers (1 RoPE, 0 NoPE) unless empty or absent, then a NoPE layer where
+  // (i + 1) % no_rope_layer_interval == 0; layer_types unless absent, then chunked_attention on
+  // the RoPE layers and full_attention on the NoPE ones; moe_layers unless absent (an empty list
+  // is kept: no MoE layer), then range(interleave_moe_layer_step − 1, n, step).
+  const std::size_t n = draft.n_layers;
+  std::vector<std::uint64_t> rope;
+  if (config.has("no_rope_layers")) rope = config.counts("no_rope_layers");
+  if (rope.empty()) {
+    const std::uint64_t interval = config.positive("no_rope_layer_interval");
+    for (std::size_t i = 0; i < n; ++i) rope.push_back((i + 1) % interval != 0 ? 1 : 0);
+  } else if (rope.size() < n) {
+    throw UserError(config.where("no_rope_layers"), "no_rope_layers",
+                    fmt::format("at least num_hidden_layers ({}) entries", n),
+                    fmt::format("{} entries", rope.size()));
   }
-  draft.notes.push_back(
-      "no_rope_layers and moe_layers absent: Llama4TextConfig defaults (NoPE when (i + 1) % 4 == "
-      "0; "
-      "MoE when (i + 1) % interleave_moe_layer_step == 0)");
+  const std::vector<std::string> types =
+      read_layer_types(config, n, {"chunked_attention", "full_attention"})
+          .value_or(std::vector<std::string>{});
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool chunked = types.empty() ? rope[i] != 0 : types.at(i) == "chunked_attention";
+    draft.layer_mixers.push_back(chunked ? "chunked" : "global");
+  }
+  std::set<std::uint64_t> moe;
+  if (config.has("moe_layers")) {
+    for (const std::uint64_t i : config.counts("moe_layers")) {
+      if (i >= n)
+        throw UserError(config.where("moe_layers"), "moe_layers",
+                        fmt::format("layer indices below num_hidden_layers ({})", n),
+                        fmt::format("{}", i));
+      moe.insert(i);
+    }
+  } else {
+    const std::uint64_t step = config.positive("interleave_moe_layer_step");
+    for (std::uint64_t i = step - 1; i < n; i += step) moe.insert(i);
+  }
+  for (std::size_t i = 0; i < n; ++i) draft.layer_ffns.push_back(moe.contains(i) ? "moe" : "dense");
   draft.ffns.push_back(moe_ffn(
       "moe", "swiglu", config.positive("num_local_experts"), config.positive("num_experts_per_tok"),
       config.positive("intermediate_size"), 1, config.positive("intermediate_size")));

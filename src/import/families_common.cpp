@@ -1,6 +1,8 @@
 // Helpers shared by the family mappers.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "config/reader.h"
 #include "core/units.h"
 #include "graph/architecture.h"
@@ -25,6 +27,31 @@ std::string dtype_name_for(const std::string& hf_dtype) {
 }
 
 namespace {
+// NVIDIA ModelOpt checkpoints declare their quantisation in hf_quant_config.json beside
+// config.json: {"producer": {"name": "modelopt"}, "quantization": {"quant_algo": ...,
+// "kv_cache_quant_algo": "FP8" | "INT8" | "NVFP4" | null}} (vLLM
+// model_executor/layers/quantization/modelopt.py reads quantization.kv_cache_quant_algo so).
+void read_modelopt_kv(ArchitectureDraft& draft) {
+  const std::filesystem::path file =
+      std::filesystem::path(draft.config).parent_path() / "hf_quant_config.json";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) return;
+  const HfConfig quant = load_hf_config(file.string());
+  const std::string key = "quantization.kv_cache_quant_algo";
+  if (!quant.has(key)) return;  // absent or null: the KV cache is not quantised
+  const std::string algo = quant.text(key);
+  const std::string dtype = algo == "FP8" ? "fp8" : algo == "INT8" ? "int8" : "";
+  if (dtype.empty())
+    throw UserError(quant.where(key), key, "FP8 or INT8 (the KV dtypes attnsim models)",
+                    fmt::format("'{}'", algo));
+  draft.kv_cache_dtype = dtype;
+  draft.notes.push_back(
+      fmt::format("kv_cache {}: hf_quant_config.json beside the config (ModelOpt) gives {} '{}'; "
+                  "its per-tensor "
+                  "K/V scales are not counted",
+                  dtype, key, algo));
+}
+
 // The KV-cache dtype a checkpoint declares, if any. compressed-tensors and ModelOpt write
 // quantization_config.kv_cache_scheme {num_bits, type: float|int, strategy, dynamic} (vLLM
 // model_executor/layers/quantization/compressed_tensors and modelopt read it so); AMD Quark writes
@@ -86,6 +113,7 @@ void read_kv_quantisation(const HfConfig& config, ArchitectureDraft& draft) {
                     key, written));
     return;
   }
+  read_modelopt_kv(draft);
 }
 }  // namespace
 

@@ -41,7 +41,17 @@ constexpr std::string_view kRecurrentGemma =
     "RecurrentGemmaConfig default (transformers models/recurrent_gemma/"
     "configuration_recurrent_gemma.py)";
 
+constexpr std::string_view kQwen3Next =
+    "Qwen3NextConfig.__post_init__ default (transformers models/qwen3_next/"
+    "configuration_qwen3_next.py @008e5743)";
+constexpr std::string_view kLlama4 =
+    "Llama4TextConfig default (transformers models/llama4/configuration_llama4.py @008e5743)";
 constexpr std::array kDefaults = {
+    LibraryDefault{"qwen3_next", "full_attention_interval", "4", kQwen3Next},
+    LibraryDefault{"llama4_text", "no_rope_layer_interval", "4", kLlama4},
+    LibraryDefault{"llama4_text", "interleave_moe_layer_step", "1", kLlama4},
+    LibraryDefault{"llama4", "no_rope_layer_interval", "4", kLlama4},
+    LibraryDefault{"llama4", "interleave_moe_layer_step", "1", kLlama4},
     LibraryDefault{"gemma3_text", "vocab_size", "262208", kGemma3},
     LibraryDefault{"gemma3_text", "hidden_size", "2304", kGemma3},
     LibraryDefault{"gemma3_text", "intermediate_size", "9216", kGemma3},
