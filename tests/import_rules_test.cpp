@@ -462,6 +462,38 @@ TEST_CASE("map_qwen3_next: full_attention_interval, default 4 (Qwen3NextConfig)"
   }
 }
 
+TEST_CASE("map_bamba: BambaConfig's defaults, mamba_d_head 'auto', attn_layer_indices") {
+  const std::string base = R"({"model_type": "bamba", "hidden_size": 256, "num_hidden_layers": 4,
+      "num_attention_heads": 4, "num_key_value_heads": 2, "mamba_n_heads": 8,
+      "torch_dtype": "bfloat16")";
+  auto yaml_of = [](const std::string& json) {
+    testing::ScratchDir dir;
+    return import::import_hf(dir.write("config.json", json).string());
+  };
+  SUBCASE("absent keys take the class's values, each named in the notes") {
+    const Architecture result = import_json(base + R"(, "attn_layer_indices": [2]})");
+    CHECK(result.dims.vocab_size == 128000);  // BambaConfig vocab_size
+    CHECK_FALSE(result.dims.tied_embeddings);
+    std::vector<std::string> kinds;
+    for (const auto& layer : result.layers) kinds.push_back(std::string(layer.mixer->kind()));
+    CHECK(kinds == std::vector<std::string>{"mamba2", "mamba2", "softmax_attn", "mamba2"});
+    // d_head auto = mamba_expand 2 × 256 / 8 heads = 64; d_state 256, 1 group, conv 4: the state
+    // is 8 × 64 × 256 = 131,072 elements and the conv state 3 × (512 + 2 × 1 × 256) = 3,072,
+    // 2 bytes each (bf16) — 268,288 bytes per Mamba layer, 804,864 for three.
+    CHECK(kv_memory(result, {1}, 1).rows.front().state_bytes == 3 * (131072 + 3072) * 2);
+    const std::string yaml = yaml_of(base + "}");
+    CHECK(yaml.find("mamba_d_head 'auto'") != std::string::npos);
+    CHECK(yaml.find("vocab_size = 128000: BambaConfig default") != std::string::npos);
+  }
+  SUBCASE("attn_layer_indices absent: every layer is Mamba") {
+    for (const auto& layer : import_json(base + "}").layers) CHECK(layer.mixer->kind() == "mamba2");
+  }
+  SUBCASE("mamba_n_heads must divide mamba_expand · hidden_size, as BambaConfig checks") {
+    CHECK(import_error(base + R"(, "mamba_n_heads": 3})").find("mamba_n_heads") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("read_common: sizes are bounded before anything is allocated") {
   const std::string message = import_error(qwen("llama", 1'000'000'000'000, ""));
   CHECK(message.find("num_hidden_layers: expected at most 100000 layers, found 1000000000000") !=

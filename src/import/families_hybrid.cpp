@@ -280,16 +280,38 @@ void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
   read_common(config, draft);
   draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
   draft.conv_state_dtype = draft.weights_dtype;
-  draft.mixers.push_back({"mamba",
-                          {text_field("kind", "mamba2"),
-                           field("n_heads", config.positive("mamba_n_heads"), "mamba_n_heads"),
-                           field("head_dim", config.positive("mamba_d_head"), "mamba_d_head"),
-                           field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
-                           field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
-                           field("conv_kernel", config.positive("mamba_d_conv"), "mamba_d_conv")}});
+  // BambaConfig: mamba_d_head "auto" (its default) is mamba_expand · hidden_size / mamba_n_heads,
+  // which must divide evenly (transformers models/bamba/configuration_bamba.py @001f85b3).
+  const std::uint64_t mamba_heads = config.positive("mamba_n_heads");
+  const config::Node* written_head = config.node("mamba_d_head");
+  std::uint64_t mamba_head_dim = 0;
+  if (written_head == nullptr || written_head->kind == config::Node::Kind::null ||
+      written_head->scalar == "auto") {
+    const std::uint64_t inner = config.positive("mamba_expand") * draft.d_model;
+    if (inner % mamba_heads != 0)
+      throw UserError(config.where("mamba_n_heads"), "mamba_n_heads",
+                      fmt::format("a divisor of mamba_expand · hidden_size ({})", inner),
+                      std::to_string(mamba_heads));
+    mamba_head_dim = inner / mamba_heads;
+    draft.notes.push_back(fmt::format(
+        "mamba_d_head 'auto': mamba_expand · hidden_size / mamba_n_heads = {}", mamba_head_dim));
+  } else {
+    mamba_head_dim = config.positive("mamba_d_head");
+  }
+  draft.mixers.push_back(
+      {"mamba",
+       {text_field("kind", "mamba2"), field("n_heads", mamba_heads, "mamba_n_heads"),
+        field("head_dim", mamba_head_dim, "mamba_d_head"),
+        field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
+        field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
+        field("conv_kernel", config.positive("mamba_d_conv"), "mamba_d_conv")}});
   draft.mixers.push_back(attention_instance(config, "attn"));
   draft.layer_mixers.assign(draft.n_layers, "mamba");
-  for (std::uint64_t index : config.counts("attn_layer_indices")) {
+  // attn_layer_indices absent or null: every layer is Mamba (BambaConfig.layers_block_type).
+  const std::vector<std::uint64_t> attention_layers = config.has("attn_layer_indices")
+                                                          ? config.counts("attn_layer_indices")
+                                                          : std::vector<std::uint64_t>{};
+  for (std::uint64_t index : attention_layers) {
     if (index >= draft.n_layers)
       throw UserError({config.file(), 0, 0}, "attn_layer_indices",
                       fmt::format("0-based indices below {}", draft.n_layers),

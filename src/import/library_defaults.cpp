@@ -46,7 +46,22 @@ constexpr std::string_view kQwen3Next =
     "configuration_qwen3_next.py @008e5743)";
 constexpr std::string_view kLlama4 =
     "Llama4TextConfig default (transformers models/llama4/configuration_llama4.py @008e5743)";
+constexpr std::string_view kBamba =
+    "BambaConfig default (transformers models/bamba/configuration_bamba.py @001f85b3)";
 constexpr std::array kDefaults = {
+    LibraryDefault{"bamba", "vocab_size", "128000", kBamba},
+    LibraryDefault{"bamba", "tie_word_embeddings", "false", kBamba},
+    LibraryDefault{"bamba", "hidden_size", "4096", kBamba},
+    LibraryDefault{"bamba", "intermediate_size", "14336", kBamba},
+    LibraryDefault{"bamba", "num_hidden_layers", "32", kBamba},
+    LibraryDefault{"bamba", "num_attention_heads", "32", kBamba},
+    LibraryDefault{"bamba", "num_key_value_heads", "8", kBamba},
+    LibraryDefault{"bamba", "max_position_embeddings", "262144", kBamba},
+    LibraryDefault{"bamba", "mamba_n_heads", "128", kBamba},
+    LibraryDefault{"bamba", "mamba_n_groups", "1", kBamba},
+    LibraryDefault{"bamba", "mamba_d_state", "256", kBamba},
+    LibraryDefault{"bamba", "mamba_d_conv", "4", kBamba},
+    LibraryDefault{"bamba", "mamba_expand", "2", kBamba},
     LibraryDefault{"qwen3_next", "full_attention_interval", "4", kQwen3Next},
     LibraryDefault{"llama4_text", "no_rope_layer_interval", "4", kLlama4},
     LibraryDefault{"llama4_text", "interleave_moe_layer_step", "1", kLlama4},
