@@ -23,8 +23,9 @@ FlopCounts core_flops_for_pairs(const Shapes& shapes, double pairs, Form form) {
 }
 
 FlopCounts core_flops(const Shapes& shapes, std::int64_t Tq, std::int64_t Tk,
-                      std::optional<std::int64_t> window, Form form) {
-  return core_flops_for_pairs(shapes, softmax_attn::attended_pairs(Tq, Tk, window, 1), form);
+                      std::optional<std::int64_t> window, Form form, std::int64_t query_block) {
+  return core_flops_for_pairs(shapes, softmax_attn::attended_pairs(Tq, Tk, window, query_block),
+                              form);
 }
 
 std::int64_t kv_cache_elements(const Shapes& shapes, std::int64_t tokens,

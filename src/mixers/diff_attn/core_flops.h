@@ -19,13 +19,15 @@ struct Shapes {
 // combined: A¹ − λA² first, then one product with the value.
 enum class Form { two_pass, combined };
 
-// Tq queries at positions Tk − Tq … Tk − 1 against Tk keys (optional window W), no masked work:
-// with n_i the keys query i sees and Σ = Σ_i n_i, per differential head (H/2 of them)
+// Tq queries at positions Tk − Tq … Tk − 1 against Tk keys (optional window W), in blocks of
+// `query_block` rows that each compute the key range visible to any of their rows (1: no masked
+// work, the spec's count). With n_i the keys query i sees and Σ = Σ_i n_i, per differential head
+// (H/2 of them)
 //   two_pass: "scores" 2·Σ·D (both maps), "av" 2·Σ·2D          → 6·H·n·D FLOPs per query
 //   combined: "scores" 2·Σ·D, "combine" Σ (A¹ − λA²), "av" Σ·2D → 4·H·n·D + H·n
 // multiply-adds. Softmax, λ, subln and the (1 − λ_init) scale are not counted.
 FlopCounts core_flops(const Shapes& shapes, std::int64_t Tq, std::int64_t Tk,
-                      std::optional<std::int64_t> window, Form form);
+                      std::optional<std::int64_t> window, Form form, std::int64_t query_block = 1);
 // The same for `pairs` (query, visible key) pairs in all.
 FlopCounts core_flops_for_pairs(const Shapes& shapes, double pairs, Form form);
 

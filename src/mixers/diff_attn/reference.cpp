@@ -5,15 +5,24 @@
 //   o_i = (1 − λ_init)·RMSNorm_2D(a)·subln_weight;  out[2i] = o_i[:D], out[2i+1] = o_i[D:]
 #include "mixers/diff_attn/reference.h"
 
+#include <Eigen/Dense>
+#include <array>
 #include <cmath>
 #include <limits>
 
 #include "core/error.h"
 #include "mixers/common/attention.h"
+#include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
 
 namespace attnsim::diff_attn {
 namespace {
+
+using mixers::HeadMatrix;
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using ConstMap = Eigen::Map<const Mat<S>>;
 
 double dot(const Tensor& a, const Tensor& b) {
   double sum = 0;
@@ -45,50 +54,84 @@ Tensor with_rope(const Tensor& x, const std::vector<std::int64_t>& positions,
   return turned;
 }
 
-// One HF head's row [D] of a [B, T, heads, D] tensor, as S.
+// The two maps of one sequence as GQA attention: map m's queries are HF heads 2i + m, its keys
+// HF kv heads 2j + m, and both share the values [v[2j] | v[2j+1]] [Tk, 2D].
 template <class S>
-std::vector<S> row(const Tensor& x, std::int64_t b, std::int64_t t, std::int64_t h) {
-  const std::int64_t T = x.dim(1), heads = x.dim(2), D = x.dim(3);
-  const double* src = x.data.data() + ((b * T + t) * heads + h) * D;
-  return std::vector<S>(src, src + D);
-}
-
-// Softmax over the visible keys [first, last) of s·q·kᵀ for one map; returns the
-// probabilities and writes the natural-log normaliser.
-template <class S>
-std::vector<S> softmax_map(const std::vector<S>& q, const Tensor& k, std::int64_t b,
-                           std::int64_t kv_head, std::int64_t first, std::int64_t last, S scale,
-                           double& lse) {
-  std::vector<S> p(static_cast<std::size_t>(last - first));
-  S max = -std::numeric_limits<S>::infinity();
-  for (std::int64_t j = first; j < last; ++j) {
-    const std::vector<S> key = row<S>(k, b, j, kv_head);
-    S score{0};
-    for (std::size_t d = 0; d < key.size(); ++d) score += q[d] * key[d];
-    p[static_cast<std::size_t>(j - first)] = scale * score;
-    max = std::max(max, scale * score);
-  }
-  S sum{0};
-  for (S& value : p) sum += value = std::exp(value - max);
-  for (S& value : p) value /= sum;
-  lse = p.empty() ? -std::numeric_limits<double>::infinity()
-                  : static_cast<double>(max) + std::log(static_cast<double>(sum));
-  return p;
-}
-
-// out [2D] += Σ_j w_j·[v[2g] | v[2g+1]]_j over keys [first, last).
-template <class S>
-void weighted_values(const std::vector<S>& w, const Tensor& v, std::int64_t b, std::int64_t pair,
-                     std::int64_t first, std::vector<S>& out) {
-  const std::int64_t D = v.dim(3);
-  for (std::size_t j = 0; j < w.size(); ++j) {
-    const auto key = first + static_cast<std::int64_t>(j);
-    const std::vector<S> lo = row<S>(v, b, key, 2 * pair), hi = row<S>(v, b, key, 2 * pair + 1);
-    for (std::int64_t d = 0; d < D; ++d) {
-      out[static_cast<std::size_t>(d)] += w[j] * lo[static_cast<std::size_t>(d)];
-      out[static_cast<std::size_t>(D + d)] += w[j] * hi[static_cast<std::size_t>(d)];
+std::array<mixers::AttentionHeads<S>, 2> map_heads(const Tensor& q, const Tensor& k,
+                                                   const Tensor& v, std::int64_t b) {
+  std::array<mixers::AttentionHeads<S>, 2> maps;
+  const std::int64_t Tk = k.dim(1), D = k.dim(3);
+  for (std::int64_t j = 0; j < k.dim(2) / 2; ++j) {
+    HeadMatrix<S> value(Tk, 2 * D);
+    const auto lo = mixers::gather_head<S>(v, b, 2 * j),
+               hi = mixers::gather_head<S>(v, b, 2 * j + 1);
+    for (std::int64_t t = 0; t < Tk; ++t)
+      for (std::int64_t d = 0; d < D; ++d) {
+        value.at(t, d) = lo.at(t, d);
+        value.at(t, D + d) = hi.at(t, d);
+      }
+    for (int m = 0; m < 2; ++m) {
+      maps[m].k.push_back(mixers::gather_head<S>(k, b, 2 * j + m));
+      maps[m].v.push_back(value);
     }
   }
+  for (std::int64_t i = 0; i < q.dim(2) / 2; ++i)
+    for (int m = 0; m < 2; ++m) maps[m].q.push_back(mixers::gather_head<S>(q, b, 2 * i + m));
+  return maps;
+}
+
+// Softmax rows of the scaled scores z [rows, n] of queries [i0, i0 + rows) against keys
+// [first, first + n), invisible keys excluded; writes each row's natural-log normaliser.
+template <class S>
+void softmax_rows(Mat<S>& z, const mixers::Visibility& visibility, std::int64_t i0,
+                  std::int64_t first, S* lse, std::int64_t lse_stride) {
+  for (Eigen::Index r = 0; r < z.rows(); ++r) {
+    const auto [begin, end] = visibility.key_range(i0 + r, i0 + r + 1);
+    const Eigen::Index lo = begin - first, hi = std::max(begin, end) - first;
+    z.row(r).head(lo).setZero();
+    z.row(r).tail(z.cols() - hi).setZero();
+    if (hi == lo) {
+      lse[r * lse_stride] = -std::numeric_limits<S>::infinity();
+      continue;
+    }
+    auto visible = z.row(r).segment(lo, hi - lo);
+    const S max = visible.maxCoeff();
+    visible.array() = (visible.array() - max).exp();
+    const S sum = visible.sum();
+    visible /= sum;
+    lse[r * lse_stride] = max + std::log(sum);
+  }
+}
+
+// The combined form for differential head i of one sequence, query block [i0, i1):
+// P = A¹ − λA² (one multiply-add per visible key), then P·V. With `per_map`, A¹V and A²V too
+// (not counted).
+template <class S>
+void combined_block(const std::array<mixers::AttentionHeads<S>, 2>& maps,
+                    const mixers::Visibility& visibility, S scale, S lambda, std::int64_t i,
+                    std::int64_t pair, std::int64_t i0, std::int64_t i1, bool per_map,
+                    std::array<HeadMatrix<S>, 3>& out, HeadMatrix<S>& lse, OpCounts& counts) {
+  const auto [first, last] = visibility.key_range(i0, i1);
+  const std::int64_t rows = i1 - i0, n = std::max<std::int64_t>(last - first, 0);
+  const auto& value = maps[0].v[static_cast<std::size_t>(pair)];
+  const ConstMap<S> v(value.row(first), n, value.cols);
+  std::array<Mat<S>, 2> p;
+  for (int m = 0; m < 2; ++m) {
+    const auto& qh = maps[m].q[static_cast<std::size_t>(i)];
+    const auto& kh = maps[m].k[static_cast<std::size_t>(pair)];
+    p[m].resize(rows, n);
+    p[m].noalias() = scale * ConstMap<S>(qh.row(i0), rows, qh.cols) *
+                     ConstMap<S>(kh.row(first), n, kh.cols).transpose();
+    softmax_rows(p[m], visibility, i0, first, &lse.at(i0, m), lse.cols);
+    counts.add("scores", rows * n * kh.cols);
+  }
+  const Mat<S> combined = p[0] - lambda * p[1];
+  counts.add("combine", rows * n);
+  Eigen::Map<Mat<S>>(out[0].row(i0), rows, value.cols).noalias() = combined * v;
+  counts.add("av", rows * n * value.cols);
+  if (per_map)
+    for (int m = 0; m < 2; ++m)
+      Eigen::Map<Mat<S>>(out[1 + m].row(i0), rows, value.cols).noalias() = p[m] * v;
 }
 
 template <class S>
@@ -101,65 +144,74 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const double init = lambda_init(options.depth);
   const double lambda =
       std::exp(dot(in.lambda_q1, in.lambda_k1)) - std::exp(dot(in.lambda_q2, in.lambda_k2)) + init;
-  const S scale = static_cast<S>(1.0 / std::sqrt(static_cast<double>(D)));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(D));
   const bool per_map = options.form == Form::two_pass || options.intermediates;
   Result result;
   result.o = Tensor({B, Tq, sh.H, D});
   if (per_map) result.attn1 = result.attn2 = Tensor({B, Tq, heads, 2 * D});
   result.lse1 = result.lse2 = Tensor({B, Tq, heads});
   result.lambda_full = Tensor({1}, lambda);
-  mixers::parallel_for_counted(B * heads, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / heads, i = task % heads, pair = i / group;
-    std::int64_t pairs = 0;
-    for (std::int64_t t = 0; t < Tq; ++t) {
-      const auto [first, last] = visibility.key_range(t, t + 1);
-      const std::int64_t n = std::max<std::int64_t>(last - first, 0);
-      pairs += n;
-      const std::size_t out = static_cast<std::size_t>((b * Tq + t) * heads + i);
-      const auto p1 = softmax_map(row<S>(q, b, t, 2 * i), k, b, 2 * pair, first, first + n, scale,
-                                  result.lse1[out]);
-      const auto p2 = softmax_map(row<S>(q, b, t, 2 * i + 1), k, b, 2 * pair + 1, first, first + n,
-                                  scale, result.lse2[out]);
-      std::vector<S> a1(static_cast<std::size_t>(2 * D)), a2(a1), a(a1);
-      if (per_map) {
-        weighted_values(p1, in.v, b, pair, first, a1);
-        weighted_values(p2, in.v, b, pair, first, a2);
-      }
-      if (options.form == Form::two_pass) {
-        for (std::size_t d = 0; d < a.size(); ++d) a[d] = a1[d] - static_cast<S>(lambda) * a2[d];
-      } else {
-        std::vector<S> p(p1.size());  // A¹ − λA², one multiply-add per key
-        for (std::size_t j = 0; j < p.size(); ++j) p[j] = p1[j] - static_cast<S>(lambda) * p2[j];
-        weighted_values(p, in.v, b, pair, first, a);
-      }
-      if (per_map)
-        for (std::int64_t d = 0; d < 2 * D; ++d) {
-          result.attn1[out * static_cast<std::size_t>(2 * D) + static_cast<std::size_t>(d)] =
-              static_cast<double>(a1[static_cast<std::size_t>(d)]);
-          result.attn2[out * static_cast<std::size_t>(2 * D) + static_cast<std::size_t>(d)] =
-              static_cast<double>(a2[static_cast<std::size_t>(d)]);
-        }
-      S mean_square{0};
-      for (const S value : a) mean_square += value * value;
-      mean_square /= static_cast<S>(2 * D);
-      const S norm =
-          static_cast<S>(1.0 - init) / std::sqrt(mean_square + static_cast<S>(options.subln_eps));
-      for (std::int64_t d = 0; d < 2 * D; ++d) {
-        // Feature d of the differential head goes to HF head 2i + d // D, feature d % D.
-        const std::int64_t head = 2 * i + d / D;
-        result.o[static_cast<std::size_t>(((b * Tq + t) * sh.H + head) * D + d % D)] =
-            static_cast<double>(a[static_cast<std::size_t>(d)] * norm *
-                                static_cast<S>(in.subln_weight[static_cast<std::size_t>(d)]));
-      }
-    }
-    counts.add("scores", 2 * pairs * D);
+  for (std::int64_t b = 0; b < B; ++b) {
+    const auto maps = map_heads<S>(q, k, in.v, b);
+    // Per differential head: [combined or A¹V − λA²V, A¹V, A²V], each [Tq, 2D]; lse [Tq, 2].
+    std::vector<std::array<HeadMatrix<S>, 3>> attn(static_cast<std::size_t>(heads));
+    std::vector<HeadMatrix<S>> lse(static_cast<std::size_t>(heads), HeadMatrix<S>(Tq, 2));
     if (options.form == Form::two_pass) {
-      counts.add("av", 2 * pairs * 2 * D);
+      std::array<mixers::AttentionOutput<S>, 2> out;
+      for (int m = 0; m < 2; ++m)
+        out[m] =
+            mixers::attend(maps[m], visibility, scale, options.query_block, nullptr, result.counts);
+      for (std::int64_t i = 0; i < heads; ++i) {
+        auto& a = attn[static_cast<std::size_t>(i)];
+        a[1] = out[0].o[static_cast<std::size_t>(i)];
+        a[2] = out[1].o[static_cast<std::size_t>(i)];
+        a[0] = a[1];
+        for (std::size_t e = 0; e < a[0].data.size(); ++e)
+          a[0].data[e] -= static_cast<S>(lambda) * a[2].data[e];
+        for (std::int64_t t = 0; t < Tq; ++t)
+          for (int m = 0; m < 2; ++m)
+            lse[static_cast<std::size_t>(i)].at(t, m) = out[m].lse.at(t, i);
+      }
     } else {
-      counts.add("combine", pairs);
-      counts.add("av", pairs * 2 * D);
+      const std::int64_t blocks = (Tq + options.query_block - 1) / options.query_block;
+      mixers::parallel_for_counted(heads, result.counts, [&](std::int64_t i, OpCounts& counts) {
+        auto& a = attn[static_cast<std::size_t>(i)];
+        for (auto& m : a) m = HeadMatrix<S>(Tq, 2 * D);
+        for (std::int64_t block = 0; block < blocks; ++block) {
+          const std::int64_t i0 = block * options.query_block;
+          combined_block(maps, visibility, static_cast<S>(scale), static_cast<S>(lambda), i,
+                         i / group, i0, std::min(Tq, i0 + options.query_block), per_map, a,
+                         lse[static_cast<std::size_t>(i)], counts);
+        }
+      });
     }
-  });
+    // o_i = (1 − λ_init)·RMSNorm_2D(a)·subln_weight, split back into HF heads 2i and 2i+1.
+    for (std::int64_t i = 0; i < heads; ++i) {
+      const auto& a = attn[static_cast<std::size_t>(i)];
+      for (std::int64_t t = 0; t < Tq; ++t) {
+        const std::size_t out = static_cast<std::size_t>((b * Tq + t) * heads + i);
+        result.lse1[out] = static_cast<double>(lse[static_cast<std::size_t>(i)].at(t, 0));
+        result.lse2[out] = static_cast<double>(lse[static_cast<std::size_t>(i)].at(t, 1));
+        S mean_square{0};
+        for (std::int64_t d = 0; d < 2 * D; ++d) mean_square += a[0].at(t, d) * a[0].at(t, d);
+        mean_square /= static_cast<S>(2 * D);
+        const S norm =
+            static_cast<S>(1.0 - init) / std::sqrt(mean_square + static_cast<S>(options.subln_eps));
+        for (std::int64_t d = 0; d < 2 * D; ++d) {
+          const std::size_t flat =
+              out * static_cast<std::size_t>(2 * D) + static_cast<std::size_t>(d);
+          if (per_map) {
+            result.attn1[flat] = static_cast<double>(a[1].at(t, d));
+            result.attn2[flat] = static_cast<double>(a[2].at(t, d));
+          }
+          // Feature d of the differential head goes to HF head 2i + d // D, feature d % D.
+          result.o[static_cast<std::size_t>(((b * Tq + t) * sh.H + 2 * i + d / D) * D + d % D)] =
+              static_cast<double>(a[0].at(t, d) * norm *
+                                  static_cast<S>(in.subln_weight[static_cast<std::size_t>(d)]));
+        }
+      }
+    }
+  }
   result.cache_elements = static_cast<std::int64_t>(in.k.size() + in.v.size());
   return result;
 }

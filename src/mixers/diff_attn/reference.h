@@ -31,6 +31,7 @@ struct Options {
   Form form = Form::two_pass;
   std::optional<std::int64_t> window;  // W counts the query itself
   std::int64_t depth = 0;              // 0-based layer index, for λ_init
+  std::int64_t query_block = 64;       // rows per blocked product (1 = no masked work)
   double subln_eps = 1e-5;
   // RoPE on every HF q/k head (all D features) at the positions, before the pairing.
   std::optional<double> rope_theta;

@@ -266,13 +266,15 @@ TEST_CASE("diff_attn::core_flops") {
     const Inputs in = random_inputs(c);
     for (const Form form : {Form::two_pass, Form::combined})
       for (const std::optional<std::int64_t> window :
-           {std::optional<std::int64_t>(), std::optional<std::int64_t>(4)}) {
-        Options options;
-        options.form = form;
-        options.window = window;
-        CHECK(run(in, options).counts.flops() ==
-              scaled(core_flops({8, 4, 5}, 6, 11, window, form), 2.0));
-      }
+           {std::optional<std::int64_t>(), std::optional<std::int64_t>(4)})
+        for (const std::int64_t block : {1, 4, 64}) {
+          Options options;
+          options.form = form;
+          options.window = window;
+          options.query_block = block;
+          CHECK(run(in, options).counts.flops() ==
+                scaled(core_flops({8, 4, 5}, 6, 11, window, form, block), 2.0));
+        }
   }
 }
 

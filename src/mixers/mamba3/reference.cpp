@@ -6,6 +6,7 @@
 // with λ = sigmoid(trap), α = exp(adt), β = (1 − λ)Δα, γ = λΔ, v_{t,r} = x_t ⊙ mimo_v[r].
 #include "mixers/mamba3/reference.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -20,6 +21,10 @@ namespace attnsim::mamba3 {
 namespace {
 
 using mixers::HeadMatrix;
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using ConstMap = Eigen::Map<const Mat<S>>;
 
 void require_optional(const Tensor& t, const std::vector<std::int64_t>& shape,
                       const std::string& name, const std::string& axes) {
@@ -225,12 +230,14 @@ HeadMatrix<S> recurrent(const Head<S>& head, const Shapes& sh, HeadMatrix<S>& h,
 //   o_{t,a} = e^{Γ_t} h_in q̂_{t,a} + Σ_{s≤t} e^{Γ_t−Γ_s}(γ_s + β̂_{s+1}[s<t]) Σ_c (q̂_{t,a}·k̂_{s,c})
 //   v_{s,c} h_{e−1} = e^{Γ_{e−1}} h_in + Σ_s e^{Γ_{e−1}−Γ_s}(γ_s + β̂_{s+1}[s<e−1]) Σ_c v_{s,c}
 //   k̂_{s,c}ᵀ
-// Only differences Γ_t − Γ_s ≤ 0 are exponentiated, so strong decays cannot overflow.
+// The (token, rank) pairs are c·R fused rows. Only differences Γ_t − Γ_s ≤ 0 are
+// exponentiated, so strong decays cannot overflow.
 template <class S>
 HeadMatrix<S> chunked(const Head<S>& head, const Shapes& sh, std::int64_t chunk_size,
-                      HeadMatrix<S>& h, OpCounts& counts) {
+                      HeadMatrix<S>& state, OpCounts& counts) {
   const std::int64_t T = head.v.rows / sh.R, R = sh.R, P = sh.P, N = sh.N;
   HeadMatrix<S> o(T * R, P);
+  Eigen::Map<Mat<S>> h(state.data.data(), P, N);
   std::vector<S> gamma_cum;
   for (std::int64_t s0 = 0; s0 < T; s0 += chunk_size) {
     const std::int64_t e = std::min(T, s0 + chunk_size), c = e - s0;
@@ -244,32 +251,29 @@ HeadMatrix<S> chunked(const Head<S>& head, const Shapes& sh, std::int64_t chunk_
       const S pending = s < t ? head.beta_hat[static_cast<std::size_t>(s + 1)] : S{0};
       return std::exp(G(t) - G(s)) * (head.gamma[static_cast<std::size_t>(s)] + pending);
     };
-    const S first_beta = head.beta_hat[static_cast<std::size_t>(s0)];
-    if (s0 == 0)
-      rank_update(h, first_beta, head.v_prev, head.k_prev, 0, R);
-    else
-      rank_update(h, first_beta, head.v, head.k, (s0 - 1) * R, R);
+    // The previous token's pending half-step: R·P·N.
+    const bool first = s0 == 0;
+    const ConstMap<S> v_prev(first ? head.v_prev.row(0) : head.v.row((s0 - 1) * R), R, P);
+    const ConstMap<S> k_prev(first ? head.k_prev.row(0) : head.k.row((s0 - 1) * R), R, N);
+    h.noalias() += head.beta_hat[static_cast<std::size_t>(s0)] * v_prev.transpose() * k_prev;
+    const ConstMap<S> q(head.q.row(s0 * R), c * R, N), k(head.k.row(s0 * R), c * R, N);
+    const ConstMap<S> v(head.v.row(s0 * R), c * R, P);
+    Eigen::Map<Mat<S>> out(o.row(s0 * R), c * R, P);
+    // Inter-chunk read-out e^{Γ_t} h_in q̂: c·R·P·N.
+    out.noalias() = q * h.transpose();
+    for (std::int64_t t = s0; t < e; ++t) out.middleRows((t - s0) * R, R) *= std::exp(G(t));
+    // Intra-chunk: each token's R rows against the (t − s0 + 1)·R key rows up to it.
     for (std::int64_t t = s0; t < e; ++t) {
-      for (std::int64_t a = 0; a < R; ++a) {
-        const S* q = head.q.row(t * R + a);
-        S* out = o.row(t * R + a);
-        read_state(h, q, std::exp(G(t)), out);
-        for (std::int64_t s = s0; s <= t; ++s) {
-          const S w = weight(t, s);
-          for (std::int64_t b = 0; b < R; ++b) {
-            const S* k = head.k.row(s * R + b);
-            S score{0};
-            for (std::int64_t n = 0; n < N; ++n) score += q[n] * k[n];
-            const S ws = w * score;
-            const S* v = head.v.row(s * R + b);
-            for (std::int64_t p = 0; p < P; ++p) out[p] += ws * v[p];
-          }
-        }
-      }
+      const std::int64_t m = (t - s0 + 1) * R;
+      Mat<S> scores = q.middleRows((t - s0) * R, R) * k.topRows(m).transpose();  // R·m·N
+      for (std::int64_t s = s0; s <= t; ++s) scores.middleCols((s - s0) * R, R) *= weight(t, s);
+      out.middleRows((t - s0) * R, R).noalias() += scores * v.topRows(m);  // R·m·P
     }
-    scale_state(h, std::exp(G(e - 1)));
-    for (std::int64_t s = s0; s < e; ++s)
-      rank_update(h, weight(e - 1, s), head.v, head.k, s * R, R);
+    // End state: e^{Γ_{e−1}} h_in + Σ_s w_s Σ_c v_{s,c} k̂_{s,c}ᵀ: c·R·P·N.
+    Mat<S> weighted = v;
+    for (std::int64_t s = s0; s < e; ++s) weighted.middleRows((s - s0) * R, R) *= weight(e - 1, s);
+    h *= std::exp(G(e - 1));
+    h.noalias() += weighted.transpose() * k;
     counts.add("state_update", R * P * N * (1 + c));
     counts.add("state_read", c * R * P * N);
     counts.add("scores", R * R * c * (c + 1) / 2 * N);
