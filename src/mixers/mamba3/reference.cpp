@@ -92,14 +92,16 @@ S mimo_weight(const Tensor& w, std::int64_t hd, std::int64_t r, std::int64_t p, 
   return w.empty() ? S{1} : static_cast<S>(w[static_cast<std::size_t>((hd * sh.R + r) * sh.P + p)]);
 }
 
-// Turns pair j < S of x [N] by theta[j]: (a, b) ↦ (a cos − b sin, a sin + b cos).
+// Turns pair j < S of x [N] by the angle whose cosine and sine are cos[j], sin[j]:
+// (a, b) ↦ (a cos − b sin, a sin + b cos).
 template <class S>
-void rotate(S* x, const std::vector<S>& theta, std::int64_t N, RopePairing pairing) {
-  for (std::size_t j = 0; j < theta.size(); ++j) {
+void rotate(S* x, const std::vector<S>& cos, const std::vector<S>& sin, std::int64_t N,
+            RopePairing pairing) {
+  for (std::size_t j = 0; j < cos.size(); ++j) {
     const auto i = static_cast<std::int64_t>(j);
     const std::int64_t ia = pairing == RopePairing::interleaved ? 2 * i : i;
     const std::int64_t ib = pairing == RopePairing::interleaved ? 2 * i + 1 : i + N / 2;
-    const S c = std::cos(theta[j]), s = std::sin(theta[j]);
+    const S c = cos[j], s = sin[j];
     const S a = x[ia], b = x[ib];
     x[ia] = a * c - b * s;
     x[ib] = a * s + b * c;
@@ -137,14 +139,18 @@ Head<S> preprocess(const Inputs& in, const Options& options, const Shapes& sh, s
             at(in.initial_v_state, (b * H + hd) * P + p) * mimo_weight<S>(in.mimo_v, hd, r, p, sh);
   }
   const S pi = std::numbers::pi_v<S>;
+  std::vector<S> cos(static_cast<std::size_t>(sh.S)), sin(cos);  // of Θ_t, for every rank, q and k
   for (std::int64_t t = 0; t < T; ++t) {
     const std::int64_t bth = (b * T + t) * H + hd;
     const S dt = at(in.dt, bth);
     for (std::int64_t j = 0; j < sh.S; ++j) {
       S& theta = head.theta[static_cast<std::size_t>(j)];
       theta += pi * std::tanh(at(in.angles, bth * sh.S + j)) * dt;
-      result.theta[static_cast<std::size_t>(bth * sh.S + j)] =
-          reduce_angle(static_cast<double>(theta));
+      cos[static_cast<std::size_t>(j)] = std::cos(theta);
+      sin[static_cast<std::size_t>(j)] = std::sin(theta);
+      if (options.intermediates)
+        result.theta[static_cast<std::size_t>(bth * sh.S + j)] =
+            reduce_angle(static_cast<double>(theta));
     }
     for (std::int64_t r = 0; r < R; ++r) {
       S* q = head.q.row(t * R + r);
@@ -155,9 +161,9 @@ Head<S> preprocess(const Inputs& in, const Options& options, const Shapes& sh, s
         k[n] = at(in.k, (((b * T + t) * R + r) * sh.G + g) * N + n) +
                at(in.k_bias, (hd * R + r) * N + n);
       }
-      rotate(q, head.theta, N, options.pairing);
-      rotate(k, head.theta, N, options.pairing);
-      for (std::int64_t n = 0; n < N; ++n) {
+      rotate(q, cos, sin, N, options.pairing);
+      rotate(k, cos, sin, N, options.pairing);
+      for (std::int64_t n = 0; n < N && options.intermediates; ++n) {
         const auto out = static_cast<std::size_t>((((b * T + t) * R + r) * H + hd) * N + n);
         result.q_rot[out] = static_cast<double>(q[n]);
         result.k_rot[out] = static_cast<double>(k[n]);
@@ -324,9 +330,11 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const std::int64_t B = in.v.dim(0), T = in.v.dim(1), H = sh.H, R = sh.R, N = sh.N, P = sh.P;
   Result result;
   result.y = Tensor({B, T, H, P});
-  result.theta = Tensor({B, T, H, sh.S});
-  result.q_rot = Tensor({B, T, R, H, N});
-  result.k_rot = Tensor({B, T, R, H, N});
+  if (options.intermediates) {
+    result.theta = Tensor({B, T, H, sh.S});
+    result.q_rot = Tensor({B, T, R, H, N});
+    result.k_rot = Tensor({B, T, R, H, N});
+  }
   result.final_angle_state = Tensor({B, H, sh.S});
   result.final_ssm_state =
       in.initial_ssm_state.empty() ? Tensor({B, H, P, N}) : in.initial_ssm_state;

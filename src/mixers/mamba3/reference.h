@@ -47,6 +47,7 @@ struct Options {
   RopePairing pairing = RopePairing::interleaved;
   bool outproj_norm = false;  // RMSNorm_P(o_r)·w before the gate (needs outproj_norm_weight)
   double outproj_norm_eps = 1e-5;
+  bool intermediates = false;  // also return theta, q_rot and k_rot (the oracle's extra outputs)
   Precision precision = Precision::float64;
 };
 
@@ -56,9 +57,10 @@ struct Result {
   Tensor final_ssm_state;    // [B, H, P, N]
   Tensor final_k_state;      // [B, R, H, N]
   Tensor final_v_state;      // [B, H, P]
-  Tensor theta;              // [B, T, H, S], Θ_t reduced into [0, 2π)
-  Tensor q_rot;              // [B, T, R, H, N], biased and rotated q
-  Tensor k_rot;              // [B, T, R, H, N]
+  // With Options::intermediates (else empty):
+  Tensor theta;  // [B, T, H, S], Θ_t reduced into [0, 2π)
+  Tensor q_rot;  // [B, T, R, H, N], biased and rotated q
+  Tensor k_rot;  // [B, T, R, H, N]
   OpCounts counts;
   std::int64_t state_elements = 0;  // the four decode states of all sequences
 };

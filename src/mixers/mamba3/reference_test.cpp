@@ -210,6 +210,7 @@ TEST_CASE("mamba3::run") {
         Options options;
         options.form = form;
         options.chunk_size = chunk;
+        options.intermediates = true;
         const Result r = run(in, options);
         CHECK(max_abs_diff(r.y, npy("expected_y")) < 1e-9);
         CHECK(max_abs_diff(r.final_ssm_state, npy("expected_final_ssm_state")) < 1e-9);
