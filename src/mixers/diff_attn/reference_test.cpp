@@ -209,6 +209,26 @@ TEST_CASE("diff_attn::run") {
       }
     }
   }
+  SUBCASE("prefill then decode through the KV cache equals one prefill; the ring keeps W tokens") {
+    Case c;
+    c.Tq = c.Tk = 14, c.H = 4, c.Hkv = 2, c.seed = 25;
+    const Inputs in = random_inputs(c);
+    Options options;
+    options.window = 4;
+    const Result full = run(in, options);
+    KvCache cache;
+    for (const auto& [t0, t1] :
+         std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 9}, {9, 10}, {10, 11}, {11, 14}}) {
+      Inputs step = in;
+      step.q = testing::token_slice(in.q, t0, t1);
+      step.k = testing::token_slice(in.k, t0, t1);
+      step.v = testing::token_slice(in.v, t0, t1);
+      const Result r = run_with_cache(cache, step, options);
+      CHECK(max_abs_diff(r.o, testing::token_slice(full.o, t0, t1)) < 1e-13);
+      CHECK(cache.k.dim(1) == std::min<std::int64_t>(t1, 4));
+      CHECK(r.cache_elements == std::min<std::int64_t>(t1, 4) * 2 * 2 * c.D);  // W·2·Hkv·D
+    }
+  }
   SUBCASE("float32 stays within 1e-4 of float64") {
     Case c;
     c.Tq = c.Tk = 16, c.seed = 30;
