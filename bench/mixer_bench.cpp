@@ -5,10 +5,12 @@
 #include "cases.h"
 #include "mixers/delta_rule/gated_deltanet_reference.h"
 #include "mixers/delta_rule/kda_reference.h"
+#include "mixers/diff_attn/reference.h"
 #include "mixers/dsa/reference.h"
 #include "mixers/gated_attn/reference.h"
 #include "mixers/lightning/reference.h"
 #include "mixers/mamba2/reference.h"
+#include "mixers/mamba3/reference.h"
 #include "mixers/mla/reference.h"
 #include "mixers/mlstm/reference.h"
 #include "mixers/rg_lru/reference.h"
@@ -182,6 +184,42 @@ std::vector<Case> cases(Precision precision) {
                                           {},
                                           {}};
                    return Kernel([=] { return mlstm::run(in, options).counts; });
+                 }});
+  all.push_back(
+      {"mamba3", "MIMO R 4, chunked, C 16 (P 128, N 128, G 1, S 32)", [=](std::int64_t T) {
+         mamba3::Options options;
+         options.precision = precision;
+         options.chunk_size = 16;  // mamba_ssm's 64 / R
+         options.pairing = mamba3::RopePairing::half;
+         mamba3::Inputs in;
+         in.q = random_tensor({1, T, 4, 1, D}, 1);
+         in.k = random_tensor({1, T, 4, 1, D}, 2);
+         in.v = random_tensor({1, T, H, D}, 3);
+         in.dt = random_tensor({1, T, H}, 4, 0.01, 0.2);
+         in.adt = random_tensor({1, T, H}, 5, -1, -0.01);
+         in.trap = random_tensor({1, T, H}, 6);
+         in.angles = random_tensor({1, T, H, 32}, 7);
+         in.q_bias = random_tensor({H, 4, D}, 8);
+         in.k_bias = random_tensor({H, 4, D}, 9);
+         in.z = random_tensor({1, T, H, D}, 10);
+         for (Tensor* w : {&in.mimo_v, &in.mimo_z, &in.mimo_o}) *w = random_tensor({H, 4, D}, 11);
+         return Kernel([=] { return mamba3::run(in, options).counts; });
+       }});
+  all.push_back({"diff_attn", "Hkv 16, two-pass (query_block 128)", [=](std::int64_t T) {
+                   diff_attn::Options options;
+                   options.precision = precision;
+                   options.query_block = 128;
+                   const diff_attn::Inputs in{random_tensor({1, T, H, D}, 1),
+                                              random_tensor({1, T, H, D}, 2),
+                                              random_tensor({1, T, H, D}, 3),
+                                              random_tensor({D}, 4, -0.1, 0.1),
+                                              random_tensor({D}, 5, -0.1, 0.1),
+                                              random_tensor({D}, 6, -0.1, 0.1),
+                                              random_tensor({D}, 7, -0.1, 0.1),
+                                              random_tensor({2 * D}, 8),
+                                              {},
+                                              {}};
+                   return Kernel([=] { return diff_attn::run(in, options).counts; });
                  }});
   return all;
 }

@@ -154,7 +154,11 @@ TEST_CASE("mixer parameter counts never wrap: growing any size grows the count o
       }
     }
   }
-  CHECK(kinds_seen.size() == mixer_kinds().size());
+  // Kinds no shipped architecture uses yet, each named: differential attention's model,
+  // Phi-4-mini-flash (SambaY), also needs gated memory units and q-only cross-decoder layers.
+  const std::set<std::string> not_shipped = {"diff_attn"};
+  for (const std::string& kind : not_shipped) CHECK(kinds_seen.count(kind) == 0);
+  CHECK(kinds_seen.size() + not_shipped.size() == mixer_kinds().size());
   CHECK(overflow_errors > 0);
 }
 

@@ -228,7 +228,7 @@ TEST_CASE("load_engine_profile") {
   SUBCASE("rule maps are keyed by registered mixer kinds") {
     const auto file = dir.write(
         "bad.yaml",
-        "display_name: x\ndescribes: y\nsources: [z]\nblock_tokens_by_kind: {mamba3: 16}\n");
+        "display_name: x\ndescribes: y\nsources: [z]\nblock_tokens_by_kind: {mamba9: 16}\n");
     CHECK_THROWS_AS(load_engine_profile(file.string()), UserError);
   }
   SUBCASE("an unknown engine name") { CHECK_THROWS_AS(load_engine_profile("tgi"), UserError); }

@@ -4,11 +4,13 @@
 #include "config/reader.h"
 #include "mixers/delta_rule/gated_deltanet.h"
 #include "mixers/delta_rule/kda.h"
+#include "mixers/diff_attn/mixer.h"
 #include "mixers/dsa/mixer.h"
 #include "mixers/gated_attn/mixer.h"
 #include "mixers/lightning/mixer.h"
 #include "mixers/mamba1/mixer.h"
 #include "mixers/mamba2/mixer.h"
+#include "mixers/mamba3/mixer.h"
 #include "mixers/mixer.h"
 #include "mixers/mla/mixer.h"
 #include "mixers/mlstm/mixer.h"
@@ -26,11 +28,13 @@ const std::vector<MixerKind>& mixer_kinds() {
       gated_attn::kind_info(),
       mla::kind_info(),
       dsa::kind_info(),
+      diff_attn::kind_info(),
       gated_deltanet::kind_info(),
       kda::kind_info(),
       lightning::kind_info(),
       mamba1::kind_info(),
       mamba2::kind_info(),
+      mamba3::kind_info(),
       parallel_hybrid::kind_info(),
       short_conv::kind_info(),
       rg_lru::kind_info(),

@@ -25,6 +25,8 @@ Outputs run_short_conv(const CaseFile&, const Settings&);
 Outputs run_rg_lru(const CaseFile&, const Settings&);
 Outputs run_rwkv7(const CaseFile&, const Settings&);
 Outputs run_mlstm(const CaseFile&, const Settings&);
+Outputs run_mamba3(const CaseFile&, const Settings&);
+Outputs run_diff_attn(const CaseFile&, const Settings&);
 
 // The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
 // listing the names otherwise.

@@ -22,7 +22,9 @@ Runner find_runner(const std::string& mixer) {
       {"short_conv", &run_short_conv},
       {"rg_lru", &run_rg_lru},
       {"rwkv7", &run_rwkv7},
-      {"mlstm", &run_mlstm}};
+      {"mlstm", &run_mlstm},
+      {"mamba3", &run_mamba3},
+      {"diff_attn", &run_diff_attn}};
   std::vector<std::string> names;
   for (const auto& [name, runner] : runners) {
     if (name == mixer) return runner;

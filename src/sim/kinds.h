@@ -24,6 +24,9 @@ std::optional<LayerRun> run_short_conv(const config::Node&, const std::string&, 
 std::optional<LayerRun> run_rg_lru(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_rwkv7(const config::Node&, const std::string&, const RunPlan&, Rng&);
 std::optional<LayerRun> run_mlstm(const config::Node&, const std::string&, const RunPlan&, Rng&);
+std::optional<LayerRun> run_mamba3(const config::Node&, const std::string&, const RunPlan&, Rng&);
+std::optional<LayerRun> run_diff_attn(const config::Node&, const std::string&, const RunPlan&,
+                                      Rng&);
 std::optional<LayerRun> run_parallel_hybrid(const config::Node&, const std::string&, const RunPlan&,
                                             Rng&);
 

@@ -19,6 +19,8 @@ const std::vector<SimKind>& sim_kinds() {
       {"rg_lru", &run_rg_lru},
       {"rwkv7", &run_rwkv7},
       {"mlstm", &run_mlstm},
+      {"mamba3", &run_mamba3},
+      {"diff_attn", &run_diff_attn},
   };
   return kinds;
 }
