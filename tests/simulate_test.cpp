@@ -58,7 +58,7 @@ TEST_CASE("simulate") {
        {"qwen3-next-80b-a3b", "qwen3.5-27b", "kimi-linear-48b-a3b", "nemotron-3-nano-30b-a3b",
         "nemotron-h-8b", "bamba-9b", "gemma-3-1b", "llama-3.1-8b", "deepseek-v3", "deepseek-v3.2",
         "ring-mini-linear-2.0", "falcon-h1-34b", "gpt-oss-20b", "jamba-1.5-mini", "lfm2-1.2b",
-        "recurrentgemma-2b", "rwkv7-world3-2.9b", "xlstm-7b"}) {
+        "recurrentgemma-2b", "rwkv7-world3-2.9b", "xlstm-7b", "qwen3.5-27b-mamba3-hypothetical"}) {
     SUBCASE(name) {
       const sim::SimulationReport report = sim::simulate(name, options);
       REQUIRE(!report.rows.empty());

@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,4680 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,4758 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
-set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9957 center
+set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9958 center
 set xrange [-0.5:117.5]
-set yrange [-54.75:0.5]
+set yrange [-55.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -55,38 +55,40 @@ set label 40 '36 attention' at -0.5,-39.40 left
 set label 41 '36 attention' at -0.5,-40.40 left
 set label 42 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-41.40 left
 set label 43 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-42.40 left
-set label 44 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-43.40 left
-set label 45 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-44.40 left
-set label 46 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-45.40 left
-set label 47 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-46.40 left
-set label 48 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-47.40 left
-set label 49 '32 RWKV-7' at -0.5,-48.40 left
-set label 50 '32 MLA' at -0.5,-49.40 left
-set label 51 '19 attention' at -0.5,-50.40 left
-set label 52 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-51.40 left
-set label 53 '3:1 local : global (33:12 layers)' at -0.5,-52.40 left
-set label 54 '3:1 local : global (27:9 layers)' at -0.5,-53.40 left
-set label 55 '32 mLSTM' at -0.5,-54.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'GLM-4.5' -10, 'GLM-5' -11, 'GPT-2' -12, 'gpt-oss-120b' -13, 'gpt-oss-20b' -14, 'Jamba 1.5 Large' -15, 'Jamba 1.5 Mini' -16, 'Kimi K2' -17, 'Kimi Linear 48B-A3B' -18, 'LFM2-1.2B' -19, 'LFM2.5-2.6B' -20, 'Ling-2.5-1T' -21, 'Llama 3 8B' -22, 'Llama 3.1 70B' -23, 'Llama 3.1 8B' -24, 'Llama 4 Maverick' -25, 'Mamba-2-Hybrid 8B' -26, 'MiMo-V2-Flash' -27, 'MiniMax-M2.5' -28, 'Mistral Large 3' -29, 'Mistral Small 3.1 24B' -30, 'Nemotron 3 Nano 30B-A3B' -31, 'Nemotron 3 Super 120B-A12B' -32, 'Nemotron-H-56B' -33, 'Nemotron-H-8B' -34, 'OLMo 2 7B' -35, 'Olmo 3 32B' -36, 'Olmo 3 7B' -37, 'Qwen3 235B-A22B' -38, 'Qwen3 4B' -39, 'Qwen3 8B' -40, 'Qwen3-Next 80B-A3B' -41, 'Qwen3.5-122B-A10B' -42, 'Qwen3.5-27B' -43, 'Qwen3.5-35B-A3B' -44, 'Qwen3.5-397B-A17B' -45, 'RecurrentGemma-2B' -46, 'Ring-mini-linear-2.0' -47, 'RWKV7-World3-2.9B' -48, 'Sarvam 105B' -49, 'Sarvam 30B' -50, 'SmolLM3 3B' -51, 'Step 3.5 Flash' -52, 'Tiny Aya 3.35B' -53, 'xLSTM 7B' -54) scale 0 nomirror
-set key at screen 0.5, screen 0.9915 center top horizontal maxrows 10 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9333
+set label 44 '3:1 Mamba-3 : gated attention (48:16 layers)' at -0.5,-43.40 left
+set label 45 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-44.40 left
+set label 46 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-45.40 left
+set label 47 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-46.40 left
+set label 48 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-47.40 left
+set label 49 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-48.40 left
+set label 50 '32 RWKV-7' at -0.5,-49.40 left
+set label 51 '32 MLA' at -0.5,-50.40 left
+set label 52 '19 attention' at -0.5,-51.40 left
+set label 53 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-52.40 left
+set label 54 '3:1 local : global (33:12 layers)' at -0.5,-53.40 left
+set label 55 '3:1 local : global (27:9 layers)' at -0.5,-54.40 left
+set label 56 '32 mLSTM' at -0.5,-55.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'GLM-4.5' -10, 'GLM-5' -11, 'GPT-2' -12, 'gpt-oss-120b' -13, 'gpt-oss-20b' -14, 'Jamba 1.5 Large' -15, 'Jamba 1.5 Mini' -16, 'Kimi K2' -17, 'Kimi Linear 48B-A3B' -18, 'LFM2-1.2B' -19, 'LFM2.5-2.6B' -20, 'Ling-2.5-1T' -21, 'Llama 3 8B' -22, 'Llama 3.1 70B' -23, 'Llama 3.1 8B' -24, 'Llama 4 Maverick' -25, 'Mamba-2-Hybrid 8B' -26, 'MiMo-V2-Flash' -27, 'MiniMax-M2.5' -28, 'Mistral Large 3' -29, 'Mistral Small 3.1 24B' -30, 'Nemotron 3 Nano 30B-A3B' -31, 'Nemotron 3 Super 120B-A12B' -32, 'Nemotron-H-56B' -33, 'Nemotron-H-8B' -34, 'OLMo 2 7B' -35, 'Olmo 3 32B' -36, 'Olmo 3 7B' -37, 'Qwen3 235B-A22B' -38, 'Qwen3 4B' -39, 'Qwen3 8B' -40, 'Qwen3-Next 80B-A3B' -41, 'Qwen3.5-122B-A10B' -42, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -43, 'Qwen3.5-27B' -44, 'Qwen3.5-35B-A3B' -45, 'Qwen3.5-397B-A17B' -46, 'RecurrentGemma-2B' -47, 'Ring-mini-linear-2.0' -48, 'RWKV7-World3-2.9B' -49, 'Sarvam 105B' -50, 'Sarvam 30B' -51, 'SmolLM3 3B' -52, 'Step 3.5 Flash' -53, 'Tiny Aya 3.35B' -54, 'xLSTM 7B' -55) scale 0 nomirror
+set key at screen 0.5, screen 0.9916 center top horizontal maxrows 10 Left reverse samplen 1.5 width 2 height 1
+set tmargin at screen 0.9344
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'Kimi Delta Attention' with boxxyerror fc rgb '#99DDFF', \
      '' using 3:(column(6) == 3 ? -column(1) : NaN):(0.5):(0.26) title 'lightning attention' with boxxyerror fc rgb '#FFAABB', \
      '' using 3:(column(6) == 4 ? -column(1) : NaN):(0.5):(0.26) title 'Mamba' with boxxyerror fc rgb '#BBCC33', \
      '' using 3:(column(6) == 5 ? -column(1) : NaN):(0.5):(0.26) title 'Mamba-2' with boxxyerror fc rgb '#EEDD88', \
-     '' using 3:(column(6) == 6 ? -column(1) : NaN):(0.5):(0.26) title 'mLSTM' with boxxyerror fc rgb '#BBCCEE', \
-     '' using 3:(column(6) == 7 ? -column(1) : NaN):(0.5):(0.26) title 'RG-LRU recurrent block' with boxxyerror fc rgb '#CCDDAA', \
-     '' using 3:(column(6) == 8 ? -column(1) : NaN):(0.5):(0.26) title 'RWKV-7 time mixing' with boxxyerror fc rgb '#DDDDDD', \
-     '' using 3:(column(6) == 9 ? -column(1) : NaN):(0.5):(0.26) title 'gated short convolution' with boxxyerror fc rgb '#FFCCCC', \
-     '' using 3:(column(6) == 10 ? -column(1) : NaN):(0.5):(0.26) title 'chunked attention' with boxxyerror fc rgb '#EE3377', \
-     '' using 3:(column(6) == 11 ? -column(1) : NaN):(0.5):(0.26) title 'gated sliding-window attention' with boxxyerror fc rgb '#009988', \
-     '' using 3:(column(6) == 12 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window attention' with boxxyerror fc rgb '#EE7733', \
-     '' using 3:(column(6) == 13 ? -column(1) : NaN):(0.5):(0.26) title 'DSA' with boxxyerror fc rgb '#225555', \
-     '' using 3:(column(6) == 14 ? -column(1) : NaN):(0.5):(0.26) title 'RoPE attention' with boxxyerror fc rgb '#222255', \
-     '' using 3:(column(6) == 15 ? -column(1) : NaN):(0.5):(0.26) title 'gated attention' with boxxyerror fc rgb '#000000', \
-     '' using 3:(column(6) == 16 ? -column(1) : NaN):(0.5):(0.26) title 'MLA' with boxxyerror fc rgb '#882255', \
-     '' using 3:(column(6) == 17 ? -column(1) : NaN):(0.5):(0.26) title 'NoPE attention' with boxxyerror fc rgb '#663333', \
-     '' using 3:(column(6) == 18 ? -column(1) : NaN):(0.5):(0.26) title 'parallel attention + Mamba-2' with boxxyerror fc rgb '#225522', \
+     '' using 3:(column(6) == 6 ? -column(1) : NaN):(0.5):(0.26) title 'Mamba-3' with boxxyerror fc rgb '#EE8866', \
+     '' using 3:(column(6) == 7 ? -column(1) : NaN):(0.5):(0.26) title 'mLSTM' with boxxyerror fc rgb '#BBCCEE', \
+     '' using 3:(column(6) == 8 ? -column(1) : NaN):(0.5):(0.26) title 'RG-LRU recurrent block' with boxxyerror fc rgb '#CCDDAA', \
+     '' using 3:(column(6) == 9 ? -column(1) : NaN):(0.5):(0.26) title 'RWKV-7 time mixing' with boxxyerror fc rgb '#DDDDDD', \
+     '' using 3:(column(6) == 10 ? -column(1) : NaN):(0.5):(0.26) title 'gated short convolution' with boxxyerror fc rgb '#FFCCCC', \
+     '' using 3:(column(6) == 11 ? -column(1) : NaN):(0.5):(0.26) title 'chunked attention' with boxxyerror fc rgb '#EE3377', \
+     '' using 3:(column(6) == 12 ? -column(1) : NaN):(0.5):(0.26) title 'gated sliding-window attention' with boxxyerror fc rgb '#009988', \
+     '' using 3:(column(6) == 13 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window attention' with boxxyerror fc rgb '#EE7733', \
+     '' using 3:(column(6) == 14 ? -column(1) : NaN):(0.5):(0.26) title 'DSA' with boxxyerror fc rgb '#225555', \
+     '' using 3:(column(6) == 15 ? -column(1) : NaN):(0.5):(0.26) title 'RoPE attention' with boxxyerror fc rgb '#222255', \
+     '' using 3:(column(6) == 16 ? -column(1) : NaN):(0.5):(0.26) title 'gated attention' with boxxyerror fc rgb '#000000', \
+     '' using 3:(column(6) == 17 ? -column(1) : NaN):(0.5):(0.26) title 'MLA' with boxxyerror fc rgb '#882255', \
+     '' using 3:(column(6) == 18 ? -column(1) : NaN):(0.5):(0.26) title 'NoPE attention' with boxxyerror fc rgb '#663333', \
+     '' using 3:(column(6) == 19 ? -column(1) : NaN):(0.5):(0.26) title 'parallel attention + Mamba-2' with boxxyerror fc rgb '#225522', \
      '' using 3:(column(6) == 0 ? -column(1) : NaN):(0.5):(0.26) title 'no mixer (FFN only)' with boxxyerror fc rgb '#EEEEEE' fs solid 1.0 border lc rgb '#BBBBBB'
