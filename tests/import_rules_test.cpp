@@ -494,6 +494,39 @@ TEST_CASE("map_bamba: BambaConfig's defaults, mamba_d_head 'auto', attn_layer_in
   }
 }
 
+TEST_CASE("map_nemotron_h: layer_types over hybrid_override_pattern (NemotronHConfig)") {
+  const std::string base = R"({"model_type": "nemotron_h", "hidden_size": 256, "vocab_size": 1000,
+      "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "mamba_num_heads": 8,
+      "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "conv_kernel": 4,
+      "mlp_hidden_act": "relu2", "intermediate_size": 512, "n_routed_experts": 4,
+      "num_experts_per_tok": 2, "moe_intermediate_size": 64, "tie_word_embeddings": false,
+      "torch_dtype": "bfloat16")";
+  auto plan = [](const Architecture& architecture) {
+    std::string letters;
+    for (const auto& layer : architecture.layers)
+      letters += !layer.mixer                      ? (layer.ffn_name == "moe" ? 'E' : '-')
+                 : layer.mixer->kind() == "mamba2" ? 'M'
+                                                   : '*';
+    return letters;
+  };
+  SUBCASE("layer_types (new names and legacy ones), which wins over the pattern string") {
+    CHECK(plan(import_json(base + R"(, "num_hidden_layers": 5, "hybrid_override_pattern": "MMMMM",
+        "layer_types": ["linear_attention", "moe", "full_attention", "mlp", "mamba"]})")) ==
+          "ME*-M");
+  }
+  SUBCASE("hybrid_override_pattern when layer_types is absent") {
+    CHECK(plan(import_json(
+              base + R"(, "num_hidden_layers": 3, "hybrid_override_pattern": "M*-"})")) == "M*-");
+  }
+  SUBCASE("neither: the class's four layers; the list's length is the layer count") {
+    CHECK(plan(import_json(base + R"(, "num_hidden_layers": 9})")) == "ME*-");
+  }
+  SUBCASE("an unknown layer type is an error") {
+    CHECK(import_error(base + R"(, "num_hidden_layers": 1, "layer_types": ["ssm"]})")
+              .find("layer_types[0]") != std::string::npos);
+  }
+}
+
 TEST_CASE("read_common: sizes are bounded before anything is allocated") {
   const std::string message = import_error(qwen("llama", 1'000'000'000'000, ""));
   CHECK(message.find("num_hidden_layers: expected at most 100000 layers, found 1000000000000") !=

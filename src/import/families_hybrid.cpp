@@ -240,6 +240,46 @@ void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
   read_mtp(config, draft, "mtp_num_hidden_layers");
 }
 
+namespace {
+// NemotronHConfig.__post_init__ (transformers models/nemotron_h/configuration_nemotron_h.py
+// @13923c63): layer_types first (linear_attention, moe, full_attention, mlp; the legacy mamba and
+// attention too), else hybrid_override_pattern, else the class's four layers
+// [linear_attention, moe, full_attention, mlp]; the layer count is the list's length
+// (num_hidden_layers is deprecated: a different value only draws a warning).
+std::string nemotron_h_pattern(const HfConfig& config, ArchitectureDraft& draft) {
+  std::string pattern;
+  if (config.has("layer_types")) {
+    const std::vector<std::string> types = config.texts("layer_types");
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      const std::string& type = types[i];
+      const char letter = type == "linear_attention" || type == "mamba"     ? 'M'
+                          : type == "full_attention" || type == "attention" ? '*'
+                          : type == "moe"                                   ? 'E'
+                          : type == "mlp"                                   ? '-'
+                                                                            : '?';
+      if (letter == '?')
+        throw UserError(config.where("layer_types"), fmt::format("layer_types[{}]", i),
+                        "linear_attention, full_attention, moe or mlp", fmt::format("'{}'", type));
+      pattern += letter;
+    }
+  } else if (config.has("hybrid_override_pattern")) {
+    pattern = config.text("hybrid_override_pattern");
+  } else {
+    pattern = "ME*-";
+    draft.notes.push_back(
+        "library default: layer_types and hybrid_override_pattern absent: NemotronHConfig's four "
+        "layers [linear_attention, moe, full_attention, mlp]");
+  }
+  if (pattern.size() != draft.n_layers) {
+    draft.notes.push_back(fmt::format(
+        "num_hidden_layers {} differs from the {} layer types; NemotronHConfig counts the types",
+        draft.n_layers, pattern.size()));
+    draft.n_layers = pattern.size();
+  }
+  return pattern;
+}
+}  // namespace
+
 void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {
   read_common(config, draft);
   draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
@@ -255,7 +295,7 @@ void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {
   attention.fields.push_back(
       text_field("rope", "false", "NemotronH attention has no positional encoding"));
   draft.mixers.push_back(attention);
-  draft.pattern = config.text("hybrid_override_pattern");
+  draft.pattern = nemotron_h_pattern(config, draft);
   draft.letters = {{'M', {"mixer", "mamba"}}, {'*', {"mixer", "attn"}}};
   const std::string activation = activation_for(config.text("mlp_hidden_act"), false);
   if (draft.pattern.find('E') != std::string::npos) {
