@@ -157,6 +157,48 @@ TEST_CASE("run_plot: files beside the figure") {
   }
 }
 
+TEST_CASE("warn_beyond_max_context") {
+  // Llama 3 8B: max_context 8,192 (its config's max_position_embeddings).
+  SUBCASE("kv: a warning on stderr, the context past it starred in the table") {
+    const auto result = run({"kv", "llama-3-8b", "--context", "4k,16k", "--no-breakdown"});
+    CHECK(result.exit_code == 0);
+    CHECK(result.err.find("llama-3-8b: contexts up to 16K go past its max_context 8K (8,192 "
+                          "tokens)") != std::string::npos);
+    CHECK(result.out.find(" 16K* ") != std::string::npos);
+    CHECK(result.out.find(" 4K* ") == std::string::npos);
+    const auto quiet = run({"kv", "llama-3-8b", "--context", "4k,16k", "--no-breakdown",
+                            "--allow-beyond-max-context"});
+    CHECK(quiet.err.find("max_context") == std::string::npos);
+  }
+  SUBCASE("within max_context: no warning") {
+    CHECK(run({"kv", "llama-3-8b", "--context", "8k"}).err.find("max_context") ==
+          std::string::npos);
+  }
+  SUBCASE("compare, flops, roofline and capacity warn too") {
+    // 16K × 131,072 B/token = 2 GiB, starred.
+    const auto compare = run({"compare", "llama-3-8b", "--context", "16k"});
+    CHECK(compare.out.find("2.000*") != std::string::npos);
+    CHECK(compare.err.find("past its max_context 8K") != std::string::npos);
+    CHECK(run({"flops", "llama-3-8b", "--prefill", "4k", "--decode-at", "32k"})
+              .err.find("contexts up to 32K go past its max_context 8K") != std::string::npos);
+    CHECK(run({"roofline", "llama-3-8b", "--hw", "h100-sxm", "--context", "16k"})
+              .err.find("past its max_context 8K") != std::string::npos);
+    CHECK(run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "--context", "16k"})
+              .err.find("past its max_context 8K") != std::string::npos);
+  }
+  SUBCASE("plot memory: solid up to 8K, dotted with open points from 8K on") {
+    ScratchDir dir;
+    run({"plot", "memory", "llama-3-8b", "--context", "4k:16k", "-o",
+         (dir.path() / "m.svg").string()});
+    const std::string script = read(dir.path() / "m.svg.gp");
+    CHECK(script.find("using 1:($1 <= 8192 ? column(4) : NaN) title 'Llama 3 8B'") !=
+          std::string::npos);
+    CHECK(script.find("'' using 1:($1 >= 8192 ? column(4) : NaN) notitle with linespoints lt 1 "
+                      "dt 3 pt 6") != std::string::npos);
+    CHECK(script.find("NaN title 'dotted, open: past max_context'") != std::string::npos);
+  }
+}
+
 TEST_CASE("run_compare") {
   SUBCASE("Qwen3-Next vs Llama 3 8B at 128K, markdown") {
     const auto result =
@@ -168,8 +210,9 @@ TEST_CASE("run_compare") {
     CHECK(result.out.find("| qwen3-next-80b-a3b | 3:1 Gated DeltaNet : gated attention | 36:12 "
                           "| 25.0% |") != std::string::npos);
     CHECK(result.out.find("| 3.037 | 74.7% |") != std::string::npos);
-    // Llama 3 8B: 131,072 B/token × 131,072 = 16 GiB, no saving.
-    CHECK(result.out.find("| 16.000 | 0.0% |") != std::string::npos);
+    // Llama 3 8B: 131,072 B/token × 131,072 = 16 GiB, no saving; 128K is past its max_context
+    // (8K), so the value is starred.
+    CHECK(result.out.find("| 16.000* | 0.0% |") != std::string::npos);
   }
   SUBCASE("json has exact bytes") {
     const auto result = run({"compare", "llama-3-8b", "--context", "1k", "-f", "json"});

@@ -24,10 +24,16 @@ set tics nomirror
 set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
-set bmargin 7
-plot 's1-decode.svg.csv' using 1:2 title 'Llama 3 8B (base)' with linespoints lt 1, \
-     '' using 1:4 title 'Olmo 3 7B' with linespoints lt 2, \
-     '' using 1:6 title 'Nemotron-H-8B' with linespoints lt 3, \
+set bmargin 8
+plot 's1-decode.svg.csv' using 1:($1 <= 8192 ? column(2) : NaN) title 'Llama 3 8B (base)' with linespoints lt 1, \
+     '' using 1:($1 >= 8192 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 65536 ? column(4) : NaN) title 'Olmo 3 7B' with linespoints lt 2, \
+     '' using 1:($1 >= 65536 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(6) : NaN) title 'Nemotron-H-8B' with linespoints lt 3, \
+     '' using 1:($1 >= 8192 ? column(6) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
      '' using 1:8 title 'Bamba-9B' with linespoints lt 4, \
-     '' using 1:10 title 'kv_heads=32' with linespoints lt 5, \
-     '' using 1:12 title 'kv_heads=1' with linespoints lt 6
+     '' using 1:($1 <= 8192 ? column(10) : NaN) title 'kv_heads=32' with linespoints lt 5, \
+     '' using 1:($1 >= 8192 ? column(10) : NaN) notitle with linespoints lt 5 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(12) : NaN) title 'kv_heads=1' with linespoints lt 6, \
+     '' using 1:($1 >= 8192 ? column(12) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -1,6 +1,6 @@
 # Drawn by attnsim 0.1.0. Data: s1-flops.svg.csv.
 # Rerun with: gnuplot s1-flops.svg.gp
-set terminal svg size 1000,620 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,642 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-flops.svg'
 set output outfile
 set datafile separator comma
@@ -25,10 +25,17 @@ set ylabel 'prefill FLOPs (log scale)'
 set logscale y 10
 set yrange [9586132123648:3.355692308103168e+16]
 set ytics ('10^13' 10000000000000, '10^14' 100000000000000, '10^15' 1000000000000000, '10^16' 1e+16, '10^17' 1e+17)
-set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's1-flops.svg.csv' using 1:2 title 'Llama 3 8B (base)' with linespoints lt 1, \
-     '' using 1:3 title 'Olmo 3 7B' with linespoints lt 2, \
-     '' using 1:4 title 'Nemotron-H-8B' with linespoints lt 3, \
+set key outside bottom center horizontal maxcols 2 Left reverse samplen 3
+set bmargin 9
+plot 's1-flops.svg.csv' using 1:($1 <= 8192 ? column(2) : NaN) title 'Llama 3 8B (base)' with linespoints lt 1, \
+     '' using 1:($1 >= 8192 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 65536 ? column(3) : NaN) title 'Olmo 3 7B' with linespoints lt 2, \
+     '' using 1:($1 >= 65536 ? column(3) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(4) : NaN) title 'Nemotron-H-8B' with linespoints lt 3, \
+     '' using 1:($1 >= 8192 ? column(4) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
      '' using 1:5 title 'Bamba-9B' with linespoints lt 4, \
-     '' using 1:6 title 'kv_heads=32' with linespoints lt 5, \
-     '' using 1:7 title 'kv_heads=1' with linespoints lt 6
+     '' using 1:($1 <= 8192 ? column(6) : NaN) title 'kv_heads=32' with linespoints lt 5, \
+     '' using 1:($1 >= 8192 ? column(6) : NaN) notitle with linespoints lt 5 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(7) : NaN) title 'kv_heads=1' with linespoints lt 6, \
+     '' using 1:($1 >= 8192 ? column(7) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

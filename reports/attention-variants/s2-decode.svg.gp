@@ -25,5 +25,8 @@ set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
 set bmargin 6
-plot 's2-decode.svg.csv' using 1:2 title 'Sarvam 30B' with linespoints lt 1, \
-     '' using 1:4 title 'Sarvam 105B' with linespoints lt 2
+plot 's2-decode.svg.csv' using 1:($1 <= 131072 ? column(2) : NaN) title 'Sarvam 30B' with linespoints lt 1, \
+     '' using 1:($1 >= 131072 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(4) : NaN) title 'Sarvam 105B' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

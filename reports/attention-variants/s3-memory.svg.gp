@@ -25,8 +25,14 @@ set ylabel 'KV cache + state (GiB = 2^30 bytes, log scale)'
 set logscale y 10
 set yrange [*:*]
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's3-memory.svg.csv' using 1:4 title 'Gemma 3 27B (base)' with linespoints lt 1, \
-     '' using 1:7 title 'window=512' with linespoints lt 2, \
-     '' using 1:10 title 'window=4096' with linespoints lt 3, \
-     '' using 1:13 title 'linear_ratio=1:1' with linespoints lt 4, \
-     '' using 1:16 title 'linear_ratio=3:1' with linespoints lt 5
+plot 's3-memory.svg.csv' using 1:($1 <= 131072 ? column(4) : NaN) title 'Gemma 3 27B (base)' with linespoints lt 1, \
+     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(7) : NaN) title 'window=512' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(7) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(10) : NaN) title 'window=4096' with linespoints lt 3, \
+     '' using 1:($1 >= 131072 ? column(10) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(13) : NaN) title 'linear_ratio=1:1' with linespoints lt 4, \
+     '' using 1:($1 >= 131072 ? column(13) : NaN) notitle with linespoints lt 4 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(16) : NaN) title 'linear_ratio=3:1' with linespoints lt 5, \
+     '' using 1:($1 >= 131072 ? column(16) : NaN) notitle with linespoints lt 5 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

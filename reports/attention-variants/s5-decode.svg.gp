@@ -24,10 +24,14 @@ set tics nomirror
 set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
-set bmargin 7
-plot 's5-decode.svg.csv' using 1:2 title 'LFM2-1.2B' with linespoints lt 1, \
+set bmargin 8
+plot 's5-decode.svg.csv' using 1:($1 <= 65536 ? column(2) : NaN) title 'LFM2-1.2B' with linespoints lt 1, \
+     '' using 1:($1 >= 65536 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
      '' using 1:4 title 'RecurrentGemma-2B' with linespoints lt 2, \
      '' using 1:6 title 'RWKV7-World3-2.9B' with linespoints lt 3, \
      '' using 1:8 title 'xLSTM 7B' with linespoints lt 4, \
-     '' using 1:10 title 'Nemotron-H-8B' with linespoints lt 5, \
-     '' using 1:12 title 'Llama 3 8B' with linespoints lt 6
+     '' using 1:($1 <= 8192 ? column(10) : NaN) title 'Nemotron-H-8B' with linespoints lt 5, \
+     '' using 1:($1 >= 8192 ? column(10) : NaN) notitle with linespoints lt 5 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(12) : NaN) title 'Llama 3 8B' with linespoints lt 6, \
+     '' using 1:($1 >= 8192 ? column(12) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -1,6 +1,6 @@
 # Drawn by attnsim 0.1.0. Data: s5-memory.svg.csv.
 # Rerun with: gnuplot s5-memory.svg.gp
-set terminal svg size 1000,620 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,642 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's5-memory.svg'
 set output outfile
 set datafile separator comma
@@ -24,10 +24,15 @@ set tics nomirror
 set ylabel 'KV cache + state (GiB = 2^30 bytes, log scale)'
 set logscale y 10
 set yrange [*:*]
-set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's5-memory.svg.csv' using 1:4 title 'LFM2-1.2B' with linespoints lt 1, \
+set key outside bottom center horizontal maxcols 2 Left reverse samplen 3
+set bmargin 9
+plot 's5-memory.svg.csv' using 1:($1 <= 65536 ? column(4) : NaN) title 'LFM2-1.2B' with linespoints lt 1, \
+     '' using 1:($1 >= 65536 ? column(4) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
      '' using 1:7 title 'RecurrentGemma-2B' with linespoints lt 2, \
      '' using 1:10 title 'RWKV7-World3-2.9B' with linespoints lt 3, \
      '' using 1:13 title 'xLSTM 7B' with linespoints lt 4, \
-     '' using 1:16 title 'Nemotron-H-8B' with linespoints lt 5, \
-     '' using 1:19 title 'Llama 3 8B' with linespoints lt 6
+     '' using 1:($1 <= 8192 ? column(16) : NaN) title 'Nemotron-H-8B' with linespoints lt 5, \
+     '' using 1:($1 >= 8192 ? column(16) : NaN) notitle with linespoints lt 5 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(19) : NaN) title 'Llama 3 8B' with linespoints lt 6, \
+     '' using 1:($1 >= 8192 ? column(19) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -25,6 +25,10 @@ set ylabel 'KV cache + state (GiB = 2^30 bytes, log scale)'
 set logscale y 10
 set yrange [*:*]
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's1-memory.svg.csv' using 1:4 title 'Jamba 1.5 Mini' with linespoints lt 1, \
-     '' using 1:7 title 'Jamba 1.5 Large' with linespoints lt 2, \
-     '' using 1:10 title 'Falcon-H1-34B' with linespoints lt 3
+plot 's1-memory.svg.csv' using 1:($1 <= 262144 ? column(4) : NaN) title 'Jamba 1.5 Mini' with linespoints lt 1, \
+     '' using 1:($1 >= 262144 ? column(4) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 262144 ? column(7) : NaN) title 'Jamba 1.5 Large' with linespoints lt 2, \
+     '' using 1:($1 >= 262144 ? column(7) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 262144 ? column(10) : NaN) title 'Falcon-H1-34B' with linespoints lt 3, \
+     '' using 1:($1 >= 262144 ? column(10) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

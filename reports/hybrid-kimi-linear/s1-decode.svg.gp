@@ -26,4 +26,6 @@ set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
 set bmargin 6
 plot 's1-decode.svg.csv' using 1:2 title 'Kimi Linear 48B-A3B' with linespoints lt 1, \
-     '' using 1:4 title 'Kimi K2' with linespoints lt 2
+     '' using 1:($1 <= 131072 ? column(4) : NaN) title 'Kimi K2' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -27,4 +27,6 @@ set yrange [4349173082794.6665:1.5369422947693363e+17]
 set ytics ('10^12' 1000000000000, '10^13' 10000000000000, '10^14' 100000000000000, '10^15' 1000000000000000, '10^16' 1e+16, '10^17' 1e+17, '10^18' 1e+18)
 set key top left Left reverse box opaque samplen 3 spacing 1.2
 plot 's1-flops.svg.csv' using 1:2 title 'Kimi Linear 48B-A3B' with linespoints lt 1, \
-     '' using 1:3 title 'Kimi K2' with linespoints lt 2
+     '' using 1:($1 <= 131072 ? column(3) : NaN) title 'Kimi K2' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(3) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -26,4 +26,6 @@ set logscale y 10
 set yrange [*:*]
 set key top left Left reverse box opaque samplen 3 spacing 1.2
 plot 's1-memory.svg.csv' using 1:4 title 'Kimi Linear 48B-A3B' with linespoints lt 1, \
-     '' using 1:7 title 'Kimi K2' with linespoints lt 2
+     '' using 1:($1 <= 131072 ? column(7) : NaN) title 'Kimi K2' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(7) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

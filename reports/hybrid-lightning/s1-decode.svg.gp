@@ -25,5 +25,7 @@ set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
 set bmargin 6
-plot 's1-decode.svg.csv' using 1:2 title 'Ring-mini-linear-2.0' with linespoints lt 1, \
-     '' using 1:4 title 'Ling-2.5-1T' with linespoints lt 2
+plot 's1-decode.svg.csv' using 1:($1 <= 131072 ? column(2) : NaN) title 'Ring-mini-linear-2.0' with linespoints lt 1, \
+     '' using 1:($1 >= 131072 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:4 title 'Ling-2.5-1T' with linespoints lt 2, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -26,5 +26,7 @@ set logscale y 10
 set yrange [1771729933653.3333:7.078709009842176e+16]
 set ytics ('10^12' 1000000000000, '10^13' 10000000000000, '10^14' 100000000000000, '10^15' 1000000000000000, '10^16' 1e+16, '10^17' 1e+17)
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's1-flops.svg.csv' using 1:2 title 'Ring-mini-linear-2.0' with linespoints lt 1, \
-     '' using 1:3 title 'Ling-2.5-1T' with linespoints lt 2
+plot 's1-flops.svg.csv' using 1:($1 <= 131072 ? column(2) : NaN) title 'Ring-mini-linear-2.0' with linespoints lt 1, \
+     '' using 1:($1 >= 131072 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:3 title 'Ling-2.5-1T' with linespoints lt 2, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -25,5 +25,8 @@ set ylabel 'KV cache + state (GiB = 2^30 bytes, log scale)'
 set logscale y 10
 set yrange [*:*]
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's1-memory.svg.csv' using 1:4 title 'Ring-mini-linear-2.0' with linespoints lt 1, \
-     '' using 1:7 title 'Ling-2.5-1T' with linespoints lt 2
+plot 's1-memory.svg.csv' using 1:($1 <= 131072 ? column(4) : NaN) title 'Ring-mini-linear-2.0' with linespoints lt 1, \
+     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 262144 ? column(7) : NaN) title 'Ling-2.5-1T' with linespoints lt 2, \
+     '' using 1:($1 >= 262144 ? column(7) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

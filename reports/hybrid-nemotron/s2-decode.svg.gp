@@ -25,7 +25,11 @@ set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
 set bmargin 7
-plot 's2-decode.svg.csv' using 1:2 title 'Nemotron-H-8B' with linespoints lt 1, \
-     '' using 1:4 title 'Nemotron-H-56B' with linespoints lt 2, \
-     '' using 1:6 title 'Mamba-2-Hybrid 8B' with linespoints lt 3, \
-     '' using 1:8 title 'Bamba-9B' with linespoints lt 4
+plot 's2-decode.svg.csv' using 1:($1 <= 8192 ? column(2) : NaN) title 'Nemotron-H-8B' with linespoints lt 1, \
+     '' using 1:($1 >= 8192 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(4) : NaN) title 'Nemotron-H-56B' with linespoints lt 2, \
+     '' using 1:($1 >= 8192 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 4096 ? column(6) : NaN) title 'Mamba-2-Hybrid 8B' with linespoints lt 3, \
+     '' using 1:($1 >= 4096 ? column(6) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     '' using 1:8 title 'Bamba-9B' with linespoints lt 4, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -26,7 +26,11 @@ set logscale y 10
 set yrange [10427906566826.666:6.071872629453619e+16]
 set ytics ('10^13' 10000000000000, '10^14' 100000000000000, '10^15' 1000000000000000, '10^16' 1e+16, '10^17' 1e+17)
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's2-flops.svg.csv' using 1:2 title 'Nemotron-H-8B' with linespoints lt 1, \
-     '' using 1:3 title 'Nemotron-H-56B' with linespoints lt 2, \
-     '' using 1:4 title 'Mamba-2-Hybrid 8B' with linespoints lt 3, \
-     '' using 1:5 title 'Bamba-9B' with linespoints lt 4
+plot 's2-flops.svg.csv' using 1:($1 <= 8192 ? column(2) : NaN) title 'Nemotron-H-8B' with linespoints lt 1, \
+     '' using 1:($1 >= 8192 ? column(2) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(3) : NaN) title 'Nemotron-H-56B' with linespoints lt 2, \
+     '' using 1:($1 >= 8192 ? column(3) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 4096 ? column(4) : NaN) title 'Mamba-2-Hybrid 8B' with linespoints lt 3, \
+     '' using 1:($1 >= 4096 ? column(4) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     '' using 1:5 title 'Bamba-9B' with linespoints lt 4, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

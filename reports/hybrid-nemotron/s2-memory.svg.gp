@@ -25,6 +25,12 @@ set ylabel 'KV cache + state (GiB = 2^30 bytes, log scale)'
 set logscale y 10
 set yrange [*:*]
 set key top left Left reverse box opaque samplen 3 spacing 1.2
-plot 's2-memory.svg.csv' using 1:4 title 'Nemotron-H-8B = Mamba-2-Hybrid 8B' with linespoints lt 1, \
-     '' using 1:7 title 'Nemotron-H-56B' with linespoints lt 2, \
-     '' using 1:13 title 'Bamba-9B' with linespoints lt 3
+plot 's2-memory.svg.csv' using 1:($1 <= 8192 ? column(4) : NaN) title 'Nemotron-H-8B' with linespoints lt 1, \
+     '' using 1:($1 >= 8192 ? column(4) : NaN) notitle with linespoints lt 1 dt 3 pt 6, \
+     '' using 1:($1 <= 8192 ? column(7) : NaN) title 'Nemotron-H-56B' with linespoints lt 2, \
+     '' using 1:($1 >= 8192 ? column(7) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 4096 ? column(10) : NaN) title 'Mamba-2-Hybrid 8B' with linespoints lt 3, \
+     '' using 1:($1 >= 4096 ? column(10) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     '' using 1:($1 <= 262144 ? column(13) : NaN) title 'Bamba-9B' with linespoints lt 4, \
+     '' using 1:($1 >= 262144 ? column(13) : NaN) notitle with linespoints lt 4 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

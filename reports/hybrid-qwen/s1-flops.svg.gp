@@ -1,6 +1,6 @@
 # Drawn by attnsim 0.1.0. Data: s1-flops.svg.csv.
 # Rerun with: gnuplot s1-flops.svg.gp
-set terminal svg size 1000,620 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,642 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-flops.svg'
 set output outfile
 set datafile separator comma
@@ -25,10 +25,13 @@ set ylabel 'prefill FLOPs (log scale)'
 set logscale y 10
 set yrange [4165838656853.3335:4.053649404513485e+16]
 set ytics ('10^12' 1000000000000, '10^13' 10000000000000, '10^14' 100000000000000, '10^15' 1000000000000000, '10^16' 1e+16, '10^17' 1e+17)
-set key top left Left reverse box opaque samplen 3 spacing 1.2
+set key outside bottom center horizontal maxcols 2 Left reverse samplen 3
+set bmargin 9
 plot 's1-flops.svg.csv' using 1:2 title 'Qwen3-Next 80B-A3B' with linespoints lt 1, \
      '' using 1:3 title 'Qwen3.5-27B' with linespoints lt 2, \
      '' using 1:4 title 'Qwen3.5-35B-A3B' with linespoints lt 3, \
      '' using 1:5 title 'Qwen3.5-122B-A10B' with linespoints lt 4, \
      '' using 1:6 title 'Qwen3.5-397B-A17B' with linespoints lt 5, \
-     '' using 1:7 title 'Qwen3 8B' with linespoints lt 6
+     '' using 1:($1 <= 32768 ? column(7) : NaN) title 'Qwen3 8B' with linespoints lt 6, \
+     '' using 1:($1 >= 32768 ? column(7) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

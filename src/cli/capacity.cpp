@@ -28,6 +28,7 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
       "engine,e", po::value<std::string>()->default_value("vllm"),
       "engine profile whose pool is sized (vllm)")(
       "format,f", po::value<std::string>()->default_value("text"), "text, markdown or json");
+  add_max_context_option(options);
   const auto vm = parse_options("capacity", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("capacity", "[ARCHITECTURE|FILE ...] --hw PRESET [options]", options,
@@ -69,6 +70,8 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
   o.cuda_sm = hardware.cuda_sm;
   for (const auto& name : architecture_names("capacity", vm)) {
     const Architecture architecture = load_architecture(name);
+    warn_beyond_max_context(vm, {architecture},
+                            parse_token_list(vm["context"].as<std::string>(), "--context"));
     for (const std::uint64_t context :
          parse_token_list(vm["context"].as<std::string>(), "--context")) {
       CapacityOptions at = o;

@@ -31,7 +31,9 @@ int run_compare(const CommandArgs& args, std::ostream& out) {
   const auto unit = unit_option(vm, format);
 
   std::vector<ComparisonRow> rows;
-  for (const auto& architecture : load_architectures("compare", vm))
+  const auto architectures = load_architectures("compare", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
+  for (const auto& architecture : architectures)
     rows.push_back(compare_architecture(architecture, contexts, batch));
   switch (format) {
     case report::OutputFormat::json:

@@ -45,6 +45,7 @@ int run_flops(const CommandArgs& args, std::ostream& out) {
       "linear", po::value<std::string>()->default_value("chunked"),
       "prefill algorithm of linear/SSM layers: chunked or recurrent")(
       "chunk", po::value<std::string>()->default_value("64"), "chunk size C");
+  add_max_context_option(options);
   add_format_option(options, kAllFormats);
   add_architecture_options(options);
   const auto vm = parse_options("flops", args, options, "architecture");
@@ -59,7 +60,9 @@ int run_flops(const CommandArgs& args, std::ostream& out) {
   const auto decode_at = parse_token_count(vm["decode-at"].as<std::string>(), "--decode-at");
   const FlopOptions chosen = flop_options(vm);
   std::vector<report::FlopReportEntry> entries;
-  for (const Architecture& architecture : load_architectures("flops", vm)) {
+  const auto architectures = load_architectures("flops", vm);
+  warn_beyond_max_context(vm, architectures, {prefill, decode_at});
+  for (const Architecture& architecture : architectures) {
     report::FlopReportEntry entry{model_flops(architecture, prefill, decode_at, chosen), {}};
     if (has_recurrent_layers(architecture)) {
       FlopOptions other = chosen;

@@ -44,6 +44,7 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
   report_options.unit = unit_option(vm, report_options.format);
   report_options.by_kind = !vm.count("no-breakdown");
   const std::vector<Architecture> architectures = load_architectures("kv", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
 
   const std::string engine_name = vm["engine"].as<std::string>();
   if (engine_name == "paper") {

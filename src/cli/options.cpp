@@ -10,6 +10,7 @@
 #include "config/settings.h"
 #include "core/error.h"
 #include "graph/load.h"
+#include "report/format.h"
 #include "report/plot.h"
 
 namespace attnsim::cli {
@@ -56,6 +57,29 @@ void add_context_option(po::options_description& options, const std::string& def
       (what + ": a list (4k,128k,1M; k = 1024, M = 1024²) or a range lo:hi (every power of two "
               "from lo to hi)")
           .c_str());
+  add_max_context_option(options);
+}
+
+void add_max_context_option(po::options_description& options) {
+  options.add_options()("allow-beyond-max-context",
+                        "no warning for contexts past a model's max_context");
+}
+
+void warn_beyond_max_context(const po::variables_map& vm,
+                             const std::vector<Architecture>& architectures,
+                             const std::vector<std::uint64_t>& contexts) {
+  if (vm.count("allow-beyond-max-context") || contexts.empty()) return;
+  const std::uint64_t longest = *std::max_element(contexts.begin(), contexts.end());
+  for (const auto& architecture : architectures) {
+    const auto& max = architecture.dims.max_context;
+    if (!max || longest <= *max) continue;
+    diagnostics() << fmt::format(
+        "attnsim: warning: {}: contexts up to {} go past its max_context {} ({} tokens); those "
+        "points extrapolate the model and are marked (* in tables, dotted in figures). "
+        "--allow-beyond-max-context: no warning.\n",
+        architecture.name, format_token_count(longest), format_token_count(*max),
+        report::with_thousands(*max));
+  }
 }
 
 void add_batch_option(po::options_description& options, const std::string& default_value) {

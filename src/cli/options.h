@@ -57,6 +57,14 @@ void add_architecture_options(po::options_description& options);
 
 // --- Readers of the shared options -----------------------------------------------------------
 std::vector<std::uint64_t> context_option(const po::variables_map& vm);
+
+// --allow-beyond-max-context (add_context_option adds it too).
+void add_max_context_option(po::options_description& options);
+// One warning on diagnostics() per architecture asked about contexts past its max_context, unless
+// --allow-beyond-max-context was given.
+void warn_beyond_max_context(const po::variables_map& vm,
+                             const std::vector<Architecture>& architectures,
+                             const std::vector<std::uint64_t>& contexts);
 std::uint64_t batch_option(const po::variables_map& vm);
 std::uint64_t tp_option(const po::variables_map& vm);
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name);

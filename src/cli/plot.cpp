@@ -89,6 +89,7 @@ int plot_memory(const CommandArgs& args, std::ostream& out) {
   std::vector<MemoryReport> reports;
   std::vector<std::string> titles;
   const auto architectures = load_architectures("plot memory", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
   for (const auto& architecture : architectures) {
     reports.push_back(kv_memory(architecture, contexts, batch, overrides));
     titles.push_back(architecture.display_name);
@@ -173,9 +174,11 @@ int plot_flops(const CommandArgs& args, std::ostream& out) {
       flop_options_from(vm["causal"].as<std::string>(), vm["linear"].as<std::string>(),
                         vm["chunk"].as<std::string>());
   const std::string title = vm.count("title") ? vm["title"].as<std::string>() : "";
+  const auto architectures = load_architectures("plot flops", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
   const auto files =
-      report::prefill_flops_figure(load_architectures("plot flops", vm), contexts, flops, title,
-                                   format, report::csv_name_for(image), image.filename().string());
+      report::prefill_flops_figure(architectures, contexts, flops, title, format,
+                                   report::csv_name_for(image), image.filename().string());
   return draw(image, files, out);
 }
 
@@ -215,6 +218,7 @@ int plot_decode(const CommandArgs& args, std::ostream& out) {
   if (vm.count("title")) plot.title = vm["title"].as<std::string>();
   const Hardware hardware = load_hardware(vm["hw"].as<std::string>());
   const auto architectures = load_architectures("plot decode", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
   // A model whose weights do not fit is still drawn (the time model does not need them to), with
   // a warning; capacity_after_weights writes it.
   for (const auto& architecture : architectures)

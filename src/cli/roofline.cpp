@@ -26,6 +26,7 @@ int run_roofline(const CommandArgs& args, std::ostream& out) {
   add_weights_dtype_option(options);
   add_cache_dtype_options(options, false);
   options.add_options()("timing", po::value<std::string>()->default_value("measured"), kTimingHelp);
+  add_max_context_option(options);
   add_format_option(options, kAllFormats);
   add_architecture_options(options);
   const auto vm = parse_options("roofline", args, options, "architecture");
@@ -48,6 +49,8 @@ int run_roofline(const CommandArgs& args, std::ostream& out) {
   roofline_options.weights_dtype = dtype_option(vm, "weights-dtype");
   roofline_options.cache_dtypes = cache_dtype_options(vm);
   const Architecture architecture = load_with_settings(vm, name);
+  warn_beyond_max_context(vm, {architecture},
+                          {roofline_options.context, roofline_options.prefill_tokens});
   const Hardware hardware = load_hardware(preset);
   out << report::render_roofline(roofline(architecture, hardware, roofline_options),
                                  format_option(vm, kAllFormats));

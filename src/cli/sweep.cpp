@@ -58,6 +58,7 @@ int run_sweep(const CommandArgs& args, std::ostream& out) {
   for (const auto& settings : knob_grid(knobs))
     variants.push_back(derive_architecture(base_document, base, settings));
 
+  warn_beyond_max_context(vm, {base}, contexts);
   std::vector<ComparisonRow> rows;
   for (const auto& variant : variants)
     rows.push_back(compare_architecture(variant, contexts, batch));

@@ -54,6 +54,7 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
                        std::uint64_t batch, const CacheDTypeOverrides& overrides) {
   MemoryReport report;
   report.name = architecture.name;
+  report.max_context = architecture.dims.max_context;
   report.dtypes = apply_overrides(architecture.dtypes, overrides);
   report.layers = count_layer_kinds(architecture);
 
@@ -73,8 +74,8 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
       has_baseline = false;
     report.kv_bytes_per_token =
         checked_add(report.kv_bytes_per_token, entry.bytes.kv_bytes_per_token(), "KV bytes");
-    report.state_bytes_per_sequence = checked_add(
-        report.state_bytes_per_sequence, entry.bytes.state_bytes_per_slot, "state bytes");
+    report.state_bytes_per_sequence = checked_add(report.state_bytes_per_sequence,
+                                                  entry.bytes.state_bytes_per_slot, "state bytes");
     entries.push_back(std::move(entry));
   }
 

@@ -53,6 +53,7 @@ struct MemoryReport {
   std::uint64_t state_bytes_per_sequence = 0;   // summed over layers
   std::map<std::string, std::uint64_t> layers;  // count per layer kind
   std::vector<MemoryRow> rows;                  // one per context, in the order given
+  std::optional<std::uint64_t> max_context;     // the model's (rows past it are extrapolations)
   // KV storage an engine profile applied beyond a plain dtype ("fp8 latent record", "expanded
   // MLA K/V"); empty for the paper minimum.
   std::string kv_storage;

@@ -44,7 +44,9 @@ Table comparison_table(const std::vector<ComparisonRow>& rows, ByteUnit unit) {
                                    with_thousands(row.memory.kv_bytes_per_token),
                                    with_thousands(row.memory.state_bytes_per_sequence)};
     for (const auto& memory : row.memory.rows) {
-      cells.push_back(format_size(memory.total_bytes, unit));
+      // * marks a context past the model's max_context (an extrapolation).
+      const bool beyond = row.memory.max_context && memory.context > *row.memory.max_context;
+      cells.push_back(format_size(memory.total_bytes, unit) + (beyond ? "*" : ""));
       cells.push_back(format_percent(memory.saving_vs_full_attention()));
     }
     table.add_row(std::move(cells));

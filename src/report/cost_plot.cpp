@@ -74,7 +74,8 @@ FigureFiles prefill_flops_figure(const std::vector<Architecture>& architectures,
   const auto titles = sweep_titles(architectures);
   for (std::size_t a = 0; a < architectures.size(); ++a) {
     columns.push_back(fmt::format("{} prefill FLOPs", architectures[a].name));
-    plot.series.push_back({titles[a], a + 2});
+    plot.series.push_back(
+        {titles[a], a + 2, false, solid_until(contexts, architectures[a].dims.max_context)});
     for (std::size_t c = 0; c < contexts.size(); ++c) {
       // The decode context does not matter here; the prefill of T tokens is the figure.
       const double flops =
@@ -112,7 +113,8 @@ FigureFiles decode_time_figure(const std::vector<Architecture>& architectures,
   for (std::size_t a = 0; a < architectures.size(); ++a) {
     columns.push_back(fmt::format("{} decode ms/token", architectures[a].name));
     columns.push_back(fmt::format("{} bound", architectures[a].name));
-    plot.series.push_back({titles[a], 2 + 2 * a});
+    plot.series.push_back(
+        {titles[a], 2 + 2 * a, false, solid_until(contexts, architectures[a].dims.max_context)});
     for (std::size_t c = 0; c < contexts.size(); ++c) {
       RooflineOptions at = options.roofline;
       at.context = contexts[c];

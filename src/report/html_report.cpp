@@ -284,21 +284,24 @@ FigureText layers_text(const std::vector<Architecture>& architectures) {
 FigureText memory_text(const std::vector<std::string>& titles,
                        const std::vector<std::uint64_t>& contexts, bool stacked) {
   if (stacked)
-    return {fmt::format("Stacked areas, one panel per model ({}): recurrent and conv state under "
-                        "KV cache, in GiB, against context {}",
-                        name_list(titles), context_span(contexts)),
-            fmt::format("KV cache (dark) stacked on recurrent + conv state (light; its size in "
-                        "the key) of one sequence, batch 1, each model's own cache dtypes, "
-                        "against context length {} (log-2 axis); linear memory axis, GiB = "
-                        "2^30 bytes. Windowed layers stop growing at their window.",
-                        context_span(contexts))};
+    return {
+        fmt::format("Stacked areas, one panel per model ({}): recurrent and conv state under "
+                    "KV cache, in GiB, against context {}",
+                    name_list(titles), context_span(contexts)),
+        fmt::format("KV cache (dark) stacked on recurrent + conv state (light; its size in "
+                    "the key) of one sequence, batch 1, each model's own cache dtypes, "
+                    "against context length {} (log-2 axis); linear memory axis, GiB = "
+                    "2^30 bytes. Windowed layers stop growing at their window; a dotted vertical "
+                    "line marks a model's max_context.",
+                    context_span(contexts))};
   return {fmt::format("Line plot of KV cache + state (GiB, log scale) against context {} for {}",
                       context_span(contexts), name_list(titles)),
           fmt::format("KV cache plus recurrent and conv state of one sequence (batch 1, each "
                       "model's own cache dtypes) against context length {}; both axes "
                       "logarithmic, GiB = 2^30 bytes. Windowed layers stop growing at their "
                       "window, fixed-size state does not grow. Models with equal totals share "
-                      "one line (\"A = B\").",
+                      "one line (\"A = B\"); dotted segments with open points lie past a "
+                      "model's max_context.",
                       context_span(contexts))};
 }
 
@@ -310,7 +313,8 @@ FigureText flops_text(const std::vector<std::string>& titles,
                       "log-log axes, ticks at powers of ten. Causal attention counts T(T+1)/2 "
                       "query-key pairs (masked pairs skipped, as FlashAttention does); linear "
                       "and SSM layers use their chunked algorithm (C = 64); projections, the "
-                      "active FFN or experts and the lm head are included.",
+                      "active FFN or experts and the lm head are included. Dotted segments: "
+                      "past a model's max_context.",
                       context_span(contexts))};
 }
 
@@ -322,7 +326,8 @@ FigureText decode_text(const std::vector<std::string>& titles,
       fmt::format("Time of one decode step (one new token per sequence, batch 1, TP 1, "
                   "bf16 matmuls, each model's own weight and cache dtypes) against the context L "
                   "it attends "
-                  "to ({}), on one {}, from {}. Weights need not fit in its memory.",
+                  "to ({}), on one {}, from {}. Weights need not fit in its memory. Dotted "
+                  "segments: past a model's max_context.",
                   context_span(contexts), hardware.display_name,
                   hardware.measurements ? "the measured time model (kernels timed on the "
                                           "preset's GPU)"
@@ -452,10 +457,13 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
       const std::string csv = fmt::format("s{}-table.csv", s + 1);
       writer.write(csv, table.render(TableFormat::csv));
       page.markdown += table.render(TableFormat::markdown);
-      page.markdown += fmt::format("\nGiB = 2^30 bytes. [table as CSV]({})\n\n", csv);
+      page.markdown += fmt::format(
+          "\nGiB = 2^30 bytes; * = past the model's max_context. [table as CSV]({})\n\n", csv);
       page.html += table_html(table);
-      page.html +=
-          fmt::format("<p>GiB = 2<sup>30</sup> bytes. <a href=\"{}\">table as CSV</a></p>\n", csv);
+      page.html += fmt::format(
+          "<p>GiB = 2<sup>30</sup> bytes; * = past the model's max_context. <a "
+          "href=\"{}\">table as CSV</a></p>\n",
+          csv);
     }
   }
   page.markdown +=

@@ -33,14 +33,18 @@ Table totals_table(const std::vector<MemoryReport>& reports, ByteUnit unit) {
               {}};
   for (const auto& report : reports)
     for (const auto& row : report.rows)
-      table.add_row(
-          {report.name, format_token_count(row.context), std::to_string(row.batch),
-           format_size(row.kv_bytes, unit), format_size(row.state_bytes, unit),
-           format_size(row.total_bytes, unit), format_percent(row.saving_vs_full_attention()),
-           with_thousands(report.kv_bytes_per_token),
-           with_thousands(report.state_bytes_per_sequence), dtype_or_dash(report.dtypes.kv_cache),
-           dtype_or_dash(report.dtypes.recurrent_state) + "/" +
-               dtype_or_dash(report.dtypes.conv_state)});
+      table.add_row({report.name,
+                     // * marks a context past the model's max_context (an extrapolation).
+                     format_token_count(row.context) +
+                         (report.max_context && row.context > *report.max_context ? "*" : ""),
+                     std::to_string(row.batch), format_size(row.kv_bytes, unit),
+                     format_size(row.state_bytes, unit), format_size(row.total_bytes, unit),
+                     format_percent(row.saving_vs_full_attention()),
+                     with_thousands(report.kv_bytes_per_token),
+                     with_thousands(report.state_bytes_per_sequence),
+                     dtype_or_dash(report.dtypes.kv_cache),
+                     dtype_or_dash(report.dtypes.recurrent_state) + "/" +
+                         dtype_or_dash(report.dtypes.conv_state)});
   return table;
 }
 

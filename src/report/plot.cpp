@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -144,11 +145,17 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
                              const std::string& image_name) {
   std::size_t entries = plot.lines.size() + (plot.background_title.empty() ? 0 : 1);
   for (const auto& series : plot.series) entries += series.background ? 0 : 1;
-  const std::size_t columns = std::max<std::size_t>(plot.key_columns, 1);
+  if (std::any_of(plot.series.begin(), plot.series.end(),
+                  [](const LineSeries& series) { return series.solid_until.has_value(); }))
+    ++entries;  // "dotted: past max_context"
+  // More than 6 entries do not fit in a corner: below the axes (in two columns, which fit long
+  // titles at SVG's type size), unless the plot asks for the key on the right.
+  const bool below = plot.key_below || (entries > 6 && !plot.key_outside);
+  const std::size_t columns =
+      plot.key_below ? std::max<std::size_t>(plot.key_columns, 1) : std::size_t{2};
   const std::size_t key_rows = (entries + columns - 1) / columns;
   // A key below the axes grows the figure rather than squashing the axes.
-  const int height =
-      620 + (plot.key_below && key_rows > 3 ? 22 * static_cast<int>(key_rows - 3) : 0);
+  const int height = 620 + (below && key_rows > 3 ? 22 * static_cast<int>(key_rows - 3) : 0);
   std::string text = preamble(format, kWidthPx, height, csv_name, image_name);
   text += line_styles();
   if (!plot.subtitle.empty())
@@ -170,15 +177,14 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
     text += fmt::format("set ytics ({})\n", fmt::join(ticks, ", "));
   }
   // Inside the empty top-left corner (the curves rise to the right); outside when crowded.
-  if (plot.key_below) {
+  if (below) {
     // gnuplot's automatic margin lets the x label touch the key; leave room for both.
     text += fmt::format(
         "set key outside bottom center horizontal maxcols {} Left reverse samplen 3\n", columns);
     text += fmt::format("set bmargin {}\n", 5 + key_rows);
   } else
-    text += entries <= 6 && !plot.key_outside
-                ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
-                : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
+    text += !plot.key_outside ? "set key top left Left reverse box opaque samplen 3 spacing 1.2\n"
+                              : "set key outside right top Left reverse samplen 3 spacing 1.2\n";
   std::vector<std::string> clauses;
   // Background series first (underneath), one key entry for all of them.
   bool titled = false;
@@ -193,12 +199,31 @@ std::string line_plot_script(const LinePlot& plot, ImageFormat format, const std
                                   title));
   }
   std::size_t style = 0;
+  bool dotted = false;
   for (const auto& series : plot.series) {
     if (series.background) continue;
-    clauses.push_back(fmt::format("{} using 1:{} title {} with linespoints lt {}",
-                                  clauses.empty() ? gnuplot_quote(csv_name) : "''", series.column,
-                                  gnuplot_quote(series.title), style++ % kLineStyles + 1));
+    const std::size_t lt = style++ % kLineStyles + 1;
+    const std::string source = clauses.empty() ? gnuplot_quote(csv_name) : "''";
+    if (!series.solid_until) {
+      clauses.push_back(fmt::format("{} using 1:{} title {} with linespoints lt {}", source,
+                                    series.column, gnuplot_quote(series.title), lt));
+      continue;
+    }
+    const std::uint64_t until = *series.solid_until;
+    clauses.push_back(
+        fmt::format("{} using 1:($1 <= {} ? column({}) : NaN) title {} with "
+                    "linespoints lt {}",
+                    source, until, series.column, gnuplot_quote(series.title), lt));
+    clauses.push_back(
+        fmt::format("'' using 1:($1 >= {} ? column({}) : NaN) notitle with "
+                    "linespoints lt {} dt 3 pt 6",
+                    until, series.column, lt));
+    dotted = true;
   }
+  if (dotted)
+    clauses.push_back(
+        "NaN title 'dotted, open: past max_context' with linespoints lc rgb "
+        "'#000000' dt 3 pt 6 lw 2");
   for (std::size_t i = 0; i < plot.lines.size(); ++i)
     clauses.push_back(reference_line(plot.lines[i], i));
   text += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n     "));
@@ -268,6 +293,21 @@ std::string stacked_memory_script(const std::vector<MemoryReport>& reports,
     std::uint64_t state_bytes = 0;
     for (const auto& row : reports[i].rows) state_bytes = std::max(state_bytes, row.state_bytes);
     text += fmt::format("set title {}\n", gnuplot_quote(titles[i]));
+    // The model's max_context as a dotted vertical line: to its right the numbers extrapolate.
+    const auto& max = reports[i].max_context;
+    if (max && *max < ticks.back() * 1.2 && *max >= ticks.front())
+      text += fmt::format(
+          "set arrow 100 from {0},graph 0 to {0},graph 1 nohead lc rgb '#000000' dt 3 lw 1.5\n"
+          "set label 100 {1} at {0},graph 0.6 {2}\n",
+          *max, gnuplot_quote(fmt::format("max_context {}", format_token_count(*max))),
+          // On the side with room: right of the line in the left half of the axis.
+          std::log2(static_cast<double>(*max)) < (std::log2(static_cast<double>(ticks.front())) +
+                                                  std::log2(static_cast<double>(ticks.back()))) /
+                                                     2
+              ? "left offset 0.6,0"
+              : "right offset -0.6,0");
+    else
+      text += "unset arrow 100\nunset label 100\n";
     std::vector<std::string> clauses;
     // The state band is often a hair against the KV cache: its value goes in the key. A model
     // with no state has no state entry.
@@ -303,6 +343,15 @@ bool same_totals(const MemoryReport& a, const MemoryReport& b) {
   return true;
 }
 }  // namespace
+
+std::optional<std::uint64_t> solid_until(const std::vector<std::uint64_t>& contexts,
+                                         std::optional<std::uint64_t> max_context) {
+  if (!max_context || contexts.empty() || contexts.back() <= *max_context) return std::nullopt;
+  std::uint64_t last = 0;
+  for (const auto context : contexts)
+    if (context <= *max_context) last = context;
+  return last;
+}
 
 std::vector<std::string> spread_highlights(const std::vector<MemoryReport>& reports,
                                            std::size_t count) {
@@ -383,13 +432,14 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
     const bool grey = crowded && std::find(highlight.begin(), highlight.end(), reports[i].name) ==
                                      highlight.end();
     if (grey) {
-      plot.series.push_back({titles[i], 4 + 3 * i, true});
+      plot.series.push_back({titles[i], 4 + 3 * i, true, std::nullopt});
       ++background;
       continue;
     }
     // A series equal to one already drawn would hide under it: one line, both names.
     const auto same = std::find_if(drawn.begin(), drawn.end(), [&](std::size_t j) {
-      return same_totals(reports[i], reports[j]);
+      return same_totals(reports[i], reports[j]) &&
+             reports[i].max_context == reports[j].max_context;
     });
     if (same != drawn.end()) {
       for (auto& series : plot.series)
@@ -399,7 +449,8 @@ FigureFiles memory_figure(const std::vector<MemoryReport>& reports,
     }
     colour_of[i] = drawn.size() % kLineStyles;
     drawn.push_back(i);
-    plot.series.push_back({titles[i], 4 + 3 * i});
+    plot.series.push_back(
+        {titles[i], 4 + 3 * i, false, solid_until(contexts, reports[i].max_context)});
   }
   for (const auto& [index, line] : options.own_lines) {
     if (!colour_of.count(index)) continue;  // a grey series has no lines of its own

@@ -45,7 +45,15 @@ struct LineSeries {
   std::string title;
   std::size_t column = 0;   // 1-based CSV column holding y; column 1 holds x
   bool background = false;  // drawn thin and grey behind the others, with no key entry
+  // Past a model's max_context: solid up to x = `solid_until` (the last point within it; 0 when
+  // none is), dotted from there on, with one key entry saying what dotted means.
+  std::optional<std::uint64_t> solid_until;
 };
+
+// The last of `contexts` (ascending) within `max_context`, 0 when none is; nullopt when every
+// context is within it (or there is no max_context).
+std::optional<std::uint64_t> solid_until(const std::vector<std::uint64_t>& contexts,
+                                         std::optional<std::uint64_t> max_context);
 
 // A labelled tick on a value axis (e.g. "1T" at 1e12).
 struct AxisTick {

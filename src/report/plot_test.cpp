@@ -181,6 +181,14 @@ TEST_CASE("memory_figure") {
   }
 }
 
+TEST_CASE("solid_until") {
+  const std::vector<std::uint64_t> contexts{1024, 2048, 4096};
+  CHECK(solid_until(contexts, 3000) == std::optional<std::uint64_t>(2048));  // last ≤ 3000
+  CHECK(solid_until(contexts, 4096) == std::nullopt);                        // all within
+  CHECK(solid_until(contexts, std::nullopt) == std::nullopt);
+  CHECK(solid_until(contexts, 512) == std::optional<std::uint64_t>(0));  // none within
+}
+
 TEST_CASE("sweep_titles") {
   Architecture base, variant, other;
   base.display_name = "Qwen3-Next 80B-A3B";
