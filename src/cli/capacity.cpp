@@ -1,5 +1,5 @@
 // `attnsim capacity`: how many tokens and requests of L tokens fit on one GPU beside the weights,
-// as the paper minimum and as vLLM would report at start-up.
+// as the paper minimum and as vLLM or SGLang would report at start-up.
 #include "cost/capacity.h"
 
 #include <fmt/format.h>
@@ -12,75 +12,116 @@
 
 namespace attnsim::cli {
 
+namespace {
+// A fraction in (0, 1] given as text.
+double fraction_option(const po::variables_map& vm, const std::string& name) {
+  const std::string text = vm[name].as<std::string>();
+  double fraction = -1.0;
+  try {
+    std::size_t used = 0;
+    fraction = std::stod(text, &used);
+    if (used != text.size()) fraction = -1.0;
+  } catch (const std::exception&) {
+  }
+  if (!(fraction > 0.0 && fraction <= 1.0))
+    throw UserError({}, "--" + name, "a fraction in (0, 1]", fmt::format("'{}'", text));
+  return fraction;
+}
+
+// The engine's own name for its memory fraction, and its value: each engine takes only its own.
+double memory_fraction(const po::variables_map& vm, const EngineProfile& engine,
+                       const Hardware& hardware, std::uint64_t tp) {
+  const bool sglang = engine.name == "sglang";
+  const char* mine = sglang ? "mem-fraction-static" : "gpu-memory-utilization";
+  const char* other = sglang ? "gpu-memory-utilization" : "mem-fraction-static";
+  if (vm.count(other) && !vm[other].defaulted())
+    throw UserError({}, fmt::format("--{}", other), fmt::format("--{} for {}", mine, engine.name),
+                    fmt::format("--{}", other),
+                    "vLLM takes --gpu-memory-utilization, SGLang --mem-fraction-static");
+  if (sglang && !vm.count(mine))
+    return sglang_default_memory_fraction(hardware.memory_capacity_bytes, tp);
+  return fraction_option(vm, mine);
+}
+}  // namespace
+
 int run_capacity(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/")(
-      "hw", po::value<std::string>(), "hardware preset (configs/hardware/) or YAML file")(
-      "tp", po::value<std::string>()->default_value("1"), "tensor-parallel ranks")(
-      "context,c", po::value<std::string>()->default_value("32k"),
-      "tokens per request L (vLLM --max-model-len), comma-separated")(
-      "weights-dtype", po::value<std::string>(), "override the weights dtype")(
-      "kv-dtype", po::value<std::string>(), "override the KV-cache dtype")(
-      "gpu-memory-utilization", po::value<std::string>()->default_value("0.9"),
-      "fraction of GPU memory for weights + KV cache (vLLM's default 0.9)")(
-      "max-num-batched-tokens", po::value<std::string>()->default_value("8192"),
-      "vLLM's scheduler token budget, which sizes sliding-window needs")(
-      "engine,e", po::value<std::string>()->default_value("vllm"),
-      "engine profile whose pool is sized (vllm)")(
-      "format,f", po::value<std::string>()->default_value("text"), "text, markdown or json");
-  add_max_context_option(options);
+  options.add_options()("help,h", "show this help")("all", "every architecture in architectures/");
+  add_architecture_options(options);
+  add_hw_option(options, "");
+  add_tp_option(options);
+  add_context_option(options, "32k",
+                     "tokens per request L (vLLM --max-model-len, SGLang --context-length)");
+  add_weights_dtype_option(options);
+  add_cache_dtype_options(options);
+  options.add_options()("engine,e", po::value<std::string>()->default_value("vllm"),
+                        "engine whose start-up arithmetic is shown beside the paper minimum: "
+                        "vllm or sglang")("gpu-memory-utilization",
+                                          po::value<std::string>()->default_value("0.9"),
+                                          "vLLM: fraction of GPU memory for weights + KV cache")(
+      "mem-fraction-static", po::value<std::string>(),
+      "SGLang: fraction of GPU memory for weights + KV cache (default: SGLang's own choice for "
+      "the GPU and --tp, printed)")(
+      "gpu-memory", po::value<std::string>(),
+      "the GPU's total memory as CUDA reports it (vLLM's log: total_gpu_memory, e.g. 139.81GiB "
+      "on an H200); default the preset's datasheet memory_capacity")(
+      "reserved", po::value<std::string>()->default_value("0GiB"),
+      "memory the engine measures at start-up beside weights and cache, subtracted from the "
+      "budget: vLLM's log line gives it as non_torch_memory + PyTorch activation peak (e.g. "
+      "1.59GiB)")("max-num-batched-tokens", po::value<std::string>()->default_value("8192"),
+                  "vLLM's scheduler token budget, which sizes sliding-window needs");
+  add_format_option(options, {report::OutputFormat::text, report::OutputFormat::markdown,
+                              report::OutputFormat::json});
   const auto vm = parse_options("capacity", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("capacity", "[ARCHITECTURE|FILE ...] --hw PRESET [options]", options,
                  {"capacity llama-3-8b --hw h100-sxm -c 8k",
-                  "capacity qwen3-next-80b-a3b --hw h200 --tp 4 -c 32k",
+                  "capacity qwen3-next-80b-a3b --hw h200 --tp 4 -c 32k --engine sglang",
                   "capacity deepseek-v3 --hw h200 --tp 8 --weights-dtype fp8 --format json"});
     return 0;
   }
-  if (!vm.count("hw"))
-    throw UserError({}, "--hw", "a hardware preset", "none", "see configs/hardware/");
-  const std::string fraction_text = vm["gpu-memory-utilization"].as<std::string>();
-  double fraction = 0.0;
-  try {
-    std::size_t used = 0;
-    fraction = std::stod(fraction_text, &used);
-    if (used != fraction_text.size()) fraction = -1.0;
-  } catch (const std::exception&) {
-    fraction = -1.0;
-  }
-  if (!(fraction > 0.0 && fraction <= 1.0))
-    throw UserError({}, "--gpu-memory-utilization", "a fraction in (0, 1]",
-                    fmt::format("'{}'", fraction_text));
   const EngineProfile engine = load_engine_profile(vm["engine"].as<std::string>());
-  if (engine.name != "vllm")
-    throw UserError({}, "--engine", "vllm (the engine whose start-up arithmetic is modelled)",
+  if (engine.name != "vllm" && engine.name != "sglang")
+    throw UserError({}, "--engine",
+                    "vllm or sglang (the engines whose start-up arithmetic is "
+                    "modelled)",
                     fmt::format("'{}'", engine.name));
-  const Hardware hardware = load_hardware(vm["hw"].as<std::string>());
+  Hardware hardware = load_hardware(hw_option(vm));
+  if (vm.count("gpu-memory")) {
+    hardware.memory_capacity_bytes =
+        parse_byte_size(vm["gpu-memory"].as<std::string>(), "--gpu-memory");
+    if (hardware.memory_capacity_bytes == 0)
+      throw UserError({}, "--gpu-memory", "a positive size", "0", "e.g. --gpu-memory 139.81GiB");
+  }
 
   report::CapacityReport capacity_report;
   capacity_report.hardware = hardware.display_name;
+  capacity_report.memory_bytes = hardware.memory_capacity_bytes;
   capacity_report.engine = engine.display_name;
+  capacity_report.engine_name = engine.name;
   CapacityOptions& o = capacity_report.options;
-  o.tp = parse_token_count(vm["tp"].as<std::string>(), "--tp");
+  o.tp = tp_option(vm);
   o.weights_dtype = dtype_option(vm, "weights-dtype");
-  o.cache_dtypes.kv_cache = dtype_option(vm, "kv-dtype");
-  o.memory_fraction = fraction;
+  o.cache_dtypes = cache_dtype_options(vm);
+  o.memory_fraction = memory_fraction(vm, engine, hardware, o.tp);
+  o.reserved_bytes = parse_byte_size(vm["reserved"].as<std::string>(), "--reserved");
   o.max_num_batched_tokens =
       parse_token_count(vm["max-num-batched-tokens"].as<std::string>(), "--max-num-batched-tokens");
   o.cuda_sm = hardware.cuda_sm;
-  for (const auto& name : architecture_names("capacity", vm)) {
-    const Architecture architecture = load_architecture(name);
-    warn_beyond_max_context(vm, {architecture},
-                            parse_token_list(vm["context"].as<std::string>(), "--context"));
-    for (const std::uint64_t context :
-         parse_token_list(vm["context"].as<std::string>(), "--context")) {
+  const auto contexts = context_option(vm);
+  const auto architectures = load_architectures("capacity", vm);
+  warn_beyond_max_context(vm, architectures, contexts);
+  for (const Architecture& architecture : architectures) {
+    for (const std::uint64_t context : contexts) {
       CapacityOptions at = o;
       at.max_model_len = context;
       report::CapacityRow row;
       row.architecture = architecture.name;
       row.max_model_len = context;
       row.paper = paper_capacity(architecture, hardware, at);
-      row.engine = vllm_capacity(architecture, hardware, engine, at, &row.engine_missing);
+      row.engine = engine.name == "sglang"
+                       ? sglang_capacity(architecture, hardware, engine, at, &row.engine_missing)
+                       : vllm_capacity(architecture, hardware, engine, at, &row.engine_missing);
       capacity_report.rows.push_back(std::move(row));
     }
   }

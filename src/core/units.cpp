@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -97,6 +98,23 @@ double bytes_in(ByteUnit unit) {
       return 1.0;
   }
   ATTNSIM_ASSERT(false, "unknown byte unit");
+}
+
+std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
+  const auto fail = [&]() -> std::uint64_t {
+    throw UserError({}, std::string(what), "a size with its unit", fmt::format("'{}'", text),
+                    "e.g. 1.59GiB, 0.35GB, 512MiB (GiB = 2^30 bytes, GB = 10^9)");
+  };
+  double number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data() || !(number >= 0)) return fail();
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  const auto parsed = parse_byte_unit(unit);
+  if (!parsed) return fail();
+  const double bytes = std::floor(number * bytes_in(*parsed));
+  if (!(bytes < 1.8e19)) return fail();  // beyond 64 bits
+  return static_cast<std::uint64_t>(bytes);
 }
 
 std::uint64_t parse_token_count(std::string_view text, std::string_view what) {

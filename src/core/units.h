@@ -26,7 +26,10 @@ std::vector<std::string> dtype_names();
 enum class ByteUnit { GiB, GB, MiB, MB, bytes };
 std::string_view byte_unit_name(ByteUnit unit);
 std::optional<ByteUnit> parse_byte_unit(std::string_view text);  // case-insensitive
-double bytes_in(ByteUnit unit);  // 2^30 for GiB, 1e9 for GB, ...
+double bytes_in(ByteUnit unit);                                  // 2^30 for GiB, 1e9 for GB, ...
+// A size with its unit, as engines log it: "1.59GiB", "0.35 GB", "512MiB", "4096bytes"
+// (rounded down to whole bytes; 0 allowed). Throws UserError naming `what` otherwise.
+std::uint64_t parse_byte_size(std::string_view text, std::string_view what);
 
 // Token counts: plain integers or with k/K (×1024), m/M (×1024²), g/G (×1024³) suffixes.
 // Throws UserError naming `what` on anything else, on zero, and on overflow.

@@ -26,6 +26,15 @@ TEST_CASE("parse_token_count") {
   }
 }
 
+TEST_CASE("parse_byte_size") {
+  CHECK(parse_byte_size("1.5GiB", "--reserved") == 1610612736ull);  // 1.5 × 2^30
+  CHECK(parse_byte_size("0.35 GB", "--reserved") == 350000000ull);
+  CHECK(parse_byte_size("512MiB", "--reserved") == 536870912ull);  // 512 × 2^20
+  CHECK(parse_byte_size("0gib", "--reserved") == 0);
+  for (const char* bad : {"", "1.5", "GiB", "-1GiB", "1.5 parsecs", "1e30GB"})
+    CHECK_THROWS_AS(parse_byte_size(bad, "--reserved"), UserError);
+}
+
 TEST_CASE("parse_token_list") {
   CHECK(parse_token_list("4k,32k,1M", "--context") ==
         std::vector<std::uint64_t>{4096, 32768, 1048576});

@@ -29,7 +29,9 @@ Capacity budget(const Architecture& architecture, const Hardware& hardware,
   // Rounded down like vLLM's requested_memory = total_memory × gpu_memory_utilization.
   const auto usable = static_cast<std::uint64_t>(
       std::floor(options.memory_fraction * static_cast<double>(hardware.memory_capacity_bytes)));
-  capacity.budget_bytes = usable > capacity.weight_bytes ? usable - capacity.weight_bytes : 0;
+  const std::uint64_t taken =
+      checked_add(capacity.weight_bytes, options.reserved_bytes, "weights and reserved bytes");
+  capacity.budget_bytes = usable > taken ? usable - taken : 0;
   return capacity;
 }
 
@@ -125,6 +127,114 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
   capacity.max_concurrency =
       static_cast<double>(capacity.num_blocks) / static_cast<double>(capacity.blocks_per_request);
   capacity.tokens = checked_mul(capacity.num_blocks, L, "tokens") / capacity.blocks_per_request;
+  return capacity;
+}
+
+double sglang_default_memory_fraction(std::uint64_t capacity_bytes, std::uint64_t tp) {
+  const double mib = static_cast<double>(capacity_bytes) / 1048576.0;
+  // The GPU-memory buckets' chunked_prefill_size and cuda_graph_max_bs (the latter by tp).
+  double chunked_prefill = 16384, graph_batch = 512;
+  if (mib < 20 * 1024) {
+    chunked_prefill = 2048, graph_batch = 8;
+  } else if (mib < 35 * 1024) {
+    chunked_prefill = 2048, graph_batch = tp < 4 ? 24 : 80;
+  } else if (mib < 60 * 1024) {
+    chunked_prefill = 4096, graph_batch = tp < 4 ? 32 : 160;
+  } else if (mib < 160 * 1024) {
+    chunked_prefill = 8192, graph_batch = tp < 4 ? 256 : 512;
+  }
+  double reserved = 512 + std::max(chunked_prefill, 2048.0) * 1.5 + graph_batch * 2 +
+                    static_cast<double>(tp) / 8 * 1024;
+  if (mib > 60 * 1024) reserved = std::max(reserved, 10.0 * 1024);
+  return std::round((mib - reserved) / mib * 1000) / 1000;
+}
+
+std::optional<Capacity> sglang_capacity(const Architecture& architecture, const Hardware& hardware,
+                                        const EngineProfile& engine, const CapacityOptions& options,
+                                        std::string* why) {
+  const std::uint64_t L = options.max_model_len;
+  // The profiler prices an MLA latent as Dc + Dr elements in the KV dtype even where the pool
+  // then stores a wider fp8 record (656 B where it counted 576): the same layers without it.
+  // SGLang picks that KV dtype for the whole model, so a model with such layers has no others.
+  EngineProfile profiled = engine;
+  CacheDTypeOverrides dtypes = options.cache_dtypes;
+  if (const auto& record = engine.latent_record) {
+    const auto& kinds = record->kinds;
+    const auto recorded = [&](const Layer& layer) {
+      return layer.mixer &&
+             std::find(kinds.begin(), kinds.end(), std::string(layer.mixer->kind())) != kinds.end();
+    };
+    const auto& layers = architecture.layers;
+    const bool by_default =
+        record->default_from_sm && options.cuda_sm && *options.cuda_sm >= *record->default_from_sm;
+    if (std::any_of(layers.begin(), layers.end(), recorded)) {
+      if (!std::all_of(layers.begin(), layers.end(),
+                       [&](const Layer& layer) { return !layer.mixer || recorded(layer); })) {
+        if (why) *why = "latent-record layers beside other attention layers";
+        return std::nullopt;
+      }
+      if (!dtypes.kv_cache && by_default) dtypes.kv_cache = record->latent_dtype;
+    }
+    profiled.latent_record.reset();
+  }
+  std::uint64_t full_cell = 0, window_cell = 0, state_per_request = 0, page = 1;
+  std::optional<std::uint64_t> window;
+  for (const LayerCache& layer :
+       engine_layers(architecture, profiled, dtypes, options.cuda_sm, options.tp)) {
+    for (const auto& term : layer.growing) {
+      if (term.max_tokens && !term.sliding) {
+        if (why) *why = "chunked-local layers (SGLang's chunked attention pool was not read)";
+        return std::nullopt;
+      }
+      std::uint64_t& cell = term.max_tokens ? window_cell : full_cell;
+      cell = checked_add(cell, term.bytes_per_token, "cell bytes");
+      if (term.max_tokens) window = std::max(window.value_or(0), *term.max_tokens);
+    }
+    if (!layer.growing.empty()) page = std::max(page, layer.block_tokens);
+    state_per_request = checked_add(state_per_request, layer.state_bytes_per_slot, "state bytes");
+  }
+  Capacity capacity = budget(architecture, hardware, options);
+  capacity.cell_bytes = checked_add(full_cell, window_cell, "cell bytes");
+  if (capacity.cell_bytes == 0) {
+    if (why) *why = "no attention layer (SGLang sizes its token pool by the attention layers)";
+    return std::nullopt;
+  }
+  std::uint64_t rest = capacity.budget_bytes;
+  if (state_per_request > 0) {  // handle_max_mamba_cache, mamba_full_memory_ratio 0.9
+    const auto state_pool =
+        static_cast<std::uint64_t>(std::floor(static_cast<double>(rest) * 0.9 / (1 + 0.9)));
+    capacity.state_slots = state_pool / state_per_request;
+    rest -= capacity.state_slots * state_per_request;
+  }
+  const std::uint64_t tokens = rest / capacity.cell_bytes;
+  const auto whole_pages = [&](std::uint64_t n) { return n / page * page; };
+  if (window && full_cell == 0) {  // every layer slides: one window pool
+    capacity.window_tokens = whole_pages(tokens);
+    capacity.tokens = capacity.window_tokens;
+  } else if (window) {  // set_num_tokens_hybrid_swa, swa_full_tokens_ratio 0.8
+    const double memory = static_cast<double>(tokens) * static_cast<double>(capacity.cell_bytes);
+    const auto full = static_cast<std::uint64_t>(
+        memory / (static_cast<double>(full_cell) + 0.8 * static_cast<double>(window_cell)));
+    capacity.window_tokens =
+        whole_pages(static_cast<std::uint64_t>(static_cast<double>(full) * 0.8));
+    capacity.tokens = whole_pages(full);
+  } else {
+    capacity.tokens = whole_pages(tokens);
+  }
+  capacity.max_running_requests = std::min<std::uint64_t>(
+      std::max<std::uint64_t>(static_cast<std::uint64_t>(static_cast<double>(capacity.tokens) /
+                                                         static_cast<double>(L) * 512),
+                              2048),
+      4096);
+  if (state_per_request > 0)
+    capacity.max_running_requests = std::min(
+        capacity.max_running_requests, capacity.state_slots / engine.state_slots_per_sequence);
+  double requests = full_cell > 0 ? static_cast<double>(capacity.tokens) / static_cast<double>(L)
+                                  : static_cast<double>(capacity.max_running_requests);
+  if (window)
+    requests = std::min(requests, static_cast<double>(capacity.window_tokens) /
+                                      static_cast<double>(std::min(L, *window)));
+  capacity.max_concurrency = std::min(requests, static_cast<double>(capacity.max_running_requests));
   return capacity;
 }
 

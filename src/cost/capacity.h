@@ -14,9 +14,13 @@
 namespace attnsim {
 
 struct CapacityOptions {
-  std::uint64_t tp = 1;                         // tensor-parallel ranks; capacity is per rank
-  std::optional<DType> weights_dtype;           // default: the architecture's
-  double memory_fraction = 0.9;                 // vLLM --gpu-memory-utilization (default 0.9)
+  std::uint64_t tp = 1;                // tensor-parallel ranks; capacity is per rank
+  std::optional<DType> weights_dtype;  // default: the architecture's
+  // vLLM --gpu-memory-utilization (default 0.9); SGLang --mem-fraction-static.
+  double memory_fraction = 0.9;
+  // Memory the engine measures at start-up beside weights and cache (vLLM's log: non_torch_memory
+  // + PyTorch activation peak), subtracted from the budget; 0 gives the upper bound.
+  std::uint64_t reserved_bytes = 0;
   std::uint64_t max_model_len = 0;              // L, the tokens per request
   std::uint64_t max_num_batched_tokens = 8192;  // vLLM's scheduler budget (sliding windows)
   CacheDTypeOverrides cache_dtypes;
@@ -30,6 +34,13 @@ struct Capacity {
   double max_concurrency = 0.0;    // requests of max_model_len tokens at once
   std::uint64_t num_blocks = 0;    // vLLM: pages per layer in the pool (0 for the paper minimum)
   std::uint64_t blocks_per_request = 0;
+  // SGLang only (0 elsewhere): the bytes per token its profiler divides the budget by (all
+  // attention layers), max_running_requests, the recurrent-state pool of a hybrid model
+  // (max_mamba_cache_size) and the sliding-window pool of a hybrid-SWA model (swa_layer_tokens).
+  std::uint64_t cell_bytes = 0;
+  std::uint64_t max_running_requests = 0;
+  std::uint64_t state_slots = 0;
+  std::uint64_t window_tokens = 0;
 };
 
 // The paper minimum: requests = budget / (KV at L + state) per rank, tokens = ⌊requests × L⌋.
@@ -45,5 +56,24 @@ Capacity paper_capacity(const Architecture& architecture, const Hardware& hardwa
 std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Hardware& hardware,
                                       const EngineProfile& engine, const CapacityOptions& options,
                                       std::string* why = nullptr);
+
+// SGLang's default --mem-fraction-static for a GPU of `capacity_bytes` at `tp` ranks
+// (server_args.py, _handle_gpu_memory_settings): 1 − reserved / GPU memory in MiB, rounded to
+// three decimals, where reserved = 512 + 1.5 · chunked_prefill_size + 2 · cuda_graph_max_bs +
+// 1024 · tp / 8 MiB, at least 10 GiB on GPUs above 60 GiB.
+double sglang_default_memory_fraction(std::uint64_t capacity_bytes, std::uint64_t tp);
+
+// SGLang (model_runner_kv_cache_mixin.py @ 226149ac, profile_max_num_token and init_memory):
+// max_total_num_tokens = ⌊budget / cell⌋ rounded down to whole pages, the cell being the bytes
+// per token of every attention layer as its profiler counts them (MLA: Dc + Dr elements in the
+// KV dtype, DSA indexer keys beside them). A hybrid linear model first gives the state pool
+// r / (1 + r) of the budget (mamba_full_memory_ratio r = 0.9): ⌊that / state per request⌋
+// slots. A hybrid-SWA model splits the tokens between a full pool and a window pool of
+// swa_full_tokens_ratio = 0.8 times as many tokens. max_running_requests = min(max(⌊tokens /
+// L · 512⌋, 2048), 4096), and at most slots / state_slots_per_sequence for a hybrid.
+// max_concurrency = min(tokens / L, max_running_requests) (window pool: tokens / min(L, W)).
+std::optional<Capacity> sglang_capacity(const Architecture& architecture, const Hardware& hardware,
+                                        const EngineProfile& engine, const CapacityOptions& options,
+                                        std::string* why = nullptr);
 
 }  // namespace attnsim

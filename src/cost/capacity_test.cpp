@@ -78,4 +78,116 @@ TEST_CASE("vllm_capacity and paper_capacity") {
   }
 }
 
+TEST_CASE("sglang_capacity") {
+  const EngineProfile sglang = load_engine_profile("sglang");
+  SUBCASE("the default --mem-fraction-static: 1 − reserved MiB / GPU MiB") {
+    // H100 (80e9 B = 76,293.95 MiB): 512 + 1.5 × 8,192 + 2 × 256 + 1,024 / 8 = 13,440 MiB;
+    // (76,293.95 − 13,440) / 76,293.95 = 0.82384 → 0.824
+    CHECK(sglang_default_memory_fraction(80'000'000'000ull, 1) == doctest::Approx(0.824));
+    // tp 8 raises cuda_graph_max_bs to 512 and the parallel term to 1,024 MiB:
+    // 512 + 12,288 + 1,024 + 1,024 = 14,848 MiB; (76,293.95 − 14,848) / 76,293.95 = 0.80538
+    CHECK(sglang_default_memory_fraction(80'000'000'000ull, 8) == doctest::Approx(0.805));
+    // A10G (24e9 B = 22,888 MiB): 512 + 3,072 + 48 + 128 = 3,760 (no 10 GiB floor below 60 GiB);
+    // (22,888.18 − 3,760) / 22,888.18 = 0.83572 → 0.836
+    CHECK(sglang_default_memory_fraction(24'000'000'000ull, 1) == doctest::Approx(0.836));
+  }
+  SUBCASE("Llama 3 8B on one H100: max_total_num_tokens = budget / cell") {
+    CapacityOptions options;
+    options.max_model_len = 8192;
+    options.memory_fraction = 0.88;
+    const auto mine = sglang_capacity(load_architecture("llama-3-8b"), load_hardware("h100-sxm"),
+                                      sglang, options);
+    REQUIRE(mine);
+    // 0.88 × 80e9 − 16,060,522,496 B of weights = 54,339,477,504;
+    // cell = 32 layers × 2 × 8 heads × 128 × 2 B = 131,072 B; ⌊54,339,477,504 / 131,072⌋
+    CHECK(mine->budget_bytes == 54339477504ull);
+    CHECK(mine->cell_bytes == 131072);
+    CHECK(mine->tokens == 414577);
+    // min(max(⌊414,577 / 8,192 × 512⌋ = 25,911, 2,048), 4,096)
+    CHECK(mine->max_running_requests == 4096);
+    CHECK(mine->max_concurrency == doctest::Approx(414577.0 / 8192));
+    CHECK(mine->state_slots == 0);
+  }
+  SUBCASE("--reserved comes off the budget before the division") {
+    CapacityOptions options;
+    options.max_model_len = 8192;
+    options.memory_fraction = 0.88;
+    options.reserved_bytes = 1073741824;  // 1 GiB
+    const auto mine = sglang_capacity(load_architecture("llama-3-8b"), load_hardware("h100-sxm"),
+                                      sglang, options);
+    REQUIRE(mine);
+    CHECK(mine->tokens == 406385);  // ⌊(54,339,477,504 − 1,073,741,824) / 131,072⌋
+  }
+  SUBCASE("Qwen3-Next on four H200s: the state pool takes 0.9 / 1.9 of the budget first") {
+    CapacityOptions options;
+    options.tp = 4;
+    options.max_model_len = 32768;
+    options.memory_fraction = 0.9;
+    const auto mine = sglang_capacity(load_architecture("qwen3-next-80b-a3b"),
+                                      load_hardware("h200"), sglang, options);
+    REQUIRE(mine);
+    CHECK(mine->budget_bytes == 87062804352ull);  // as in vllm_capacity above
+    // state per request and rank, 36 GDN layers: fp32 SSM 8 of 32 value heads × 128 × 128 × 4 B
+    // = 524,288 and bf16 conv (2 × 16 × 128 + 32 × 128) / 4 channels × 3 × 2 B = 12,288:
+    // 36 × 536,576 = 19,316,736 B. Pool ⌊87,062,804,352 × 0.9 / 1.9⌋ = 41,240,275,745 B holds
+    // 2,134 requests' states; the rest, 45,840,889,728 B, over 12 attention layers × 1 KV head
+    // (of 2, at tp 4) × 2 × 256 × 2 B = 12,288 B per token
+    CHECK(mine->state_slots == 2134);
+    CHECK(mine->cell_bytes == 12288);
+    CHECK(mine->tokens == 3730541);
+    CHECK(mine->max_running_requests == 711);  // 2,134 slots // 3 per running request
+    CHECK(mine->max_concurrency == doctest::Approx(3730541.0 / 32768));
+  }
+  SUBCASE("gpt-oss-20b: a full pool and a window pool 0.8 times its size") {
+    CapacityOptions options;
+    options.max_model_len = 8192;
+    options.memory_fraction = 0.9;
+    const auto mine =
+        sglang_capacity(load_architecture("gpt-oss-20b"), load_hardware("h200"), sglang, options);
+    REQUIRE(mine);
+    // 0.9 × 141e9 − 10,457,378,592 B of weights = 116,442,621,408 B; cell = 24 layers × 2 × 8
+    // heads × 64 × 2 B = 49,152 B (12 full, 12 sliding): ⌊budget / cell⌋ = 2,369,031 tokens;
+    // full = 2,369,031 × 49,152 / (24,576 + 0.8 × 24,576) = 2,632,256, window = ⌊0.8 × full⌋
+    CHECK(mine->budget_bytes == 116442621408ull);
+    CHECK(mine->cell_bytes == 49152);
+    CHECK(mine->tokens == 2632256);
+    CHECK(mine->window_tokens == 2105804);
+    // a request of 8,192 tokens: 8,192 full tokens and 128 window tokens
+    CHECK(mine->max_concurrency == doctest::Approx(2632256.0 / 8192));
+  }
+  SUBCASE("DeepSeek V3.2: the profiler counts 576 one-byte latent elements, not the 656 B record") {
+    CapacityOptions options;
+    options.max_model_len = 32768;
+    options.memory_fraction = 0.9;
+    options.tp = 8;
+    options.weights_dtype = DType::fp8;
+    options.cuda_sm = 100;  // Blackwell: fp8_e4m3 by default
+    const auto arch = load_architecture("deepseek-v3.2");
+    const auto blackwell = sglang_capacity(arch, load_hardware("b200"), sglang, options);
+    REQUIRE(blackwell);
+    // 61 layers × (512 + 64 elements × 1 B + indexer 128 × 1 B + 128 / 128 × 4 B scale)
+    CHECK(blackwell->cell_bytes == 61 * (576 + 132));
+    CHECK(blackwell->tokens % 64 == 0);  // DSA pages of 64 tokens
+    options.cuda_sm = 90;                // Hopper: bfloat16
+    const auto hopper = sglang_capacity(arch, load_hardware("b200"), sglang, options);
+    REQUIRE(hopper);
+    CHECK(hopper->cell_bytes == 61 * (576 * 2 + 132));
+  }
+  SUBCASE("capacity --engine sglang prints SGLang's line and the fraction it used") {
+    const auto result = testing::run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "-c", "8192",
+                                      "--engine", "sglang", "--mem-fraction-static", "0.88"});
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("max_total_num_tokens=414577, max_running_requests=4096, "
+                          "context_len=8192, mem_fraction_static=0.88") != std::string::npos);
+    const auto mixed = testing::run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "--engine",
+                                     "sglang", "--gpu-memory-utilization", "0.8"});
+    CHECK(mixed.exit_code == 2);
+    CHECK(mixed.err.find("--mem-fraction-static") != std::string::npos);
+    const auto too_big = testing::run({"capacity", "qwen3-next-80b-a3b", "--hw", "a10g"});
+    REQUIRE(too_big.exit_code == 0);
+    CHECK(too_big.out.find("the weights alone do not fit") != std::string::npos);
+    CHECK(too_big.out.find("GPU KV cache size") == std::string::npos);
+  }
+}
+
 }  // namespace attnsim

@@ -158,6 +158,9 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   // Decode: one token for each of B sequences at context L.
   const WeightRead decode_weights = weights_read(architecture, B);
   report.expected_experts_touched_fraction = decode_weights.touched_fraction;
+  report.has_experts =
+      std::any_of(architecture.layers.begin(), architecture.layers.end(),
+                  [](const Layer& layer) { return layer.ffn && layer.ffn->n_experts > 0; });
   const RankCache decode_cache =
       rank_cache(groups, options.context, options.batch, options.tp, options.cache_dtypes);
   RooflinePhase& decode = report.decode;

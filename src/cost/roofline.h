@@ -84,6 +84,7 @@ struct RooflineReport {
   // "measured" or "spec", and a sentence saying where the times come from.
   std::string timing_model = "spec";
   std::string timing_note;
+  bool has_experts = false;                        // some layer has a routed-expert FFN
   double expected_experts_touched_fraction = 1.0;  // decode, of the largest MoE layer; 1 if dense
   // Per rank: all weights (every expert resident) + the decode step's KV and state, against the
   // preset's capacity. The roofline does not require it to fit; the report says when it does not.

@@ -134,6 +134,15 @@ TEST_CASE("roofline") {
     split.tp = 2;
     CHECK(roofline(arch, gpu, split).decode.bytes.total() <= report.decode.bytes.total());
   }
+  SUBCASE("the MoE line only for models with routed experts") {
+    CHECK_FALSE(report.has_experts);
+    const auto dense = testing::run({"roofline", "llama-3-8b", "--hw", "h100-sxm"});
+    REQUIRE(dense.exit_code == 0);
+    CHECK(dense.out.find("MoE:") == std::string::npos);
+    const auto moe = testing::run({"roofline", "qwen3-235b-a22b", "--hw", "h200", "--tp", "8"});
+    REQUIRE(moe.exit_code == 0);
+    CHECK(moe.out.find("MoE: a decode batch of 1") != std::string::npos);
+  }
 }
 
 TEST_CASE("fit_context and fit_batch") {

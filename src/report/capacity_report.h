@@ -20,8 +20,10 @@ struct CapacityRow {
 };
 
 struct CapacityReport {
-  std::string hardware;  // display name
-  std::string engine;    // display name of the engine whose lines are printed ("vLLM")
+  std::string hardware;            // display name
+  std::uint64_t memory_bytes = 0;  // the GPU's total memory the budget starts from
+  std::string engine;              // display name of the engine whose lines are printed ("vLLM")
+  std::string engine_name;         // its profile name: "vllm" or "sglang"
   CapacityOptions options;
   std::vector<CapacityRow> rows;
 };

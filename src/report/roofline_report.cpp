@@ -75,10 +75,11 @@ std::string render_roofline(const RooflineReport& report, OutputFormat format) {
                        report.peak_flops_per_s / 1e12, o.compute_dtype,
                        report.bandwidth_bytes_per_s / 1e9,
                        report.peak_flops_per_s / report.bandwidth_bytes_per_s);
-    out += fmt::format(
-        "  MoE: a decode batch of {} touches E·(1 − (1 − k/E)^B) experts per layer "
-        "(uniform routing): {:.1f}% of the largest layer's experts\n",
-        o.batch, 100.0 * report.expected_experts_touched_fraction);
+    if (report.has_experts)
+      out += fmt::format(
+          "  MoE: a decode batch of {} touches E·(1 − (1 − k/E)^B) experts per layer "
+          "(uniform routing): {:.1f}% of the largest layer's experts\n",
+          o.batch, 100.0 * report.expected_experts_touched_fraction);
     out +=
         "  decode reads all KV at L and reads+writes the state once; prefill writes KV once; "
         "activations 4·D bytes per block and token; TP communication not modelled; "
