@@ -1,22 +1,18 @@
 // attnsim_bench's cases: each mixer's fastest reference form (see cases.h); the driver, GEMM
 // peaks and memory readings are in main.cpp, peak.cpp and memory.cpp.
+#include <fmt/format.h>
+
+#include <memory>
 #include <random>
 
 #include "cases.h"
-#include "mixers/delta_rule/gated_deltanet_reference.h"
-#include "mixers/delta_rule/kda_reference.h"
 #include "mixers/diff_attn/reference.h"
-#include "mixers/dsa/reference.h"
-#include "mixers/gated_attn/reference.h"
-#include "mixers/lightning/reference.h"
-#include "mixers/mamba2/reference.h"
 #include "mixers/mamba3/reference.h"
-#include "mixers/mla/reference.h"
+#include "mixers/mixer.h"
 #include "mixers/mlstm/reference.h"
 #include "mixers/rg_lru/reference.h"
 #include "mixers/rwkv7/reference.h"
 #include "mixers/short_conv/reference.h"
-#include "mixers/softmax_attn/reference.h"
 
 namespace attnsim::bench {
 namespace {
@@ -30,109 +26,32 @@ Tensor random_tensor(std::vector<std::int64_t> shape, std::uint64_t seed, double
   return t;
 }
 
+// A kind's facet at its benchmark instance: one prefill of T tokens in its benchmark form
+// (query blocks of 128), on a fresh session each run.
+Case reference_case(const MixerKind& kind, Precision precision) {
+  const reference::Facet& facet = *kind.reference;
+  const std::shared_ptr<const Mixer> mixer = parse_mixer(std::string(facet.bench_instance));
+  return {
+      std::string(kind.kind), fmt::format("{}, {}", facet.bench_form, mixer->describe()),
+      [=, &facet](std::int64_t T) {
+        reference::Binding bound = *mixer->reference_binding();
+        bound.set("B", std::int64_t{1});
+        bound.set("chunk_size", std::int64_t{64});
+        for (const char* axis : {"T", "Tq", "Tk"}) bound.set(axis, T);
+        std::mt19937_64 rng(1);
+        const reference::Tensors inputs = random_inputs(
+            facet.signature(bound), bound, {reference::Feed::step, reference::Feed::layer}, rng);
+        const reference::SessionOptions options{std::string(facet.bench_form), precision, 128,
+                                                false, false};
+        return Kernel([=, &facet] { return facet.open(bound, options)->prefill(inputs).counts; });
+      }};
+}
+
 }  // namespace
 
 std::vector<Case> cases(Precision precision) {
-  const std::int64_t H = kHeads, D = kDim;
   std::vector<Case> all;
-  all.push_back({"softmax_attn", "MHA, blocked (query_block 128)", [=](std::int64_t T) {
-                   softmax_attn::Options options;
-                   options.precision = precision;
-                   options.query_block = 128;
-                   const softmax_attn::Inputs in{random_tensor({1, T, H, D}, 1),
-                                                 random_tensor({1, T, H, D}, 2),
-                                                 random_tensor({1, T, H, D}, 3),
-                                                 {},
-                                                 {}};
-                   return Kernel([=] { return softmax_attn::run(in, options).counts; });
-                 }});
-  all.push_back({"gated_attn", "Hkv 4, blocked (query_block 128)", [=](std::int64_t T) {
-                   gated_attn::Options options;
-                   options.precision = precision;
-                   options.query_block = 128;
-                   const gated_attn::Inputs in{random_tensor({1, T, H, 2 * D}, 1),
-                                               random_tensor({1, T, 4, D}, 2),
-                                               random_tensor({1, T, 4, D}, 3),
-                                               random_tensor({D}, 4, -0.1, 0.1),
-                                               random_tensor({D}, 5, -0.1, 0.1),
-                                               {},
-                                               {}};
-                   return Kernel([=] { return gated_attn::run(in, options).counts; });
-                 }});
-  all.push_back({"mla", "naive (dn 128, dr 64, dv 128, dc 512)", [=](std::int64_t T) {
-                   mla::Options options;
-                   options.precision = precision;
-                   options.form = mla::Form::naive;
-                   options.query_block = 128;
-                   const mla::Inputs in{random_tensor({1, T, H, D}, 1),
-                                        random_tensor({1, T, H, 64}, 2),
-                                        random_tensor({1, T, 512}, 3),
-                                        random_tensor({1, T, 64}, 4),
-                                        random_tensor({H, D, 512}, 5, -0.05, 0.05),
-                                        random_tensor({H, D, 512}, 6, -0.05, 0.05),
-                                        {},
-                                        {}};
-                   return Kernel([=] { return mla::run(in, options).counts; });
-                 }});
-  all.push_back({"dsa", "indexer (HI 16, dI 128) + masked MHA, topk 2048", [=](std::int64_t T) {
-                   dsa::IndexerOptions index;
-                   index.topk = 2048;
-                   index.rope_dim = 64;
-                   index.query_block = 128;
-                   softmax_attn::Options options;
-                   options.precision = precision;
-                   options.query_block = 128;
-                   const dsa::IndexerInputs indexer{random_tensor({1, T, H, D}, 7),
-                                                    random_tensor({1, T, D}, 8),
-                                                    random_tensor({1, T, H}, 9),
-                                                    {},
-                                                    {}};
-                   const softmax_attn::Inputs in{random_tensor({1, T, H, D}, 1),
-                                                 random_tensor({1, T, H, D}, 2),
-                                                 random_tensor({1, T, H, D}, 3),
-                                                 {},
-                                                 {}};
-                   return Kernel(
-                       [=] { return dsa::run_on_attention(indexer, index, in, options).counts; });
-                 }});
-  const auto delta_rule = [=](std::int64_t T, bool per_channel) {
-    mixers::DeltaRuleOptions options;
-    options.precision = precision;
-    options.chunk_size = 64;
-    const std::vector<std::int64_t> gate =
-        per_channel ? std::vector<std::int64_t>{1, T, H, D} : std::vector<std::int64_t>{1, T, H};
-    const mixers::DeltaRuleInputs in{
-        random_tensor({1, T, H, D}, 1),        random_tensor({1, T, H, D}, 2),
-        random_tensor({1, T, H, D}, 3),        random_tensor(gate, 4, -0.5, 0.0),
-        random_tensor({1, T, H}, 5, 0.0, 1.0), Tensor()};
-    const auto kind = per_channel ? mixers::GateKind::per_channel : mixers::GateKind::scalar;
-    return Kernel([=] { return mixers::run_delta_rule(in, options, kind).counts; });
-  };
-  all.push_back(
-      {"gated_deltanet", "chunked, C 64", [=](std::int64_t T) { return delta_rule(T, false); }});
-  all.push_back({"kda", "chunked, C 64", [=](std::int64_t T) { return delta_rule(T, true); }});
-  all.push_back({"lightning", "chunked, C 64", [=](std::int64_t T) {
-                   lightning::Options options;
-                   options.precision = precision;
-                   options.chunk_size = 64;
-                   Tensor g({H});
-                   g.data = lightning::minimax_slopes(H, 0, 8);
-                   const lightning::Inputs in{random_tensor({1, T, H, D}, 1),
-                                              random_tensor({1, T, H, D}, 2),
-                                              random_tensor({1, T, H, D}, 3), g, Tensor()};
-                   return Kernel([=] { return lightning::run(in, options).counts; });
-                 }});
-  all.push_back({"mamba2_ssd", "chunked, C 64 (P 128, N 128, G 1)", [=](std::int64_t T) {
-                   mamba2::Options options;
-                   options.precision = precision;
-                   options.chunk_size = 64;
-                   const mamba2::Inputs in{
-                       random_tensor({1, T, H, D}, 1), random_tensor({1, T, H}, 2, -3, 0),
-                       random_tensor({H}, 3, -1, 1),   random_tensor({H}, 4, -2, -0.5),
-                       random_tensor({1, T, 1, D}, 5), random_tensor({1, T, 1, D}, 6),
-                       random_tensor({H}, 7),          Tensor()};
-                   return Kernel([=] { return mamba2::run(in, options).counts; });
-                 }});
+  const std::int64_t H = kHeads, D = kDim;
   all.push_back({"short_conv", "sliding window, D 2048, L 3 (LFM2-1.2B)", [=](std::int64_t T) {
                    short_conv::Options options;
                    options.precision = precision;
@@ -221,6 +140,8 @@ std::vector<Case> cases(Precision precision) {
                                               {}};
                    return Kernel([=] { return diff_attn::run(in, options).counts; });
                  }});
+  for (const MixerKind& kind : mixer_kinds())
+    if (kind.reference != nullptr) all.push_back(reference_case(kind, precision));
   return all;
 }
 

@@ -7,8 +7,6 @@
 
 #include "core/error.h"
 #include "mixers/mixer.h"
-#include "oracle/oracle.h"
-#include "sim/execution.h"
 #include "tests/support.h"
 
 namespace attnsim {
@@ -49,21 +47,6 @@ TEST_CASE("mixer_kinds: every kind declares its fields, cache terms and forms") 
     check_table(std::string(kind.kind), *kind.fields);
   }
   CHECK(find_mixer_kind("attention") == nullptr);
-}
-
-TEST_CASE("mixer_kinds: every kind runs in simulate and in the oracle") {
-  // No reference example (mixers-spec §10 case folder) exists yet for these two, so the oracle
-  // has no runner to check against one; a kind added without a runner fails here.
-  const std::set<std::string_view> no_oracle_example = {"mamba1", "parallel_hybrid"};
-  for (const auto& kind : mixer_kinds()) {
-    INFO(kind.kind);
-    CHECK(sim::find_sim_kind(kind.kind) != nullptr);
-    if (no_oracle_example.count(kind.kind)) {
-      CHECK_THROWS_AS(oracle::find_runner(std::string(kind.kind)), UserError);
-      continue;
-    }
-    CHECK_NOTHROW(oracle::find_runner(std::string(kind.kind)));
-  }
 }
 
 TEST_CASE("FieldValues") {

@@ -15,6 +15,7 @@
 #include "core/op_counts.h"
 #include "core/units.h"
 #include "mixers/fields.h"
+#include "mixers/reference.h"
 
 namespace attnsim {
 
@@ -164,6 +165,10 @@ class Mixer {
   virtual std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const {
     return fused_projection(params(context), static_cast<double>(context.d_model));
   }
+  // The axis sizes and scalars of this instance's reference session (mixers/reference.h), as
+  // its kind's signature names them; nullopt when the variant has no reference form (chunked
+  // local attention).
+  virtual std::optional<reference::Binding> reference_binding() const { return std::nullopt; }
 };
 
 // 2·T FLOPs per projection weight: each matrix weight does one multiply-add per token.
@@ -192,6 +197,7 @@ struct MixerKind {
     std::string_view layer_kind, short_name, long_name;
   };
   std::vector<LayerName> layer_names;
+  const reference::Facet* reference = nullptr;  // its reference execution (mixers/reference.h)
 };
 
 const std::vector<MixerKind>& mixer_kinds();
@@ -201,5 +207,7 @@ const MixerKind* find_mixer_kind(std::string_view kind);  // nullptr if not regi
 // Builds a mixer from its YAML map: looks up `kind:` (with a "did you mean"), lets the kind
 // read its parameters, then rejects unknown keys. Used for instances and nested mixers.
 std::unique_ptr<Mixer> make_mixer(config::MapReader& reader);
+// The same from YAML text, e.g. a facet's test or benchmark instance.
+std::unique_ptr<Mixer> parse_mixer(const std::string& yaml);
 
 }  // namespace attnsim

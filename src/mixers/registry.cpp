@@ -1,6 +1,7 @@
 // The list of mixer kinds: adding a mixer adds its folder and one line here.
 #include <fmt/format.h>
 
+#include "config/document.h"
 #include "config/reader.h"
 #include "mixers/delta_rule/gated_deltanet.h"
 #include "mixers/delta_rule/kda.h"
@@ -66,6 +67,12 @@ std::unique_ptr<Mixer> make_mixer(config::MapReader& reader) {
   }
   throw UserError(reader.require("kind", "").where, reader.child_path("kind"), "a mixer kind",
                   fmt::format("'{}'", kind), config::did_you_mean(kind, mixer_kind_names()));
+}
+
+std::unique_ptr<Mixer> parse_mixer(const std::string& yaml) {
+  const config::Node node = config::parse_document(yaml, "mixer instance");
+  config::MapReader reader(node, "mixer");
+  return make_mixer(reader);
 }
 
 }  // namespace attnsim

@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -12,6 +11,7 @@
 #include "core/error.h"
 #include "core/npy.h"
 #include "core/units.h"
+#include "mixers/reference.h"
 
 namespace attnsim::oracle {
 
@@ -79,15 +79,23 @@ double CaseFile::number_or(const std::string& name, double fallback) const {
 }
 
 bool CaseFile::flag_or(const std::string& name, bool fallback) const {
+  return optional_flag(name).value_or(fallback);
+}
+
+std::string CaseFile::text_or(const std::string& name, const std::string& fallback) const {
+  return optional_text(name).value_or(fallback);
+}
+
+std::optional<bool> CaseFile::optional_flag(const std::string& name) const {
   const json* value = find(data_->params, name);
-  if (!value) return fallback;
+  if (!value) return std::nullopt;
   if (!value->is_boolean()) fail("params." + name, "true or false", value->dump());
   return value->get<bool>();
 }
 
-std::string CaseFile::text_or(const std::string& name, const std::string& fallback) const {
+std::optional<std::string> CaseFile::optional_text(const std::string& name) const {
   const json* value = find(data_->params, name);
-  if (!value) return fallback;
+  if (!value) return std::nullopt;
   if (!value->is_string()) fail("params." + name, "a string", value->dump());
   return value->get<std::string>();
 }
@@ -100,76 +108,13 @@ std::optional<std::pair<double, double>> CaseFile::optional_range(const std::str
     if (value == "inf") return std::numeric_limits<double>::infinity();
     fail("params." + name, "[min, max] of numbers or \"inf\"", range->dump());
   };
-  if (!range->is_array() || range->size() != 2)
-    fail("params." + name, "[min, max]", range->dump());
+  if (!range->is_array() || range->size() != 2) fail("params." + name, "[min, max]", range->dump());
   return std::pair{bound((*range)[0]), bound((*range)[1])};
 }
 
 bool CaseFile::has_input(const std::string& name) const { return data_->inputs.contains(name); }
 
 namespace {
-// Axis expressions over the case's params, evaluated with checked arithmetic: a sum of
-// products of integers, param names and parenthesised sums.
-class AxisParser {
- public:
-  AxisParser(const CaseFile& c, const std::string& text) : case_(c), text_(text) {}
-  std::int64_t parse() {
-    const std::int64_t value = sum();
-    if (pos_ != text_.size()) case_.fail("axes", "an axis expression", "'" + text_ + "'");
-    return value;
-  }
-
- private:
-  std::int64_t sum() {
-    std::uint64_t value = product();
-    while (peek('+')) value = checked_add(value, product(), "an input shape");
-    return as_size(value);
-  }
-  std::uint64_t product() {
-    std::uint64_t value = factor();
-    while (pos_ < text_.size() && (text_[pos_] == '*' || text_[pos_] == '(' ||
-                                   std::isalpha(static_cast<unsigned char>(text_[pos_])))) {
-      peek('*');
-      value = checked_mul(value, factor(), "an input shape");
-    }
-    return value;
-  }
-  std::uint64_t factor() {
-    if (peek('(')) {
-      const std::int64_t value = sum();
-      if (!peek(')')) case_.fail("axes", "a closing ')'", "'" + text_ + "'");
-      return static_cast<std::uint64_t>(value);
-    }
-    const std::size_t begin = pos_;
-    if (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
-      while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-      if (pos_ - begin > 18) case_.fail("axes", "an axis expression", "'" + text_ + "'");
-      return std::stoull(text_.substr(begin, pos_ - begin));
-    }
-    while (pos_ < text_.size() &&
-           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
-      ++pos_;
-    if (pos_ == begin) case_.fail("axes", "an axis expression", "'" + text_ + "'");
-    return static_cast<std::uint64_t>(case_.size(text_.substr(begin, pos_ - begin)));
-  }
-  bool peek(char c) {
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  std::int64_t as_size(std::uint64_t value) const {
-    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      case_.fail("params", "sizes whose products fit in 63 bits", "'" + text_ + "' larger");
-    return static_cast<std::int64_t>(value);
-  }
-
-  const CaseFile& case_;
-  const std::string& text_;
-  std::size_t pos_ = 0;
-};
-
 std::string file_of(const CaseFile& c, const json& inputs, const std::string& dir,
                     const std::string& name) {
   if (!inputs.contains(name)) c.fail("inputs." + name, "an input entry", "nothing");
@@ -181,12 +126,13 @@ std::string file_of(const CaseFile& c, const json& inputs, const std::string& di
 
 std::vector<std::int64_t> expected_shape(const CaseFile& c, const json& inputs,
                                          const std::string& name, const std::string& axes) {
-  std::vector<std::int64_t> shape;
-  for (std::size_t start = 0; start <= axes.size();) {
-    const std::size_t comma = std::min(axes.find(',', start), axes.size());
-    shape.push_back(AxisParser(c, axes.substr(start, comma - start)).parse());
-    start = comma + 1;
-  }
+  // Each name is a param of the case; a malformed expression is the case's mistake too.
+  const std::vector<std::int64_t> shape = reference::axis_sizes(
+      axes, [&](const std::string& axis) { return c.size(axis); },
+      [&](const std::string& expected) {
+        c.fail(expected.find("63 bits") != std::string::npos ? "params" : "axes", expected,
+               "'" + axes + "'");
+      });
   const json& declared = inputs[name];
   if (declared.contains("shape")) {
     const json& given = declared["shape"];
@@ -206,23 +152,23 @@ Tensor CaseFile::floats(const std::string& name, const std::string& axes) const 
   return read_npy_float(file, expected_shape(*this, data_->inputs, name, axes));
 }
 
+IndexTensor CaseFile::ints(const std::string& name, const std::string& axes) const {
+  const std::string file = file_of(*this, data_->inputs, data_->dir, name);
+  return read_npy_int(file, expected_shape(*this, data_->inputs, name, axes));
+}
+
 Tensor CaseFile::floats_if_given(const std::string& name, const std::string& axes) const {
   return has_input(name) ? floats(name, axes) : Tensor();
 }
 
 std::vector<std::int64_t> CaseFile::positions_if_given(const std::string& name,
                                                        const std::string& axes) const {
-  if (!has_input(name)) return {};
-  const std::string file = file_of(*this, data_->inputs, data_->dir, name);
-  return read_npy_int(file, expected_shape(*this, data_->inputs, name, axes)).data;
+  return has_input(name) ? ints(name, axes).data : std::vector<std::int64_t>{};
 }
 
 std::size_t choose_form(const Settings& settings, const std::vector<std::string>& forms) {
-  if (settings.form.empty()) return 0;
-  for (std::size_t i = 0; i < forms.size(); ++i)
-    if (forms[i] == settings.form) return i;
-  throw UserError({}, "--form", fmt::format("one of {}", fmt::join(forms, ", ")),
-                  "'" + settings.form + "'");
+  std::vector<std::string_view> views(forms.begin(), forms.end());
+  return reference::form_index(settings.form, views);
 }
 
 }  // namespace attnsim::oracle

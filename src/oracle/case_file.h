@@ -28,6 +28,8 @@ class CaseFile {
   double number_or(const std::string& name, double fallback) const;
   bool flag_or(const std::string& name, bool fallback) const;
   std::string text_or(const std::string& name, const std::string& fallback) const;
+  std::optional<bool> optional_flag(const std::string& name) const;
+  std::optional<std::string> optional_text(const std::string& name) const;
   // [min, max] of numbers or "inf"; nullopt when absent or null.
   std::optional<std::pair<double, double>> optional_range(const std::string& name) const;
 
@@ -35,6 +37,7 @@ class CaseFile {
   // A required float input whose shape must equal `axes` evaluated with the params: a comma
   // list of sums of products of integers, param names and parentheses ("B,Tq,H*(dn+dv)", "2D").
   Tensor floats(const std::string& name, const std::string& axes) const;
+  IndexTensor ints(const std::string& name, const std::string& axes) const;  // int64 .npy
   Tensor floats_if_given(const std::string& name, const std::string& axes) const;
   std::vector<std::int64_t> positions_if_given(const std::string& name,
                                                const std::string& axes) const;

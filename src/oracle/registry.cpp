@@ -1,24 +1,93 @@
-// The mixer kinds `attnsim oracle` runs (their outputs are written by report/oracle_outputs.h).
+// `attnsim oracle`'s driver: fills a kind's reference signature from a case folder (scalars from
+// case.json's params, tensors from the .npy files it names, shapes checked against the params)
+// and runs one prefill of its session. Nothing here names a mixer kind.
 #include <fmt/format.h>
 
+#include <set>
 #include <utility>
 
 #include "core/error.h"
+#include "mixers/mixer.h"
 #include "oracle/oracle.h"
 
 namespace attnsim::oracle {
 
+namespace {
+using namespace reference;
+
+void bind_scalar(const CaseFile& c, const ScalarSpec& spec, Binding& bound) {
+  switch (spec.type) {
+    case ScalarType::size:
+      if (const auto value = c.optional_size(spec.name)) bound.set(spec.name, *value);
+      return;
+    case ScalarType::number:
+      if (const auto value = c.number(spec.name)) bound.set(spec.name, *value);
+      return;
+    case ScalarType::flag:
+      if (const auto value = c.optional_flag(spec.name)) bound.set(spec.name, *value);
+      return;
+    case ScalarType::range:
+      if (const auto value = c.optional_range(spec.name)) bound.set(spec.name, *value);
+      return;
+    case ScalarType::text:
+      if (const auto value = c.optional_text(spec.name)) {
+        if (!spec.choices.empty() &&
+            std::find(spec.choices.begin(), spec.choices.end(), *value) == spec.choices.end())
+          c.fail("params." + spec.name, fmt::format("one of {}", fmt::join(spec.choices, ", ")),
+                 "'" + *value + "'");
+        bound.set(spec.name, *value);
+      }
+      return;
+  }
+}
+
+// The scalars the signature declares, read until no new one appears (a composite's parts are
+// declared once its `kind` choices are bound).
+Binding bind_scalars(const Facet& facet, const CaseFile& c) {
+  Binding bound;
+  std::set<std::string> read;
+  for (bool more = true; more;) {
+    more = false;
+    for (const ScalarSpec& spec : facet.signature(bound).scalars)
+      if (read.insert(spec.name).second) {
+        bind_scalar(c, spec, bound);
+        more = true;
+      }
+  }
+  return bound;
+}
+
+Tensors read_inputs(const Signature& signature, const Binding& bound, const CaseFile& c) {
+  Tensors inputs;
+  for (const TensorSpec& spec : signature.tensors) {
+    if (spec.domain == Domain::positions) {
+      if (c.has_input(spec.name)) inputs.add(spec.name, c.ints(spec.name, spec.axes));
+      continue;
+    }
+    const bool needed = !spec.optional && (spec.unless.empty() ||
+                                           !(c.has_input(spec.unless) || bound.has(spec.unless)));
+    if (needed || c.has_input(spec.name)) inputs.add(spec.name, c.floats(spec.name, spec.axes));
+  }
+  return inputs;
+}
+
+Outputs run_reference(const MixerKind& kind, const CaseFile& c, const Settings& settings) {
+  const Facet& facet = *kind.reference;
+  form_index(settings.form, kind.forms);
+  const Binding bound = bind_scalars(facet, c);
+  const Tensors inputs = read_inputs(facet.signature(bound), bound, c);
+  const auto session = facet.open(bound, {settings.form, settings.precision, 0, true, false});
+  Step step = session->prefill(inputs);
+  Outputs outputs{std::move(step.outputs.floats), std::move(step.outputs.ints), step.counts, 0};
+  for (const Kept& kept : session->kept()) outputs.memory_elements += kept.elements;
+  return outputs;
+}
+
+}  // namespace
+
 Runner find_runner(const std::string& mixer) {
+  // Kinds without a facet yet (issue 11 converts them): their case runners.
   static const std::vector<std::pair<std::string, Runner>> runners = {
-      {"softmax_attn", &run_softmax_attn},
-      {"mla", &run_mla},
-      {"dsa", &run_dsa},
-      {"gated_attn", &run_gated_attn},
-      {"gated_deltanet", &run_gated_deltanet},
-      {"kda", &run_kda},
-      {"lightning", &run_lightning},
-      {"mamba2_ssd", &run_mamba2},
-      {"mamba2", &run_mamba2},
       {"short_conv", &run_short_conv},
       {"rg_lru", &run_rg_lru},
       {"rwkv7", &run_rwkv7},
@@ -26,6 +95,14 @@ Runner find_runner(const std::string& mixer) {
       {"mamba3", &run_mamba3},
       {"diff_attn", &run_diff_attn}};
   std::vector<std::string> names;
+  for (const MixerKind& kind : mixer_kinds()) {
+    if (kind.reference == nullptr) continue;
+    if (kind.kind == mixer ||
+        (!kind.reference->oracle_alias.empty() && kind.reference->oracle_alias == mixer))
+      return [&kind](const CaseFile& c, const Settings& s) { return run_reference(kind, c, s); };
+    names.emplace_back(kind.kind);
+    if (!kind.reference->oracle_alias.empty()) names.emplace_back(kind.reference->oracle_alias);
+  }
   for (const auto& [name, runner] : runners) {
     if (name == mixer) return runner;
     names.push_back(name);

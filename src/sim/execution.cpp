@@ -1,9 +1,52 @@
-// Dispatch by kind, random inputs and the short conv shared by the per-kind executions.
+// A layer's reference session driven with random inputs, step by step.
 #include "sim/execution.h"
 
 #include "config/reader.h"
 
 namespace attnsim::sim {
+
+namespace {
+// The kept tensor with the dtype and per-token format bytes of the cache term that predicts it.
+KeptTensor kept_tensor(const Mixer& mixer, const reference::Kept& kept) {
+  for (const CacheTerm& term : mixer.cache_terms())
+    if (term.name == kept.name)
+      return {kept.name, kept.role, kept.elements, term.dtype,
+              term.extra_bytes_per_token * static_cast<std::uint64_t>(kept.tokens)};
+  ATTNSIM_ASSERT(false, "a session names what it keeps as the mixer's cache terms: " + kept.name);
+}
+}  // namespace
+
+std::optional<LayerRun> run_layer(const Mixer& mixer, const config::Node& node,
+                                  const std::string& path, const RunPlan& plan, Rng& rng) {
+  const MixerKind* kind = find_mixer_kind(mixer.kind());
+  if (kind == nullptr || kind->reference == nullptr) return run_mixer(node, path, plan, rng);
+  const reference::Facet& facet = *kind->reference;
+  std::optional<reference::Binding> bound = mixer.reference_binding();
+  if (!bound) return std::nullopt;
+  bound->set("B", std::int64_t{1});
+  bound->set("chunk_size", plan.chunk);
+  // query_block 1: no masked pair is computed (the cost model's "half" convention).
+  const auto session =
+      facet.open(*bound, {std::string(facet.cost_form), Precision::float64, 1, false, true});
+  LayerRun run;
+  for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
+    const bool prefill = i == 0;
+    for (const char* axis : {"T", "Tq", "Tk"}) bound->set(axis, prefill ? plan.tokens : 1);
+    using reference::Feed;
+    reference::Tensors inputs = random_inputs(
+        facet.signature(*bound), *bound,
+        prefill ? std::vector{Feed::step, Feed::layer} : std::vector{Feed::step}, rng);
+    // A layer reusing an earlier layer's top-k selection reads it step by step.
+    if (plan.reused_selections != nullptr)
+      inputs.add("topk_indices", (*plan.reused_selections)[static_cast<std::size_t>(i)]);
+    reference::Step step = prefill ? session->prefill(inputs) : session->decode(inputs);
+    (prefill ? run.prefill : run.decode).merge(step.counts);
+    if (const IndexTensor* selection = step.outputs.find_ints("topk_indices"))
+      run.selections.push_back(*selection);
+  }
+  for (const reference::Kept& kept : session->kept()) run.kept.push_back(kept_tensor(mixer, kept));
+  return run;
+}
 
 const SimKind* find_sim_kind(std::string_view kind) {
   for (const auto& entry : sim_kinds())
@@ -32,44 +75,6 @@ Tensor random_uniform(std::vector<std::int64_t> dims, double low, double high, R
   std::uniform_real_distribution<double> uniform(low, high);
   for (double& value : tensor.data) value = uniform(rng);
   return tensor;
-}
-
-Tensor token_slice(const Tensor& tensor, std::int64_t begin, std::int64_t end) {
-  ATTNSIM_ASSERT(tensor.rank() >= 2 && tensor.dim(0) == 1 && 0 <= begin && begin <= end &&
-                     end <= tensor.dim(1),
-                 "token slices are of one sequence, within its tokens");
-  std::vector<std::int64_t> dims = tensor.shape;
-  dims[1] = end - begin;
-  Tensor slice(dims);
-  const std::size_t per_token = tensor.size() / static_cast<std::size_t>(tensor.dim(1));
-  std::copy(tensor.data.begin() + static_cast<std::ptrdiff_t>(per_token * begin),
-            tensor.data.begin() + static_cast<std::ptrdiff_t>(per_token * end), slice.data.begin());
-  return slice;
-}
-
-Tensor channel_slice(const Tensor& x, std::int64_t begin, const std::vector<std::int64_t>& tail) {
-  std::int64_t width = 1;
-  for (std::int64_t d : tail) width *= d;
-  ATTNSIM_ASSERT(x.rank() == 3 && begin + width <= x.dim(2), "the slice lies within x");
-  std::vector<std::int64_t> dims{1, x.dim(1)};
-  dims.insert(dims.end(), tail.begin(), tail.end());
-  Tensor slice(dims);
-  for (std::int64_t t = 0; t < x.dim(1); ++t)
-    for (std::int64_t c = 0; c < width; ++c)
-      slice.data[static_cast<std::size_t>(t * width + c)] =
-          x.data[static_cast<std::size_t>(t * x.dim(2) + begin + c)];
-  return slice;
-}
-
-void append_tokens(Tensor& head, const Tensor& tail) {
-  if (head.empty()) {
-    head = tail;
-    return;
-  }
-  ATTNSIM_ASSERT(head.rank() == tail.rank() && head.dim(0) == 1 && tail.dim(0) == 1,
-                 "appended tensors are of one sequence and the same rank");
-  head.shape[1] += tail.dim(1);
-  head.data.insert(head.data.end(), tail.data.begin(), tail.data.end());
 }
 
 ShortConv::ShortConv(std::int64_t channels, std::int64_t kernel, Rng& rng)

@@ -1,5 +1,5 @@
-// Execution of one layer's mixer core in `attnsim simulate`: a small interface with one entry
-// per mixer kind, registered in sim/registry.cpp (generic code never switches over kinds).
+// Execution of one layer's mixer core in `attnsim simulate`: the layer's reference session
+// (mixers/reference.h) driven with random inputs; nothing here names a mixer kind.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +47,14 @@ struct LayerRun {
 
 using Rng = std::mt19937_64;
 
+// Runs the reference session of `mixer` (its kind's facet, mixers/reference.h) with random
+// inputs drawn per its signature: a prefill of plan.tokens in the form the cost model counts,
+// then plan.decode_steps single tokens; nullopt when the instance has no reference form. A kind
+// without a facet yet runs through run_mixer on its instance map `node`.
+std::optional<LayerRun> run_layer(const Mixer& mixer, const config::Node& node,
+                                  const std::string& path, const RunPlan& plan, Rng& rng);
+
+// The per-kind executions of kinds without a facet yet (issue 11 converts them; then these go).
 // Runs the core of the mixer instance `mixer` (its map in the scaled document) with random
 // inputs and weights; nullopt when this variant has no kernel (chunked local attention).
 using KindExecution = std::optional<LayerRun> (*)(const config::Node& mixer,
@@ -68,13 +76,6 @@ std::optional<LayerRun> run_mixer(const config::Node& mixer, const std::string& 
 // Random inputs: N(0, 1) entries of the given shape, and uniform entries in [low, high).
 Tensor random_normal(std::vector<std::int64_t> dims, Rng& rng);
 Tensor random_uniform(std::vector<std::int64_t> dims, double low, double high, Rng& rng);
-// Slices tokens [begin, end) of a [B=1, T, ...] tensor.
-Tensor token_slice(const Tensor& tensor, std::int64_t begin, std::int64_t end);
-// Channels [begin, begin + Π tail) of x [1, T, C], shaped [1, T, tail...].
-Tensor channel_slice(const Tensor& x, std::int64_t begin, const std::vector<std::int64_t>& tail);
-// Appends the tokens of `tail` to `head` (both [1, T, ...]); an empty head takes tail.
-void append_tokens(Tensor& head, const Tensor& tail);
-
 // A depthwise causal short conv (kernel k) over `channels` channels, token by token: it keeps
 // the last k−1 inputs per channel (the conv state) and counts k multiply-adds per channel and
 // token under "conv", as the cost model does.

@@ -113,7 +113,7 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
     ATTNSIM_ASSERT(node != nullptr, "every layer's mixer is an instance of the document");
     RunPlan layer_plan = plan;
     if (layer.selection_from) layer_plan.reused_selections = &selections.at(*layer.selection_from);
-    auto run = run_mixer(*node, "mixers." + layer.mixer_name, layer_plan, rng);
+    auto run = run_layer(*layer.mixer, *node, "mixers." + layer.mixer_name, layer_plan, rng);
     if (run && !run->selections.empty()) selections[layer.index] = std::move(run->selections);
     if (!run) {
       measured.executed = false;

@@ -2,7 +2,7 @@
 // shared with the other delta-rule mixer in mixers/delta_rule/shape.h.
 #include "mixers/delta_rule/gated_deltanet.h"
 
-#include "mixers/delta_rule/shape.h"
+#include "mixers/delta_rule/session.h"
 
 namespace attnsim::gated_deltanet {
 
@@ -21,7 +21,8 @@ MixerKind kind_info() {
           {"recurrent state (recurrent_state): HV·K·V per sequence",
            "conv state (conv_state): (k − 1)·(2·H·K + HV·V) per sequence"},
           {"chunked", "recurrent"},
-          {{"gated_deltanet", "Gated DeltaNet", "Gated DeltaNet"}}};
+          {{"gated_deltanet", "Gated DeltaNet", "Gated DeltaNet"}},
+          &delta_rule::facet(delta_rule::Gate::scalar)};
 }
 
 }  // namespace attnsim::gated_deltanet

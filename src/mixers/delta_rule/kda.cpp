@@ -2,7 +2,7 @@
 // with the other delta-rule mixer in mixers/delta_rule/shape.h.
 #include "mixers/delta_rule/kda.h"
 
-#include "mixers/delta_rule/shape.h"
+#include "mixers/delta_rule/session.h"
 
 namespace attnsim::kda {
 
@@ -21,7 +21,8 @@ MixerKind kind_info() {
           {"recurrent state (recurrent_state): HV·K·V per sequence",
            "conv state (conv_state): (k − 1)·(2·H·K + HV·V) per sequence"},
           {"chunked", "recurrent"},
-          {{"kda", "KDA", "Kimi Delta Attention"}}};
+          {{"kda", "KDA", "Kimi Delta Attention"}},
+          &delta_rule::facet(delta_rule::Gate::per_key_channel)};
 }
 
 }  // namespace attnsim::kda

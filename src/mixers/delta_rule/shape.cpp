@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "mixers/delta_rule/core_flops.h"
+#include "mixers/delta_rule/session.h"
 
 namespace attnsim::delta_rule {
 
@@ -140,6 +141,7 @@ class DeltaRuleMixer final : public Mixer {
     return delta_rule_flops(gate_, shape_, context.d_model, LinearAlgorithm::recurrent, 1, 1);
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_v_heads; }
+  std::optional<reference::Binding> reference_binding() const override { return binding(shape_); }
 
  private:
   std::string_view kind_;

@@ -11,7 +11,9 @@
 #include <algorithm>
 
 #include "mixers/dsa/core_flops.h"
+#include "mixers/dsa/session.h"
 #include "mixers/mla/mixer.h"
+#include "mixers/mla/session.h"
 
 namespace attnsim::dsa {
 
@@ -113,6 +115,21 @@ class SparseAttention final : public Mixer {
   std::optional<TopkSelection> topk_selection() const override {
     return TopkSelection{indexer_.shared ? TopkSelection::Role::reuses : TopkSelection::Role::makes,
                          indexer_.topk};
+  }
+  // The main attention's sizes (generic attention names its query heads H, as mixers-spec §3)
+  // with the indexer's HI, dI and top-k.
+  std::optional<reference::Binding> reference_binding() const override {
+    std::optional<reference::Binding> bound =
+        mla_ ? mla::binding(*mla_) : attention_->reference_binding();
+    if (!bound) return bound;
+    if (!mla_) bound->set("H", bound->size("Hq"));
+    bound->set("attention", std::string(mla_ ? "mla" : "generic"));
+    bound->set("topk", static_cast<std::int64_t>(indexer_.topk));
+    bound->set("shared", indexer_.shared);
+    if (indexer_.shared) return bound;
+    bound->set("HI", static_cast<std::int64_t>(indexer_.n_heads));
+    bound->set("dI", static_cast<std::int64_t>(indexer_.head_dim));
+    return bound;
   }
 
  private:
@@ -224,7 +241,8 @@ MixerKind kind_info() {
           {"the main attention's terms",
            "indexer keys (kv): dI per token (key_dtype, plus key_scale_bytes_per_token)"},
           {"masked", "gathered"},
-          {{"dsa", "DSA", "DSA"}}};
+          {{"dsa", "DSA", "DSA"}},
+          &facet()};
 }
 
 }  // namespace attnsim::dsa

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "mixers/gated_attn/session.h"
 #include "mixers/softmax_attn/mixer.h"
 
 namespace attnsim::gated_attn {
@@ -50,6 +51,9 @@ class GatedAttention final : public Mixer {
                     softmax_attn::attention_core_decode(shape_, context_tokens));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
+  std::optional<reference::Binding> reference_binding() const override {
+    return binding(shape_, partial_rotary_factor_);
+  }
   std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
     return softmax_attn::attention_projection_shapes(shape_, static_cast<double>(context.d_model),
                                                      2);
@@ -88,7 +92,8 @@ MixerKind kind_info() {
       {"k+v (kv): Hkv·(Dk + Dv) per token, at most W (or chunk) tokens"},
       {"blocked"},
       {{"gated_attn", "gated attention", "gated attention"},
-       {"gated_sliding_attn", "gated sliding-window attention", "gated sliding-window attention"}}};
+       {"gated_sliding_attn", "gated sliding-window attention", "gated sliding-window attention"}},
+      &facet()};
 }
 
 }  // namespace attnsim::gated_attn

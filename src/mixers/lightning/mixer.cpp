@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "mixers/lightning/core_flops.h"
+#include "mixers/lightning/session.h"
 
 namespace attnsim::lightning {
 
@@ -65,6 +66,14 @@ class LightningAttention final : public Mixer {
                     core_flops_recurrent(core_shapes(), 1));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
+  // The decays are drawn per head (g_gamma): the layer's index is not the mixer's to know.
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("H", static_cast<std::int64_t>(shape_.n_heads));
+    bound.set("K", static_cast<std::int64_t>(shape_.head_dim_k));
+    bound.set("V", static_cast<std::int64_t>(shape_.head_dim_v));
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -111,7 +120,8 @@ MixerKind kind_info() {
           &from_fields,
           {"recurrent state (recurrent_state): H·Dk·Dv per sequence"},
           {"chunked", "recurrent"},
-          {{"lightning", "lightning attention", "lightning attention"}}};
+          {{"lightning", "lightning attention", "lightning attention"}},
+          &facet()};
 }
 
 }  // namespace attnsim::lightning

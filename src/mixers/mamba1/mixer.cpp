@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "mixers/mamba1/core_flops.h"
+#include "mixers/mamba1/session.h"
 
 namespace attnsim::mamba1 {
 
@@ -66,6 +67,13 @@ class Mamba1 final : public Mixer {
     return step_flops(context.d_model, 1);
   }
   std::uint64_t cache_split_heads() const override { return shape_.d_inner; }
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("d_inner", static_cast<std::int64_t>(shape_.d_inner));
+    bound.set("N", static_cast<std::int64_t>(shape_.state_size));
+    bound.set("Kconv", static_cast<std::int64_t>(shape_.conv_kernel));
+    return bound;
+  }
 
  private:
   std::uint64_t dt_rank(std::uint64_t d_model) const {
@@ -116,7 +124,8 @@ MixerKind kind_info() {
           {"ssm state (recurrent_state): d_inner·N per sequence",
            "conv state (conv_state): (k − 1)·d_inner per sequence"},
           {"recurrent"},
-          {{"mamba1", "Mamba", "Mamba"}}};
+          {{"mamba1", "Mamba", "Mamba"}},
+          &facet()};
 }
 
 }  // namespace attnsim::mamba1

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "mixers/mamba2/core_flops.h"
+#include "mixers/mamba2/session.h"
 
 namespace attnsim::mamba2 {
 
@@ -82,6 +83,15 @@ class Mamba2 final : public Mixer {
     return combined(outer_flops(context.d_model, 1.0), core_flops_recurrent(core_shapes(), 1));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("H", static_cast<std::int64_t>(shape_.n_heads));
+    bound.set("P", static_cast<std::int64_t>(shape_.head_dim));
+    bound.set("N", static_cast<std::int64_t>(shape_.state_size));
+    bound.set("G", static_cast<std::int64_t>(shape_.n_groups));
+    bound.set("Kconv", static_cast<std::int64_t>(shape_.conv_kernel));
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -143,7 +153,8 @@ MixerKind kind_info() {
           {"ssm state (recurrent_state): H·P·N per sequence",
            "conv state (conv_state): (k − 1)·(H·P + 2·G·N) per sequence"},
           {"chunked", "recurrent"},
-          {{"mamba2", "Mamba-2", "Mamba-2"}}};
+          {{"mamba2", "Mamba-2", "Mamba-2"}},
+          &facet()};
 }
 
 }  // namespace attnsim::mamba2

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "mixers/mla/core_flops.h"
+#include "mixers/mla/session.h"
 
 namespace attnsim::mla {
 
@@ -128,6 +129,7 @@ class MultiHeadLatentAttention final : public Mixer {
   }
   // The latent is shared by all heads: every rank keeps all of it.
   std::uint64_t cache_split_heads() const override { return 1; }
+  std::optional<reference::Binding> reference_binding() const override { return binding(shape_); }
 
  private:
   MlaShape shape_;
@@ -145,7 +147,8 @@ MixerKind kind_info() {
           &from_fields,
           {"c_kv+k_rope (kv): dc + dr per token, shared by all heads"},
           {"absorbed", "naive"},
-          {{"mla", "MLA", "MLA"}}};
+          {{"mla", "MLA", "MLA"}},
+          &facet()};
 }
 
 }  // namespace attnsim::mla

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "mixers/parallel_hybrid/session.h"
+
 namespace attnsim::parallel_hybrid {
 
 namespace {
@@ -43,6 +45,9 @@ class ParallelHybrid final : public Mixer {
   }
   // The attention branch bounds how far the KV cache splits (the SSM state splits further).
   std::uint64_t cache_split_heads() const override { return attention_->cache_split_heads(); }
+  std::optional<reference::Binding> reference_binding() const override {
+    return binding(*attention_, *ssm_);
+  }
 
  private:
   std::unique_ptr<Mixer> attention_;
@@ -85,7 +90,8 @@ MixerKind kind_info() {
           &from_fields,
           {"the attention branch's terms and the SSM branch's terms"},
           {},
-          {{"parallel_hybrid", "parallel attention + Mamba-2", "parallel attention + Mamba-2"}}};
+          {{"parallel_hybrid", "parallel attention + Mamba-2", "parallel attention + Mamba-2"}},
+          &facet()};
 }
 
 }  // namespace attnsim::parallel_hybrid

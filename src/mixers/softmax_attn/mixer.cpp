@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "mixers/softmax_attn/core_flops.h"
+#include "mixers/softmax_attn/session.h"
 
 namespace attnsim::softmax_attn {
 
@@ -262,6 +263,7 @@ class SoftmaxAttention final : public Mixer {
                     attention_core_decode(shape_, context_tokens));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
+  std::optional<reference::Binding> reference_binding() const override { return binding(shape_); }
   std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
     return attention_projection_shapes(shape_, static_cast<double>(context.d_model), 1);
   }
@@ -288,7 +290,8 @@ MixerKind kind_info() {
           {{"full_attn", "attention", "RoPE attention"},
            {"nope_attn", "attention", "NoPE attention"},
            {"sliding_attn", "sliding-window attention", "sliding-window attention"},
-           {"chunked_attn", "chunked attention", "chunked attention"}}};
+           {"chunked_attn", "chunked attention", "chunked attention"}},
+          &facet()};
 }
 
 }  // namespace attnsim::softmax_attn

@@ -1,0 +1,32 @@
+// The depthwise causal short conv in front of the delta-rule and Mamba cores (mixers-spec §5,
+// §8), followed by SiLU, as causal_conv1d runs it: each channel mixes its last k inputs. A
+// session owns one and carries its state (the last k − 1 inputs per channel) across steps.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/op_counts.h"
+#include "core/tensor.h"
+
+namespace attnsim::mixers {
+
+class ShortConv {
+ public:
+  explicit ShortConv(Tensor weights);  // [C, k]
+  // x [B, T, C] → silu(conv(x)) [B, T, C]; counts k multiply-adds per channel and token under
+  // "conv", as the cost model does.
+  Tensor run(const Tensor& x, OpCounts& counts);
+  std::int64_t state_elements() const { return static_cast<std::int64_t>(state_.size()); }
+
+ private:
+  Tensor weights_;
+  std::vector<double> state_;  // [B, k − 1, C], oldest first; sized by the first call
+};
+
+// [B, T, ...] tensors side by side along their flattened channels: [B, T, Σ channels].
+Tensor concat_channels(const std::vector<const Tensor*>& parts);
+// Channels [begin, begin + Π tail) of x [B, T, C], shaped [B, T, tail...].
+Tensor channel_slice(const Tensor& x, std::int64_t begin, const std::vector<std::int64_t>& tail);
+
+}  // namespace attnsim::mixers

@@ -1,0 +1,132 @@
+// The reference facet of Gated DeltaNet and KDA (mixers-spec §5, §6): q, k, v (through the short
+// conv when the instance has one), decays g and β per step; the session carries the recurrent
+// state and the conv state. Prefill runs the chosen form, decode the recurrence.
+#include "mixers/delta_rule/session.h"
+
+#include <optional>
+
+#include "mixers/common/delta_rule.h"
+#include "mixers/common/short_conv.h"
+#include "mixers/mixer.h"
+
+namespace attnsim::delta_rule {
+
+namespace {
+using namespace reference;
+
+Signature signature_of(bool per_channel) {
+  return {{{"q", "B,T,H,K"},
+           {"k", "B,T,H,K"},
+           {"v", "B,T,HV,V"},
+           {"g", per_channel ? "B,T,HV,K" : "B,T,HV", Feed::step, Domain::uniform, -0.5, -0.01},
+           {"beta", "B,T,HV", Feed::step, Domain::uniform, 0.0, 1.0},
+           // With conv weights, q/k/v are the projections before the conv (channels [q|k|v]).
+           {"conv_weight", "2H*K+HV*V,Kconv", Feed::layer, Domain::normal, 0, 1, true},
+           {"initial_state", "B,HV,K,V", Feed::initial_state, Domain::normal, 0, 1, true}},
+          {{"scale", ScalarType::number},
+           {"use_qk_l2norm", ScalarType::flag},
+           {"l2norm_eps", ScalarType::number},
+           {"chunk_size", ScalarType::size}},
+          {{"o", "B,T,HV,V"}, {"final_state", "B,HV,K,V"}}};
+}
+
+class DeltaRuleSession final : public Session {
+ public:
+  DeltaRuleSession(mixers::GateKind gate, const Binding& bound, const SessionOptions& options)
+      : gate_(gate) {
+    options_.form = form_index(options.form, {"chunked", "recurrent"}) == 0
+                        ? mixers::DeltaRuleForm::chunked
+                        : mixers::DeltaRuleForm::recurrent;
+    options_.chunk_size = bound.optional_size("chunk_size").value_or(options_.chunk_size);
+    options_.scale = bound.number("scale");
+    options_.use_qk_l2norm = bound.flag_or("use_qk_l2norm", options_.use_qk_l2norm);
+    options_.l2norm_eps = bound.number("l2norm_eps").value_or(options_.l2norm_eps);
+    options_.precision = options.precision;
+  }
+  Step prefill(const Tensors& inputs) override {
+    if (const Tensor* weights = inputs.find("conv_weight")) conv_.emplace(*weights);
+    state_ = inputs.get("initial_state");
+    return run(inputs, options_.form);
+  }
+  Step decode(const Tensors& inputs) override {
+    return run(inputs, mixers::DeltaRuleForm::recurrent);
+  }
+  std::vector<Kept> kept() const override {
+    std::vector<Kept> kept{{"recurrent state", CacheRole::recurrent_state,
+                            static_cast<std::int64_t>(state_.size()), 0}};
+    if (conv_) kept.push_back({"conv state", CacheRole::conv_state, conv_->state_elements(), 0});
+    return kept;
+  }
+
+ private:
+  Step run(const Tensors& inputs, mixers::DeltaRuleForm form) {
+    Step step;
+    mixers::DeltaRuleInputs in{input(inputs, "q"), input(inputs, "k"),    input(inputs, "v"),
+                               input(inputs, "g"), input(inputs, "beta"), state_};
+    if (conv_) {
+      const Tensor mixed = conv_->run(mixers::concat_channels({&in.q, &in.k, &in.v}), step.counts);
+      const std::int64_t H = in.q.dim(2), K = in.q.dim(3), HV = in.v.dim(2), V = in.v.dim(3);
+      in.q = mixers::channel_slice(mixed, 0, {H, K});
+      in.k = mixers::channel_slice(mixed, H * K, {H, K});
+      in.v = mixers::channel_slice(mixed, 2 * H * K, {HV, V});
+    }
+    mixers::DeltaRuleOptions options = options_;
+    options.form = form;
+    auto result = mixers::run_delta_rule(in, options, gate_);
+    step.counts.merge(result.counts);
+    state_ = result.final_state;
+    step.outputs.add("o", std::move(result.o));
+    step.outputs.add("final_state", std::move(result.final_state));
+    return step;
+  }
+
+  mixers::GateKind gate_;
+  mixers::DeltaRuleOptions options_;
+  std::optional<mixers::ShortConv> conv_;
+  Tensor state_;
+};
+
+Signature scalar_signature(const Binding&) { return signature_of(false); }
+Signature channel_signature(const Binding&) { return signature_of(true); }
+std::unique_ptr<Session> open_scalar(const Binding& bound, const SessionOptions& options) {
+  return std::make_unique<DeltaRuleSession>(mixers::GateKind::scalar, bound, options);
+}
+std::unique_ptr<Session> open_channel(const Binding& bound, const SessionOptions& options) {
+  return std::make_unique<DeltaRuleSession>(mixers::GateKind::per_channel, bound, options);
+}
+}  // namespace
+
+const reference::Facet& facet(Gate gate) {
+  static const Facet scalar{
+      &scalar_signature,
+      &open_scalar,
+      "chunked",
+      "{kind: gated_deltanet, n_qk_heads: 2, n_v_heads: 4, head_dim_k: 6, head_dim_v: 5, "
+      "conv_kernel: 3}",
+      "{kind: gated_deltanet, n_qk_heads: 16, n_v_heads: 16, head_dim_k: 128, head_dim_v: 128, "
+      "conv_kernel: 4}",
+      "chunked",
+      ""};
+  static const Facet channel{
+      &channel_signature,
+      &open_channel,
+      "chunked",
+      "{kind: kda, n_qk_heads: 2, n_v_heads: 4, head_dim_k: 6, head_dim_v: 5, conv_kernel: 3}",
+      "{kind: kda, n_qk_heads: 16, n_v_heads: 16, head_dim_k: 128, head_dim_v: 128, "
+      "conv_kernel: 4}",
+      "chunked",
+      ""};
+  return gate == Gate::scalar ? scalar : channel;
+}
+
+reference::Binding binding(const DeltaRuleShape& shape) {
+  reference::Binding bound;
+  bound.set("H", static_cast<std::int64_t>(shape.n_qk_heads));
+  bound.set("HV", static_cast<std::int64_t>(shape.n_v_heads));
+  bound.set("K", static_cast<std::int64_t>(shape.head_dim_k));
+  bound.set("V", static_cast<std::int64_t>(shape.head_dim_v));
+  bound.set("Kconv", static_cast<std::int64_t>(shape.conv_kernel));
+  return bound;
+}
+
+}  // namespace attnsim::delta_rule
