@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "mixers/common/linear_flops.h"
 #include "mixers/lightning/core_flops.h"
 #include "mixers/lightning/session.h"
 
@@ -54,12 +55,8 @@ class LightningAttention final : public Mixer {
     return params;
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    const auto T = static_cast<std::int64_t>(tokens);
-    const FlopCounts core =
-        context.linear == LinearAlgorithm::chunked
-            ? core_flops_chunked(core_shapes(), T, static_cast<std::int64_t>(context.chunk))
-            : core_flops_recurrent(core_shapes(), T);
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(T)), core);
+    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
+                    linear_core_flops(context, tokens, core_shapes()));
   }
   FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
     return combined(projection_flops(params({context.d_model}), 1.0),

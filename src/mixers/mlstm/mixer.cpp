@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "mixers/common/linear_flops.h"
 #include "mixers/mlstm/core_flops.h"
 
 namespace attnsim::mlstm {
@@ -47,12 +48,8 @@ class Mlstm final : public Mixer {
     return params;
   }
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    const auto T = static_cast<std::int64_t>(tokens);
-    const FlopCounts core =
-        context.linear == LinearAlgorithm::chunked
-            ? core_flops_chunked(core_shapes(), T, static_cast<std::int64_t>(context.chunk))
-            : core_flops_recurrent(core_shapes(), T);
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(T)), core);
+    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
+                    linear_core_flops(context, tokens, core_shapes()));
   }
   FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
     return combined(projection_flops(params({context.d_model}), 1.0),
