@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -532,6 +534,35 @@ TEST_CASE("read_common: sizes are bounded before anything is allocated") {
   CHECK(message.find("num_hidden_layers: expected at most 100000 layers, found 1000000000000") !=
         std::string::npos);
   CHECK(message.find("config.json:2:") != std::string::npos);
+}
+
+TEST_CASE("a Hugging Face snapshot folder is accepted wherever a config.json is") {
+  testing::ScratchDir dir;
+  const auto folder = dir.path() / "Tiny-Qwen";
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "config.json") << qwen("llama", 2, "");
+  std::ofstream(folder / "hf_quant_config.json")
+      << R"({"quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8"}})";
+  SUBCASE("import-hf FOLDER: its config.json and the quantisation file beside it") {
+    const std::string from_folder = import::import_hf(folder.string());
+    CHECK(from_folder == import::import_hf((folder / "config.json").string()));
+    // named after the folder, not "config"
+    CHECK(from_folder.find("display_name: \"Tiny-Qwen\"") != std::string::npos);
+    CHECK(from_folder.find("kv_cache: fp8") != std::string::npos);
+  }
+  SUBCASE("a command takes the folder as an architecture") {
+    const auto result = testing::run({"kv", folder.string(), "-c", "1", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    // 2 layers × K and V × 2 kv heads × 64 × 1 byte (fp8)
+    CHECK(result.out.find("\"kv_bytes_per_token\": 512") != std::string::npos);
+    CHECK(result.out.find("\"name\": \"Tiny-Qwen\"") != std::string::npos);
+  }
+  SUBCASE("a folder without a config.json: a located error") {
+    std::filesystem::create_directories(dir.path() / "empty");
+    const auto result = testing::run({"kv", (dir.path() / "empty").string()});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("snapshot folder with a config.json") != std::string::npos);
+  }
 }
 
 }  // namespace attnsim

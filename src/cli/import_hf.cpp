@@ -14,14 +14,16 @@ namespace attnsim::cli {
 int run_import_hf(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
-      "name", po::value<std::string>(), "display name of the model (default: the file's stem)")(
+      "name", po::value<std::string>(),
+      "display name of the model (default: the snapshot folder's name, else the file's stem)")(
       "params-label", po::value<std::string>(), "size label as published, e.g. 80B-A3B")(
       "output,o", po::value<std::string>(),
       "write to this file (replaced atomically; missing folders are created) instead of stdout");
   const auto vm = parse_options("import-hf", args, options, "config");
   if (vm.count("help")) {
-    out << usage("import-hf", "CONFIG.json [--name NAME] [-o FILE]", options,
+    out << usage("import-hf", "CONFIG.json|SNAPSHOT_FOLDER [--name NAME] [-o FILE]", options,
                  {"import-hf path/to/config.json --name my-model -o architectures/my-model.yaml",
+                  "import-hf ~/models/Qwen3-8B -o architectures/qwen3-8b-local.yaml",
                   "import-hf config.json --params-label 80B-A3B > my-model.yaml"});
     return 0;
   }

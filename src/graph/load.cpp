@@ -458,17 +458,20 @@ fs::path resolve_architecture(const std::string& name_or_path) {
   if (is_path) return as_path;
   const fs::path shipped = architectures_dir() / (name_or_path + ".yaml");
   if (fs::exists(shipped)) return shipped;
+  if (fs::is_directory(as_path)) return as_path;  // a snapshot folder in the working directory
   throw UserError(
-      {}, "architecture", "a shipped architecture name or a path to a .yaml file",
+      {}, "architecture",
+      "a shipped architecture name, a .yaml file, a config.json or a snapshot folder",
       fmt::format("'{}'", name_or_path),
       config::did_you_mean(name_or_path, known_stems()) + "; `attnsim list` shows every name");
 }
 
 config::Node load_resolved_document(const fs::path& file) {
-  if (file.extension() == ".json") {
-    // A Hugging Face config.json is accepted wherever an architecture file is.
+  if (file.extension() == ".json" || fs::is_directory(file)) {
+    // A Hugging Face config.json, or a snapshot folder holding one, is accepted wherever an
+    // architecture file is.
     return config::parse_document(import::import_hf(file.string()),
-                                  display_path(file) + " (imported)");
+                                  display_path(import::hf_config_file(file)) + " (imported)");
   }
   std::vector<fs::path> chain;
   return resolve_extends(file, chain);
@@ -500,7 +503,8 @@ Architecture build_architecture(const config::Node& document, const std::string&
 }
 
 Architecture load_architecture_file(const fs::path& file) {
-  return build_architecture(load_resolved_document(file), file.stem().string(), display_path(file));
+  return build_architecture(load_resolved_document(file), import::model_name(file),
+                            display_path(file));
 }
 
 Architecture load_architecture(const std::string& name_or_path) {
