@@ -6,7 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include "graph/load.h"
@@ -105,12 +104,16 @@ TEST_CASE("layers_figure") {
                                     registry("gemma-3-27b"), registry("kimi-linear-48b-a3b")},
                                    ImageFormat::png, "l.png.csv", "l.png");
   SUBCASE("each kind in the key once, with a different fill") {
-    std::regex fill("title '([^']+)' with boxxyerror fc rgb '(#[0-9A-F]{6})'");
+    // Each key entry reads "title 'NAME' with boxxyerror fc rgb '#RRGGBB'". (A scan, not
+    // std::regex: GCC 12 warns inside <regex> under the sanitizer build's -Werror.)
+    const std::string& script = files.script;
+    const std::string marker = "' with boxxyerror fc rgb '";
     std::set<std::string> titles, colours;
-    for (auto it = std::sregex_iterator(files.script.begin(), files.script.end(), fill);
-         it != std::sregex_iterator(); ++it) {
-      titles.insert((*it)[1]);
-      colours.insert((*it)[2]);
+    for (auto at = script.find(marker); at != std::string::npos; at = script.find(marker, at + 1)) {
+      const auto title_start = script.rfind("title '", at);
+      REQUIRE(title_start != std::string::npos);
+      titles.insert(script.substr(title_start + 7, at - title_start - 7));
+      colours.insert(script.substr(at + marker.size(), 7));
     }
     // Gated DeltaNet, gated attention, Mamba-2, NoPE attention, sliding-window attention,
     // RoPE attention, KDA, MLA: eight kinds, eight colours; plus Nemotron-H's FFN-only layers.
