@@ -13,21 +13,6 @@
 namespace attnsim::cli {
 
 namespace {
-// A fraction in (0, 1] given as text.
-double fraction_option(const po::variables_map& vm, const std::string& name) {
-  const std::string text = vm[name].as<std::string>();
-  double fraction = -1.0;
-  try {
-    std::size_t used = 0;
-    fraction = std::stod(text, &used);
-    if (used != text.size()) fraction = -1.0;
-  } catch (const std::exception&) {
-  }
-  if (!(fraction > 0.0 && fraction <= 1.0))
-    throw UserError({}, "--" + name, "a fraction in (0, 1]", fmt::format("'{}'", text));
-  return fraction;
-}
-
 // The engine's own name for its memory fraction, and its value: each engine takes only its own.
 double memory_fraction(const po::variables_map& vm, const EngineProfile& engine,
                        const Hardware& hardware, std::uint64_t tp) {
@@ -40,7 +25,9 @@ double memory_fraction(const po::variables_map& vm, const EngineProfile& engine,
                     "vLLM takes --gpu-memory-utilization, SGLang --mem-fraction-static");
   if (sglang && !vm.count(mine))
     return sglang_default_memory_fraction(hardware.memory_capacity_bytes, tp);
-  return fraction_option(vm, mine);
+  return number_option(
+      vm, mine, [](double fraction) { return fraction > 0.0 && fraction <= 1.0; },
+      "a fraction in (0, 1]");
 }
 }  // namespace
 

@@ -86,16 +86,9 @@ int run_fit(const CommandArgs& args, std::ostream& out) {
   if (vm.count("batch") && vm.count("context"))
     throw UserError({}, "fit",
                     "either --batch (search the context) or --context (search the batch)", "both");
-  const std::string reserve_text = vm["reserve"].as<std::string>();
-  double reserve = -1;
-  try {
-    std::size_t used = 0;
-    reserve = std::stod(reserve_text, &used);
-    if (used != reserve_text.size()) reserve = -1;
-  } catch (const std::exception&) {
-  }
-  if (!(reserve >= 0.0 && reserve < 1.0))
-    throw UserError({}, "--reserve", "a fraction in [0, 1)", fmt::format("'{}'", reserve_text));
+  const double reserve = number_option(
+      vm, "reserve", [](double fraction) { return fraction >= 0.0 && fraction < 1.0; },
+      "a fraction in [0, 1)");
   FitOptions fit_options;
   fit_options.tp = tp_option(vm);
   fit_options.weights_dtype = dtype_option(vm, "weights-dtype");

@@ -182,6 +182,18 @@ std::uint64_t positive_count(const po::variables_map& vm, const std::string& nam
 }
 }  // namespace
 
+double number_option(const po::variables_map& vm, const std::string& name, bool (*accepts)(double),
+                     const std::string& expected) {
+  const std::string text = vm[name].as<std::string>();
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size() && accepts(value)) return value;
+  } catch (const std::exception&) {
+  }
+  throw UserError({}, "--" + name, expected, fmt::format("'{}'", text));
+}
+
 std::uint64_t batch_option(const po::variables_map& vm) {
   return positive_count(vm, "batch", "a positive number of sequences");
 }

@@ -66,6 +66,10 @@ void warn_beyond_max_context(const po::variables_map& vm,
                              const std::vector<Architecture>& architectures,
                              const std::vector<std::uint64_t>& contexts);
 std::uint64_t batch_option(const po::variables_map& vm);
+// A decimal number option (--gpu-memory-utilization, --reserve, …): UserError naming --NAME and
+// `expected` unless the whole text is a number that `accepts`.
+double number_option(const po::variables_map& vm, const std::string& name, bool (*accepts)(double),
+                     const std::string& expected);
 std::uint64_t tp_option(const po::variables_map& vm);
 std::optional<DType> dtype_option(const po::variables_map& vm, const std::string& name);
 CacheDTypeOverrides cache_dtype_options(const po::variables_map& vm);
