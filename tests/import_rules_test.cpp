@@ -565,4 +565,178 @@ TEST_CASE("a Hugging Face snapshot folder is accepted wherever a config.json is"
   }
 }
 
+namespace {
+std::vector<std::string> mixer_kinds(const Architecture& architecture) {
+  std::vector<std::string> kinds;
+  for (const auto& layer : architecture.layers) kinds.push_back(std::string(layer.mixer->kind()));
+  return kinds;
+}
+
+std::vector<std::string> ffn_names(const Architecture& architecture) {
+  std::vector<std::string> names;
+  for (const auto& layer : architecture.layers) names.push_back(layer.ffn_name);
+  return names;
+}
+
+std::string imported_yaml(const std::string& json) {
+  testing::ScratchDir dir;
+  return import::import_hf(dir.write("config.json", json).string());
+}
+}  // namespace
+
+TEST_CASE("map_kimi_linear: KimiLinearConfig's defaults, linear_attn_config and layer types") {
+  // Only the model dimensions the test needs: everything else is KimiLinearConfig's (@630ebd85).
+  const std::string base = R"({"model_type": "kimi_linear", "hidden_size": 256,
+      "num_hidden_layers": 9, "torch_dtype": "bfloat16")";
+  SUBCASE("absent keys: the class's values, each named in the notes") {
+    const Architecture result = import_json(base + "}");
+    // Layer types: full attention at i > 0 with i % 4 == 0, so layers 4 and 8 are MLA.
+    std::vector<std::string> expected(9, "kda");
+    expected[4] = expected[8] = "mla";
+    CHECK(mixer_kinds(result) == expected);
+    CHECK(result.dims.vocab_size == 163840);
+    CHECK_FALSE(result.dims.tied_embeddings);
+    // MLA keeps kv_lora_rank 512 + qk_rope_head_dim 64 = 576 elements, 1,152 bf16 bytes per
+    // token per layer: 2 layers, 2,304 bytes per token.
+    CHECK(kv_bytes_at(result, 1) == 2304);
+    // KDA (linear_num_heads 32, linear_head_dim 128, conv 4): 32 · 128 · 128 = 524,288 state
+    // elements + 3 · (2 · 32 · 128 + 32 · 128) = 36,864 conv elements, 2 bytes each:
+    // 1,122,304 bytes per layer, 7 layers 7,856,128.
+    CHECK(kv_memory(result, {1}, 1).rows.front().state_bytes == 7'856'128);
+    // first_k_dense_replace (kwargs fallback 1): layer 0 dense, the others MoE of 256 experts
+    // of 1,024, top 8, one shared expert.
+    std::vector<std::string> ffns(9, "moe");
+    ffns[0] = "dense";
+    CHECK(ffn_names(result) == ffns);
+    const FfnSpec& moe = *result.ffns.at("moe");
+    CHECK(moe.n_experts == 256);
+    CHECK(moe.expert_width == 1024);
+    CHECK(moe.top_k == 8);
+    CHECK(moe.n_shared_experts == 1);
+    CHECK(result.ffns.at("dense")->d_ff == 9216);
+    const std::string yaml = imported_yaml(base + "}");
+    CHECK(yaml.find("linear_num_heads = 32: KimiLinearConfig default") != std::string::npos);
+    CHECK(yaml.find("n_routed_experts = 256: KimiLinearConfig default") != std::string::npos);
+  }
+  SUBCASE("linear_attn_config wins over the top-level fields") {
+    // head_dim 64 from linear_attn_config, heads 2 from linear_num_heads, conv 4 by default:
+    // 2 · 64 · 64 + 3 · (2 · 2 · 64 + 2 · 64) = 8,192 + 1,152 = 9,344 elements, 18,688 bytes.
+    const Architecture result =
+        import_json(base + R"(, "linear_num_heads": 2, "linear_head_dim": 16,
+        "linear_attn_config": {"head_dim": 64}})");
+    CHECK(kv_memory(result, {1}, 1).rows.front().state_bytes == 7 * 18'688);
+  }
+  SUBCASE("full_attn_layers with kda_layers (1-based) give the layer types") {
+    const Architecture result = import_json(base + R"(, "linear_attn_config": {
+        "full_attn_layers": [1, 9], "kda_layers": [2, 3, 4, 5, 6, 7, 8]}})");
+    std::vector<std::string> expected(9, "kda");
+    expected[0] = expected[8] = "mla";
+    CHECK(mixer_kinds(result) == expected);
+  }
+  SUBCASE("full_attn_layers without kda_layers is ignored, as the class ignores it") {
+    const Architecture result =
+        import_json(base + R"(, "linear_attn_config": {"full_attn_layers": [1]}})");
+    std::vector<std::string> expected(9, "kda");
+    expected[4] = expected[8] = "mla";
+    CHECK(mixer_kinds(result) == expected);
+  }
+  SUBCASE("layer_types wins over the lists") {
+    const Architecture result = import_json(base + R"(, "linear_attn_config": {
+        "full_attn_layers": [1], "kda_layers": [2, 3, 4, 5, 6, 7, 8, 9]}, "layer_types": [
+        "linear_attention", "full_attention", "linear_attention", "linear_attention",
+        "linear_attention", "linear_attention", "linear_attention", "linear_attention",
+        "linear_attention"]})");
+    std::vector<std::string> expected(9, "kda");
+    expected[1] = "mla";
+    CHECK(mixer_kinds(result) == expected);
+  }
+  SUBCASE("a layer in neither list is a located error") {
+    CHECK(import_error(base + R"(, "linear_attn_config": {"full_attn_layers": [1],
+        "kda_layers": [2, 3]}})")
+              .find("layer 4 in neither") != std::string::npos);
+  }
+  SUBCASE("the checkpoint's spellings: num_experts, num_shared_experts, num_experts_per_token") {
+    const Architecture result = import_json(base + R"(, "num_experts": 16,
+        "num_shared_experts": 2, "num_experts_per_token": 4, "mlp_layer_types": ["sparse",
+        "sparse", "sparse", "sparse", "sparse", "sparse", "sparse", "sparse", "dense"]})");
+    const FfnSpec& moe = *result.ffns.at("moe");
+    CHECK(moe.n_experts == 16);
+    CHECK(moe.n_shared_experts == 2);
+    CHECK(moe.top_k == 4);
+    std::vector<std::string> ffns(9, "moe");
+    ffns[8] = "dense";
+    CHECK(ffn_names(result) == ffns);
+  }
+}
+
+TEST_CASE("map_minimax: MiniMaxConfig's layer types and defaults; MiniMax-M1's attn_type_list") {
+  const std::string base = R"({"model_type": "minimax", "hidden_size": 512,
+      "num_hidden_layers": 4, "torch_dtype": "bfloat16")";
+  SUBCASE("absent keys: full attention at even indices, the class's heads and experts") {
+    const Architecture result = import_json(base + "}");
+    CHECK(mixer_kinds(result) ==
+          std::vector<std::string>{"softmax_attn", "lightning", "softmax_attn", "lightning"});
+    CHECK(result.dims.vocab_size == 32000);
+    // 32 heads, 8 KV heads, head_dim = 512 / 32 = 16: K and V 2 · 8 · 16 · 2 bytes = 512 per
+    // token per softmax layer, 1,024 for two.
+    CHECK(kv_bytes_at(result, 1) == 1024);
+    // Lightning state 32 heads · 16 · 16 = 8,192 elements, 16,384 bf16 bytes per layer.
+    CHECK(kv_memory(result, {1}, 1).rows.front().state_bytes == 2 * 16'384);
+    const FfnSpec& moe = *result.ffns.at("moe");
+    CHECK(moe.n_experts == 8);
+    CHECK(moe.top_k == 2);
+    CHECK(moe.expert_width == 14336);
+    CHECK(moe.n_shared_experts == 0);
+    CHECK(imported_yaml(base + "}").find("num_local_experts = 8: MiniMaxConfig default") !=
+          std::string::npos);
+  }
+  SUBCASE("layer_types as written; sliding_window windows the softmax layers") {
+    const Architecture result = import_json(base + R"(, "sliding_window": 64, "layer_types": [
+        "linear_attention", "linear_attention", "linear_attention", "full_attention"]})");
+    CHECK(mixer_kinds(result) ==
+          std::vector<std::string>{"lightning", "lightning", "lightning", "softmax_attn"});
+    CHECK(layer_windows(result) == std::vector<std::uint64_t>{0, 0, 0, 64});
+  }
+  SUBCASE("minimax_m1: attn_type_list, 1 softmax and 0 lightning") {
+    const std::string m1 = R"({"model_type": "minimax_m1", "hidden_size": 512,
+        "num_hidden_layers": 4, "head_dim": 64, "torch_dtype": "bfloat16",
+        "attn_type_list": [0, 0, 0, 1]})";
+    const Architecture result = import_json(m1);
+    CHECK(mixer_kinds(result) ==
+          std::vector<std::string>{"lightning", "lightning", "lightning", "softmax_attn"});
+    // One softmax layer: 2 · 8 · 64 · 2 bytes = 2,048 per token.
+    CHECK(kv_bytes_at(result, 1) == 2048);
+  }
+  SUBCASE("minimax_m1 without attn_type_list: its modeling code needs it, an error") {
+    CHECK(import_error(R"({"model_type": "minimax_m1", "hidden_size": 512,
+        "num_hidden_layers": 4, "torch_dtype": "bfloat16"})")
+              .find("attn_type_list") != std::string::npos);
+  }
+}
+
+TEST_CASE("map_llama_like: Glm4MoeConfig's defaults") {
+  const std::string base = R"({"model_type": "glm4_moe", "hidden_size": 256,
+      "num_hidden_layers": 3, "num_attention_heads": 16, "head_dim": 64, "torch_dtype": "bfloat16")";
+  const Architecture result = import_json(base + "}");
+  // first_k_dense_replace 1: layer 0 dense (10,944), then MoE of 128 experts of 1,408, top 8,
+  // one shared expert of 1,408.
+  CHECK(ffn_names(result) == std::vector<std::string>{"dense", "moe", "moe"});
+  const FfnSpec& moe = *result.ffns.at("moe");
+  CHECK(moe.n_experts == 128);
+  CHECK(moe.expert_width == 1408);
+  CHECK(moe.top_k == 8);
+  CHECK(moe.n_shared_experts == 1);
+  CHECK(moe.shared_expert_width == 1408);
+  CHECK(result.ffns.at("dense")->d_ff == 10944);
+  CHECK(result.dims.vocab_size == 151552);
+  CHECK_FALSE(result.dims.tied_embeddings);
+  // num_key_value_heads 8, head_dim 64: 3 layers · 2 · 8 · 64 · 2 bytes = 6,144 per token.
+  CHECK(kv_bytes_at(result, 1) == 6144);
+  // num_mtp_layers (num_nextn_predict_layers) 1: one MTP module.
+  REQUIRE(result.mtp);
+  CHECK(result.mtp->modules == 1);
+  CHECK(imported_yaml(base + "}").find("n_routed_experts = 128: Glm4MoeConfig default") !=
+        std::string::npos);
+}
+
 }  // namespace attnsim

@@ -74,9 +74,9 @@ TEST_CASE("import_hf agrees with every shipped architecture that cites a config"
   CHECK(checked >= 25);
 }
 
-// Reference configs whose model_type attnsim does not import yet (issue 14: MiniMax-M1, SambaY).
+// Reference configs whose model_type attnsim does not import yet (issue 14: SambaY).
 // Named, so that supporting one means taking it off this list.
-const std::set<std::string> kPendingModelTypes = {"minimax_m1", "phi4flash"};
+const std::set<std::string> kPendingModelTypes = {"phi4flash"};
 
 TEST_CASE("import_hf on every reference config") {
   for (const auto& entry : std::filesystem::directory_iterator(kConfigs)) {

@@ -12,6 +12,8 @@ const std::vector<Family>& families() {
       {"qwen3", "Qwen3", &map_llama_like},
       {"qwen3_moe", "Qwen3", &map_llama_like},
       {"smollm3", "SmolLM3", &map_llama_like},
+      {"minimax", "MiniMax-01", &map_minimax},
+      {"minimax_m1", "MiniMax-M1", &map_minimax},
       {"minimax_m2", "MiniMax-M2", &map_llama_like},
       {"glm4_moe", "GLM-4.5", &map_llama_like},
       {"sarvam_moe", "Sarvam", &map_llama_like},

@@ -77,6 +77,7 @@ void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft);
 void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft);
 void map_bamba(const HfConfig& config, ArchitectureDraft& draft);
 void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft);
+void map_minimax(const HfConfig& config, ArchitectureDraft& draft);
 void map_lfm2(const HfConfig& config, ArchitectureDraft& draft);
 void map_recurrent_gemma(const HfConfig& config, ArchitectureDraft& draft);
 

@@ -17,6 +17,8 @@ struct MoeLayout {
   std::vector<bool> dense;  // per layer
 };
 
+// The first spelling the file writes, else the first its class gives a default for (Glm4MoeConfig
+// n_routed_experts), else the "no such key" error for the first spelling.
 std::uint64_t first_present(const HfConfig& config, std::initializer_list<std::string_view> keys,
                             std::string& which) {
   for (auto key : keys)
@@ -24,8 +26,14 @@ std::uint64_t first_present(const HfConfig& config, std::initializer_list<std::s
       which = std::string(key);
       return config.count(key);
     }
+  for (auto key : keys)
+    if (!config.is_null(key))
+      if (const auto value = config.optional_count(key)) {
+        which = std::string(key);
+        return *value;
+      }
   which = std::string(*keys.begin());
-  return config.positive(*keys.begin());  // raises the "no such key" error for the first spelling
+  return config.positive(*keys.begin());
 }
 
 MoeLayout read_moe(const HfConfig& config, const std::string& activation) {
@@ -36,7 +44,7 @@ MoeLayout read_moe(const HfConfig& config, const std::string& activation) {
                                   ? config.positive("intermediate_size")  // MiniMax: per expert
                                   : first_present(config, {"moe_intermediate_size"}, width_key);
   std::uint64_t shared = 0;
-  if (config.has("n_shared_experts") || config.has("num_shared_experts"))
+  if (config.optional_count("n_shared_experts") || config.optional_count("num_shared_experts"))
     shared = first_present(config, {"n_shared_experts", "num_shared_experts"}, shared_key);
   std::uint64_t shared_width = 0;
   if (shared > 0)

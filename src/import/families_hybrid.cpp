@@ -1,5 +1,5 @@
 // Mappers for latent-attention and hybrid families: DeepSeek V3/V3.2 (and Kimi K2, GLM-5),
-// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba and Ring/Ling linear.
+// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba, Ring/Ling linear and MiniMax-01/M1.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -32,20 +32,25 @@ std::string flow_map(const Instance& instance) {
 // DeepSeek-style FFN placement: dense for the first first_k_dense_replace layers, then MoE
 // every moe_layer_freq-th layer (DeepseekV3DecoderLayer).
 void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string_view top_k_key) {
-  const std::uint64_t shared =
-      config.optional_count("n_shared_experts")
-          .value_or(config.optional_count("num_shared_experts").value_or(0));
+  // The spelling the file writes, else the class default of n_* (KimiLinearConfig has one).
+  const std::uint64_t shared = config.has("n_shared_experts") ? config.count("n_shared_experts")
+                               : config.has("num_shared_experts")
+                                   ? config.count("num_shared_experts")
+                                   : config.optional_count("n_shared_experts").value_or(0);
   const std::uint64_t width = config.positive("moe_intermediate_size");
-  const std::uint64_t experts = config.has("n_routed_experts") ? config.positive("n_routed_experts")
-                                                               : config.positive("num_experts");
+  const std::uint64_t experts = config.has("num_experts") && !config.has("n_routed_experts")
+                                    ? config.positive("num_experts")
+                                    : config.positive("n_routed_experts");
   draft.ffns.push_back(
       moe_ffn("moe", "swiglu", experts, config.positive(top_k_key), width, shared, width));
   const std::uint64_t first_dense = config.optional_count("first_k_dense_replace").value_or(0);
   const std::uint64_t period = config.optional_positive("moe_layer_freq").value_or(1);
-  // GlmMoeDsaConfig (transformers @008e5743): an explicit mlp_layer_types ("dense"/"sparse" per
-  // layer) wins over first_k_dense_replace (whose class default is 3).
+  // GlmMoeDsaConfig (transformers @008e5743) and KimiLinearConfig (@630ebd85): an explicit
+  // mlp_layer_types ("dense"/"sparse" per layer) wins over first_k_dense_replace (whose class
+  // default is 3 and 1).
   std::optional<std::vector<std::string>> types;
-  if (config.text_model_type() == "glm_moe_dsa" && config.has("mlp_layer_types")) {
+  if ((config.text_model_type() == "glm_moe_dsa" || config.text_model_type() == "kimi_linear") &&
+      config.has("mlp_layer_types")) {
     types = config.texts("mlp_layer_types");
     if (types->size() != draft.n_layers)
       throw UserError(config.where("mlp_layer_types"), "mlp_layer_types",
@@ -168,33 +173,87 @@ void map_deepseek(const HfConfig& config, ArchitectureDraft& draft) {
   if (draft.mtp && draft.mtp->mixer == "dsa_shared") draft.mtp->mixer = "dsa";
 }
 
+namespace {
+// A KimiLinearConfig field the checkpoint may write in linear_attn_config: that entry, else the
+// top-level field, else the class default (__post_init__ reads linear_attn_config first).
+std::uint64_t kimi_linear_field(const HfConfig& config, std::string_view nested,
+                                std::string_view top, std::string& source) {
+  const std::string key = fmt::format("linear_attn_config.{}", nested);
+  source = config.has(key) ? key : std::string(top);
+  return config.positive(source);
+}
+
+// KimiLinearConfig.__post_init__ (transformers models/kimi_linear/configuration_kimi_linear.py
+// @630ebd85): layer_types as written; else, when linear_attn_config holds both full_attn_layers and
+// kda_layers (1-based), those; else full attention at every i > 0 with i % 4 == 0.
+std::vector<std::string> kimi_linear_layer_types(const HfConfig& config, ArchitectureDraft& draft) {
+  const std::uint64_t n = draft.n_layers;
+  if (const auto types = read_layer_types(config, n, {"full_attention", "linear_attention"})) {
+    draft.notes.push_back("layer types from layer_types");
+    return *types;
+  }
+  const bool lists = config.has("linear_attn_config.full_attn_layers") &&
+                     config.has("linear_attn_config.kda_layers");
+  if (!lists) {
+    if (config.has("linear_attn_config.full_attn_layers"))
+      draft.notes.push_back(
+          "linear_attn_config.full_attn_layers without kda_layers is ignored, as "
+          "KimiLinearConfig ignores it");
+    draft.notes.push_back(
+        "no layer_types and no full_attn_layers + kda_layers: KimiLinearConfig's default, full "
+        "attention at every layer i > 0 with i % 4 == 0");
+    std::vector<std::string> types;
+    for (std::size_t i = 0; i < n; ++i)
+      types.push_back(i > 0 && i % 4 == 0 ? "full_attention" : "linear_attention");
+    return types;
+  }
+  std::vector<std::string> types(n);
+  for (const auto& [list, type] : {std::pair{"full_attn_layers", "full_attention"},
+                                   std::pair{"kda_layers", "linear_attention"}}) {
+    const std::string key = fmt::format("linear_attn_config.{}", list);
+    for (std::uint64_t one_based : config.counts(key)) {
+      if (one_based == 0 || one_based > n)
+        throw UserError(config.where(key), key, fmt::format("1-based layer numbers up to {}", n),
+                        std::to_string(one_based));
+      types[one_based - 1] = type;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (types[i].empty())
+      throw UserError(config.where("linear_attn_config"), "linear_attn_config",
+                      "every layer in full_attn_layers or kda_layers (1-based)",
+                      fmt::format("layer {} in neither", i + 1));
+  draft.notes.push_back("linear_attn_config.full_attn_layers and kda_layers are 1-based");
+  return types;
+}
+}  // namespace
+
 void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft) {
   read_common(config, draft);
-  draft.max_context = config.optional_count("model_max_length");
-  const std::uint64_t heads = config.positive("linear_attn_config.num_heads");
-  const std::uint64_t head_dim = config.positive("linear_attn_config.head_dim");
+  // attribute_map: model_max_length is max_position_embeddings.
+  draft.max_context = config.has("model_max_length")
+                          ? config.optional_count("model_max_length")
+                          : config.optional_count("max_position_embeddings");
+  std::string heads_key, dim_key, conv_key;
+  const std::uint64_t heads = kimi_linear_field(config, "num_heads", "linear_num_heads", heads_key);
+  const std::uint64_t head_dim = kimi_linear_field(config, "head_dim", "linear_head_dim", dim_key);
+  const std::uint64_t conv =
+      kimi_linear_field(config, "short_conv_kernel_size", "linear_conv_kernel_dim", conv_key);
   draft.mixers.push_back(
       {"kda",
-       {text_field("kind", "kda"), field("n_qk_heads", heads, "linear_attn_config.num_heads"),
-        field("n_v_heads", heads, "linear_attn_config.num_heads"),
-        field("head_dim_k", head_dim, "linear_attn_config.head_dim"),
-        field("head_dim_v", head_dim, "linear_attn_config.head_dim"),
-        field("conv_kernel", config.positive("linear_attn_config.short_conv_kernel_size"),
-              "linear_attn_config.short_conv_kernel_size")}});
+       {text_field("kind", "kda"), field("n_qk_heads", heads, heads_key),
+        field("n_v_heads", heads, heads_key), field("head_dim_k", head_dim, dim_key),
+        field("head_dim_v", head_dim, dim_key), field("conv_kernel", conv, conv_key)}});
   draft.mixers.push_back(mla_instance(config, "mla"));
-  draft.layer_mixers.assign(draft.n_layers, "kda");
-  for (std::uint64_t one_based : config.counts("linear_attn_config.full_attn_layers")) {
-    if (one_based == 0 || one_based > draft.n_layers)
-      throw UserError({config.file(), 0, 0}, "linear_attn_config.full_attn_layers",
-                      fmt::format("1-based layer numbers up to {}", draft.n_layers),
-                      std::to_string(one_based));
-    draft.layer_mixers[one_based - 1] = "mla";
-  }
-  draft.notes.push_back("linear_attn_config.full_attn_layers is 1-based");
+  for (const auto& type : kimi_linear_layer_types(config, draft))
+    draft.layer_mixers.push_back(type == "full_attention" ? "mla" : "kda");
   const std::string dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
   draft.recurrent_state_dtype = dtype;
   draft.conv_state_dtype = draft.weights_dtype;
-  deepseek_ffns(config, draft, "num_experts_per_token");
+  // attribute_map: num_experts_per_token is num_experts_per_tok.
+  deepseek_ffns(
+      config, draft,
+      config.has("num_experts_per_token") ? "num_experts_per_token" : "num_experts_per_tok");
 }
 
 void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft) {
@@ -383,6 +442,83 @@ void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft) {
     for (auto& f : draft.ffns.front().fields)
       if (f.key == "shared_expert_width")
         f.value = std::to_string(config.count("moe_shared_expert_intermediate_size"));
+}
+
+namespace {
+// MiniMax layer types. transformers' MiniMaxConfig (models/minimax/configuration_minimax.py
+// @008e5743): layer_types as written, else full attention at every even index. The released
+// MiniMax-M1 config names its own class (model_type minimax_m1, MiniMax-AI/MiniMax-M1
+// modeling_minimax_m1.py @4917af1b): attn_type_list, 0 lightning and 1 softmax, required.
+std::vector<std::string> minimax_layer_types(const HfConfig& config, ArchitectureDraft& draft) {
+  const std::uint64_t n = draft.n_layers;
+  std::vector<std::string> types;
+  if (config.model_type() == "minimax_m1") {
+    const std::vector<std::uint64_t> list = config.counts("attn_type_list");
+    if (list.size() != n)
+      throw UserError(config.where("attn_type_list"), "attn_type_list",
+                      fmt::format("one entry per layer ({}, num_hidden_layers)", n),
+                      fmt::format("{} entries", list.size()));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (list[i] > 1)
+        throw UserError(config.where("attn_type_list"), fmt::format("attn_type_list[{}]", i),
+                        "0 (lightning) or 1 (softmax)", std::to_string(list[i]));
+      types.push_back(list[i] == 1 ? "full_attention" : "linear_attention");
+    }
+    draft.notes.push_back("layer types from attn_type_list (0: lightning, 1: softmax attention)");
+    return types;
+  }
+  if (auto written = read_layer_types(config, n, {"full_attention", "linear_attention"})) {
+    draft.notes.push_back("layer types from layer_types");
+    return *written;
+  }
+  if (config.has("attn_type_list"))
+    draft.notes.push_back("attn_type_list ignored: MiniMaxConfig does not read it");
+  draft.notes.push_back(
+      "no layer_types: MiniMaxConfig's default, full attention at every even layer index");
+  for (std::size_t i = 0; i < n; ++i)
+    types.push_back((i + 1) % 2 != 0 ? "full_attention" : "linear_attention");
+  return types;
+}
+}  // namespace
+
+void map_minimax(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  const std::uint64_t heads = config.positive("num_attention_heads");
+  const bool written_dim = config.has("head_dim");
+  const std::uint64_t head_dim =
+      written_dim ? config.positive("head_dim") : config.positive("hidden_size") / heads;
+  draft.mixers.push_back(
+      {"lightning",
+       {text_field("kind", "lightning"), field("n_heads", heads, "num_attention_heads"),
+        field("head_dim", head_dim, written_dim ? "head_dim" : "hidden_size / num_attention_heads"),
+        text_field("slopes", "minimax", "MiniMax-01 per-layer decay")}});
+  Instance attention = attention_instance(config, "attn");
+  // MiniMaxAttention is Mixtral's: config.sliding_window (default None) windows every softmax
+  // layer.
+  if (const auto window = config.optional_positive("sliding_window"))
+    attention.fields.push_back(field("window", *window, "sliding_window"));
+  draft.mixers.push_back(attention);
+  for (const auto& type : minimax_layer_types(config, draft))
+    draft.layer_mixers.push_back(type == "full_attention" ? "attn" : "lightning");
+  // MiniMaxLightningAttention keeps its K·V state in the activations' dtype.
+  draft.recurrent_state_dtype = draft.weights_dtype;
+  draft.notes.push_back(fmt::format(
+      "lightning state in the model dtype ({}), as MiniMaxLightningAttention allocates it",
+      draft.weights_dtype));
+  // Mixtral's sparse MoE: num_local_experts experts of intermediate_size, top num_experts_per_tok.
+  std::uint64_t shared = 0;
+  if (config.model_type() == "minimax_m1" &&
+      config.optional_count("shared_intermediate_size").value_or(0) > 0) {
+    shared = 1;  // MiniMaxM1MLP(config): a shared MLP of intermediate_size, gated by Linear(D, 1)
+    draft.notes.push_back(
+        "shared_intermediate_size > 0: MiniMax-M1 adds one shared MLP of intermediate_size");
+  }
+  const std::uint64_t width = config.positive("intermediate_size");
+  draft.ffns.push_back(
+      moe_ffn("moe", activation_for(config.optional_text("hidden_act").value_or("silu"), true),
+              config.positive("num_local_experts"), config.positive("num_experts_per_tok"), width,
+              shared, width));
+  draft.layer_ffns.assign(draft.n_layers, "moe");
 }
 
 }  // namespace attnsim::import

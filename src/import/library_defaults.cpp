@@ -48,7 +48,78 @@ constexpr std::string_view kLlama4 =
     "Llama4TextConfig default (transformers models/llama4/configuration_llama4.py @008e5743)";
 constexpr std::string_view kBamba =
     "BambaConfig default (transformers models/bamba/configuration_bamba.py @001f85b3)";
+constexpr std::string_view kKimiLinear =
+    "KimiLinearConfig default (transformers models/kimi_linear/configuration_kimi_linear.py "
+    "@630ebd85)";
+constexpr std::string_view kMiniMax =
+    "MiniMaxConfig default (transformers models/minimax/configuration_minimax.py @008e5743)";
+constexpr std::string_view kMiniMaxM1 =
+    "MiniMaxM1Config default (MiniMax-AI/MiniMax-M1 configuration_minimax_m1.py @4917af1b, the "
+    "checkpoint's remote code)";
+constexpr std::string_view kGlm4Moe =
+    "Glm4MoeConfig default (transformers models/glm4_moe/configuration_glm4_moe.py @008e5743)";
 constexpr std::array kDefaults = {
+    LibraryDefault{"kimi_linear", "vocab_size", "163840", kKimiLinear},
+    LibraryDefault{"kimi_linear", "hidden_size", "2304", kKimiLinear},
+    LibraryDefault{"kimi_linear", "intermediate_size", "9216", kKimiLinear},
+    LibraryDefault{"kimi_linear", "moe_intermediate_size", "1024", kKimiLinear},
+    LibraryDefault{"kimi_linear", "num_hidden_layers", "27", kKimiLinear},
+    LibraryDefault{"kimi_linear", "num_attention_heads", "32", kKimiLinear},
+    LibraryDefault{"kimi_linear", "n_shared_experts", "1", kKimiLinear},
+    LibraryDefault{"kimi_linear", "n_routed_experts", "256", kKimiLinear},
+    LibraryDefault{"kimi_linear", "kv_lora_rank", "512", kKimiLinear},
+    LibraryDefault{"kimi_linear", "qk_rope_head_dim", "64", kKimiLinear},
+    LibraryDefault{"kimi_linear", "v_head_dim", "128", kKimiLinear},
+    LibraryDefault{"kimi_linear", "qk_nope_head_dim", "128", kKimiLinear},
+    LibraryDefault{"kimi_linear", "num_experts_per_tok", "8", kKimiLinear},
+    LibraryDefault{"kimi_linear", "hidden_act", "silu", kKimiLinear},
+    LibraryDefault{"kimi_linear", "max_position_embeddings", "1048576", kKimiLinear},
+    LibraryDefault{"kimi_linear", "tie_word_embeddings", "false", kKimiLinear},
+    LibraryDefault{"kimi_linear", "linear_head_dim", "128", kKimiLinear},
+    LibraryDefault{"kimi_linear", "linear_num_heads", "32", kKimiLinear},
+    LibraryDefault{"kimi_linear", "linear_conv_kernel_dim", "4", kKimiLinear},
+    // __post_init__ reads first_k_dense_replace from kwargs with 1 as its fallback.
+    LibraryDefault{"kimi_linear", "first_k_dense_replace", "1", kKimiLinear},
+    LibraryDefault{"minimax", "vocab_size", "32000", kMiniMax},
+    LibraryDefault{"minimax", "hidden_size", "4096", kMiniMax},
+    LibraryDefault{"minimax", "intermediate_size", "14336", kMiniMax},
+    LibraryDefault{"minimax", "num_hidden_layers", "32", kMiniMax},
+    LibraryDefault{"minimax", "num_attention_heads", "32", kMiniMax},
+    LibraryDefault{"minimax", "num_key_value_heads", "8", kMiniMax},
+    LibraryDefault{"minimax", "hidden_act", "silu", kMiniMax},
+    LibraryDefault{"minimax", "max_position_embeddings", "131072", kMiniMax},
+    LibraryDefault{"minimax", "tie_word_embeddings", "false", kMiniMax},
+    LibraryDefault{"minimax", "num_experts_per_tok", "2", kMiniMax},
+    LibraryDefault{"minimax", "num_local_experts", "8", kMiniMax},
+    LibraryDefault{"minimax_m1", "vocab_size", "32000", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "hidden_size", "4096", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "intermediate_size", "14336", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "num_hidden_layers", "32", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "num_attention_heads", "32", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "num_key_value_heads", "8", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "hidden_act", "silu", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "max_position_embeddings", "131072", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "tie_word_embeddings", "false", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "num_experts_per_tok", "2", kMiniMaxM1},
+    LibraryDefault{"minimax_m1", "num_local_experts", "8", kMiniMaxM1},
+    LibraryDefault{"glm4_moe", "vocab_size", "151552", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "hidden_size", "4096", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "intermediate_size", "10944", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "num_hidden_layers", "46", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "num_attention_heads", "96", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "num_key_value_heads", "8", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "hidden_act", "silu", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "max_position_embeddings", "131072", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "tie_word_embeddings", "false", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "moe_intermediate_size", "1408", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "num_experts_per_tok", "8", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "n_shared_experts", "1", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "n_routed_experts", "128", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "first_k_dense_replace", "1", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "use_qk_norm", "false", kGlm4Moe},
+    LibraryDefault{"glm4_moe", "attention_bias", "false", kGlm4Moe},
+    // num_mtp_layers (attribute_map: num_nextn_predict_layers) defaults to 1.
+    LibraryDefault{"glm4_moe", "num_nextn_predict_layers", "1", kGlm4Moe},
     LibraryDefault{"bamba", "vocab_size", "128000", kBamba},
     LibraryDefault{"bamba", "tie_word_embeddings", "false", kBamba},
     LibraryDefault{"bamba", "hidden_size", "4096", kBamba},
