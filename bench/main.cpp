@@ -224,8 +224,9 @@ int main(int argc, char** argv) {
     // Timing: keep freed memory in the process. The kernels allocate per-task buffers that grow
     // with T, and with glibc's defaults each one is fresh pages from the OS; on this VM a page
     // fault costs so much that from T = 4096 the timings measured page faults, not arithmetic.
-    // Blocks up to 32 MiB (glibc's ceiling) come from the heap and are reused.
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    // Every block comes from the heap (no mmap: glibc caps the mmap threshold at 32 MiB, and a
+    // T = 4096 output is 64 MiB) and is reused by the next run.
+    mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
   }
   const char* tunables = std::getenv("GLIBC_TUNABLES");
