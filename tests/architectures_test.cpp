@@ -19,8 +19,12 @@ TEST_CASE("every shipped architecture") {
     CAPTURE(file.string());
     const Architecture architecture = load_architecture_file(file);
 
-    // The graph has one entry per layer and every layer does something.
-    REQUIRE(architecture.layers.size() == architecture.dims.n_layers);
+    // The graph has one entry per layer run: the physical layers, then (layers.loops) the same
+    // layers again on the same weights. Every layer does something.
+    const std::size_t physical = architecture.dims.n_layers;
+    REQUIRE(architecture.layers.size() % physical == 0);
+    for (std::size_t i = physical; i < architecture.layers.size(); ++i)
+      CHECK(architecture.layers[i].weights_shared_from.has_value());
     for (const auto& layer : architecture.layers) CHECK((layer.mixer || layer.ffn));
 
     // Published facts hold, and each file states at least its layer counts.

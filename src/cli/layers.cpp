@@ -1,6 +1,7 @@
 // `attnsim layers`: an architecture's layer graph, compact by default or layer by layer.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "cli/options.h"
@@ -30,7 +31,14 @@ int run_layers(const CommandArgs& args, std::ostream& out) {
   out << fmt::format("{} ({}, {}): {} layers\n", architecture.name, architecture.display_name,
                      architecture.params_label, architecture.layers.size());
   out << "  " << report::compact_layer_pattern(architecture) << "\n";
-  out << "  layer kinds: " << report::format_layer_mix(count_layer_kinds(architecture)) << "\n\n";
+  out << "  layer kinds: " << report::format_layer_mix(count_layer_kinds(architecture)) << "\n";
+  const auto sharing = std::count_if(architecture.layers.begin(), architecture.layers.end(),
+                                     [](const Layer& layer) { return layer.weights_shared_from; });
+  if (sharing > 0)
+    out << fmt::format(
+        "  {} of the {} layers run the weights of an earlier layer (`layers --full`)\n", sharing,
+        architecture.layers.size());
+  out << "\n";
   out << report::instances_table(architecture).render(report::TableFormat::text);
   if (vm.count("full"))
     out << "\n" << report::per_layer_table(architecture).render(report::TableFormat::text);

@@ -84,7 +84,7 @@ std::vector<ParamRow> mtp_params(const MtpModules& mtp, const ModelDims& dims) {
 }
 }  // namespace
 
-ParamReport model_params(const Architecture& architecture) {
+ParamReport model_params(const Architecture& architecture, Invocations invocations) {
   const ModelDims& dims = architecture.dims;
   const std::uint64_t table = checked_mul(dims.vocab_size, dims.d_model, "embedding parameters");
   Sums sums;
@@ -102,7 +102,9 @@ ParamReport model_params(const Architecture& architecture) {
     positions = Count(*dims.learned_positions) * dims.d_model;
     sums.add("model", "position embeddings", positions, 0);
   }
-  for (const Layer& layer : architecture.layers) add_layer(sums, stored, layer, dims);
+  for (const Layer& layer : architecture.layers)
+    if (!layer.weights_shared_from || invocations == Invocations::each)
+      add_layer(sums, stored, layer, dims);
   const Count final_norm = norm_weights(dims, dims.d_model);
   sums.add("model", "final norm", final_norm, final_norm);
 

@@ -47,6 +47,12 @@ struct ParamReport {
   std::vector<std::string> unverified;
 };
 
-ParamReport model_params(const Architecture& architecture);
+// A layer that runs another layer's weights (Layer::weights_shared_from) adds no parameters;
+// with `Invocations::each`, its weights are counted again at every invocation, as a forward
+// step reads them (the roofline's weight traffic).
+enum class Invocations { once, each };
+
+ParamReport model_params(const Architecture& architecture,
+                         Invocations invocations = Invocations::once);
 
 }  // namespace attnsim

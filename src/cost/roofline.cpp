@@ -75,7 +75,8 @@ struct WeightRead {
 };
 
 WeightRead weights_read(const Architecture& architecture, double tokens) {
-  const ParamReport params = model_params(architecture);
+  // A looped or shared layer reads its weights again at every invocation.
+  const ParamReport params = model_params(architecture, Invocations::each);
   double routed_total = 0.0;
   for (const auto& row : params.rows)
     if (row.component == "routed_experts") routed_total += static_cast<double>(row.total);

@@ -60,6 +60,10 @@ struct Layer {
   std::string ffn_name;  // empty: a mixer-only layer
   std::shared_ptr<const FfnSpec> ffn;
   std::optional<std::size_t> kv_shared_from;  // reads this earlier layer's KV cache
+  // Runs the mixer and FFN weights of this earlier layer (a looped stack, Nanbeige 4.2; a shared
+  // block invoked at several depths, Zamba2): no parameters of its own, but its own cache,
+  // FLOPs and weight reads.
+  std::optional<std::size_t> weights_shared_from;
   // Attends to the top-k keys this earlier layer's indexer selected (TopkSelection::reuses).
   std::optional<std::size_t> selection_from;
 };

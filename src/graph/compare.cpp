@@ -44,7 +44,7 @@ const std::vector<std::string>& graph_comparison_keys() {
   static const std::vector<std::string> keys = {
       "model.d_model",   "model.vocab_size",     "model.n_layers",    "model.tied_embeddings",
       "model.max_context", "dtypes.weights",     "dtypes.kv_cache",   "dtypes.recurrent_state",
-      "dtypes.conv_state", "layer.mixer",        "layer.ffn",         "layer.kv_shared_from", "mtp"};
+      "dtypes.conv_state", "layer.mixer",        "layer.ffn",         "layer.kv_shared_from", "layer.weights_shared_from", "layers", "mtp"};
   return keys;
 }
 
@@ -65,6 +65,8 @@ std::vector<GraphDifference> compare_graphs(const Architecture& left, const Arch
             optional_text(right.dtypes.recurrent_state));
   model_key("dtypes.conv_state", optional_text(left.dtypes.conv_state), optional_text(right.dtypes.conv_state));
   model_key("mtp", mtp_text(left.mtp), mtp_text(right.mtp));
+  // A looped stack (layers.loops) runs more layers than model.n_layers names.
+  model_key("layers", std::to_string(left.layers.size()), std::to_string(right.layers.size()));
   if (left.layers.size() != right.layers.size()) return differences;
 
   // Per-layer differences, grouped by (key, left, right) so a pattern-wide mismatch is one line.
@@ -76,6 +78,9 @@ std::vector<GraphDifference> compare_graphs(const Architecture& left, const Arch
     if (ffn_text(a) != ffn_text(b)) grouped[{"layer.ffn", ffn_text(a), ffn_text(b)}].push_back(i);
     if (a.kv_shared_from != b.kv_shared_from)
       grouped[{"layer.kv_shared_from", optional_text(a.kv_shared_from), optional_text(b.kv_shared_from)}].push_back(i);
+    if (a.weights_shared_from != b.weights_shared_from)
+      grouped[{"layer.weights_shared_from", optional_text(a.weights_shared_from),
+               optional_text(b.weights_shared_from)}].push_back(i);
   }
   for (const auto& [what, indices] : grouped)
     differences.push_back({std::get<0>(what), ranges(indices), std::get<1>(what), std::get<2>(what)});

@@ -239,7 +239,21 @@ struct LayerOverride {
   std::optional<std::string> mixer;
   std::optional<std::string> ffn;
   std::optional<std::size_t> kv_shared_from;
+  std::optional<std::size_t> weights_shared_from;
 };
+
+// An override's reference to another layer (kv_shared_from, weights_shared_from): a 0-based
+// index within the model's layers.
+std::optional<std::size_t> read_layer_reference(config::MapReader& reader, const std::string& key,
+                                                std::uint64_t n_layers) {
+  const auto index = reader.optional_count(key);
+  if (!index) return std::nullopt;
+  if (*index >= n_layers)
+    throw UserError(reader.require(key, "").where, reader.child_path(key),
+                    fmt::format("a 0-based layer index below model.n_layers = {}", n_layers),
+                    std::to_string(*index));
+  return static_cast<std::size_t>(*index);
+}
 
 std::vector<LayerOverride> read_overrides(const config::Node& node, std::uint64_t n_layers) {
   if (!node.is_sequence())
@@ -253,17 +267,46 @@ std::vector<LayerOverride> read_overrides(const config::Node& node, std::uint64_
                                      reader.child_path("layers"), n_layers, 0);
     item.mixer = reader.optional_string("mixer");
     item.ffn = reader.optional_string("ffn");
-    if (const auto shared = reader.optional_count("kv_shared_from")) {
-      if (*shared >= n_layers)
-        throw UserError(reader.require("kv_shared_from", "").where,
-                        reader.child_path("kv_shared_from"), "a 0-based layer index",
-                        std::to_string(*shared));
-      item.kv_shared_from = static_cast<std::size_t>(*shared);
-    }
+    item.kv_shared_from = read_layer_reference(reader, "kv_shared_from", n_layers);
+    item.weights_shared_from = read_layer_reference(reader, "weights_shared_from", n_layers);
     reader.finish();
     overrides.push_back(item);
   }
   return overrides;
+}
+
+// `layers.loops`: how many times the physical stack of model.n_layers layers runs (a looped
+// transformer, Nanbeige 4.2's num_loops); 1 when absent.
+std::uint64_t read_loops(config::MapReader& reader, std::uint64_t n_layers) {
+  const std::uint64_t loops = reader.optional_positive("loops").value_or(1);
+  constexpr std::uint64_t kMaxLoops = 64;  // published looped models run 2 to 4
+  if (loops > kMaxLoops || n_layers * loops > kMaxLayers)
+    throw UserError(reader.require("loops", "").where, "layers.loops",
+                    fmt::format("at most {} loops and {} layers in all", kMaxLoops, kMaxLayers),
+                    std::to_string(loops));
+  return loops;
+}
+
+// A layer that runs another's weights must point back to an earlier layer that owns them and
+// has the same mixer and FFN instances.
+void check_weight_sharing(const std::vector<Layer>& layers, const config::Node& layers_node) {
+  for (const Layer& layer : layers) {
+    if (!layer.weights_shared_from) continue;
+    const Layer& owner = layers[*layer.weights_shared_from];
+    if (owner.index < layer.index && !owner.weights_shared_from &&
+        owner.mixer_name == layer.mixer_name && owner.ffn_name == layer.ffn_name)
+      continue;
+    throw UserError(layers_node.where, fmt::format("layers.overrides (layer {})", layer.index),
+                    "weights_shared_from naming an earlier layer that owns its weights and has "
+                    "the same mixer and FFN",
+                    fmt::format("layer {} ({} + {}{})", owner.index,
+                                owner.mixer_name.empty() ? "no mixer" : owner.mixer_name,
+                                owner.ffn_name.empty() ? "no FFN" : owner.ffn_name,
+                                owner.weights_shared_from ? ", itself sharing" : ""),
+                    fmt::format("layer {} has {} + {}", layer.index,
+                                layer.mixer_name.empty() ? "no mixer" : layer.mixer_name,
+                                layer.ffn_name.empty() ? "no FFN" : layer.ffn_name));
+  }
 }
 
 void build_layers(config::MapReader& root, Architecture& architecture) {
@@ -282,15 +325,17 @@ void build_layers(config::MapReader& root, Architecture& architecture) {
     slots.ffns = ffn ? expand_sequence(*ffn, "layers.ffn", n_layers)
                      : std::vector<std::string>(n_layers, std::string(kNoneName));
   }
-  std::vector<std::optional<std::size_t>> shared(n_layers);
+  std::vector<std::optional<std::size_t>> kv_from(n_layers), weights_from(n_layers);
   if (const config::Node* overrides = reader.get("overrides")) {
     for (const auto& item : read_overrides(*overrides, n_layers))
       for (std::size_t index : item.layers) {
         if (item.mixer) slots.mixers[index] = *item.mixer;
         if (item.ffn) slots.ffns[index] = *item.ffn;
-        if (item.kv_shared_from) shared[index] = item.kv_shared_from;
+        if (item.kv_shared_from) kv_from[index] = item.kv_shared_from;
+        if (item.weights_shared_from) weights_from[index] = item.weights_shared_from;
       }
   }
+  const std::uint64_t loops = read_loops(reader, n_layers);
   reader.declare("mixer");
   reader.declare("ffn");
   reader.declare("letters");
@@ -305,9 +350,22 @@ void build_layers(config::MapReader& root, Architecture& architecture) {
     if (layer.ffn) layer.ffn_name = slots.ffns[i];
     if (!layer.mixer && !layer.ffn)
       throw UserError(node.where, path, "a mixer, an FFN or both", "neither");
-    layer.kv_shared_from = shared[i];
+    layer.kv_shared_from = kv_from[i];
+    layer.weights_shared_from = weights_from[i];
     architecture.layers.push_back(std::move(layer));
   }
+  check_weight_sharing(architecture.layers, node);
+  // Every later loop runs the physical stack again: the same weights, a cache of its own (KV
+  // shared within a loop stays within that loop).
+  for (std::uint64_t loop = 1; loop < loops; ++loop)
+    for (std::size_t i = 0; i < n_layers; ++i) {
+      Layer layer = architecture.layers[i];
+      const std::size_t offset = loop * n_layers;
+      layer.index = offset + i;
+      layer.weights_shared_from = layer.weights_shared_from.value_or(i);
+      if (layer.kv_shared_from) *layer.kv_shared_from += offset;
+      architecture.layers.push_back(std::move(layer));
+    }
 }
 
 std::optional<MtpModules> read_mtp(config::MapReader& root, const Architecture& architecture) {

@@ -183,7 +183,8 @@ std::vector<NamedTensor> transformers_tensors(const Architecture& architecture) 
   if (dims.learned_positions)
     out.model(out.naming().positions,
               checked_mul(*dims.learned_positions, dims.d_model, "embedding parameters"));
-  for (const Layer& layer : architecture.layers) add_layer(out, layer, dims);
+  for (const Layer& layer : architecture.layers)
+    if (!layer.weights_shared_from) add_layer(out, layer, dims);
   out.model(out.naming().final_norm + ".weight", dims.d_model);
   if (dims.norm == NormKind::layernorm) out.model(out.naming().final_norm + ".bias", dims.d_model);
   if (!dims.tied_embeddings) out.model("lm_head.weight", table);

@@ -96,6 +96,18 @@ Table instances_table(const Architecture& architecture) {
   return table;
 }
 
+namespace {
+// What a layer borrows from an earlier one: its KV cache, its weights.
+std::string layer_note(const Layer& layer) {
+  std::vector<std::string> notes;
+  if (layer.weights_shared_from)
+    notes.push_back(fmt::format("weights of layer {}", *layer.weights_shared_from));
+  if (layer.kv_shared_from)
+    notes.push_back(fmt::format("KV shared from layer {}", *layer.kv_shared_from));
+  return fmt::format("{}", fmt::join(notes, "; "));
+}
+}  // namespace
+
 Table per_layer_table(const Architecture& architecture) {
   Table table{{{"layer"},
                {"mixer", Align::left},
@@ -106,10 +118,7 @@ Table per_layer_table(const Architecture& architecture) {
   for (const auto& layer : architecture.layers)
     table.add_row({std::to_string(layer.index), layer.mixer_name.empty() ? "-" : layer.mixer_name,
                    layer.mixer ? layer.mixer->layer_kind() : "-",
-                   layer.ffn_name.empty() ? "-" : layer.ffn_name,
-                   layer.kv_shared_from
-                       ? fmt::format("KV shared from layer {}", *layer.kv_shared_from)
-                       : ""});
+                   layer.ffn_name.empty() ? "-" : layer.ffn_name, layer_note(layer)});
   return table;
 }
 
@@ -145,6 +154,7 @@ nlohmann::ordered_json layers_json(const Architecture& architecture) {
         {"ffn", layer.ffn_name.empty() ? nlohmann::ordered_json()
                                        : nlohmann::ordered_json(layer.ffn_name)}};
     if (layer.kv_shared_from) entry["kv_shared_from"] = *layer.kv_shared_from;
+    if (layer.weights_shared_from) entry["weights_shared_from"] = *layer.weights_shared_from;
     if (layer.selection_from) entry["selection_from"] = *layer.selection_from;
     layers.push_back(std::move(entry));
   }
