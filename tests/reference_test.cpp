@@ -30,11 +30,6 @@ namespace {
 
 using namespace reference;
 
-// Kinds whose reference execution still runs through per-kind runners of sim/, oracle/ and
-// bench/ (issue 11 converts them); a converted kind must leave this list.
-const std::set<std::string_view> kNotConverted = {"short_conv", "rg_lru", "rwkv7",
-                                                  "mlstm",      "mamba3", "diff_attn"};
-
 constexpr std::int64_t kBatch = 2, kTokens = 7, kPrefix = 4;
 
 Binding small_binding(const Facet& facet, std::int64_t tokens) {
@@ -140,12 +135,6 @@ void write_case(const std::filesystem::path& dir, const Binding& bound, const Te
 TEST_CASE("reference facets: every kind, every form, every driver") {
   for (const MixerKind& kind : mixer_kinds()) {
     CAPTURE(kind.kind);
-    if (kNotConverted.count(kind.kind)) {
-      CHECK(kind.reference == nullptr);
-      CHECK(sim::find_sim_kind(kind.kind) != nullptr);
-      CHECK_NOTHROW(oracle::find_runner(std::string(kind.kind)));
-      continue;
-    }
     REQUIRE(kind.reference != nullptr);
     const Facet& facet = *kind.reference;
     CHECK(parse_mixer(std::string(facet.test_instance))->kind() == kind.kind);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <limits>
 
 #include "core/error.h"
@@ -214,6 +215,17 @@ bool has_axis(const std::string& axes, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+namespace {
+void unit_rows(Tensor& tensor) {
+  const auto width = static_cast<std::size_t>(tensor.shape.back());
+  for (std::size_t row = 0; row < tensor.size(); row += width) {
+    double norm = 0;
+    for (std::size_t i = row; i < row + width; ++i) norm += tensor[i] * tensor[i];
+    for (std::size_t i = row; i < row + width; ++i) tensor[i] /= std::sqrt(norm);
+  }
+}
+}  // namespace
+
 Tensors random_inputs(const Signature& signature, const Binding& bound,
                       const std::vector<Feed>& feeds, std::mt19937_64& rng) {
   Tensors tensors;
@@ -225,14 +237,19 @@ Tensors random_inputs(const Signature& signature, const Binding& bound,
                                         [&](const std::string& name) { return bound.has(name); });
     if (spec.optional && !bound_axes) continue;
     if (!spec.unless.empty() && bound.has(spec.unless)) continue;
+    if (spec.optional &&
+        std::any_of(signature.tensors.begin(), signature.tensors.end(),
+                    [&](const TensorSpec& other) { return other.unless == spec.name; }))
+      continue;
     Tensor tensor(axis_sizes(
         spec.axes, [&](const std::string& name) { return bound.size(name); },
         [&](const std::string& expected) {
           ATTNSIM_ASSERT(false, "signatures are well formed: " + expected);
         }));
-    if (spec.domain == Domain::normal) {
+    if (spec.domain == Domain::normal || spec.domain == Domain::unit_rows) {
       std::normal_distribution<double> normal(0.0, 1.0);
       for (double& value : tensor.data) value = normal(rng);
+      if (spec.domain == Domain::unit_rows) unit_rows(tensor);
     } else {
       std::uniform_real_distribution<double> uniform(spec.low, spec.high);
       for (double& value : tensor.data) value = uniform(rng);

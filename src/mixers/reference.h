@@ -75,9 +75,10 @@ struct Tensors {
   }
 };
 
-// The values a random input is drawn from: N(0, 1), uniform [low, high), or integer positions
-// (never drawn: position inputs are optional and default to 0, 1, …).
-enum class Domain { normal, uniform, positions };
+// The values a random input is drawn from: N(0, 1), uniform [low, high), N(0, 1) rows scaled
+// to unit L2 norm along the last axis, or integer positions (never drawn: position inputs are
+// optional and default to 0, 1, …).
+enum class Domain { normal, uniform, unit_rows, positions };
 // A tensor fed at every step (with a token axis T, Tq or Tk), once with the first prefill (a
 // weight such as MLA's w_uk, a decay per head), or only as an initial state.
 enum class Feed { step, layer, initial_state };
@@ -99,8 +100,9 @@ struct TensorSpec {
   Feed feed = Feed::step;
   Domain domain = Domain::normal;
   double low = 0.0, high = 1.0;  // Domain::uniform
-  // Not needed to run. sim/ and bench/ draw an optional layer tensor when all its axes are
-  // bound (a short conv's weights when the instance has a conv) and no other optional tensor.
+  // Not needed to run. sim/ and bench/ draw an optional tensor when all its axes are bound (a
+  // short conv's weights when the instance has a conv), unless another tensor names it in
+  // `unless` (an alternative form of inputs that are drawn: short_conv's bcx).
   bool optional = false;
   // Required unless the input or scalar of this name is given (MLA: w_uk unless w_kv_b).
   std::string unless;

@@ -166,9 +166,4 @@ std::vector<std::int64_t> CaseFile::positions_if_given(const std::string& name,
   return has_input(name) ? ints(name, axes).data : std::vector<std::int64_t>{};
 }
 
-std::size_t choose_form(const Settings& settings, const std::vector<std::string>& forms) {
-  std::vector<std::string_view> views(forms.begin(), forms.end());
-  return reference::form_index(settings.form, views);
-}
-
 }  // namespace attnsim::oracle

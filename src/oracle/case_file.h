@@ -62,8 +62,4 @@ struct Outputs {
   std::int64_t memory_elements = 0;  // KV cache or recurrent state held
 };
 
-// The chosen form's position in `forms` (forms[0] is the default); an unknown --form is a
-// UserError listing them.
-std::size_t choose_form(const Settings& settings, const std::vector<std::string>& forms);
-
 }  // namespace attnsim::oracle

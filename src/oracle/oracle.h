@@ -13,14 +13,6 @@ namespace attnsim::oracle {
 
 using Runner = std::function<Outputs(const CaseFile&, const Settings&)>;
 
-// Case runners of the kinds without a reference facet yet (oracle/run_recurrent.cpp).
-Outputs run_short_conv(const CaseFile&, const Settings&);
-Outputs run_rg_lru(const CaseFile&, const Settings&);
-Outputs run_rwkv7(const CaseFile&, const Settings&);
-Outputs run_mlstm(const CaseFile&, const Settings&);
-Outputs run_mamba3(const CaseFile&, const Settings&);
-Outputs run_diff_attn(const CaseFile&, const Settings&);
-
 // The runner of `mixer` (as named in the examples: "mamba2_ssd", or "mamba2"); a UserError
 // listing the names otherwise.
 Runner find_runner(const std::string& mixer);

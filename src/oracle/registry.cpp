@@ -86,26 +86,13 @@ Outputs run_reference(const MixerKind& kind, const CaseFile& c, const Settings& 
 }  // namespace
 
 Runner find_runner(const std::string& mixer) {
-  // Kinds without a facet yet (issue 11 converts them): their case runners.
-  static const std::vector<std::pair<std::string, Runner>> runners = {
-      {"short_conv", &run_short_conv},
-      {"rg_lru", &run_rg_lru},
-      {"rwkv7", &run_rwkv7},
-      {"mlstm", &run_mlstm},
-      {"mamba3", &run_mamba3},
-      {"diff_attn", &run_diff_attn}};
   std::vector<std::string> names;
   for (const MixerKind& kind : mixer_kinds()) {
-    if (kind.reference == nullptr) continue;
     if (kind.kind == mixer ||
         (!kind.reference->oracle_alias.empty() && kind.reference->oracle_alias == mixer))
       return [&kind](const CaseFile& c, const Settings& s) { return run_reference(kind, c, s); };
     names.emplace_back(kind.kind);
     if (!kind.reference->oracle_alias.empty()) names.emplace_back(kind.reference->oracle_alias);
-  }
-  for (const auto& [name, runner] : runners) {
-    if (name == mixer) return runner;
-    names.push_back(name);
   }
   throw UserError({}, "mixer", fmt::format("one of {}", fmt::join(names, ", ")), "'" + mixer + "'");
 }

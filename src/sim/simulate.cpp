@@ -99,8 +99,6 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
   for (const auto& [name, mixer] : architecture.mixers)
     report.instances.push_back(fmt::format("{}: {} {}", name, mixer->kind(), mixer->describe()));
 
-  const config::Node* mixers = document.find("mixers");
-  ATTNSIM_ASSERT(mixers != nullptr, "an architecture with mixers has a mixers section");
   const RunPlan plan{options.tokens, options.decode_steps, options.chunk};
   Rng rng(options.seed);
   std::map<std::string, Measured> by_kind;
@@ -109,11 +107,9 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
     if (!layer.mixer) continue;
     Measured& measured = by_kind[layer.mixer->layer_kind()];
     ++measured.n_layers;
-    const config::Node* node = mixers->find(layer.mixer_name);
-    ATTNSIM_ASSERT(node != nullptr, "every layer's mixer is an instance of the document");
     RunPlan layer_plan = plan;
     if (layer.selection_from) layer_plan.reused_selections = &selections.at(*layer.selection_from);
-    auto run = run_layer(*layer.mixer, *node, "mixers." + layer.mixer_name, layer_plan, rng);
+    auto run = run_layer(*layer.mixer, layer_plan, rng);
     if (run && !run->selections.empty()) selections[layer.index] = std::move(run->selections);
     if (!run) {
       measured.executed = false;

@@ -8,7 +8,7 @@
 
 namespace attnsim::mixers {
 
-ShortConv::ShortConv(Tensor weights) : weights_(std::move(weights)) {
+ShortConv::ShortConv(Tensor weights, bool silu) : weights_(std::move(weights)), silu_(silu) {
   ATTNSIM_ASSERT(weights_.rank() == 2 && weights_.dim(1) >= 1, "conv weights are [C, k]");
 }
 
@@ -32,7 +32,7 @@ Tensor ShortConv::run(const Tensor& x, OpCounts& counts) {
         const double* w = &weights_.data[c * static_cast<std::size_t>(k)];
         double sum = w[history] * in[c];
         for (std::size_t j = 0; j < history; ++j) sum += w[j] * state[j * c_ + c];
-        out[c] = sum / (1.0 + std::exp(-sum));  // SiLU
+        out[c] = silu_ ? sum / (1.0 + std::exp(-sum)) : sum;
       }
       if (history == 0) continue;
       std::copy(state + c_, state + history * c_, state);

@@ -1,6 +1,7 @@
 // The depthwise causal short conv in front of the delta-rule and Mamba cores (mixers-spec §5,
-// §8), followed by SiLU, as causal_conv1d runs it: each channel mixes its last k inputs. A
-// session owns one and carries its state (the last k − 1 inputs per channel) across steps.
+// §8), followed by SiLU, as causal_conv1d runs it (RecurrentGemma's temporal conv1d: without
+// it): each channel mixes its last k inputs. A session owns one and carries its state (the last
+// k − 1 inputs per channel) across steps.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +14,15 @@ namespace attnsim::mixers {
 
 class ShortConv {
  public:
-  explicit ShortConv(Tensor weights);  // [C, k]
-  // x [B, T, C] → silu(conv(x)) [B, T, C]; counts k multiply-adds per channel and token under
-  // "conv", as the cost model does.
+  explicit ShortConv(Tensor weights, bool silu = true);  // [C, k]
+  // x [B, T, C] → silu(conv(x)) (or conv(x)) [B, T, C]; counts k multiply-adds per channel and
+  // token under "conv", as the cost model does.
   Tensor run(const Tensor& x, OpCounts& counts);
   std::int64_t state_elements() const { return static_cast<std::int64_t>(state_.size()); }
 
  private:
   Tensor weights_;
+  bool silu_;
   std::vector<double> state_;  // [B, k − 1, C], oldest first; sized by the first call
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "mixers/diff_attn/core_flops.h"
+#include "mixers/diff_attn/session.h"
 
 namespace attnsim::diff_attn {
 
@@ -93,6 +94,16 @@ class DiffAttention final : public Mixer {
                                window(), Form::two_pass));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
+  // In HF heads: H = 2·n_heads, Hkv = 2·n_kv_heads.
+  std::optional<reference::Binding> reference_binding() const override {
+    const Shapes s = core_shapes();
+    reference::Binding bound;
+    bound.set("H", s.H);
+    bound.set("Hkv", s.Hkv);
+    bound.set("D", s.D);
+    if (shape_.window) bound.set("window", static_cast<std::int64_t>(*shape_.window));
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -154,7 +165,8 @@ MixerKind kind_info() {
           {"two_pass", "combined"},
           {{"diff_attn", "differential attention", "differential attention"},
            {"sliding_diff_attn", "sliding-window differential attention",
-            "sliding-window differential attention"}}};
+            "sliding-window differential attention"}},
+          &facet()};
 }
 
 }  // namespace attnsim::diff_attn

@@ -234,58 +234,6 @@ Shapes shapes_of(const Tensor& q, const Tensor& k, const Tensor& v) {
   return sh;
 }
 
-namespace {
-// The last `keep` tokens of a [B, L, H, D] tensor.
-Tensor last_tokens(const Tensor& x, std::int64_t keep) {
-  const std::int64_t B = x.dim(0), L = x.dim(1), row = x.dim(2) * x.dim(3);
-  Tensor kept({B, keep, x.dim(2), x.dim(3)});
-  for (std::int64_t b = 0; b < B; ++b)
-    std::copy_n(x.data.begin() + (b * L + L - keep) * row, keep * row,
-                kept.data.begin() + b * keep * row);
-  return kept;
-}
-
-// [B, L1, H, D] and [B, L2, H, D] joined along tokens (an empty head is the tail).
-Tensor concat_tokens(const Tensor& head, const Tensor& tail) {
-  if (head.empty()) return tail;
-  const std::int64_t B = head.dim(0), L1 = head.dim(1), L2 = tail.dim(1);
-  const std::int64_t row = head.dim(2) * head.dim(3);
-  require_shape(tail.shape, {B, L2, head.dim(2), head.dim(3)}, "new keys/values", "B,T,Hkv,D");
-  Tensor joined({B, L1 + L2, head.dim(2), head.dim(3)});
-  for (std::int64_t b = 0; b < B; ++b) {
-    auto out = std::copy_n(head.data.begin() + b * L1 * row, L1 * row,
-                           joined.data.begin() + b * (L1 + L2) * row);
-    std::copy_n(tail.data.begin() + b * L2 * row, L2 * row, out);
-  }
-  return joined;
-}
-}  // namespace
-
-Result run_with_cache(KvCache& cache, const Inputs& inputs, const Options& options) {
-  require_rank(inputs.q.shape, 4, "q", "[B, Tn, H, D]");
-  require_rank(inputs.k.shape, 4, "k", "[B, Tn, Hkv, D]");
-  if (inputs.q.dim(1) != inputs.k.dim(1))
-    throw UserError(SourceLocation{}, "q", "one query per new token [B, Tn, H, D]",
-                    "q " + shape_string(inputs.q.shape) + ", k " + shape_string(inputs.k.shape));
-  const std::int64_t start = cache.positions.empty() ? 0 : cache.positions.back() + 1;
-  cache.k = concat_tokens(cache.k, inputs.k);
-  cache.v = concat_tokens(cache.v, inputs.v);
-  for (std::int64_t t = 0; t < inputs.k.dim(1); ++t) cache.positions.push_back(start + t);
-  Inputs step = inputs;
-  step.k = cache.k;
-  step.v = cache.v;
-  step.k_positions = cache.positions;
-  step.q_positions.assign(cache.positions.end() - inputs.q.dim(1), cache.positions.end());
-  Result result = run(step, options);
-  if (options.window && cache.k.dim(1) > *options.window) {
-    cache.k = last_tokens(cache.k, *options.window);
-    cache.v = last_tokens(cache.v, *options.window);
-    cache.positions.erase(cache.positions.begin(), cache.positions.end() - *options.window);
-  }
-  result.cache_elements = cache.elements();
-  return result;
-}
-
 Result run(const Inputs& inputs, const Options& options) {
   const Shapes shapes = shapes_of(inputs.q, inputs.k, inputs.v);
   for (const auto& [tensor, name] :

@@ -54,20 +54,6 @@ struct Result {
 
 Result run(const Inputs& inputs, const Options& options);
 
-// A KV cache of B sequences: k, v [B, L, Hkv, D] and the positions 0… of the tokens it holds;
-// with a window it keeps only the last W tokens (the ring cache of a sliding layer).
-struct KvCache {
-  Tensor k;
-  Tensor v;
-  std::vector<std::int64_t> positions;
-  std::int64_t elements() const { return static_cast<std::int64_t>(k.size() + v.size()); }
-};
-
-// Appends k_new, v_new [B, Tn, Hkv, D] at the next positions, runs q [B, Tn, H, D] (inputs.q;
-// its k, v and positions are ignored) against the whole cache, then trims the cache to the
-// window. result.cache_elements is the cache after.
-Result run_with_cache(KvCache& cache, const Inputs& inputs, const Options& options);
-
 // Shapes of validated q, k, v (throws UserError on inconsistent inputs).
 Shapes shapes_of(const Tensor& q, const Tensor& k, const Tensor& v);
 

@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "core/npy.h"
 #include "mixers/common/test_util.h"
+#include "mixers/diff_attn/session.h"
+#include "mixers/mixer.h"
 
 namespace attnsim::diff_attn {
 namespace {
@@ -216,17 +218,27 @@ TEST_CASE("diff_attn::run") {
     Options options;
     options.window = 4;
     const Result full = run(in, options);
-    KvCache cache;
+    reference::Binding bound;
+    bound.set("window", std::int64_t{4});
+    const auto session = facet().open(bound, {});
     for (const auto& [t0, t1] :
          std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 9}, {9, 10}, {10, 11}, {11, 14}}) {
-      Inputs step = in;
-      step.q = testing::token_slice(in.q, t0, t1);
-      step.k = testing::token_slice(in.k, t0, t1);
-      step.v = testing::token_slice(in.v, t0, t1);
-      const Result r = run_with_cache(cache, step, options);
-      CHECK(max_abs_diff(r.o, testing::token_slice(full.o, t0, t1)) < 1e-13);
-      CHECK(cache.k.dim(1) == std::min<std::int64_t>(t1, 4));
-      CHECK(r.cache_elements == std::min<std::int64_t>(t1, 4) * 2 * 2 * c.D);  // W·2·Hkv·D
+      reference::Tensors step;
+      step.add("q", testing::token_slice(in.q, t0, t1));
+      step.add("k", testing::token_slice(in.k, t0, t1));
+      step.add("v", testing::token_slice(in.v, t0, t1));
+      for (const auto& [name, tensor] : {std::pair{"lambda_q1", &in.lambda_q1},
+                                         {"lambda_k1", &in.lambda_k1},
+                                         {"lambda_q2", &in.lambda_q2},
+                                         {"lambda_k2", &in.lambda_k2},
+                                         {"subln_weight", &in.subln_weight}})
+        step.add(name, *tensor);
+      const reference::Tensors r =
+          (t0 == 0 ? session->prefill(step) : session->decode(step)).outputs;
+      CHECK(max_abs_diff(r.get("o"), testing::token_slice(full.o, t0, t1)) < 1e-13);
+      const reference::Kept cache = session->kept().front();
+      CHECK(cache.tokens == std::min<std::int64_t>(t1, 4));
+      CHECK(cache.elements == std::min<std::int64_t>(t1, 4) * 2 * 2 * c.D);  // W·2·Hkv·D
     }
   }
   SUBCASE("float32 stays within 1e-4 of float64") {

@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "mixers/common/linear_flops.h"
 #include "mixers/mamba3/core_flops.h"
+#include "mixers/mamba3/session.h"
 
 namespace attnsim::mamba3 {
 
@@ -78,6 +81,19 @@ class Mamba3 final : public Mixer {
                     core_flops_recurrent(core_shapes(), 1));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
+  // MIMO pairs the angles' features (j, j + N/2) and runs chunks of 64 fused (token, rank) rows
+  // (mamba_ssm's chunk_size 64 / R); SISO pairs (2j, 2j+1).
+  std::optional<reference::Binding> reference_binding() const override {
+    const Shapes s = core_shapes();
+    reference::Binding bound;
+    for (const auto& [axis, size] :
+         {std::pair{"H", s.H}, {"P", s.P}, {"N", s.N}, {"G", s.G}, {"R", s.R}, {"S", s.S}})
+      bound.set(axis, size);
+    bound.set("rope_pairing", std::string(s.R > 1 ? "half" : "interleaved"));
+    bound.set("outproj_norm", shape_.outproj_norm);
+    if (s.R > 1) bound.set("chunk_size", std::max<std::int64_t>(1, 64 / s.R));
+    return bound;
+  }
 
  private:
   std::int64_t angles() const {
@@ -151,7 +167,8 @@ MixerKind kind_info() {
            "k state (conv_state): R·H·N per sequence (previous rotated key)",
            "v state (conv_state): H·P per sequence (previous x)"},
           {"chunked", "recurrent"},
-          {{"mamba3", "Mamba-3", "Mamba-3"}}};
+          {{"mamba3", "Mamba-3", "Mamba-3"}},
+          &facet()};
 }
 
 }  // namespace attnsim::mamba3

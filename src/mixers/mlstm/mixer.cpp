@@ -5,6 +5,7 @@
 
 #include "mixers/common/linear_flops.h"
 #include "mixers/mlstm/core_flops.h"
+#include "mixers/mlstm/session.h"
 
 namespace attnsim::mlstm {
 
@@ -56,6 +57,15 @@ class Mlstm final : public Mixer {
                     core_flops_recurrent(core_shapes(), 1));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
+  // xLSTM-7B's gate soft-cap 15 (xlstm_large mLSTMLayerConfig.gate_soft_cap).
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("NH", static_cast<std::int64_t>(shape_.n_heads));
+    bound.set("DK", static_cast<std::int64_t>(shape_.head_dim_k));
+    bound.set("DV", static_cast<std::int64_t>(shape_.head_dim_v));
+    bound.set("gate_soft_cap", 15.0);
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -96,7 +106,8 @@ MixerKind kind_info() {
           &from_fields,
           {"C+n+m (recurrent_state): NH·(DK·DV + DK + 1) per sequence"},
           {"chunkwise", "recurrent", "parallel"},
-          {{"mlstm", "mLSTM", "mLSTM"}}};
+          {{"mlstm", "mLSTM", "mLSTM"}},
+          &facet()};
 }
 
 }  // namespace attnsim::mlstm

@@ -6,6 +6,7 @@
 
 #include "mixers/common/linear_flops.h"
 #include "mixers/rg_lru/core_flops.h"
+#include "mixers/rg_lru/session.h"
 
 namespace attnsim::rg_lru {
 
@@ -67,6 +68,14 @@ class RgLru final : public Mixer {
     const auto width = static_cast<double>(shape_.width);
     return {{"linear_x+linear_y", d_model, 2 * width, false}, {"linear_out", width, d_model, true}};
   }
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("H", static_cast<std::int64_t>(shape_.n_heads));
+    bound.set("block_width", static_cast<std::int64_t>(shape_.block_width));
+    bound.set("W", static_cast<std::int64_t>(shape_.width));
+    bound.set("Kconv", static_cast<std::int64_t>(shape_.conv_kernel));
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -113,7 +122,8 @@ MixerKind kind_info() {
           {"lru state (recurrent_state): W per sequence",
            "conv state (conv_state): (K − 1)·W per sequence"},
           {"recurrent", "chunked", "scan"},
-          {{"rg_lru", "RG-LRU", "RG-LRU recurrent block"}}};
+          {{"rg_lru", "RG-LRU", "RG-LRU recurrent block"}},
+          &facet()};
 }
 
 }  // namespace attnsim::rg_lru

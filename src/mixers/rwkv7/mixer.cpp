@@ -5,6 +5,7 @@
 
 #include "mixers/common/linear_flops.h"
 #include "mixers/rwkv7/core_flops.h"
+#include "mixers/rwkv7/session.h"
 
 namespace attnsim::rwkv7 {
 
@@ -69,6 +70,13 @@ class Rwkv7 final : public Mixer {
                     core_flops_recurrent(core_shapes(), 1));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("H", static_cast<std::int64_t>(shape_.n_heads));
+    bound.set("K", static_cast<std::int64_t>(shape_.head_dim));
+    bound.set("V", static_cast<std::int64_t>(shape_.head_dim));
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -116,7 +124,8 @@ MixerKind kind_info() {
           {"wkv state (recurrent_state): H·N² per sequence",
            "token shift (conv_state): 2·H·N per sequence (time and channel mixing)"},
           {"chunked", "recurrent"},
-          {{"rwkv7", "RWKV-7", "RWKV-7 time mixing"}}};
+          {{"rwkv7", "RWKV-7", "RWKV-7 time mixing"}},
+          &facet()};
 }
 
 }  // namespace attnsim::rwkv7

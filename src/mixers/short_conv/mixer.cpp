@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "mixers/short_conv/core_flops.h"
+#include "mixers/short_conv/session.h"
 
 namespace attnsim::short_conv {
 
@@ -58,6 +59,13 @@ class ShortConv final : public Mixer {
     const auto channels = static_cast<double>(shape_.channels);
     return {{"in_proj", d_model, 3 * channels, false}, {"out_proj", channels, d_model, true}};
   }
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    bound.set("D", static_cast<std::int64_t>(shape_.channels));
+    bound.set("L", static_cast<std::int64_t>(shape_.conv_kernel));
+    bound.set("state_columns", static_cast<std::int64_t>(shape_.conv_kernel) - 1);
+    return bound;
+  }
 
  private:
   Shapes core_shapes() const {
@@ -96,7 +104,8 @@ MixerKind kind_info() {
           &from_fields,
           {"conv state (conv_state): (L − 1)·D per sequence"},
           {"conv", "step", "toeplitz"},
-          {{"short_conv", "short conv", "gated short convolution"}}};
+          {{"short_conv", "short conv", "gated short convolution"}},
+          &facet()};
 }
 
 }  // namespace attnsim::short_conv
