@@ -4,8 +4,10 @@
 #include <ostream>
 
 #include "cli/options.h"
+#include "cost/claims.h"
 #include "cost/expectations.h"
 #include "graph/load.h"
+#include "report/claims_report.h"
 #include "report/layers_report.h"
 
 namespace attnsim::cli {
@@ -32,6 +34,8 @@ int run_validate(const CommandArgs& args, std::ostream& out) {
     if (mismatches.empty()) {
       out << fmt::format("ok  {}: {} layers ({})\n", architecture.file, architecture.layers.size(),
                          report::format_layer_mix(count_layer_kinds(architecture)));
+      // Claims from articles are information, not facts the file asserts: they never fail.
+      out << report::claims_lines(check_claims(architecture));
       continue;
     }
     for (const auto& mismatch : mismatches)

@@ -87,6 +87,22 @@ struct Expectations {
   std::vector<std::string> sources;  // where each published figure comes from
 };
 
+// A quantitative statement about the model from an article, card or paper ("only 6 attention
+// layers, so KV-cache memory drops by roughly 88%"), recorded with its source so that
+// `validate` and the reports can say whether the model bears it out (cost/claims.h).
+struct Claim {
+  std::string says;      // the claim, quoted
+  std::string source;    // where it is made
+  std::string quantity;  // what it states (cost/claims.h lists them): "kv_saving", "layers:mamba2"
+  double value = 0.0;    // the stated value, in the quantity's unit (fractions as 0.88)
+  std::optional<std::uint64_t> context;  // the context a context-dependent quantity is read at
+  std::optional<double> tolerance;       // absolute, in the quantity's unit; else its default
+};
+
+// The quantities a claim may state (cost/claims.h evaluates them); "layers:" is followed by a
+// layer kind. Only kv_saving needs a context.
+const std::vector<std::string>& claim_quantities();
+
 struct Provenance {
   std::string config;  // e.g. "hf-configs/qwen3-next-80b-a3b-instruct.json"
   // The transformers model_type of that config ("qwen3_next"): whose parameter names
@@ -116,6 +132,7 @@ struct Architecture {
   // attention everywhere"; empty when the model has no attention at all.
   std::string baseline_attention;
   Expectations expect;
+  std::vector<Claim> claims;
   Provenance source;
 };
 

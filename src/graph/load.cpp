@@ -104,7 +104,9 @@ config::Node resolve_extends(const fs::path& file, std::vector<fs::path>& chain)
                     fmt::format("'{}' extends back into the chain", display_path(parent_file)));
   config::Node parent = resolve_extends(parent_file, chain);
   chain.pop_back();
-  std::erase_if(parent.entries, [](const config::Entry& e) { return e.key == "expect"; });
+  // The parent's published facts and the claims about it are about the parent.
+  std::erase_if(parent.entries,
+                [](const config::Entry& e) { return e.key == "expect" || e.key == "claims"; });
   std::erase_if(document.entries, [](const config::Entry& e) { return e.key == "extends"; });
   return config::merge_documents(parent, document);
 }
@@ -506,7 +508,55 @@ Expectations read_expect(config::MapReader& root) {
   reader.finish();
   return expect;
 }
+std::vector<Claim> read_claims(config::MapReader& root) {
+  std::vector<Claim> claims;
+  const config::Node* node = root.get("claims");
+  if (node == nullptr) return claims;
+  if (!node->is_sequence())
+    throw UserError(node->where, "claims", "a list of {says, source, quantity, value}",
+                    node->describe());
+  const auto& quantities = claim_quantities();
+  for (std::size_t i = 0; i < node->items.size(); ++i) {
+    config::MapReader reader(node->items[i], fmt::format("claims[{}]", i));
+    Claim claim;
+    claim.says = reader.required_string("says");
+    claim.source = reader.required_string("source");
+    claim.quantity = reader.required_string("quantity");
+    const bool by_kind = claim.quantity.starts_with("layers:") && claim.quantity.size() > 7;
+    if (!by_kind &&
+        std::find(quantities.begin(), quantities.end(), claim.quantity) == quantities.end())
+      throw UserError(reader.require("quantity", "").where, reader.child_path("quantity"),
+                      fmt::format("one of {}", fmt::join(quantities, ", ")),
+                      fmt::format("'{}'", claim.quantity),
+                      config::did_you_mean(claim.quantity, quantities));
+    const auto value = reader.optional_number("value");
+    if (!value)
+      throw UserError(reader.node().where, reader.child_path("value"),
+                      "the stated value, a number (fractions as 0.88)", "no such key");
+    claim.value = *value;
+    claim.context = reader.optional_positive("context");
+    if ((claim.quantity == "kv_saving") != claim.context.has_value())
+      throw UserError(reader.node().where, reader.child_path("context"),
+                      claim.quantity == "kv_saving" ? "the context the saving is stated at"
+                                                    : "no context (only kv_saving takes one)",
+                      claim.context ? std::to_string(*claim.context) : "no such key");
+    claim.tolerance = reader.optional_number("tolerance");
+    if (claim.tolerance && !(*claim.tolerance >= 0.0))
+      throw UserError(reader.require("tolerance", "").where, reader.child_path("tolerance"),
+                      "a number ≥ 0 in the quantity's unit", std::to_string(*claim.tolerance));
+    reader.finish();
+    claims.push_back(std::move(claim));
+  }
+  return claims;
+}
 }  // namespace
+
+const std::vector<std::string>& claim_quantities() {
+  static const std::vector<std::string> quantities = {
+      "layers",  "layers:KIND", "attention_fraction", "kv_saving",    "kv_bytes_per_token",
+      "experts", "top_k",       "shared_experts",     "params_total", "params_active"};
+  return quantities;
+}
 
 fs::path resolve_architecture(const std::string& name_or_path) {
   // A stem may contain dots ("deepseek-v3.2"): only a .yaml/.json ending or a folder makes a path.
@@ -556,6 +606,7 @@ Architecture build_architecture(const config::Node& document, const std::string&
   architecture.mtp = read_mtp(root, architecture);
   architecture.baseline_attention = resolve_baseline(root, architecture);
   architecture.expect = read_expect(root);
+  architecture.claims = read_claims(root);
   root.finish();
   return architecture;
 }

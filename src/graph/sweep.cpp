@@ -200,8 +200,11 @@ config::Node derived_document(const config::Node& base, const Architecture& base
       document = config::merge_documents(document, reset);
     }
   document = config::merge_documents(document, patch);
-  // An ablation changes the published facts: like `extends:`, the base's expect: is dropped.
-  std::erase_if(document.entries, [](const config::Entry& entry) { return entry.key == "expect"; });
+  // An ablation changes the published facts: like `extends:`, the base's expect: and the
+  // claims about it are dropped.
+  std::erase_if(document.entries, [](const config::Entry& entry) {
+    return entry.key == "expect" || entry.key == "claims";
+  });
   return document;
 }
 

@@ -14,6 +14,7 @@
 #include "cost/hardware.h"
 #include "graph/load.h"
 #include "graph/sweep.h"
+#include "report/claims_report.h"
 #include "report/compare.h"
 #include "report/cost_plot.h"
 #include "report/plot.h"
@@ -37,6 +38,7 @@ struct Section {
   std::vector<std::pair<std::string, std::vector<KnobSetting>>> variants;
   std::vector<std::string> figures;
   bool compare_table = false;
+  bool claims_table = false;  // the claims recorded in the section's architecture files
   std::vector<std::uint64_t> contexts;
   std::vector<std::uint64_t> table_contexts;
   std::vector<std::uint64_t> flops_contexts;  // prefill lengths / decode contexts
@@ -98,6 +100,7 @@ Section read_section(const config::Node& node, const std::string& path) {
                       fmt::format("'{}'", *table));
     section.compare_table = true;
   }
+  section.claims_table = reader.optional_bool("claims", false);
   section.contexts = contexts_value(reader.optional_string("contexts"), "1k:1M");
   section.table_contexts = contexts_value(reader.optional_string("table_contexts"), "128k,1M");
   section.flops_contexts = contexts_value(reader.optional_string("flops_contexts"), "1k:256k");
@@ -464,6 +467,24 @@ ReportOutcome generate_report(const fs::path& definition_file, const fs::path& o
           "<p>GiB = 2<sup>30</sup> bytes; * = past the model's max_context. <a "
           "href=\"{}\">table as CSV</a></p>\n",
           csv);
+    }
+    if (section.claims_table) {
+      std::vector<std::pair<std::string, std::vector<ClaimCheck>>> checks;
+      for (const auto& architecture : architectures)
+        if (!architecture.claims.empty())
+          checks.emplace_back(architecture.name, check_claims(architecture));
+      const Table table = claims_table(checks);
+      const std::string csv = fmt::format("s{}-claims.csv", s + 1);
+      writer.write(csv, table.render(TableFormat::csv));
+      const std::string note =
+          "Claims made about these models in articles and cards (each file's claims:), beside "
+          "what attnsim computes for the same quantity; kv_saving is against the same model "
+          "with full attention in every mixer layer (FFN-only layers stay as they are).";
+      page.markdown += "**Claims checked.** " + note + "\n\n" + table.render(TableFormat::markdown);
+      page.markdown += fmt::format("\n[claims as CSV]({})\n\n", csv);
+      page.html += "<p><strong>Claims checked.</strong> " + escape_html(note) + "</p>\n";
+      page.html += table_html(table);
+      page.html += fmt::format("<p><a href=\"{}\">claims as CSV</a></p>\n", csv);
     }
   }
   page.markdown +=
