@@ -38,6 +38,7 @@ int run_layers(const CommandArgs& args, std::ostream& out) {
     out << fmt::format(
         "  {} of the {} layers run the weights of an earlier layer (`layers --full`)\n", sharing,
         architecture.layers.size());
+  for (const std::string& line : report::kv_reuse_lines(architecture)) out << "  " << line << "\n";
   out << "\n";
   out << report::instances_table(architecture).render(report::TableFormat::text);
   if (vm.count("full"))

@@ -45,8 +45,8 @@ void add_layer(Sums& sums, Sums& stored, const Layer& layer, const ModelDims& di
     for (const auto& [component, count] : layer.mixer->params({d})) {
       if (component == kPostNorm)
         norm_widths += count;
-      else
-        sums.add(kind, component, count, count);
+      else  // weights a layer stores but never runs (kUnusedWeights) are not active
+        sums.add(kind, component, count, component == kUnusedWeights ? Count{} : count);
     }
   }
   if (layer.ffn) {

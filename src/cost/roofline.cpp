@@ -130,6 +130,24 @@ double expected_experts_touched(std::uint64_t n_experts, std::uint64_t top_k, do
   return E * (1.0 - std::pow(1.0 - static_cast<double>(top_k) / E, tokens));
 }
 
+namespace {
+// KV bytes that layers reading another layer's cache (kv_shared_from) read on top of every
+// layer's own: each reads its owner's whole cache once per step, though it holds none.
+double shared_kv_reads(const Architecture& architecture, std::uint64_t context, std::uint64_t batch,
+                       std::uint64_t tp, const CacheDTypeOverrides& overrides) {
+  double bytes = 0.0;
+  for (const Layer& layer : architecture.layers) {
+    if (!layer.kv_shared_from) continue;
+    Architecture owner = architecture;
+    owner.layers = {architecture.layers[*layer.kv_shared_from]};
+    owner.dims.n_layers = 1;
+    bytes += static_cast<double>(
+        rank_cache(cache_groups(owner), context, batch, tp, overrides).kv_bytes);
+  }
+  return bytes;
+}
+}  // namespace
+
 RankCache rank_cache_bytes(const Architecture& architecture, std::uint64_t context,
                            std::uint64_t batch, std::uint64_t tp,
                            const CacheDTypeOverrides& overrides) {
@@ -167,7 +185,9 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   RooflinePhase& decode = report.decode;
   decode.flops = B * flops.decode_total / tp;
   decode.bytes.weight_bytes = decode_weights.params * weight_bytes / tp;
-  decode.bytes.kv_bytes = static_cast<double>(decode_cache.kv_bytes);
+  decode.bytes.kv_bytes = static_cast<double>(decode_cache.kv_bytes) +
+                          shared_kv_reads(architecture, options.context, options.batch, options.tp,
+                                          options.cache_dtypes);
   decode.bytes.state_bytes = 2.0 * static_cast<double>(decode_cache.state_bytes);
   decode.bytes.activation_bytes = B * activation_bytes_per_token / tp;
   finish(decode, report.peak_flops_per_s, report.bandwidth_bytes_per_s, B);
@@ -183,7 +203,7 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   RooflinePhase& prefill = report.prefill;
   prefill.flops = B * flops.prefill_total / tp;
   prefill.bytes.weight_bytes = prefill_weights.params * weight_bytes / tp;
-  prefill.bytes.kv_bytes = static_cast<double>(prefill_cache.kv_bytes);
+  prefill.bytes.kv_bytes = static_cast<double>(prefill_cache.kv_bytes);  // written
   prefill.bytes.state_bytes = static_cast<double>(prefill_cache.state_bytes);
   prefill.bytes.activation_bytes = B * T * activation_bytes_per_token / tp;
   finish(prefill, report.peak_flops_per_s, report.bandwidth_bytes_per_s, B * T);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "core/error.h"
 #include "ffn/ffn_cost.h"
@@ -67,6 +68,9 @@ struct MixerGroup {
   const Layer* layer = nullptr;
   Architecture single;
   double n_layers = 0;
+  // A layer reading another layer's KV cache (kv_shared_from) holds none but reads the owner's
+  // every step: the owner as a one-layer architecture, for the bytes its attention reads.
+  std::optional<Architecture> kv_owner;
 };
 
 std::vector<MixerGroup> mixer_groups(const Architecture& architecture) {
@@ -77,9 +81,13 @@ std::vector<MixerGroup> mixer_groups(const Architecture& architecture) {
     const auto key = std::make_pair(layer.mixer.get(), layer.kv_shared_from.has_value());
     auto [it, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
-      MixerGroup group{&layer, architecture, 0};
+      MixerGroup group{&layer, architecture, 0, {}};
       group.single.layers = {layer};
       group.single.dims.n_layers = 1;
+      if (layer.kv_shared_from) {
+        group.kv_owner = group.single;
+        group.kv_owner->layers = {architecture.layers[*layer.kv_shared_from]};
+      }
       groups.push_back(std::move(group));
     }
     groups[it->second].n_layers += 1;
@@ -106,7 +114,10 @@ void mixer_ops(Walk& walk, const MixerGroup& group) {
   const double core_flops = B * total_flops(flops) / walk.tp;
   const std::uint64_t span = walk.phase == Phase::decode ? o.context : o.prefill_tokens;
   const RankCache cache = rank_cache_bytes(group.single, span, o.batch, o.tp, o.cache_dtypes);
-  const auto kv = static_cast<double>(cache.kv_bytes);
+  const auto kv = static_cast<double>(
+      group.kv_owner
+          ? rank_cache_bytes(*group.kv_owner, span, o.batch, o.tp, o.cache_dtypes).kv_bytes
+          : cache.kv_bytes);
   const auto state = static_cast<double>(cache.state_bytes);
 
   StepOp core;

@@ -236,11 +236,19 @@ std::shared_ptr<const typename Instances::mapped_type::element_type> find_instan
                   fmt::format("'{}'", name), config::did_you_mean(name, names));
 }
 
+// A layer reading an earlier layer's KV cache, as its override item wrote it.
+struct KvSharing {
+  std::size_t owner = 0;
+  SharedKvWeights weights = SharedKvWeights::absent;
+  SourceLocation where;  // of the item's kv_shared_from
+  std::string path;      // "layers.overrides[i].kv_shared_from"
+};
+
 struct LayerOverride {
   std::vector<std::size_t> layers;
   std::optional<std::string> mixer;
   std::optional<std::string> ffn;
-  std::optional<std::size_t> kv_shared_from;
+  std::optional<KvSharing> kv_shared;
   std::optional<std::size_t> weights_shared_from;
 };
 
@@ -269,7 +277,25 @@ std::vector<LayerOverride> read_overrides(const config::Node& node, std::uint64_
                                      reader.child_path("layers"), n_layers, 0);
     item.mixer = reader.optional_string("mixer");
     item.ffn = reader.optional_string("ffn");
-    item.kv_shared_from = read_layer_reference(reader, "kv_shared_from", n_layers);
+    const auto projections = reader.optional_string("kv_projections");
+    if (const auto shared = read_layer_reference(reader, "kv_shared_from", n_layers)) {
+      KvSharing sharing{*shared, SharedKvWeights::absent,
+                        reader.require("kv_shared_from", "").where,
+                        reader.child_path("kv_shared_from")};
+      if (projections && *projections != "none" && *projections != "unused")
+        throw UserError(reader.require("kv_projections", "").where,
+                        reader.child_path("kv_projections"), "none or unused",
+                        fmt::format("'{}'", *projections),
+                        "none: the layer has no k/v projections (YOCO); unused: the checkpoint "
+                        "stores them but the layer never runs them (gemma-3n)");
+      if (projections == "unused") sharing.weights = SharedKvWeights::unused;
+      item.kv_shared = sharing;
+    } else if (projections) {
+      throw UserError(reader.require("kv_projections", "").where,
+                      reader.child_path("kv_projections"),
+                      "kv_projections only beside kv_shared_from", "no kv_shared_from",
+                      "name the layer whose KV cache these layers read");
+    }
     item.weights_shared_from = read_layer_reference(reader, "weights_shared_from", n_layers);
     reader.finish();
     overrides.push_back(item);
@@ -311,6 +337,86 @@ void check_weight_sharing(const std::vector<Layer>& layers, const config::Node& 
   }
 }
 
+std::uint64_t kv_elements_per_token(const Mixer& mixer) {
+  std::uint64_t elements = 0;
+  for (const auto& term : mixer.cache_terms())
+    if (term.role == CacheRole::kv) elements += term.elements_per_token;
+  return elements;
+}
+
+// The longest span of tokens a mixer's KV terms keep (nullopt: the whole context).
+std::optional<std::uint64_t> kv_span(const Mixer& mixer) {
+  std::optional<std::uint64_t> span;
+  for (const auto& term : mixer.cache_terms()) {
+    if (term.role != CacheRole::kv || term.elements_per_token == 0) continue;
+    if (!term.max_tokens || term.chunked) return std::nullopt;
+    span = std::max(span.value_or(0), *term.max_tokens);
+  }
+  return span;
+}
+
+// Cross-layer KV reuse: each reading layer gets its mixer's reader form (no KV cache, no k/v
+// projections) after checking that the layer it reads comes earlier, keeps a KV cache of its own
+// and of the same kind, width and dtype, and keeps every token the reader looks back to.
+void link_kv_sharing(Architecture& architecture,
+                     const std::vector<std::optional<KvSharing>>& shared) {
+  std::map<std::pair<std::string, SharedKvWeights>, std::shared_ptr<const Mixer>> readers;
+  for (Layer& layer : architecture.layers) {
+    const auto& sharing = shared[layer.index];
+    if (!sharing) continue;
+    const std::size_t from = sharing->owner;
+    auto fail = [&](std::string expected, std::string found, std::string hint = "") {
+      throw UserError(sharing->where, fmt::format("{} (layer {})", sharing->path, layer.index),
+                      std::move(expected), std::move(found), std::move(hint));
+    };
+    if (from >= layer.index)
+      fail(fmt::format("an earlier layer than {} (a layer reads the KV cache of a layer before it)",
+                       layer.index),
+           fmt::format("layer {}", from));
+    if (!layer.mixer) fail("a layer with a mixer", fmt::format("layer {} has none", layer.index));
+    const Layer& owner = architecture.layers[from];
+    if (!owner.mixer) fail("a layer with a mixer", fmt::format("layer {} has none", from));
+    if (shared[from])
+      fail(fmt::format("a layer that keeps its own KV cache"),
+           fmt::format("layer {}, which reads layer {}'s", from, shared[from]->owner),
+           fmt::format("name layer {} instead", shared[from]->owner));
+    const Mixer& reader = *layer.mixer;
+    const Mixer& source = *owner.mixer;
+    if (source.kind() != reader.kind())
+      fail(fmt::format("a layer of kind {} (the cache layout must match)", reader.kind()),
+           fmt::format("layer {} of kind {} ({})", from, source.kind(), owner.mixer_name));
+    const std::uint64_t own = kv_elements_per_token(source);
+    if (own == 0)
+      fail("a layer with a KV cache",
+           fmt::format("layer {} ({}) keeps none", from, owner.mixer_name));
+    if (kv_elements_per_token(reader) != own)
+      fail(fmt::format("a layer whose KV width matches {}'s ({} elements per token)",
+                       layer.mixer_name, kv_elements_per_token(reader)),
+           fmt::format("layer {} ({}): {} elements per token", from, owner.mixer_name, own));
+    const auto source_span = kv_span(source), reader_span = kv_span(reader);
+    if (source_span && (!reader_span || *reader_span > *source_span))
+      fail(fmt::format(
+               "a layer that keeps every token {} looks back to ({})", layer.mixer_name,
+               reader_span ? fmt::format("a window of {}", *reader_span) : "the whole context"),
+           fmt::format("layer {} ({}), which keeps the last {} tokens", from, owner.mixer_name,
+                       *source_span));
+    for (const CacheTerm& term : reader.cache_terms())
+      for (const CacheTerm& kept : source.cache_terms())
+        if (term.name == kept.name && term.dtype != kept.dtype)
+          fail(fmt::format("a layer whose '{}' has {}'s dtype", term.name, layer.mixer_name),
+               fmt::format("layer {} ({}) with another", from, owner.mixer_name));
+    auto& variant = readers[{layer.mixer_name, sharing->weights}];
+    if (!variant) {
+      variant = reader.reading_shared_kv(sharing->weights);
+      if (!variant)
+        fail("a mixer kind that can read another layer's KV cache (softmax_attn, diff_attn)",
+             fmt::format("{} ({})", reader.kind(), layer.mixer_name));
+    }
+    layer.mixer = variant;
+    layer.kv_shared_from = from;
+  }
+}
+
 void build_layers(config::MapReader& root, Architecture& architecture) {
   const std::uint64_t n_layers = architecture.dims.n_layers;
   const config::Node& node = root.require("layers", "a map describing the layer pattern");
@@ -327,13 +433,14 @@ void build_layers(config::MapReader& root, Architecture& architecture) {
     slots.ffns = ffn ? expand_sequence(*ffn, "layers.ffn", n_layers)
                      : std::vector<std::string>(n_layers, std::string(kNoneName));
   }
-  std::vector<std::optional<std::size_t>> kv_from(n_layers), weights_from(n_layers);
+  std::vector<std::optional<KvSharing>> shared(n_layers);
+  std::vector<std::optional<std::size_t>> weights_from(n_layers);
   if (const config::Node* overrides = reader.get("overrides")) {
     for (const auto& item : read_overrides(*overrides, n_layers))
       for (std::size_t index : item.layers) {
         if (item.mixer) slots.mixers[index] = *item.mixer;
         if (item.ffn) slots.ffns[index] = *item.ffn;
-        if (item.kv_shared_from) kv_from[index] = item.kv_shared_from;
+        if (item.kv_shared) shared[index] = item.kv_shared;
         if (item.weights_shared_from) weights_from[index] = item.weights_shared_from;
       }
   }
@@ -352,11 +459,11 @@ void build_layers(config::MapReader& root, Architecture& architecture) {
     if (layer.ffn) layer.ffn_name = slots.ffns[i];
     if (!layer.mixer && !layer.ffn)
       throw UserError(node.where, path, "a mixer, an FFN or both", "neither");
-    layer.kv_shared_from = kv_from[i];
     layer.weights_shared_from = weights_from[i];
     architecture.layers.push_back(std::move(layer));
   }
   check_weight_sharing(architecture.layers, node);
+  link_kv_sharing(architecture, shared);
   // Every later loop runs the physical stack again: the same weights, a cache of its own (KV
   // shared within a loop stays within that loop).
   for (std::uint64_t loop = 1; loop < loops; ++loop)
@@ -392,31 +499,6 @@ std::optional<MtpModules> read_mtp(config::MapReader& root, const Architecture& 
                     "'none'");
   reader.finish();
   return mtp;
-}
-
-std::uint64_t kv_elements_per_token(const Mixer& mixer) {
-  std::uint64_t elements = 0;
-  for (const auto& term : mixer.cache_terms())
-    if (term.role == CacheRole::kv) elements += term.elements_per_token;
-  return elements;
-}
-
-// A layer that reads another's KV must point back to a layer with the same cache layout.
-void check_kv_sharing(const Architecture& architecture, const config::Node& layers_node) {
-  for (const auto& layer : architecture.layers) {
-    if (!layer.kv_shared_from) continue;
-    const std::string path = fmt::format("layers.overrides (layer {})", layer.index);
-    const Layer& owner = architecture.layers[*layer.kv_shared_from];
-    const bool ok = *layer.kv_shared_from < layer.index && layer.mixer && owner.mixer &&
-                    !owner.kv_shared_from && owner.mixer->kind() == layer.mixer->kind() &&
-                    kv_elements_per_token(*owner.mixer) == kv_elements_per_token(*layer.mixer) &&
-                    kv_elements_per_token(*layer.mixer) > 0;
-    if (!ok)
-      throw UserError(layers_node.where, path,
-                      "kv_shared_from naming an earlier layer that owns a KV cache of the same "
-                      "kind and width",
-                      fmt::format("layer {}", *layer.kv_shared_from));
-  }
 }
 
 // A layer that reuses a top-k selection reads the nearest earlier layer that makes one; both must
@@ -600,7 +682,6 @@ Architecture build_architecture(const config::Node& document, const std::string&
   architecture.mixers = read_mixers(root);
   architecture.ffns = read_ffns(root);
   build_layers(root, architecture);
-  check_kv_sharing(architecture, root.require("layers", ""));
   link_selections(architecture, root.require("layers", ""));
   check_cache_dtypes(architecture, root.require("dtypes", ""));
   architecture.mtp = read_mtp(root, architecture);

@@ -114,10 +114,13 @@ LayerRatio layer_ratio(const Architecture& architecture) {
     sequence.push_back(kind);
     auto& entry = by_kind[kind];
     entry.layer_kind = kind;
-    entry.growth = cache_growth(*layer.mixer);
+    // A kind is as heavy as its heaviest layer: layers reading another layer's KV cache
+    // (kv_shared_from) keep none, but their kind is the owner's.
+    const CacheGrowth growth = cache_growth(*layer.mixer);
+    entry.growth = std::max(entry.n_layers == 0 ? growth : entry.growth, growth);
     ++entry.n_layers;
     ++ratio.n_mixer_layers;
-    if (entry.growth == CacheGrowth::global) ++ratio.n_global_layers;
+    if (growth == CacheGrowth::global) ++ratio.n_global_layers;
   }
   for (auto& [kind, entry] : by_kind) ratio.kinds.push_back(entry);
   std::stable_sort(ratio.kinds.begin(), ratio.kinds.end(),

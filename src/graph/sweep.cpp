@@ -73,7 +73,7 @@ bool patch_instance(const config::Node& instance, const FieldTable& table, Field
 std::pair<std::string, std::string> linear_and_attention(const Architecture& architecture) {
   std::set<std::string> linear, local, attention;
   for (const auto& layer : architecture.layers) {
-    if (!layer.mixer) continue;
+    if (!layer.mixer || layer.kv_shared_from) continue;  // a reader is its owner's instance
     const auto growth = cache_growth(*layer.mixer);
     if (growth == CacheGrowth::recurrent) linear.insert(layer.mixer_name);
     if (growth == CacheGrowth::local) local.insert(layer.mixer_name);

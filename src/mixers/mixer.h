@@ -92,6 +92,13 @@ struct FlopContext {
   std::uint64_t chunk = 64;  // C
 };
 
+// A layer that reads an earlier layer's KV cache (Layer::kv_shared_from) keeps none and computes
+// no keys or values of its own. Its k/v projection weights are absent (YOCO's cross-decoder in
+// SambaY, Hymba) or stored in the checkpoint but never run (gemma-3n's kv-shared layers): those
+// are parameters under the component kUnusedWeights, neither active nor multiplied.
+enum class SharedKvWeights { absent, unused };
+inline constexpr std::string_view kUnusedWeights = "unused k/v weights";
+
 // Top-k key selection (DSA): a layer whose indexer selects the keys it attends to, or one that
 // runs no indexer and reuses the selection of the nearest earlier layer that makes one (GLM-5's
 // "shared" indexer layers). The graph links each reusing layer to that layer
@@ -158,6 +165,11 @@ class Mixer {
   // replicated on every rank (MLA's latent, DSA's indexer keys); linear/SSM mixers split their
   // state by value head.
   virtual std::uint64_t cache_split_heads() const = 0;
+  // This layer reading another layer's KV cache of the same layout instead of keeping its own
+  // (Layer::kv_shared_from): the same queries, core and output; no KV cache term, no k/v
+  // projections or norms (or kept under kUnusedWeights), no k/v projection FLOPs; its reference
+  // binding sets `reads_kv` (mixers/reference.h). nullptr: the kind cannot read a shared cache.
+  virtual std::unique_ptr<Mixer> reading_shared_kv(SharedKvWeights) const { return nullptr; }
   // Whether this layer makes or reuses a top-k key selection; none for most mixers.
   virtual std::optional<TopkSelection> topk_selection() const { return std::nullopt; }
   // The matrices of params()["projections"] as the time model runs them (cost/step_time.h);

@@ -134,6 +134,9 @@ struct SessionOptions {
   std::int64_t query_block = 0;  // attention rows per blocked product; 0 = the kernel's default
   bool oracle_outputs = false;   // also outputs that cost another run (MLA's o_absorbed)
   bool cost_form = false;        // `form` is Facet::cost_form (a composite gives its parts theirs)
+  // Another layer reads this session's KV cache (Layer::kv_shared_from): keep what each step
+  // attended to for Session::attended_kv.
+  bool shares_kv = false;
 };
 
 // One tensor a session keeps between steps, named as the Mixer's CacheTerm that predicts it.
@@ -157,6 +160,12 @@ class Session {
   // Each later call: step tensors of the new tokens (one in simulate), continuing the state.
   virtual Step decode(const Tensors& inputs) = 0;
   virtual std::vector<Kept> kept() const = 0;
+  // Cross-layer KV reuse (Layer::kv_shared_from). A session opened with SessionOptions::shares_kv
+  // gives, after each step, the keys and values that step attended to (its cache before any
+  // window trim) as the step inputs of a session of the same kind and shape whose binding sets
+  // `reads_kv`: that session takes them with its queries, attends to them instead of a cache of
+  // its own, and keeps nothing. Empty for kinds without a shareable KV cache.
+  virtual Tensors attended_kv() const { return {}; }
 };
 
 struct Facet {

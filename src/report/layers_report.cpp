@@ -73,6 +73,18 @@ std::string compact_layer_pattern(const Architecture& architecture) {
   return text;
 }
 
+std::vector<std::string> kv_reuse_lines(const Architecture& architecture) {
+  std::map<std::size_t, std::vector<std::size_t>> readers;  // by the owning layer
+  for (const auto& layer : architecture.layers)
+    if (layer.kv_shared_from) readers[*layer.kv_shared_from].push_back(layer.index);
+  std::vector<std::string> lines;
+  for (const auto& [owner, layers] : readers)
+    lines.push_back(fmt::format("{} {} read layer {}'s KV cache (and keep none)",
+                                layers.size() == 1 ? "layer" : "layers", fmt::join(layers, ", "),
+                                owner));
+  return lines;
+}
+
 std::string format_layer_mix(const std::map<std::string, std::uint64_t>& counts) {
   std::vector<std::string> parts;
   for (const auto& [kind, count] : counts) parts.push_back(fmt::format("{} {}", count, kind));

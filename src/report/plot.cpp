@@ -481,10 +481,17 @@ struct StripKind {
 
 // Every mixer kind in the figure with its colour, cheap kinds first (legend order).
 std::vector<StripKind> strip_kinds(const std::vector<Architecture>& architectures) {
-  std::map<std::pair<CacheGrowth, std::string>, bool> seen;
+  // A kind is as heavy as its heaviest layer (a layer reading a shared KV cache keeps none).
+  std::map<std::string, CacheGrowth> heaviest;
   for (const auto& architecture : architectures)
     for (const auto& layer : architecture.layers)
-      if (layer.mixer) seen[{cache_growth(*layer.mixer), layer.mixer->layer_kind()}] = true;
+      if (layer.mixer) {
+        const CacheGrowth growth = cache_growth(*layer.mixer);
+        const auto [it, inserted] = heaviest.try_emplace(layer.mixer->layer_kind(), growth);
+        if (!inserted) it->second = std::max(it->second, growth);
+      }
+  std::map<std::pair<CacheGrowth, std::string>, bool> seen;
+  for (const auto& [kind, growth] : heaviest) seen[{growth, kind}] = true;
   std::vector<StripKind> kinds;
   std::vector<std::string> taken;
   for (const auto& [key, unused] : seen) {

@@ -26,8 +26,8 @@ std::optional<LayerRun> run_layer(const Mixer& mixer, const RunPlan& plan, Rng& 
   bound->set("B", std::int64_t{1});
   bound->set("chunk_size", plan.chunk);
   // query_block 1: no masked pair is computed (the cost model's "half" convention).
-  const auto session =
-      facet.open(*bound, {std::string(facet.cost_form), Precision::float64, 1, false, true});
+  const auto session = facet.open(
+      *bound, {std::string(facet.cost_form), Precision::float64, 1, false, true, plan.shares_kv});
   LayerRun run;
   for (std::int64_t i = 0; i <= plan.decode_steps; ++i) {
     const bool prefill = i == 0;
@@ -39,7 +39,14 @@ std::optional<LayerRun> run_layer(const Mixer& mixer, const RunPlan& plan, Rng& 
     // A layer reusing an earlier layer's top-k selection reads it step by step.
     if (plan.reused_selections != nullptr)
       inputs.add("topk_indices", (*plan.reused_selections)[static_cast<std::size_t>(i)]);
+    // A layer reading an earlier layer's KV cache attends to what that layer attended to.
+    if (plan.shared_kv != nullptr) {
+      const reference::Tensors& shared = (*plan.shared_kv)[static_cast<std::size_t>(i)];
+      for (const auto& [name, tensor] : shared.floats) inputs.add(name, tensor);
+      for (const auto& [name, tensor] : shared.ints) inputs.add(name, tensor);
+    }
     reference::Step step = prefill ? session->prefill(inputs) : session->decode(inputs);
+    if (plan.shares_kv) run.attended_kv.push_back(session->attended_kv());
     (prefill ? run.prefill : run.decode).merge(step.counts);
     if (const IndexTensor* selection = step.outputs.find_ints("topk_indices"))
       run.selections.push_back(*selection);

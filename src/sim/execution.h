@@ -23,6 +23,11 @@ struct RunPlan {
   // For a layer that reuses an earlier layer's top-k selection (Layer::selection_from): that
   // layer's selections, one per step (the prefill, then each decode step).
   const std::vector<IndexTensor>* reused_selections = nullptr;
+  // Cross-layer KV reuse (Layer::kv_shared_from): a layer that a later one reads keeps, per step,
+  // the keys and values it attended to (LayerRun::attended_kv); the reading layer is given them,
+  // one set per step, with its queries.
+  bool shares_kv = false;
+  const std::vector<reference::Tensors>* shared_kv = nullptr;
 };
 
 // One tensor the kernels hold after the last step, in its cache role; `dtype` as in CacheTerm.
@@ -41,6 +46,7 @@ struct LayerRun {
   OpCounts decode;  // summed over the decode steps
   std::vector<KeptTensor> kept;
   std::vector<IndexTensor> selections;  // a layer that makes a top-k selection: one per step
+  std::vector<reference::Tensors> attended_kv;  // RunPlan::shares_kv: one per step
 };
 
 using Rng = std::mt19937_64;

@@ -103,20 +103,35 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
   Rng rng(options.seed);
   std::map<std::string, Measured> by_kind;
   std::map<std::size_t, std::vector<IndexTensor>> selections;  // by the layer that made them
+  std::set<std::size_t> kv_owners;  // layers whose KV cache a later layer reads
+  for (const Layer& layer : architecture.layers)
+    if (layer.kv_shared_from) kv_owners.insert(*layer.kv_shared_from);
+  std::map<std::size_t, std::vector<reference::Tensors>> attended;  // by the owning layer
   for (const Layer& layer : architecture.layers) {
     if (!layer.mixer) continue;
     Measured& measured = by_kind[layer.mixer->layer_kind()];
     ++measured.n_layers;
     RunPlan layer_plan = plan;
     if (layer.selection_from) layer_plan.reused_selections = &selections.at(*layer.selection_from);
+    layer_plan.shares_kv = kv_owners.contains(layer.index);
+    if (layer.kv_shared_from) {
+      const auto owner = attended.find(*layer.kv_shared_from);
+      // An owner without a reference kernel leaves nothing to read: the reader is not run.
+      if (owner == attended.end()) {
+        measured.executed = false;
+        continue;
+      }
+      layer_plan.shared_kv = &owner->second;
+    }
     auto run = run_layer(*layer.mixer, layer_plan, rng);
     if (run && !run->selections.empty()) selections[layer.index] = std::move(run->selections);
     if (!run) {
       measured.executed = false;
       continue;
     }
-    // A layer reading an earlier layer's KV cache keeps none of its own (as kv_memory counts).
-    if (!layer.kv_shared_from) add_kept(measured, *run, architecture.dtypes);
+    if (layer_plan.shares_kv) attended[layer.index] = std::move(run->attended_kv);
+    // A layer reading an earlier layer's KV cache keeps none: its session holds nothing.
+    add_kept(measured, *run, architecture.dtypes);
     measured.prefill = combined(measured.prefill, run->prefill.flops());
     measured.decode = combined(measured.decode, run->decode.flops());
   }

@@ -22,6 +22,8 @@ struct DiffShape {
   bool rope = false;
   bool qkv_bias = false;
   bool o_bias = false;
+  // Set: a YOCO cross-decoder layer reading another layer's KV cache; Wqkv then makes only q.
+  std::optional<SharedKvWeights> shared_kv;
 };
 
 class DiffAttention final : public Mixer {
@@ -40,6 +42,7 @@ class DiffAttention final : public Mixer {
   }
   // K and V of the Hkv HF kv heads: 2·Hkv·D per token, at most W tokens.
   std::vector<CacheTerm> cache_terms() const override {
+    if (shape_.shared_kv) return {};
     CacheTerm term;
     term.name = "k+v";
     term.role = CacheRole::kv;
@@ -53,25 +56,42 @@ class DiffAttention final : public Mixer {
     return std::make_unique<DiffAttention>(dense);
   }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<DiffAttention>(*this); }
-  // Wqkv D·(H·D' + 2·Hkv·D') and out_proj H·D'·D (D' the head dim; biases optional, both set in
-  // Phi-4-mini-flash), λq1, λk1, λq2, λk2 of D' each ("lambda"), subln 2D' ("norms").
+  std::unique_ptr<Mixer> reading_shared_kv(SharedKvWeights weights) const override {
+    DiffShape reader = shape_;
+    reader.shared_kv = weights;
+    return std::make_unique<DiffAttention>(reader);
+  }
   ParamCounts params(const ParamContext& context) const override {
+    return params_by_component(weight_tensors(context));
+  }
+  // Wqkv D·(H·D' + 2·Hkv·D') and out_proj H·D'·D (D' the head dim; biases optional, both set in
+  // Phi-4-mini-flash), λq1, λk1, λq2, λk2 of D' each ("lambda"), subln 2D' ("norms"). A YOCO
+  // cross-decoder layer's Wqkv makes only q (SambaYAttention with yoco_cross: Linear(D, H·D')).
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
     const Count q_width = 2 * Count(shape_.n_heads) * shape_.head_dim;
     const Count kv_width = 2 * 2 * Count(shape_.n_kv_heads) * shape_.head_dim;
-    ParamCounts params;
-    params["projections"] = context.d_model * (q_width + kv_width) + q_width * context.d_model;
-    Count biases = 0;
-    if (shape_.qkv_bias) biases += q_width + kv_width;
-    if (shape_.o_bias) biases += context.d_model;
-    if (biases > 0) params["biases"] = biases;
-    params["lambda"] = 4 * Count(shape_.head_dim);
-    params["norms"] = 2 * Count(shape_.head_dim);
-    return params;
+    // Unused k/v rows of Wqkv stay in the checkpoint under the same tensor name.
+    const Count kv_kept = shape_.shared_kv == SharedKvWeights::unused ? kv_width : Count{};
+    const Count qkv_width = shape_.shared_kv ? q_width : q_width + kv_width;
+    auto bias = [](bool present, Count width) { return present ? width : Count{}; };
+    const Count lambda = shape_.head_dim;
+    return {{"Wqkv.weight", "projections", context.d_model * qkv_width},
+            {"Wqkv.bias", "biases", bias(shape_.qkv_bias, qkv_width)},
+            {"Wqkv.weight", std::string(kUnusedWeights), context.d_model * kv_kept},
+            {"Wqkv.bias", std::string(kUnusedWeights), bias(shape_.qkv_bias, kv_kept)},
+            {"out_proj.weight", "projections", q_width * context.d_model},
+            {"out_proj.bias", "biases", bias(shape_.o_bias, context.d_model)},
+            {"inner_cross_attn.lambda_q1", "lambda", lambda},
+            {"inner_cross_attn.lambda_k1", "lambda", lambda},
+            {"inner_cross_attn.lambda_q2", "lambda", lambda},
+            {"inner_cross_attn.lambda_k2", "lambda", lambda},
+            {"inner_cross_attn.subln.weight", "norms", 2 * Count(shape_.head_dim)}};
   }
   std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
     const auto d_model = static_cast<double>(context.d_model);
     const auto q_width = static_cast<double>(2 * shape_.n_heads * shape_.head_dim);
-    const auto kv_width = static_cast<double>(4 * shape_.n_kv_heads * shape_.head_dim);
+    const auto kv_width =
+        shape_.shared_kv ? 0.0 : static_cast<double>(4 * shape_.n_kv_heads * shape_.head_dim);
     return {{"qkv", d_model, q_width + kv_width, false}, {"o", q_width, d_model, true}};
   }
   // The two-pass form (HF / flash-attn), queries against the keys they see; under
@@ -102,6 +122,7 @@ class DiffAttention final : public Mixer {
     bound.set("Hkv", s.Hkv);
     bound.set("D", s.D);
     if (shape_.window) bound.set("window", static_cast<std::int64_t>(*shape_.window));
+    if (shape_.shared_kv) bound.set("reads_kv", true);
     return bound;
   }
 

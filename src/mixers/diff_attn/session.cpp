@@ -12,29 +12,37 @@ namespace attnsim::diff_attn {
 using namespace reference;
 
 namespace {
-Signature signature(const Binding&) {
+// A layer reading another layer's KV cache (`reads_kv`, a YOCO cross-decoder layer) is given
+// that layer's attended keys, values and positions with every step (Session::attended_kv), so
+// it draws no k, v of its own.
+Signature signature(const Binding& bound) {
   const Domain uniform = Domain::uniform;
-  return {{{"q", "B,Tq,H,D"},
-           {"k", "B,Tk,Hkv,D"},
-           {"v", "B,Tk,Hkv,D"},
-           {"lambda_q1", "D", Feed::layer, uniform, -0.1, 0.1},
-           {"lambda_k1", "D", Feed::layer, uniform, -0.1, 0.1},
-           {"lambda_q2", "D", Feed::layer, uniform, -0.1, 0.1},
-           {"lambda_k2", "D", Feed::layer, uniform, -0.1, 0.1},
-           {"subln_weight", "2*D", Feed::layer, uniform, 0.5, 1.5},
-           {"q_positions", "Tq", Feed::step, Domain::positions, 0, 0, true},
-           {"k_positions", "Tk", Feed::step, Domain::positions, 0, 0, true}},
-          {{"window", ScalarType::size},
-           {"depth", ScalarType::number},
-           {"subln_eps", ScalarType::number},
-           {"rope_theta", ScalarType::number},
-           {"rope_style", ScalarType::text, {"interleaved", "half"}}},
-          {{"o", "B,Tq,H,D"},
-           {"attn1", "B,Tq,H/2,2*D"},
-           {"attn2", "B,Tq,H/2,2*D"},
-           {"lse1", "B,Tq,H/2"},
-           {"lse2", "B,Tq,H/2"},
-           {"lambda_full", "1"}}};
+  Signature signature{{{"q", "B,Tq,H,D"},
+                       {"k", "B,Tk,Hkv,D"},
+                       {"v", "B,Tk,Hkv,D"},
+                       {"lambda_q1", "D", Feed::layer, uniform, -0.1, 0.1},
+                       {"lambda_k1", "D", Feed::layer, uniform, -0.1, 0.1},
+                       {"lambda_q2", "D", Feed::layer, uniform, -0.1, 0.1},
+                       {"lambda_k2", "D", Feed::layer, uniform, -0.1, 0.1},
+                       {"subln_weight", "2*D", Feed::layer, uniform, 0.5, 1.5},
+                       {"q_positions", "Tq", Feed::step, Domain::positions, 0, 0, true},
+                       {"k_positions", "Tk", Feed::step, Domain::positions, 0, 0, true}},
+                      {{"window", ScalarType::size},
+                       {"depth", ScalarType::number},
+                       {"subln_eps", ScalarType::number},
+                       {"rope_theta", ScalarType::number},
+                       {"rope_style", ScalarType::text, {"interleaved", "half"}}},
+                      {{"o", "B,Tq,H,D"},
+                       {"attn1", "B,Tq,H/2,2*D"},
+                       {"attn2", "B,Tq,H/2,2*D"},
+                       {"lse1", "B,Tq,H/2"},
+                       {"lse2", "B,Tq,H/2"},
+                       {"lambda_full", "1"}}};
+  if (bound.flag_or("reads_kv", false))
+    std::erase_if(signature.tensors, [](const TensorSpec& spec) {
+      return spec.name == "k" || spec.name == "v" || spec.name == "k_positions";
+    });
+  return signature;
 }
 
 class DiffSession final : public Session {
@@ -52,6 +60,8 @@ class DiffSession final : public Session {
     options_.intermediates = true;
     options_.precision = options.precision;
     if (options.query_block > 0) options_.query_block = options.query_block;
+    reads_kv_ = bound.flag_or("reads_kv", false);
+    shares_kv_ = options.shares_kv;
   }
   Step prefill(const Tensors& inputs) override {
     for (auto [tensor, name] : {std::pair{&lambda_q1_, "lambda_q1"},
@@ -64,12 +74,27 @@ class DiffSession final : public Session {
   }
   Step decode(const Tensors& inputs) override {
     const Tensor& q = input(inputs, "q");
-    cache_.append({&input(inputs, "k"), &input(inputs, "v")}, positions(inputs, "k_positions"));
-    auto r =
-        run({q, k_, v_, lambda_q1_, lambda_k1_, lambda_q2_, lambda_k2_, subln_weight_,
-             cache_.query_positions(q.dim(1), positions(inputs, "q_positions")), cache_.positions},
-            options_);
-    if (options_.window) cache_.trim(*options_.window);
+    if (!reads_kv_)
+      cache_.append({&input(inputs, "k"), &input(inputs, "v")}, positions(inputs, "k_positions"));
+    const Tensor& k = reads_kv_ ? input(inputs, "k") : k_;
+    const Tensor& v = reads_kv_ ? input(inputs, "v") : v_;
+    const std::vector<std::int64_t> k_positions =
+        reads_kv_ ? positions(inputs, "k_positions") : cache_.positions;
+    std::vector<std::int64_t> q_positions = positions(inputs, "q_positions");
+    if (q_positions.empty() && static_cast<std::int64_t>(k_positions.size()) >= q.dim(1))
+      q_positions.assign(k_positions.end() - q.dim(1), k_positions.end());
+    auto r = run({q, k, v, lambda_q1_, lambda_k1_, lambda_q2_, lambda_k2_, subln_weight_,
+                  q_positions, k_positions},
+                 options_);
+    if (shares_kv_) {  // what this step attended to, before the window trim
+      attended_ = {};
+      attended_.add("k", k_);
+      attended_.add("v", v_);
+      IndexTensor held({static_cast<std::int64_t>(cache_.positions.size())});
+      held.data = cache_.positions;
+      attended_.add("k_positions", std::move(held));
+    }
+    if (options_.window && !reads_kv_) cache_.trim(*options_.window);
     Step step{{}, std::move(r.counts)};
     step.outputs.add("o", std::move(r.o));
     step.outputs.add("attn1", std::move(r.attn1));
@@ -80,14 +105,20 @@ class DiffSession final : public Session {
     return step;
   }
   std::vector<Kept> kept() const override {
+    if (reads_kv_) return {};
     return {{"k+v", CacheRole::kv, static_cast<std::int64_t>(k_.size() + v_.size()),
              static_cast<std::int64_t>(cache_.positions.size())}};
   }
 
+  Tensors attended_kv() const override { return attended_; }
+
  private:
   Options options_;
+  bool reads_kv_ = false;
+  bool shares_kv_ = false;
   Tensor lambda_q1_, lambda_k1_, lambda_q2_, lambda_k2_, subln_weight_, k_, v_;
   softmax_attn::KvHistory cache_{{&k_, &v_}, {}};
+  Tensors attended_;
 };
 
 std::unique_ptr<Session> open(const Binding& bound, const SessionOptions& options) {

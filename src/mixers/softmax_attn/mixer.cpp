@@ -135,6 +135,13 @@ std::vector<WeightTensor> attention_tensors(const AttentionShape& shape,
                            : weights.output_gate == OutputGate::element ? o_width
                                                                         : Count{};
   auto bias = [](bool present, Count width) { return present ? width : Count{}; };
+  // A layer reading a shared KV cache has no k/v weights, or stores them unused (gemma-3n).
+  const bool kv_absent = weights.shared_kv == SharedKvWeights::absent;
+  const std::string kv_projections =
+      weights.shared_kv ? std::string(kUnusedWeights) : "projections";
+  const std::string kv_biases = weights.shared_kv ? std::string(kUnusedWeights) : "biases";
+  const std::string kv_norms = weights.shared_kv ? std::string(kUnusedWeights) : "norms";
+  auto kv = [kv_absent](Count count) { return kv_absent ? Count{} : count; };
   // q/k norms over head_dim shared by all heads (Qwen3), or over the whole vector (OLMo 3).
   const Count q_norm = weights.qk_norm == QkNorm::head   ? Count(shape.head_dim_k)
                        : weights.qk_norm == QkNorm::full ? heads * shape.head_dim_k
@@ -144,15 +151,15 @@ std::vector<WeightTensor> attention_tensors(const AttentionShape& shape,
                                                          : Count{};
   return {{"q_proj.weight", "projections", d_model * q_width},
           {"q_proj.bias", "biases", bias(weights.qkv_bias, q_width)},
-          {"k_proj.weight", "projections", d_model * k_width},
-          {"k_proj.bias", "biases", bias(weights.qkv_bias, k_width)},
-          {"v_proj.weight", "projections", d_model * v_width},
-          {"v_proj.bias", "biases", bias(weights.qkv_bias, v_width)},
+          {"k_proj.weight", kv_projections, kv(d_model * k_width)},
+          {"k_proj.bias", kv_biases, kv(bias(weights.qkv_bias, k_width))},
+          {"v_proj.weight", kv_projections, kv(d_model * v_width)},
+          {"v_proj.bias", kv_biases, kv(bias(weights.qkv_bias, v_width))},
           {"g_proj.weight", "projections", d_model * gate_width},
           {"o_proj.weight", "projections", o_width * d_model},
           {"o_proj.bias", "biases", bias(weights.o_bias, d_model)},
           {"q_norm.weight", "norms", q_norm},
-          {"k_norm.weight", "norms", k_norm},
+          {"k_norm.weight", kv_norms, kv(k_norm)},
           {"sinks", "sinks", bias(weights.sinks, heads)},
           {"post_norm.weight", std::string(kPostNorm), bias(weights.post_norm, d_model)}};
 }
@@ -211,10 +218,10 @@ FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext
 }
 
 std::vector<ProjectionShape> attention_projection_shapes(const AttentionShape& shape,
-                                                         double d_model,
-                                                         std::uint64_t q_multiplier) {
+                                                         double d_model, std::uint64_t q_multiplier,
+                                                         bool with_kv) {
   const auto heads = static_cast<double>(shape.n_heads);
-  const auto kv_heads = static_cast<double>(shape.n_kv_heads);
+  const auto kv_heads = with_kv ? static_cast<double>(shape.n_kv_heads) : 0.0;
   const auto dk = static_cast<double>(shape.head_dim_k);
   const auto dv = static_cast<double>(shape.head_dim_v);
   return {{"qkv", d_model, heads * dk * static_cast<double>(q_multiplier) + kv_heads * (dk + dv),
@@ -238,7 +245,10 @@ class SoftmaxAttention final : public Mixer {
   std::string_view kind() const override { return "softmax_attn"; }
   std::string layer_kind() const override { return attention_layer_kind(shape_, ""); }
   std::string describe() const override { return softmax_attn::describe(shape_); }
-  std::vector<CacheTerm> cache_terms() const override { return {kv_term(shape_)}; }
+  std::vector<CacheTerm> cache_terms() const override {
+    if (weights_.shared_kv) return {};
+    return {kv_term(shape_)};
+  }
   std::unique_ptr<Mixer> full_attention_equivalent() const override {
     AttentionShape dense = shape_;
     dense.window.reset();
@@ -247,6 +257,11 @@ class SoftmaxAttention final : public Mixer {
   }
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<SoftmaxAttention>(*this);
+  }
+  std::unique_ptr<Mixer> reading_shared_kv(SharedKvWeights kv_weights) const override {
+    AttentionWeights reader = weights_;
+    reader.shared_kv = kv_weights;
+    return std::make_unique<SoftmaxAttention>(shape_, reader);
   }
   ParamCounts params(const ParamContext& context) const override {
     return attention_params(shape_, weights_, context.d_model, 1);
@@ -263,9 +278,14 @@ class SoftmaxAttention final : public Mixer {
                     attention_core_decode(shape_, context_tokens));
   }
   std::uint64_t cache_split_heads() const override { return shape_.n_kv_heads; }
-  std::optional<reference::Binding> reference_binding() const override { return binding(shape_); }
+  std::optional<reference::Binding> reference_binding() const override {
+    auto bound = binding(shape_);
+    if (bound && weights_.shared_kv) bound->set("reads_kv", true);
+    return bound;
+  }
   std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
-    return attention_projection_shapes(shape_, static_cast<double>(context.d_model), 1);
+    return attention_projection_shapes(shape_, static_cast<double>(context.d_model), 1,
+                                       !weights_.shared_kv);
   }
 
  private:

@@ -47,6 +47,9 @@ struct AttentionWeights {
   bool sinks = false;      // one learned sink logit per query head (gpt-oss)
   bool post_norm = false;  // an RMSNorm of D on the mixer output besides the pre-norm (Gemma 2/3)
   OutputGate output_gate = OutputGate::none;
+  // Set: the layer reads another layer's KV cache (Mixer::reading_shared_kv) and its k/v
+  // projections, biases and k norm are absent or unused.
+  std::optional<SharedKvWeights> shared_kv;
 };
 
 // qkv_bias, o_bias, qk_norm (none|head|full), sinks, post_norm, output_gate (none|head|element).
@@ -62,10 +65,11 @@ std::vector<WeightTensor> attention_tensors(const AttentionShape& shape,
                                             const AttentionWeights& weights, Count d_model,
                                             std::uint64_t q_multiplier);
 // The fused q(+gate)/k/v product D → Hq·Dk·q_multiplier + Hkv·(Dk + Dv) and the output
-// projection Hq·Dv → D (row-parallel), as serving engines run them.
+// projection Hq·Dv → D (row-parallel), as serving engines run them; without the k/v part for a
+// layer that reads a shared KV cache (`with_kv` false).
 std::vector<ProjectionShape> attention_projection_shapes(const AttentionShape& shape,
-                                                         double d_model,
-                                                         std::uint64_t q_multiplier);
+                                                         double d_model, std::uint64_t q_multiplier,
+                                                         bool with_kv = true);
 // Core scores/av of one sequence via core_flops (mixers-spec §1): windows, chunked local
 // attention and the causal convention (`full`: T·min(T, span) pairs, span = W, chunk or T).
 FlopCounts attention_core_prefill(const AttentionShape& shape, const FlopContext& context,

@@ -46,7 +46,13 @@ void KvHistory::trim(std::int64_t window) {
 }
 
 namespace {
-Signature signature(const Binding&) {
+// A layer reading another layer's KV cache (`reads_kv`) is given that layer's attended keys,
+// values and their positions with every step (Session::attended_kv), so it draws only queries.
+Signature signature(const Binding& bound) {
+  if (bound.flag_or("reads_kv", false))
+    return {{{"q", "B,Tq,Hq,D"}, {"q_positions", "Tq", Feed::step, Domain::positions, 0, 0, true}},
+            {{"scale", ScalarType::number}, {"window", ScalarType::size}},
+            {{"o", "B,Tq,Hq,Dv"}, {"lse", "B,Tq,Hq"}}};
   return {{{"q", "B,Tq,Hq,D"},
            {"k", "B,Tk,Hkv,D"},
            {"v", "B,Tk,Hkv,Dv"},
@@ -64,30 +70,54 @@ class AttentionSession final : public Session {
     options_.window = bound.optional_size("window");
     options_.precision = options.precision;
     if (options.query_block > 0) options_.query_block = options.query_block;
+    reads_kv_ = bound.flag_or("reads_kv", false);
+    shares_kv_ = options.shares_kv;
   }
   Step prefill(const Tensors& inputs) override { return decode(inputs); }
   Step decode(const Tensors& inputs) override {
     const Tensor& q = input(inputs, "q");
+    if (reads_kv_) return attend(q, input(inputs, "k"), input(inputs, "v"), inputs);
     cache_.append({&input(inputs, "k"), &input(inputs, "v")}, positions(inputs, "k_positions"));
-    auto result =
-        run({q, k_, v_, cache_.query_positions(q.dim(1), positions(inputs, "q_positions")),
-             cache_.positions},
-            options_);
+    Step step = attend(q, k_, v_, inputs);
+    if (shares_kv_) {
+      attended_ = {};
+      attended_.add("k", k_);
+      attended_.add("v", v_);
+      attended_.add("k_positions",
+                    IndexTensor({static_cast<std::int64_t>(cache_.positions.size())}));
+      attended_.ints.back().second.data = cache_.positions;
+    }
     if (options_.window) cache_.trim(*options_.window);
+    return step;
+  }
+  std::vector<Kept> kept() const override {
+    if (reads_kv_) return {};
+    return {{"k+v", CacheRole::kv, static_cast<std::int64_t>(k_.size() + v_.size()),
+             static_cast<std::int64_t>(cache_.positions.size())}};
+  }
+  Tensors attended_kv() const override { return attended_; }
+
+ private:
+  // q against k, v (bottom-right aligned unless the inputs give positions).
+  Step attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensors& inputs) {
+    std::vector<std::int64_t> k_positions =
+        reads_kv_ ? positions(inputs, "k_positions") : cache_.positions;
+    std::vector<std::int64_t> q_positions = positions(inputs, "q_positions");
+    if (q_positions.empty() && static_cast<std::int64_t>(k_positions.size()) >= q.dim(1))
+      q_positions.assign(k_positions.end() - q.dim(1), k_positions.end());
+    auto result = run({q, k, v, q_positions, k_positions}, options_);
     Step step{{}, std::move(result.counts)};
     step.outputs.add("o", std::move(result.o));
     step.outputs.add("lse", std::move(result.lse));
     return step;
   }
-  std::vector<Kept> kept() const override {
-    return {{"k+v", CacheRole::kv, static_cast<std::int64_t>(k_.size() + v_.size()),
-             static_cast<std::int64_t>(cache_.positions.size())}};
-  }
 
- private:
   Options options_;
+  bool reads_kv_ = false;
+  bool shares_kv_ = false;
   Tensor k_, v_;
   KvHistory cache_{{&k_, &v_}, {}};
+  Tensors attended_;
 };
 
 std::unique_ptr<Session> open(const Binding& bound, const SessionOptions& options) {
