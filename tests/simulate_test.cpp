@@ -54,11 +54,26 @@ TEST_CASE("simulate") {
   options.tokens = 17;
   options.decode_steps = 3;
   options.chunk = 8;
-  for (const char* name :
-       {"qwen3-next-80b-a3b", "qwen3.5-27b", "kimi-linear-48b-a3b", "nemotron-3-nano-30b-a3b",
-        "nemotron-h-8b", "bamba-9b", "gemma-3-1b", "llama-3.1-8b", "deepseek-v3", "deepseek-v3.2",
-        "ring-mini-linear-2.0", "falcon-h1-34b", "gpt-oss-20b", "jamba-1.5-mini", "lfm2-1.2b",
-        "recurrentgemma-2b", "rwkv7-world3-2.9b", "xlstm-7b", "qwen3.5-27b-mamba3-hypothetical"}) {
+  for (const char* name : {"qwen3-next-80b-a3b",
+                           "qwen3.5-27b",
+                           "kimi-linear-48b-a3b",
+                           "nemotron-3-nano-30b-a3b",
+                           "nemotron-h-8b",
+                           "bamba-9b",
+                           "gemma-3-1b",
+                           "llama-3.1-8b",
+                           "deepseek-v3",
+                           "deepseek-v3.2",
+                           "ring-mini-linear-2.0",
+                           "falcon-h1-34b",
+                           "gpt-oss-20b",
+                           "jamba-1.5-mini",
+                           "lfm2-1.2b",
+                           "recurrentgemma-2b",
+                           "rwkv7-world3-2.9b",
+                           "xlstm-7b",
+                           "qwen3.5-27b-mamba3-hypothetical",
+                           "phi-4-mini-flash-reasoning"}) {
     SUBCASE(name) {
       const sim::SimulationReport report = sim::simulate(name, options);
       REQUIRE(!report.rows.empty());

@@ -2,6 +2,7 @@
 #include "import/draft.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 
@@ -102,6 +103,8 @@ std::string to_yaml(const ArchitectureDraft& draft) {
   if (draft.conv_state_dtype) out += fmt::format("  conv_state: {}\n", *draft.conv_state_dtype);
   write_instances(out, "mixers", draft.mixers);
   write_instances(out, "ffns", draft.ffns);
+  if (!draft.baseline_attention.empty())
+    out += fmt::format("baseline_attention: {}\n", draft.baseline_attention);
   out += "layers:\n";
   if (!draft.pattern.empty()) {
     out += fmt::format("  pattern: {}\n  letters:\n", quote(draft.pattern));
@@ -112,6 +115,12 @@ std::string to_yaml(const ArchitectureDraft& draft) {
     out += fmt::format("  mixer: {}\n", compact_sequence_yaml(draft.layer_mixers));
     if (!draft.layer_ffns.empty())
       out += fmt::format("  ffn: {}\n", compact_sequence_yaml(draft.layer_ffns));
+  }
+  if (!draft.kv_shared.empty()) {
+    out += "  overrides:\n";
+    for (const auto& [readers, owner] : draft.kv_shared)
+      out += fmt::format("    - {{layers: [{}], kv_shared_from: {}}}\n", fmt::join(readers, ", "),
+                         owner);
   }
   if (draft.mtp)
     out += fmt::format("mtp:\n  modules: {}  # {}\n  mixer: {}\n  ffn: {}\n", draft.mtp->modules,

@@ -55,6 +55,9 @@ struct ArchitectureDraft {
 
   std::vector<Instance> mixers;
   std::vector<Instance> ffns;
+  // The attention instance of "the same model with full attention everywhere", where the model
+  // has more than one (SambaY's sliding and global differential attention); empty: none written.
+  std::string baseline_attention;
   // Either one mixer and one FFN name per layer ("none" for an empty slot) ...
   std::vector<std::string> layer_mixers;
   std::vector<std::string> layer_ffns;
@@ -62,6 +65,9 @@ struct ArchitectureDraft {
   std::string pattern;
   std::vector<std::pair<char, std::pair<std::string, std::string>>> letters;
   std::optional<MtpDraft> mtp;
+  // Cross-layer KV reuse: (reading layers, the layer whose KV cache they read), written as
+  // layers.overrides kv_shared_from.
+  std::vector<std::pair<std::vector<std::uint64_t>, std::uint64_t>> kv_shared;
 };
 
 // Renders the draft. Layer sequences are written in the most compact exact form: one name, a

@@ -36,6 +36,7 @@ const std::vector<Family>& families() {
       {"bamba", "Bamba", &map_bamba},
       {"bailing_moe_linear", "Ling 2.0", &map_bailing_linear},
       {"lfm2", "LFM2", &map_lfm2},
+      {"phi4flash", "Phi-4 (SambaY)", &map_phi4flash},
       {"recurrent_gemma", "RecurrentGemma", &map_recurrent_gemma},
   };
   return table;

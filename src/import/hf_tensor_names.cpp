@@ -64,6 +64,16 @@ Naming naming_of(const std::string& model_type) {
     naming.default_mixer_module = "mixer";
     naming.ffn_module = "mixer";
     naming.renames = {{"input_layernorm.", "norm."}};
+  } else if (model_type == "phi4flash") {
+    // SambaYDecoderLayer (modeling_phi4flash.py of microsoft/Phi-4-mini-flash-reasoning): every
+    // mixer is `attn` (Mamba, GMU and differential attention alike), SambaYMLP fuses gate and up
+    // into fc1, the final norm is final_layernorm.
+    naming.mixer_modules.clear();
+    naming.default_mixer_module = "attn";
+    naming.final_norm = "model.final_layernorm";
+    naming.renames = {{"mlp.gate_proj.", "mlp.fc1."},
+                      {"mlp.up_proj.", "mlp.fc1."},
+                      {"mlp.down_proj.", "mlp.fc2."}};
   } else if (model_type == "gpt2") {
     // GPT2Block: ln_1, attn.c_attn (q, k, v fused), attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj.
     naming.embeddings = "transformer.wte.weight";

@@ -46,6 +46,10 @@ constexpr std::string_view kQwen3Next =
     "configuration_qwen3_next.py @008e5743)";
 constexpr std::string_view kLlama4 =
     "Llama4TextConfig default (transformers models/llama4/configuration_llama4.py @008e5743)";
+// Remote code, not in transformers: microsoft/Phi-4-mini-flash-reasoning's own config class.
+constexpr std::string_view kPhi4Flash =
+    "Phi4FlashConfig default (configuration_phi4flash.py of microsoft/Phi-4-mini-flash-reasoning, "
+    "read at franciskamande-ai/cloned_models @711ebe7d)";
 constexpr std::string_view kBamba =
     "BambaConfig default (transformers models/bamba/configuration_bamba.py @001f85b3)";
 constexpr std::string_view kKimiLinear =
@@ -175,6 +179,12 @@ constexpr std::array kDefaults = {
     LibraryDefault{"nemotron_h", "tie_word_embeddings", "false", kNemotronH},
     LibraryDefault{"lfm2", "tie_word_embeddings", "true", kLfm2},
     LibraryDefault{"recurrent_gemma", "tie_word_embeddings", "true", kRecurrentGemma},
+    LibraryDefault{"phi4flash", "mamba_d_state", "16", kPhi4Flash},
+    LibraryDefault{"phi4flash", "mamba_d_conv", "4", kPhi4Flash},
+    LibraryDefault{"phi4flash", "mamba_expand", "2", kPhi4Flash},
+    LibraryDefault{"phi4flash", "mb_per_layer", "2", kPhi4Flash},
+    LibraryDefault{"phi4flash", "sliding_window", "2047", kPhi4Flash},
+    LibraryDefault{"phi4flash", "tie_word_embeddings", "true", kPhi4Flash},
 };
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "mixers/diff_attn/mixer.h"
 #include "mixers/dsa/mixer.h"
 #include "mixers/gated_attn/mixer.h"
+#include "mixers/gmu/mixer.h"
 #include "mixers/lightning/mixer.h"
 #include "mixers/mamba1/mixer.h"
 #include "mixers/mamba2/mixer.h"
@@ -36,6 +37,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       mamba1::kind_info(),
       mamba2::kind_info(),
       mamba3::kind_info(),
+      gmu::kind_info(),
       parallel_hybrid::kind_info(),
       short_conv::kind_info(),
       rg_lru::kind_info(),

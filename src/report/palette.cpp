@@ -27,6 +27,7 @@ constexpr KindColour kRecurrent[] = {
     {"rwkv7", "#DDDDDD"},           // pale grey
     {"mlstm", "#BBCCEE"},           // pale blue
     {"short_conv", "#FFCCCC"},      // pale red
+    {"gmu", "#44BB99"},             // mint
 };
 constexpr KindColour kLocal[] = {
     {"sliding_attn", "#EE7733"},        // vibrant orange

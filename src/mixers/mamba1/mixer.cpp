@@ -42,20 +42,25 @@ class Mamba1 final : public Mixer {
   }
   std::unique_ptr<Mixer> full_attention_equivalent() const override { return nullptr; }
   std::unique_ptr<Mixer> clone() const override { return std::make_unique<Mamba1>(*this); }
-  // mamba_ssm Mamba: in_proj D·2·d_inner (x, z), x_proj d_inner·(R + 2·N), dt_proj R·d_inner
-  // with bias d_inner, out_proj d_inner·D, depthwise conv k·d_inner (+ bias), A_log d_inner·N
-  // and D d_inner. R = dt_rank.
   ParamCounts params(const ParamContext& context) const override {
+    return params_by_component(weight_tensors(context));
+  }
+  // mamba_ssm Mamba (names as HF MambaMixer and Phi3Mamba): in_proj D·2·d_inner (x, z), x_proj
+  // d_inner·(R + 2·N), dt_proj R·d_inner with bias d_inner, out_proj d_inner·D, depthwise conv
+  // k·d_inner (+ bias), A_log d_inner·N and D d_inner. R = dt_rank.
+  std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
     const Count d_inner = shape_.d_inner;
     const Count state_size = shape_.state_size;
     const Count R = dt_rank(context.d_model);
-    ParamCounts params;
-    params["projections"] = context.d_model * 2 * d_inner + d_inner * (R + 2 * state_size) +
-                            R * d_inner + d_inner * context.d_model;
-    params["conv"] = Count(shape_.conv_kernel) * d_inner;
-    params["biases"] = d_inner + (shape_.conv_bias ? d_inner : Count{});
-    params["gates"] = d_inner * state_size + d_inner;
-    return params;
+    return {{"in_proj.weight", "projections", context.d_model * 2 * d_inner},
+            {"conv1d.weight", "conv", Count(shape_.conv_kernel) * d_inner},
+            {"conv1d.bias", "biases", shape_.conv_bias ? d_inner : Count{}},
+            {"x_proj.weight", "projections", d_inner * (R + 2 * state_size)},
+            {"dt_proj.weight", "projections", R * d_inner},
+            {"dt_proj.bias", "biases", d_inner},
+            {"A_log", "gates", d_inner * state_size},
+            {"D", "gates", d_inner},
+            {"out_proj.weight", "projections", d_inner * context.d_model}};
   }
   // The selective scan (core_flops.h): per token and channel, h = exp(Δ·A)∘h + Δx·B is N
   // multiply-adds (the exp is elementwise) and y = C·h another N → 4·d_inner·N FLOPs per
