@@ -206,6 +206,17 @@ config::MapReader FieldValues::nested(std::string_view key, std::string_view exp
   return config::MapReader(reader_.require(key, expected), reader_.child_path(key));
 }
 
+void FieldValues::require_divides(std::string_view divisor, std::string_view multiple,
+                                  std::string hint, bool on_multiple) const {
+  const std::uint64_t d = positive(divisor), m = positive(multiple);
+  if (m % d == 0) return;
+  if (on_multiple)
+    reject(multiple, fmt::format("a multiple of {} ({})", divisor, d), std::to_string(m),
+           std::move(hint));
+  reject(divisor, fmt::format("a divisor of {} ({})", multiple, m), std::to_string(d),
+         std::move(hint));
+}
+
 void FieldValues::reject(std::string_view key, std::string expected, std::string found,
                          std::string hint) const {
   const config::Node* node = reader_.node().find(key);

@@ -85,6 +85,11 @@ class FieldValues {
   // describes it when it is missing.
   config::MapReader nested(std::string_view key, std::string_view expected) const;
 
+  // Heads in equal groups: unless the positive field `divisor` divides the positive field
+  // `multiple`, a user error on `divisor` ("a divisor of MULTIPLE (m)"), or with on_multiple on
+  // `multiple` ("a multiple of DIVISOR (d)").
+  void require_divides(std::string_view divisor, std::string_view multiple, std::string hint,
+                       bool on_multiple = false) const;
   // A user error about `key`: at its location in the file (or at the map when absent).
   [[noreturn]] void reject(std::string_view key, std::string expected, std::string found,
                            std::string hint = {}) const;

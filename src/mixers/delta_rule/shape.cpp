@@ -31,10 +31,8 @@ DeltaRuleShape delta_rule_shape(const FieldValues& values) {
   shape.head_dim_k = values.positive("head_dim_k");
   shape.head_dim_v = values.positive("head_dim_v");
   shape.conv_kernel = values.positive("conv_kernel");
-  if (shape.n_v_heads % shape.n_qk_heads != 0)
-    values.reject("n_v_heads", fmt::format("a multiple of n_qk_heads ({})", shape.n_qk_heads),
-                  std::to_string(shape.n_v_heads),
-                  "value head j reads q/k head j // (n_v_heads / n_qk_heads)");
+  values.require_divides("n_qk_heads", "n_v_heads",
+                         "value head j reads q/k head j // (n_v_heads / n_qk_heads)", true);
   return shape;
 }
 

@@ -148,10 +148,8 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   shape.rope = values.flag("rope");
   shape.qkv_bias = values.flag("qkv_bias");
   shape.o_bias = values.flag("o_bias");
-  if (shape.n_heads % shape.n_kv_heads != 0)
-    values.reject("n_kv_heads", fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                  std::to_string(shape.n_kv_heads),
-                  "differential head i reads kv pair i // (n_heads / n_kv_heads)");
+  values.require_divides("n_kv_heads", "n_heads",
+                         "differential head i reads kv pair i // (n_heads / n_kv_heads)");
   if (shape.rope && shape.head_dim % 2 != 0)
     values.reject("head_dim", "an even head dim with rope: true", std::to_string(shape.head_dim));
   return std::make_unique<DiffAttention>(shape);

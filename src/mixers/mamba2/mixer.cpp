@@ -113,9 +113,7 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   shape.state_size = values.positive("state_size");
   shape.n_groups = values.positive("n_groups");
   shape.conv_kernel = values.positive("conv_kernel");
-  if (shape.n_heads % shape.n_groups != 0)
-    values.reject("n_groups", fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                  std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
+  values.require_divides("n_groups", "n_heads", "head h reads B/C group h // (H / G)");
   shape.conv_bias = values.flag("conv_bias");
   shape.proj_bias = values.flag("proj_bias");
   shape.gated_norm = values.flag("gated_norm");

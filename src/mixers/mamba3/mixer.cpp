@@ -123,9 +123,7 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   shape.mimo_rank = values.positive("mimo_rank");
   shape.rope_fraction = values.number("rope_fraction");
   shape.outproj_norm = values.flag("outproj_norm");
-  if (shape.n_heads % shape.n_groups != 0)
-    values.reject("n_groups", fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                  std::to_string(shape.n_groups), "head h reads B/C group h // (H / G)");
+  values.require_divides("n_groups", "n_heads", "head h reads B/C group h // (H / G)");
   if (shape.rope_fraction != 0.5 && shape.rope_fraction != 1.0)
     values.reject("rope_fraction", "0.5 or 1.0", fmt::format("{}", shape.rope_fraction),
                   "mamba_ssm Mamba3 asserts rope_fraction in [0.5, 1.0]");

@@ -68,10 +68,8 @@ AttentionShape attention_shape(const FieldValues& values) {
   shape.window = values.optional_positive("window");
   shape.chunk = values.optional_positive("chunk");
   shape.rope = values.flag("rope");
-  if (shape.n_heads % shape.n_kv_heads != 0)
-    values.reject("n_kv_heads", fmt::format("a divisor of n_heads ({})", shape.n_heads),
-                  std::to_string(shape.n_kv_heads),
-                  "each kv head serves n_heads / n_kv_heads query heads");
+  values.require_divides("n_kv_heads", "n_heads",
+                         "each kv head serves n_heads / n_kv_heads query heads");
   if (shape.window && shape.chunk)
     values.reject("chunk", "either window or chunk", "both",
                   "a layer is sliding or chunked, not both");
