@@ -3,6 +3,7 @@
 // code. Mistakes in the input become attnsim.InputError (with file, line, key, expected, found
 // and hint as attributes), everything else attnsim.InternalError; both classes live in
 // python/attnsim/__init__.py.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -14,6 +15,7 @@
 #include "cli/command.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "oracle/oracle.h"
 
 namespace py = pybind11;
 
@@ -43,6 +45,64 @@ py::tuple run(const std::vector<std::string>& args) {
   return py::make_tuple(exit_code, out.str());
 }
 
+// A NumPy array as attnsim's tensor of T: one copy (converted to T where its dtype differs).
+template <class T>
+attnsim::BasicTensor<T> tensor_of(const py::array& array) {
+  const auto typed = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(array);
+  attnsim::BasicTensor<T> tensor(
+      std::vector<std::int64_t>(typed.shape(), typed.shape() + typed.ndim()));
+  std::copy(typed.data(), typed.data() + typed.size(), tensor.data.begin());
+  return tensor;
+}
+
+template <class Out, class T>
+py::array array_of(const attnsim::BasicTensor<T>& tensor) {
+  py::array_t<Out> array(tensor.shape);
+  std::copy(tensor.data.begin(), tensor.data.end(), array.mutable_data());
+  return array;
+}
+
+// attnsim.oracle's kernel call: the params (JSON text) and the arrays (floating ones as float64,
+// integer ones as int64) make a case held in memory, which the oracle's driver reads with the
+// same validation and messages as a case folder; the outputs come back as arrays (float32 ones
+// under dtype float32, as the .npy path writes them).
+py::dict oracle(const std::string& mixer, const std::string& form, const std::string& dtype,
+                const std::string& params_json, const py::dict& arrays) {
+  if (dtype != "float64" && dtype != "float32")
+    throw attnsim::UserError({}, "dtype", "float64 or float32", "'" + dtype + "'");
+  attnsim::oracle::Settings settings{
+      form, dtype == "float32" ? attnsim::Precision::float32 : attnsim::Precision::float64};
+  std::vector<std::pair<std::string, attnsim::Tensor>> floats;
+  std::vector<std::pair<std::string, attnsim::IndexTensor>> ints;
+  for (const auto& [key, value] : arrays) {
+    const std::string name = py::str(key);
+    const auto array = py::array::ensure(value);
+    const char kind = array ? array.dtype().kind() : '?';
+    if (kind == 'f')
+      floats.emplace_back(name, tensor_of<double>(array));
+    else if (kind == 'i' || kind == 'u')
+      ints.emplace_back(name, tensor_of<std::int64_t>(array));
+    else
+      throw attnsim::UserError({}, "inputs." + name, "a floating-point or integer NumPy array",
+                               py::str(py::type::of(value)));
+  }
+  attnsim::oracle::Outputs outputs;
+  {
+    py::gil_scoped_release release;
+    const attnsim::oracle::CaseFile c("attnsim.oracle(" + mixer + ")", params_json,
+                                      std::move(floats), std::move(ints));
+    outputs = attnsim::oracle::find_runner(mixer)(c, settings);
+  }
+  py::dict result;
+  for (const auto& [name, tensor] : outputs.floats)
+    result[py::str(name)] = settings.precision == attnsim::Precision::float32
+                                ? array_of<float>(tensor)
+                                : array_of<double>(tensor);
+  for (const auto& [name, tensor] : outputs.ints)
+    result[py::str(name)] = array_of<std::int64_t>(tensor);
+  return result;
+}
+
 void raise(const char* class_name, py::object instance) {
   const py::object type = py::module_::import("attnsim").attr(class_name);
   PyErr_SetObject(type.ptr(), instance.ptr());
@@ -70,6 +130,9 @@ PYBIND11_MODULE(_core, module) {
   module.doc() = "attnsim's commands, run in-process (use the attnsim package, not this module)";
   module.def("run", &run, py::arg("args"),
              "Runs `attnsim <args...>` in-process; returns (exit_code, standard output).");
+  module.def("oracle", &oracle, py::arg("mixer"), py::arg("form"), py::arg("dtype"),
+             py::arg("params_json"), py::arg("arrays"),
+             "Runs a reference kernel on NumPy arrays held in memory (use attnsim.oracle).");
   module.attr("version") = ATTNSIM_VERSION;
   py::register_exception_translator(&translate_errors);
 }

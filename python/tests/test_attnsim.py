@@ -131,6 +131,58 @@ def test_oracle_rejects_a_bad_shape():
         attnsim.oracle("softmax_attn", **arrays, **scalars)
 
 
+def example(kind, name):
+    """A worked example's input arrays, its params and its expected outputs."""
+    case = EXAMPLES / kind / name
+    spec = json.loads((case / "case.json").read_text())
+    arrays = {name: numpy.load(case / entry["file"]) for name, entry in spec["inputs"].items()}
+    expected = {entry.name[len("expected_"):-len(".npy")]: numpy.load(entry)
+                for entry in case.glob("expected_*.npy")}
+    return arrays, spec["params"], expected
+
+
+@pytest.mark.parametrize("kind, name, forms", [
+    ("mamba3", "siso_B2_T7_h4_g1_n16_p8_chunk4_state", ("chunked", "recurrent")),
+    ("short_conv", "B2_T7_d16_L3", ("conv", "step", "toeplitz")),
+    ("diff_attn", "B2_T7_h4_kv2_d8_depth1", ("two_pass", "combined")),
+])
+def test_oracle_takes_arrays_in_memory(kind, name, forms):
+    arrays, params, expected = example(kind, name)
+    for form in forms:
+        outputs = attnsim.oracle(kind, form=form, **arrays, **params)
+        assert set(expected) <= set(outputs)
+        for key, value in expected.items():
+            numpy.testing.assert_allclose(outputs[key], value, rtol=1e-9, atol=1e-9)
+    # float32 arithmetic: float32 arrays back, within the oracle test's tolerance (2e-4 · max|y|).
+    outputs = attnsim.oracle(kind, dtype="float32", **arrays, **params)
+    for key, value in expected.items():
+        assert outputs[key].dtype == numpy.float32
+        scale = max(1.0, float(numpy.max(numpy.abs(value[numpy.isfinite(value)]), initial=0)))
+        numpy.testing.assert_allclose(outputs[key], value, rtol=2e-4 * scale, atol=2e-4 * scale)
+
+
+def test_oracle_names_the_key_of_a_wrong_shape():
+    arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
+    arrays["x"] = arrays["x"][:, :6]
+    with pytest.raises(attnsim.InputError) as error:
+        attnsim.oracle("short_conv", **arrays, **params)
+    assert error.value.key == "inputs.x"
+    assert error.value.expected == "shape [2, 7, 16] (B,T,D from params)"
+    assert error.value.found == "shape [2, 6, 16]"
+    assert "inputs.x" in str(error.value)
+
+
+def test_oracle_rejects_a_missing_input_and_an_unknown_form():
+    arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
+    del arrays["conv_weight"]
+    with pytest.raises(attnsim.InputError) as error:
+        attnsim.oracle("short_conv", **arrays, **params)
+    assert error.value.key == "inputs.conv_weight"
+    arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
+    with pytest.raises(attnsim.InputError):
+        attnsim.oracle("short_conv", form="parallel", **arrays, **params)
+
+
 def test_example_script_draws_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     output_dir = pathlib.Path(os.environ.get("ATTNSIM_TEST_OUTPUT", tmp_path))

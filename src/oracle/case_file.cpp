@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/npy.h"
@@ -20,6 +22,9 @@ using nlohmann::json;
 struct CaseFile::Data {
   std::string dir, path;
   json params, inputs;
+  bool in_memory = false;
+  std::map<std::string, Tensor, std::less<>> floats;
+  std::map<std::string, IndexTensor, std::less<>> ints;
 };
 
 CaseFile::CaseFile(const std::string& dir) : data_(std::make_unique<Data>()) {
@@ -38,6 +43,18 @@ CaseFile::CaseFile(const std::string& dir) : data_(std::make_unique<Data>()) {
   }
   if (!data_->params.is_object() || !data_->inputs.is_object())
     fail("", "'params' and 'inputs' objects", "another JSON type");
+}
+
+CaseFile::CaseFile(const std::string& origin, const std::string& params_json,
+                   std::vector<std::pair<std::string, Tensor>> floats,
+                   std::vector<std::pair<std::string, IndexTensor>> ints)
+    : data_(std::make_unique<Data>()) {
+  data_->path = origin;
+  data_->in_memory = true;
+  data_->params = json::parse(params_json, nullptr, false);
+  if (!data_->params.is_object()) fail("params", "an object of scalars", params_json);
+  for (auto& [name, tensor] : floats) data_->floats.emplace(name, std::move(tensor));
+  for (auto& [name, tensor] : ints) data_->ints.emplace(name, std::move(tensor));
 }
 
 CaseFile::~CaseFile() = default;
@@ -74,18 +91,6 @@ std::optional<double> CaseFile::number(const std::string& name) const {
   return value->get<double>();
 }
 
-double CaseFile::number_or(const std::string& name, double fallback) const {
-  return number(name).value_or(fallback);
-}
-
-bool CaseFile::flag_or(const std::string& name, bool fallback) const {
-  return optional_flag(name).value_or(fallback);
-}
-
-std::string CaseFile::text_or(const std::string& name, const std::string& fallback) const {
-  return optional_text(name).value_or(fallback);
-}
-
 std::optional<bool> CaseFile::optional_flag(const std::string& name) const {
   const json* value = find(data_->params, name);
   if (!value) return std::nullopt;
@@ -112,7 +117,10 @@ std::optional<std::pair<double, double>> CaseFile::optional_range(const std::str
   return std::pair{bound((*range)[0]), bound((*range)[1])};
 }
 
-bool CaseFile::has_input(const std::string& name) const { return data_->inputs.contains(name); }
+bool CaseFile::has_input(const std::string& name) const {
+  if (data_->in_memory) return data_->floats.count(name) + data_->ints.count(name) > 0;
+  return data_->inputs.contains(name);
+}
 
 namespace {
 std::string file_of(const CaseFile& c, const json& inputs, const std::string& dir,
@@ -124,15 +132,37 @@ std::string file_of(const CaseFile& c, const json& inputs, const std::string& di
   return (std::filesystem::path(dir) / entry["file"].get<std::string>()).string();
 }
 
-std::vector<std::int64_t> expected_shape(const CaseFile& c, const json& inputs,
-                                         const std::string& name, const std::string& axes) {
+std::vector<std::int64_t> shape_from_params(const CaseFile& c, const std::string& axes) {
   // Each name is a param of the case; a malformed expression is the case's mistake too.
-  const std::vector<std::int64_t> shape = reference::axis_sizes(
+  return reference::axis_sizes(
       axes, [&](const std::string& axis) { return c.size(axis); },
       [&](const std::string& expected) {
         c.fail(expected.find("63 bits") != std::string::npos ? "params" : "axes", expected,
                "'" + axes + "'");
       });
+}
+
+// An input held in memory, taken out of `held`, with its shape checked against the params.
+template <class T>
+T take(const CaseFile& c, std::map<std::string, T, std::less<>>& held, bool other_type,
+       const std::string& name, const std::string& axes) {
+  const auto found = held.find(name);
+  if (found == held.end())
+    c.fail("inputs." + name,
+           std::is_same_v<T, Tensor> ? "a floating-point array" : "an integer array",
+           other_type ? "an array of the other kind" : "nothing");
+  const std::vector<std::int64_t> shape = shape_from_params(c, axes);
+  if (found->second.shape != shape)
+    c.fail("inputs." + name, "shape " + shape_string(shape) + " (" + axes + " from params)",
+           "shape " + shape_string(found->second.shape));
+  T tensor = std::move(found->second);
+  held.erase(found);
+  return tensor;
+}
+
+std::vector<std::int64_t> expected_shape(const CaseFile& c, const json& inputs,
+                                         const std::string& name, const std::string& axes) {
+  const std::vector<std::int64_t> shape = shape_from_params(c, axes);
   const json& declared = inputs[name];
   if (declared.contains("shape")) {
     const json& given = declared["shape"];
@@ -148,22 +178,15 @@ std::vector<std::int64_t> expected_shape(const CaseFile& c, const json& inputs,
 }  // namespace
 
 Tensor CaseFile::floats(const std::string& name, const std::string& axes) const {
+  if (data_->in_memory) return take(*this, data_->floats, data_->ints.count(name), name, axes);
   const std::string file = file_of(*this, data_->inputs, data_->dir, name);
   return read_npy_float(file, expected_shape(*this, data_->inputs, name, axes));
 }
 
 IndexTensor CaseFile::ints(const std::string& name, const std::string& axes) const {
+  if (data_->in_memory) return take(*this, data_->ints, data_->floats.count(name), name, axes);
   const std::string file = file_of(*this, data_->inputs, data_->dir, name);
   return read_npy_int(file, expected_shape(*this, data_->inputs, name, axes));
-}
-
-Tensor CaseFile::floats_if_given(const std::string& name, const std::string& axes) const {
-  return has_input(name) ? floats(name, axes) : Tensor();
-}
-
-std::vector<std::int64_t> CaseFile::positions_if_given(const std::string& name,
-                                                       const std::string& axes) const {
-  return has_input(name) ? ints(name, axes).data : std::vector<std::int64_t>{};
 }
 
 }  // namespace attnsim::oracle

@@ -1,6 +1,8 @@
-// A kernel-oracle case folder (mixers-spec §10): case.json's `params` (scalars: sizes, scale,
-// window, chunk_size, …) and `inputs` (name → {"file", optional "shape"}) plus the .npy files
-// they name. Every read is validated and fails as a UserError naming case.json and the key.
+// A kernel-oracle case (mixers-spec §10): `params` (scalars: sizes, scale, window, chunk_size,
+// …) and named input tensors, from a case folder (case.json's `inputs`: name → {"file",
+// optional "shape"}, and the .npy files they name) or held in memory (attnsim.oracle's NumPy
+// arrays). Every read is validated the same way and fails as a UserError naming the origin
+// (case.json, or the caller) and the key.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,11 @@ namespace attnsim::oracle {
 class CaseFile {
  public:
   explicit CaseFile(const std::string& dir);  // reads and parses DIR/case.json
+  // A case in memory: `params_json` is the params object as JSON text; the inputs are taken
+  // (moved out) by the reads below. `origin` names the case in messages.
+  CaseFile(const std::string& origin, const std::string& params_json,
+           std::vector<std::pair<std::string, Tensor>> floats,
+           std::vector<std::pair<std::string, IndexTensor>> ints);
   ~CaseFile();
   CaseFile(const CaseFile&) = delete;
   CaseFile& operator=(const CaseFile&) = delete;
@@ -25,9 +32,6 @@ class CaseFile {
   std::int64_t size(const std::string& name) const;  // a positive integer param
   std::optional<std::int64_t> optional_size(const std::string& name) const;
   std::optional<double> number(const std::string& name) const;
-  double number_or(const std::string& name, double fallback) const;
-  bool flag_or(const std::string& name, bool fallback) const;
-  std::string text_or(const std::string& name, const std::string& fallback) const;
   std::optional<bool> optional_flag(const std::string& name) const;
   std::optional<std::string> optional_text(const std::string& name) const;
   // [min, max] of numbers or "inf"; nullopt when absent or null.
@@ -38,9 +42,6 @@ class CaseFile {
   // list of sums of products of integers, param names and parentheses ("B,Tq,H*(dn+dv)", "2D").
   Tensor floats(const std::string& name, const std::string& axes) const;
   IndexTensor ints(const std::string& name, const std::string& axes) const;  // int64 .npy
-  Tensor floats_if_given(const std::string& name, const std::string& axes) const;
-  std::vector<std::int64_t> positions_if_given(const std::string& name,
-                                               const std::string& axes) const;
 
   [[noreturn]] void fail(const std::string& key, const std::string& expected,
                          const std::string& found) const;
