@@ -19,7 +19,7 @@ struct DTypeInfo {
   int bits;
   std::array<std::string_view, 3> aliases;
 };
-constexpr std::array<DTypeInfo, 7> kDTypes{{
+constexpr std::array<DTypeInfo, 9> kDTypes{{
     {DType::fp64, "fp64", 64, {"float64", "double", ""}},
     {DType::fp32, "fp32", 32, {"float32", "float", ""}},
     {DType::bf16, "bf16", 16, {"bfloat16", "", ""}},
@@ -27,6 +27,8 @@ constexpr std::array<DTypeInfo, 7> kDTypes{{
     {DType::fp8, "fp8", 8, {"float8_e4m3fn", "fp8_e4m3", "fp8_e5m2"}},
     {DType::int8, "int8", 8, {"", "", ""}},
     {DType::int4, "int4", 4, {"", "", ""}},
+    {DType::nvfp4, "nvfp4", 4, {"", "", ""}},
+    {DType::mxfp4, "mxfp4", 4, {"", "", ""}},
 }};
 
 const DTypeInfo& info(DType dtype) {
@@ -43,6 +45,29 @@ std::string lowercase(std::string_view text) {
 }  // namespace
 
 int dtype_bits(DType dtype) { return info(dtype).bits; }
+
+std::optional<BlockScale> dtype_block_scale(DType dtype) {
+  // NVFP4: E2M1 values, one FP8 E4M3 (UE4M3) scale per 16 of them, one fp32 scale per tensor:
+  // NVIDIA cuDNN, "NVFP4 block-scale conversion" (packed output [M, K/2], block scales [M, K/16]
+  // E4M3, an fp32 decode scale [1, 1, 1]); NVIDIA NeMo AutoModel, quantization/nvfp4 (ModelOpt's
+  // checkpoint layout: group_size 16, "0.5625 bytes per parameter" plus the tensor scale); Intel
+  // Neural Compressor, "NVFP4 Quantization" (block 16, UE4M3 scale, FP32 global scale).
+  if (dtype == DType::nvfp4) return BlockScale{16, 1};
+  // MXFP4: E2M1 values, one E8M0 scale (8 bits, a power of two) per block of 32: OCP
+  // Microscaling Formats (MX) Specification v1.0 (September 2023), its concrete format MXFP4
+  // (k = 32, scale E8M0, elements FP4 E2M1); NVIDIA Transformer Engine's MX documentation
+  // (one E8M0 scale per 32 consecutive values).
+  if (dtype == DType::mxfp4) return BlockScale{32, 1};
+  return std::nullopt;
+}
+
+double dtype_bytes_per_element(DType dtype) {
+  double bytes = dtype_bits(dtype) / 8.0;
+  if (const auto scale = dtype_block_scale(dtype))
+    bytes += static_cast<double>(scale->scale_bytes) / static_cast<double>(scale->block_elements);
+  return bytes;
+}
+
 std::string_view dtype_name(DType dtype) { return info(dtype).name; }
 
 std::optional<DType> parse_dtype(std::string_view text) {
@@ -189,7 +214,12 @@ std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_view wha
 std::uint64_t bytes_for_elements(std::uint64_t elements, DType dtype, std::string_view what) {
   const std::uint64_t bits =
       checked_mul(elements, static_cast<std::uint64_t>(dtype_bits(dtype)), what);
-  return bits / 8 + (bits % 8 != 0 ? 1 : 0);
+  const std::uint64_t value_bytes = bits / 8 + (bits % 8 != 0 ? 1 : 0);
+  const auto scale = dtype_block_scale(dtype);
+  if (!scale) return value_bytes;
+  const std::uint64_t blocks =
+      elements / scale->block_elements + (elements % scale->block_elements != 0 ? 1 : 0);
+  return checked_add(value_bytes, checked_mul(blocks, scale->scale_bytes, what), what);
 }
 
 }  // namespace attnsim

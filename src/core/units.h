@@ -15,9 +15,23 @@
 
 namespace attnsim {
 
-enum class DType { fp64, fp32, bf16, fp16, fp8, int8, int4 };
+// nvfp4 and mxfp4 are block-scaled 4-bit floats (E2M1 values, two per byte) that store one
+// scale per block of values beside them: NVFP4 an FP8 E4M3 scale per 16 values (plus one fp32
+// scale per tensor), MXFP4 (OCP Microscaling v1.0) an E8M0 scale per 32 values.
+enum class DType { fp64, fp32, bf16, fp16, fp8, int8, int4, nvfp4, mxfp4 };
 
+// Bits of one value, without block scales (4 for nvfp4 and mxfp4).
 int dtype_bits(DType dtype);
+// The block scale a dtype stores beside its values: one scale of `scale_bytes` per
+// `block_elements` values; nullopt for dtypes without one.
+struct BlockScale {
+  std::uint64_t block_elements = 0;
+  std::uint64_t scale_bytes = 0;
+};
+std::optional<BlockScale> dtype_block_scale(DType dtype);
+// Bytes per value with the block scales spread over it (nvfp4 0.5625, mxfp4 0.53125): for
+// bandwidth and weight-size estimates that are floating point anyway.
+double dtype_bytes_per_element(DType dtype);
 std::string_view dtype_name(DType dtype);
 // Accepts the canonical names and the usual aliases (float32, bfloat16, float8_e4m3fn, ...).
 std::optional<DType> parse_dtype(std::string_view text);
@@ -41,7 +55,11 @@ std::string format_token_count(std::uint64_t tokens);
 // Checked arithmetic: throw UserError("... does not fit in 64 bits ...") naming `what`.
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, std::string_view what);
 std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, std::string_view what);
-// Bytes needed to hold `elements` values of `dtype` (int4 packs two per byte, rounded up).
+// Bytes needed to hold `elements` values of `dtype` (int4 packs two per byte, rounded up), with
+// a block-scaled dtype's scales: one per started block of the values (blocks run along a
+// cache term's values, which equals the kernels' per-head blocks when each head's width is a
+// multiple of the block, as they require; NVFP4's per-tensor fp32 scale does not grow with
+// tokens and is not counted).
 std::uint64_t bytes_for_elements(std::uint64_t elements, DType dtype, std::string_view what);
 
 }  // namespace attnsim

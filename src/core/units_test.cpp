@@ -52,6 +52,16 @@ TEST_CASE("bytes_for_elements") {
   CHECK(bytes_for_elements(576, DType::bf16, "t") == 1152);
   CHECK(bytes_for_elements(128, DType::fp8, "t") == 128);
   CHECK(bytes_for_elements(3, DType::int4, "t") == 2);  // 12 bits round up to 2 bytes
+  SUBCASE("block-scaled fp4: values two per byte plus one scale byte per started block") {
+    CHECK(bytes_for_elements(2048, DType::nvfp4, "t") == 1024 + 128);  // 2048 / 16 scales
+    CHECK(bytes_for_elements(2048, DType::mxfp4, "t") == 1024 + 64);   // 2048 / 32 scales
+    CHECK(bytes_for_elements(24, DType::nvfp4, "t") == 12 + 2);        // 16 + a partial 8
+    CHECK(bytes_for_elements(24, DType::mxfp4, "t") == 12 + 1);
+    CHECK(bytes_for_elements(1, DType::nvfp4, "t") == 1 + 1);
+    CHECK(dtype_bytes_per_element(DType::nvfp4) == 0.5625);  // 4 bits + 8 / 16
+    CHECK(dtype_bytes_per_element(DType::mxfp4) == 0.53125);  // 4 bits + 8 / 32
+    CHECK(dtype_bytes_per_element(DType::bf16) == 2.0);
+  }
   CHECK(bytes_for_elements(10, DType::fp32, "t") == 40);
 }
 

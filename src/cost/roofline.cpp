@@ -65,7 +65,7 @@ RankCache rank_cache(const std::vector<CacheGroup>& groups, std::uint64_t contex
   return cache;
 }
 
-double bytes_per_weight(DType dtype) { return dtype_bits(dtype) / 8.0; }
+double bytes_per_weight(DType dtype) { return dtype_bytes_per_element(dtype); }
 
 // Weights one step reads for `tokens` tokens in flight: all but the routed experts, which are
 // read only where touched (expected_experts_touched). Whole model, before the TP split.
@@ -77,6 +77,7 @@ struct WeightRead {
 WeightRead weights_read(const Architecture& architecture, double tokens) {
   // A looped or shared layer reads its weights again at every invocation.
   const ParamReport params = model_params(architecture, Invocations::each);
+  exact_params_total(architecture, "the weights a step reads");
   double routed_total = 0.0;
   for (const auto& row : params.rows)
     if (row.component == "routed_experts") routed_total += static_cast<double>(row.total);
@@ -193,7 +194,8 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   finish(decode, report.peak_flops_per_s, report.bandwidth_bytes_per_s, B);
   report.capacity_bytes = static_cast<double>(hardware.memory_capacity_bytes);
   report.resident_bytes =
-      static_cast<double>(model_params(architecture).total) * weight_bytes / tp +
+      static_cast<double>(exact_params_total(architecture, "the resident weights")) * weight_bytes /
+          tp +
       static_cast<double>(decode_cache.kv_bytes + decode_cache.state_bytes);
 
   // Prefill: B sequences of T tokens from an empty cache.
@@ -238,7 +240,7 @@ FitBudget fit_budget(const Architecture& architecture, const Hardware& hardware,
   budget.reserve_bytes = static_cast<std::uint64_t>(
       std::ceil(options.activation_reserve_fraction * static_cast<double>(budget.capacity_bytes)));
   const std::uint64_t total_bytes =
-      bytes_for_elements(model_params(architecture).total,
+      bytes_for_elements(exact_params_total(architecture, "the weights' share of the GPU"),
                          options.weights_dtype.value_or(architecture.dtypes.weights), "weights");
   budget.weight_bytes = (total_bytes + options.tp - 1) / options.tp;
   const std::uint64_t used = checked_add(budget.reserve_bytes, budget.weight_bytes, "bytes");

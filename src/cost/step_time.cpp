@@ -197,7 +197,8 @@ std::vector<StepOp> walk_ops(const Architecture& architecture, const RooflineOpt
   walk.tp = static_cast<double>(options.tp);
   walk.tokens = static_cast<double>(options.batch) *
                 (phase == Phase::decode ? 1.0 : static_cast<double>(options.prefill_tokens));
-  walk.weight_bytes = dtype_bits(options.weights_dtype.value_or(architecture.dtypes.weights)) / 8.0;
+  walk.weight_bytes =
+      dtype_bytes_per_element(options.weights_dtype.value_or(architecture.dtypes.weights));
   const double D = static_cast<double>(architecture.dims.d_model);
   const double V = static_cast<double>(architecture.dims.vocab_size);
 
