@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cli/options.h"
+#include "cost/memory.h"
 #include "graph/load.h"
 #include "report/layers_report.h"
 
@@ -14,18 +15,23 @@ int run_layers(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")("full", "list every layer");
   add_format_option(options, {report::OutputFormat::text, report::OutputFormat::json});
+  add_cache_dtype_options(options, true);
   add_architecture_options(options);
   const auto vm = parse_options("layers", args, options, "architecture");
   if (vm.count("help")) {
     out << usage("layers", "ARCHITECTURE|FILE [--full]", options,
                  {"layers qwen3-next-80b-a3b", "layers gemma-3-27b --full",
-                  "layers path/to/config.json --full", "layers qwen3-next-80b-a3b --format json"});
+                  "layers path/to/config.json --full", "layers qwen3-next-80b-a3b --format json",
+                  "layers llama-3-8b --full --kv-dtype nvfp4"});
     return 0;
   }
   const auto format = format_option(vm, {report::OutputFormat::text, report::OutputFormat::json});
   const Architecture architecture = load_with_settings(vm, single_architecture_name("layers", vm));
+  const CacheDTypeOverrides overrides = cache_dtype_options(vm);
+  const auto memory = layer_memory(architecture, overrides);
   if (format == report::OutputFormat::json) {
-    out << report::render_layers_json({architecture});
+    out << report::render_layers_json(architecture, memory,
+                                      apply_overrides(architecture.dtypes, overrides));
     return 0;
   }
   out << fmt::format("{} ({}, {}): {} layers\n", architecture.name, architecture.display_name,
@@ -42,7 +48,7 @@ int run_layers(const CommandArgs& args, std::ostream& out) {
   out << "\n";
   out << report::instances_table(architecture).render(report::TableFormat::text);
   if (vm.count("full"))
-    out << "\n" << report::per_layer_table(architecture).render(report::TableFormat::text);
+    out << "\n" << report::per_layer_table(architecture, memory).render(report::TableFormat::text);
   return 0;
 }
 

@@ -98,4 +98,28 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
   return report;
 }
 
+std::vector<LayerMemory> layer_memory(const Architecture& architecture,
+                                      const CacheDTypeOverrides& overrides) {
+  const CacheDTypes dtypes = apply_overrides(architecture.dtypes, overrides);
+  std::vector<LayerMemory> out;
+  for (const auto& layer : architecture.layers) {
+    LayerMemory entry;
+    entry.index = layer.index;
+    if (layer.mixer) {
+      const LayerCache bytes = layer_bytes(*layer.mixer, dtypes, layer.kv_shared_from.has_value());
+      entry.kv_bytes_per_token = bytes.kv_bytes_per_token();
+      entry.state_bytes_per_sequence = bytes.state_bytes_per_slot;
+      bool capped = !bytes.growing.empty();
+      std::uint64_t cap = 0;
+      for (const auto& term : bytes.growing) {
+        capped = capped && term.max_tokens.has_value();
+        if (term.max_tokens) cap = std::max(cap, *term.max_tokens);
+      }
+      if (capped) entry.kv_max_tokens = cap;
+    }
+    out.push_back(entry);
+  }
+  return out;
+}
+
 }  // namespace attnsim

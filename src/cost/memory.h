@@ -67,4 +67,17 @@ DType cache_term_dtype(const CacheTerm& term, const CacheDTypes& dtypes);
 MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::uint64_t>& contexts,
                        std::uint64_t batch, const CacheDTypeOverrides& overrides = {});
 
+// What one layer of the graph keeps, in the file's dtypes with the overrides: KV bytes per token
+// before window caps (0 for a layer that reads another layer's KV, or keeps none), the cap in
+// tokens of its capped terms (a window or local chunk; absent when any term grows with the
+// context), and recurrent + conv state bytes per sequence. Mixer-less layers keep nothing.
+struct LayerMemory {
+  std::size_t index = 0;
+  std::uint64_t kv_bytes_per_token = 0;
+  std::optional<std::uint64_t> kv_max_tokens;
+  std::uint64_t state_bytes_per_sequence = 0;
+};
+std::vector<LayerMemory> layer_memory(const Architecture& architecture,
+                                      const CacheDTypeOverrides& overrides = {});
+
 }  // namespace attnsim

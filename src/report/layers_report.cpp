@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "report/format.h"
 #include "report/json_document.h"
 
 namespace attnsim::report {
@@ -120,22 +121,39 @@ std::string layer_note(const Layer& layer) {
 }
 }  // namespace
 
-Table per_layer_table(const Architecture& architecture) {
+Table per_layer_table(const Architecture& architecture, const std::vector<LayerMemory>& memory) {
+  ATTNSIM_ASSERT(memory.size() == architecture.layers.size(), "one LayerMemory per layer");
   Table table{{{"layer"},
                {"mixer", Align::left},
                {"kind", Align::left},
                {"ffn", Align::left},
+               {"KV bytes/token"},
+               {"KV tokens kept"},
+               {"state bytes/seq"},
                {"note", Align::left}},
               {}};
-  for (const auto& layer : architecture.layers)
-    table.add_row({std::to_string(layer.index), layer.mixer_name.empty() ? "-" : layer.mixer_name,
-                   layer.mixer ? layer.mixer->layer_kind() : "-",
-                   layer.ffn_name.empty() ? "-" : layer.ffn_name, layer_note(layer)});
+  for (const auto& layer : architecture.layers) {
+    const LayerMemory& bytes = memory[layer.index];
+    const bool keeps_kv = bytes.kv_bytes_per_token > 0;
+    table.add_row(
+        {std::to_string(layer.index), layer.mixer_name.empty() ? "-" : layer.mixer_name,
+         layer.mixer ? layer.mixer->layer_kind() : "-",
+         layer.ffn_name.empty() ? "-" : layer.ffn_name,
+         keeps_kv ? with_thousands(bytes.kv_bytes_per_token) : "-",
+         !keeps_kv             ? "-"
+         : bytes.kv_max_tokens ? with_thousands(*bytes.kv_max_tokens)
+                               : "context",
+         bytes.state_bytes_per_sequence > 0 ? with_thousands(bytes.state_bytes_per_sequence) : "-",
+         layer_note(layer)});
+  }
   return table;
 }
 
 namespace {
-nlohmann::ordered_json layers_json(const Architecture& architecture) {
+nlohmann::ordered_json layers_json(const Architecture& architecture,
+                                   const std::vector<LayerMemory>& memory,
+                                   const CacheDTypes& dtypes) {
+  ATTNSIM_ASSERT(memory.size() == architecture.layers.size(), "one LayerMemory per layer");
   nlohmann::ordered_json instances = nlohmann::ordered_json::array();
   auto used = [&architecture](const std::string& name, bool mixer) {
     std::uint64_t count = 0;
@@ -165,6 +183,11 @@ nlohmann::ordered_json layers_json(const Architecture& architecture) {
                                    : nlohmann::ordered_json()},
         {"ffn", layer.ffn_name.empty() ? nlohmann::ordered_json()
                                        : nlohmann::ordered_json(layer.ffn_name)}};
+    const LayerMemory& bytes = memory[layer.index];
+    entry["kv_bytes_per_token"] = bytes.kv_bytes_per_token;
+    entry["kv_max_tokens"] = bytes.kv_max_tokens ? nlohmann::ordered_json(*bytes.kv_max_tokens)
+                                                 : nlohmann::ordered_json();
+    entry["state_bytes_per_sequence"] = bytes.state_bytes_per_sequence;
     if (layer.kv_shared_from) entry["kv_shared_from"] = *layer.kv_shared_from;
     if (layer.weights_shared_from) entry["weights_shared_from"] = *layer.weights_shared_from;
     if (layer.selection_from) entry["selection_from"] = *layer.selection_from;
@@ -172,6 +195,11 @@ nlohmann::ordered_json layers_json(const Architecture& architecture) {
   }
   nlohmann::ordered_json kinds = nlohmann::ordered_json::object();
   for (const auto& [kind, count] : count_layer_kinds(architecture)) kinds[kind] = count;
+  nlohmann::ordered_json cache_dtypes = nlohmann::ordered_json::object();
+  for (const auto& [key, dtype] : {std::pair{"kv_cache", dtypes.kv_cache},
+                                   {"recurrent_state", dtypes.recurrent_state},
+                                   {"conv_state", dtypes.conv_state}})
+    if (dtype) cache_dtypes[key] = std::string(dtype_name(*dtype));
   return {{"name", architecture.name},
           {"display_name", architecture.display_name},
           {"params_label", architecture.params_label},
@@ -179,13 +207,15 @@ nlohmann::ordered_json layers_json(const Architecture& architecture) {
           {"pattern", compact_layer_pattern(architecture)},
           {"layer_kinds", kinds},
           {"instances", instances},
+          {"cache_dtypes", cache_dtypes},
           {"layers", layers}};
 }
 }  // namespace
 
-std::string render_layers_json(const std::vector<Architecture>& architectures) {
+std::string render_layers_json(const Architecture& architecture,
+                               const std::vector<LayerMemory>& memory, const CacheDTypes& dtypes) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& architecture : architectures) out.push_back(layers_json(architecture));
+  out.push_back(layers_json(architecture, memory, dtypes));
   return dump_json(json_document("layers", std::move(out)));
 }
 
