@@ -26,6 +26,8 @@ int run_diff(const CommandArgs& args, std::ostream& out) {
     throw UserError({}, "diff", "exactly two architectures", std::to_string(names.size()));
   const Architecture left = load_architecture(names[0]);
   const Architecture right = load_architecture(names[1]);
+  print_warnings(left);
+  print_warnings(right);
   const auto differences = compare_graphs(left, right);
   if (differences.empty()) {
     out << fmt::format("same layer graph: {} and {}\n", left.file, right.file);

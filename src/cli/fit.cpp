@@ -68,6 +68,7 @@ int run_fit(const CommandArgs& args, std::ostream& out) {
   add_cache_dtype_options(options, false);
   options.add_options()("reserve", po::value<std::string>()->default_value("0.1"),
                         "fraction of capacity kept for activations and workspace");
+  add_max_context_option(options);
   add_format_option(options, {report::OutputFormat::text, report::OutputFormat::json});
   add_architecture_options(options);
   const auto vm = parse_options("fit", args, options, "architecture");
@@ -103,12 +104,16 @@ int run_fit(const CommandArgs& args, std::ostream& out) {
   input.options = fit_options;
   input.fixed = 1;
   input.has_experts = has_experts(architecture);
+  input.max_context = architecture.dims.max_context;
   if (vm.count("context")) {
     input.search_context = false;
     input.fixed = parse_token_count(vm["context"].as<std::string>(), "--context");
   } else if (vm.count("batch")) {
     input.fixed = batch_option(vm);
   }
+  // A batch searched at a context past max_context answers for an extrapolated model; a
+  // context search stops at max_context (the text says when it was the limit).
+  if (!input.search_context) warn_beyond_max_context(vm, {architecture}, {input.fixed});
   input.result = search(architecture, hardware, fit_options, input);
   if (!input.result.value) input.alternatives = alternatives(architecture, hardware, input);
   out << report::render_fit(

@@ -275,7 +275,13 @@ std::string single_architecture_name(std::string_view command, const po::variabl
   return vm["architecture"].as<std::vector<std::string>>().front();
 }
 
-Architecture load_with_settings(const po::variables_map& vm, const std::string& name) {
+void print_warnings(const Architecture& architecture) {
+  for (const auto& warning : architecture.warnings)
+    diagnostics() << fmt::format("attnsim: warning: {}\n", warning);
+}
+
+namespace {
+Architecture load_set(const po::variables_map& vm, const std::string& name) {
   if (!vm.count("set")) return load_architecture(name);
   const auto settings = vm["set"].as<std::vector<std::string>>();
   const fs::path file = resolve_architecture(name);
@@ -286,6 +292,13 @@ Architecture load_with_settings(const po::variables_map& vm, const std::string& 
   Architecture architecture =
       build_architecture(document, file.stem().string() + suffix, file.string());
   architecture.display_name += suffix;
+  return architecture;
+}
+}  // namespace
+
+Architecture load_with_settings(const po::variables_map& vm, const std::string& name) {
+  Architecture architecture = load_set(vm, name);
+  print_warnings(architecture);
   return architecture;
 }
 

@@ -100,6 +100,8 @@ inline constexpr const char* kTimingHelp =
     "roofline)";
 // Loads an architecture with the command's --set overrides applied.
 Architecture load_with_settings(const po::variables_map& vm, const std::string& name);
+// Prints an architecture's load warnings on stderr ("attnsim: warning: ...").
+void print_warnings(const Architecture& architecture);
 std::vector<Architecture> load_architectures(std::string_view command, const po::variables_map& vm);
 
 // Creates the parent folder of an output file (so every -o behaves the same), and writes the

@@ -37,7 +37,8 @@ int run_params(const CommandArgs& args, std::ostream& out) {
   for (const auto& architecture : load_architectures("params", vm)) {
     reports.push_back(model_params(architecture));
     if (by == "tensor")
-      listings.push_back({architecture.name, architecture.source.model_type, reports.back().total,
+      listings.push_back({architecture.name, architecture.source.model_type,
+                          exact_params_total(architecture, "a listing of every tensor"),
                           import::transformers_tensors(architecture)});
   }
   out << (by == "tensor" ? report::render_params_tensors(listings, format)

@@ -27,9 +27,13 @@ int run_validate(const CommandArgs& args, std::ostream& out) {
   if (vm.count("all"))
     for (const auto& file : list_architecture_files()) files.push_back(file.string());
   if (files.empty()) throw UserError({}, "validate", "at least one file or --all", "none");
+  // Every file is checked and every mistake of each reported, before the command fails.
+  ErrorCollector mistakes;
   std::vector<std::string> failures;
   for (const auto& file : files) {
-    const Architecture architecture = load_architecture(file);
+    Architecture architecture;
+    if (!mistakes.attempt([&] { architecture = load_architecture(file); })) continue;
+    print_warnings(architecture);
     const auto mismatches = check_expectations(architecture);
     if (mismatches.empty()) {
       out << fmt::format("ok  {}: {} layers ({})\n", architecture.file, architecture.layers.size(),
@@ -42,8 +46,9 @@ int run_validate(const CommandArgs& args, std::ostream& out) {
       failures.push_back(fmt::format("{}: {}", architecture.file, mismatch));
   }
   if (!failures.empty())
-    throw UserError(
-        fmt::format("published facts do not match:\n  {}", fmt::join(failures, "\n  ")));
+    mistakes.add(
+        UserError(fmt::format("published facts do not match:\n  {}", fmt::join(failures, "\n  "))));
+  mistakes.throw_if_any();
   return 0;
 }
 

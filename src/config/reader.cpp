@@ -161,10 +161,12 @@ const Node& MapReader::require(std::string_view key, std::string_view expected) 
     // A misspelt key is usually the reason a required one is missing: name it beside.
     for (const auto& entry : node_.entries)
       if (entry.key != key && !closest_match(entry.key, {std::string(key)}).empty() &&
-          std::find(known_.begin(), known_.end(), entry.key) == known_.end())
+          std::find(known_.begin(), known_.end(), entry.key) == known_.end()) {
+        named_misspellings_.push_back(entry.key);
         throw UserError(node_.where, child_path(key), std::string(expected), "no such key",
                         fmt::format("this map has an unknown key '{}' at {}: did you mean {}?",
                                     entry.key, format_location(entry.key_where), key));
+      }
     throw UserError(node_.where, child_path(key), std::string(expected), "no such key",
                     fmt::format("add '{}:' to this map", key));
   }
@@ -251,11 +253,16 @@ std::vector<std::string> MapReader::optional_string_list(std::string_view key) {
 }
 
 void MapReader::finish() const {
+  ErrorCollector errors;
   for (const auto& entry : node_.entries) {
     if (std::find(known_.begin(), known_.end(), entry.key) != known_.end()) continue;
-    throw UserError(entry.key_where, child_path(entry.key), "a known key", "an unknown key",
-                    did_you_mean(entry.key, known_));
+    if (std::find(named_misspellings_.begin(), named_misspellings_.end(), entry.key) !=
+        named_misspellings_.end())
+      continue;
+    errors.add(UserError(entry.key_where, child_path(entry.key), "a known key", "an unknown key",
+                         did_you_mean(entry.key, known_)));
   }
+  errors.throw_if_any();
 }
 
 }  // namespace attnsim::config

@@ -41,13 +41,15 @@ class MapReader {
 
   // Declares keys that are read elsewhere (e.g. by a child reader) so finish() accepts them.
   void declare(std::string_view key);
-  // Rejects keys that were never declared or read.
+  // Rejects keys that were never declared or read: all of them in one UserErrors, except those
+  // a missing required key's message already named as its likely misspelling.
   void finish() const;
 
  private:
   const Node& node_;
   std::string path_;
   std::vector<std::string> known_;
+  std::vector<std::string> named_misspellings_;
 };
 
 // Scalar conversions for nodes outside a MapReader (list items). `path` names the value.

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace attnsim {
 
@@ -31,12 +32,54 @@ class UserError : public std::runtime_error {
   const std::string& found() const { return found_; }
   const std::string& hint() const { return hint_; }
 
+ protected:
+  // A message composed elsewhere, with the parts of the mistake it leads with.
+  UserError(std::string message, const UserError& parts);
+
  private:
   SourceLocation where_;
   std::string key_path_;
   std::string expected_;
   std::string found_;
   std::string hint_;
+};
+
+// Several mistakes found in one pass over a file, each a complete UserError (a file with three
+// typos reports all three in one run). The base class describes the first; what() lists them
+// all, one per line, at most kMaxListed of them.
+class UserErrors : public UserError {
+ public:
+  static constexpr std::size_t kMaxListed = 25;
+  explicit UserErrors(std::vector<UserError> errors);
+  const std::vector<UserError>& errors() const { return errors_; }
+
+ private:
+  std::vector<UserError> errors_;
+};
+
+// Gathers the mistakes of independent parts of an input: attempt() runs one part and records
+// its UserError (or each of a UserErrors) instead of letting it escape; throw_if_any() then
+// throws the one mistake as it was, or all of them as UserErrors. Identical messages count once.
+class ErrorCollector {
+ public:
+  template <typename Part>
+  bool attempt(Part&& part) {
+    try {
+      part();
+      return true;
+    } catch (const UserErrors& errors) {
+      for (const auto& error : errors.errors()) add(error);
+    } catch (const UserError& error) {
+      add(error);
+    }
+    return false;
+  }
+  void add(const UserError& error);
+  bool empty() const { return errors_.empty(); }
+  void throw_if_any() const;
+
+ private:
+  std::vector<UserError> errors_;
 };
 
 // Formats "file:line:col" (or just "file", or "<command line>").

@@ -23,7 +23,7 @@ Capacity budget(const Architecture& architecture, const Hardware& hardware,
   ATTNSIM_ASSERT(options.tp > 0 && options.max_model_len > 0, "a rank and a request length");
   Capacity capacity;
   const std::uint64_t total =
-      bytes_for_elements(model_params(architecture).total,
+      bytes_for_elements(exact_params_total(architecture, "the weights' share of the GPU"),
                          options.weights_dtype.value_or(architecture.dtypes.weights), "weights");
   capacity.weight_bytes = cdiv(total, options.tp);
   // Rounded down like vLLM's requested_memory = total_memory × gpu_memory_utilization.

@@ -14,7 +14,8 @@ ComparisonRow compare_architecture(const Architecture& architecture,
   return {architecture.name,    architecture.display_name,
           ratio.label(),        ratio.counts(),
           ratio.global_share(), params.total,
-          params.active,        kv_memory(architecture, contexts, batch)};
+          params.active,        kv_memory(architecture, contexts, batch),
+          params.lower_bound()};
 }
 
 }  // namespace attnsim

@@ -19,7 +19,8 @@ struct ComparisonRow {
   double global_share = 0;   // layers whose KV grows without a cap / mixer layers
   std::uint64_t params_total = 0;
   std::uint64_t params_active = 0;
-  MemoryReport memory;  // at the compared contexts and batch
+  MemoryReport memory;              // at the compared contexts and batch
+  bool params_lower_bound = false;  // the file lists unknown_params: the counts are "≥"
 };
 
 ComparisonRow compare_architecture(const Architecture& architecture,

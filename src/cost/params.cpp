@@ -1,6 +1,8 @@
 // Implementation of the model-level parameter sums.
 #include "cost/params.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <utility>
@@ -119,6 +121,7 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
   report.name = architecture.name;
   report.weights_dtype = architecture.dtypes.weights;
   report.unverified = architecture.source.unverified;
+  report.unknown = architecture.unknown_params;
   for (const RowKey& key : sums.order) {
     const ParamRow& row = sums.rows.at(key);
     report.rows.push_back(row);
@@ -138,6 +141,19 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
   const Count lookups = Count(dims.tied_embeddings ? 0 : table) + positions;
   report.active_with_embeddings = Count(report.active) + lookups;
   return report;
+}
+
+std::uint64_t exact_params_total(const Architecture& architecture, std::string_view what) {
+  const ParamReport report = model_params(architecture);
+  if (!report.lower_bound()) return report.total;
+  std::vector<std::string> parts;
+  for (const auto& part : report.unknown) parts.push_back(part.part + " (" + part.reason + ")");
+  throw UserError({}, architecture.name + ": unknown_params",
+                  fmt::format("every parameter known for {}", what),
+                  fmt::format("{} left out: {}", parts.size() == 1 ? "a part" : "parts",
+                              fmt::join(parts, "; ")),
+                  fmt::format("the known parameters are ≥ {}; `attnsim params {}` shows them",
+                              report.total, architecture.name));
 }
 
 }  // namespace attnsim

@@ -45,6 +45,10 @@ struct ParamReport {
   std::uint64_t stored_total = 0;
   // The file's source.unverified key paths: a count built on them is only as good as they are.
   std::vector<std::string> unverified;
+  // The file's unknown_params: parts left out of the count, which makes total and active lower
+  // bounds ("≥ ..."), never complete figures.
+  std::vector<UnknownParams> unknown;
+  bool lower_bound() const { return !unknown.empty(); }
 };
 
 // A layer that runs another layer's weights (Layer::weights_shared_from) adds no parameters;
@@ -54,5 +58,9 @@ enum class Invocations { once, each };
 
 ParamReport model_params(const Architecture& architecture,
                          Invocations invocations = Invocations::once);
+// The total when it is complete; a UserError naming the unknown parts otherwise. For
+// computations that need every weight (`what`: "the weights' bytes of fit"), where a lower
+// bound would silently understate the answer.
+std::uint64_t exact_params_total(const Architecture& architecture, std::string_view what);
 
 }  // namespace attnsim

@@ -116,6 +116,13 @@ struct Provenance {
   std::vector<std::string> config_differences;
 };
 
+// A part of the model whose parameters are not known (a width no source gives): the file leaves
+// it out of the graph and says so, and parameter totals are then lower bounds (cost/params.h).
+struct UnknownParams {
+  std::string part;    // what is missing, e.g. "FFNs of layers 1-18"
+  std::string reason;  // why, e.g. "widths not published"
+};
+
 struct Architecture {
   std::string name;  // the file stem
   std::string file;  // as given by the user or found in architectures/
@@ -134,6 +141,10 @@ struct Architecture {
   Expectations expect;
   std::vector<Claim> claims;
   Provenance source;
+  std::vector<UnknownParams> unknown_params;  // `unknown_params:` of the file
+  // Things worth a warning that are not mistakes (a user's file without the registry's
+  // bookkeeping keys); the CLI prints them on stderr.
+  std::vector<std::string> warnings;
 };
 
 // Number of layers per Mixer::layer_kind() (mixer-less layers are not counted).

@@ -123,31 +123,40 @@ bool has_key_path(const config::Node& document, std::string_view path) {
   return false;
 }
 
-Provenance read_source(config::MapReader& root, const config::Node& document) {
+// `source:` of a file. In the registry it must cite config: or references:; outside it (a
+// user's own file) that is bookkeeping, and `uncited` is set instead of an error.
+Provenance read_source(const config::Node& node, const config::Node& document, bool in_registry,
+                       bool& uncited) {
   Provenance source;
-  config::MapReader reader(root.require("source", "a map saying where the numbers come from"),
-                           "source");
-  source.config = reader.optional_string("config").value_or("");
-  source.model_type = reader.optional_string("model_type").value_or("");
-  source.references = reader.optional_string_list("references");
-  source.notes = reader.optional_string_list("notes");
-  source.unverified = reader.optional_string_list("unverified");
-  source.config_differences = reader.optional_string_list("config_differences");
-  reader.finish();
+  config::MapReader reader(node, "source");
+  ErrorCollector errors;
+  errors.attempt([&] { source.config = reader.optional_string("config").value_or(""); });
+  errors.attempt([&] { source.model_type = reader.optional_string("model_type").value_or(""); });
+  errors.attempt([&] { source.references = reader.optional_string_list("references"); });
+  errors.attempt([&] { source.notes = reader.optional_string_list("notes"); });
+  errors.attempt([&] { source.unverified = reader.optional_string_list("unverified"); });
+  errors.attempt(
+      [&] { source.config_differences = reader.optional_string_list("config_differences"); });
+  errors.attempt([&] { reader.finish(); });
   const auto& comparable = graph_comparison_keys();
   for (const auto& key : source.config_differences)
     if (std::find(comparable.begin(), comparable.end(), key) == comparable.end())
-      throw UserError(reader.require("config_differences", "").where, "source.config_differences",
-                      "keys that `attnsim diff` compares", fmt::format("'{}'", key),
-                      config::did_you_mean(key, comparable));
-  if (source.config.empty() && source.references.empty())
-    throw UserError(reader.node().where, "source",
-                    "config: or references: naming where the numbers come from", "neither",
-                    "cite the HF config.json, paper or model card");
+      errors.add(UserError(reader.require("config_differences", "").where,
+                           "source.config_differences", "keys that `attnsim diff` compares",
+                           fmt::format("'{}'", key), config::did_you_mean(key, comparable)));
+  if (source.config.empty() && source.references.empty()) {
+    if (in_registry)
+      errors.add(UserError(reader.node().where, "source",
+                           "config: or references: naming where the numbers come from", "neither",
+                           "cite the HF config.json, paper or model card"));
+    else
+      uncited = true;
+  }
   for (const auto& path : source.unverified)
     if (!has_key_path(document, path))
-      throw UserError(reader.require("unverified", "").where, "source.unverified",
-                      "key paths present in this file", fmt::format("'{}'", path));
+      errors.add(UserError(reader.require("unverified", "").where, "source.unverified",
+                           "key paths present in this file", fmt::format("'{}'", path)));
+  errors.throw_if_any();
   return source;
 }
 
@@ -155,37 +164,47 @@ ModelDims read_dims(config::MapReader& root) {
   config::MapReader reader(root.require("model", "a map with d_model, vocab_size, n_layers"),
                            "model");
   ModelDims dims;
-  dims.d_model = reader.required_positive("d_model");
-  dims.vocab_size = reader.required_positive("vocab_size");
-  dims.n_layers = reader.required_positive("n_layers");
-  if (dims.n_layers > kMaxLayers)
-    throw UserError(reader.require("n_layers", "").where, "model.n_layers",
-                    fmt::format("at most {} layers", kMaxLayers), std::to_string(dims.n_layers),
-                    "the largest published models have a few hundred layers");
-  reader.require("tied_embeddings", "true or false");
-  dims.tied_embeddings = reader.optional_bool("tied_embeddings", false);
-  dims.max_context = reader.optional_positive("max_context");
-  if (const auto norm = reader.optional_string("norm")) {
-    if (*norm != "rmsnorm" && *norm != "layernorm")
-      throw UserError(reader.require("norm", "").where, "model.norm", "rmsnorm or layernorm",
-                      fmt::format("'{}'", *norm),
-                      config::did_you_mean(*norm, {"rmsnorm", "layernorm"}));
-    dims.norm = *norm == "layernorm" ? NormKind::layernorm : NormKind::rmsnorm;
-  }
-  dims.learned_positions = reader.optional_positive("learned_positions");
-  dims.parallel_blocks = reader.optional_bool("parallel_blocks", false);
-  reader.finish();
+  ErrorCollector errors;  // each key on its own: every mistake of the map in one report
+  errors.attempt([&] { dims.d_model = reader.required_positive("d_model"); });
+  errors.attempt([&] { dims.vocab_size = reader.required_positive("vocab_size"); });
+  errors.attempt([&] {
+    dims.n_layers = reader.required_positive("n_layers");
+    if (dims.n_layers > kMaxLayers)
+      throw UserError(reader.require("n_layers", "").where, "model.n_layers",
+                      fmt::format("at most {} layers", kMaxLayers), std::to_string(dims.n_layers),
+                      "the largest published models have a few hundred layers");
+  });
+  errors.attempt([&] {
+    reader.require("tied_embeddings", "true or false");
+    dims.tied_embeddings = reader.optional_bool("tied_embeddings", false);
+  });
+  errors.attempt([&] { dims.max_context = reader.optional_positive("max_context"); });
+  errors.attempt([&] {
+    if (const auto norm = reader.optional_string("norm")) {
+      if (*norm != "rmsnorm" && *norm != "layernorm")
+        throw UserError(reader.require("norm", "").where, "model.norm", "rmsnorm or layernorm",
+                        fmt::format("'{}'", *norm),
+                        config::did_you_mean(*norm, {"rmsnorm", "layernorm"}));
+      dims.norm = *norm == "layernorm" ? NormKind::layernorm : NormKind::rmsnorm;
+    }
+  });
+  errors.attempt([&] { dims.learned_positions = reader.optional_positive("learned_positions"); });
+  errors.attempt([&] { dims.parallel_blocks = reader.optional_bool("parallel_blocks", false); });
+  errors.attempt([&] { reader.finish(); });
+  errors.throw_if_any();
   return dims;
 }
 
 CacheDTypes read_dtypes(config::MapReader& root) {
   config::MapReader reader(root.require("dtypes", "a map of dtypes"), "dtypes");
   CacheDTypes dtypes;
-  dtypes.weights = reader.required_dtype("weights");
-  dtypes.kv_cache = reader.optional_dtype("kv_cache");
-  dtypes.recurrent_state = reader.optional_dtype("recurrent_state");
-  dtypes.conv_state = reader.optional_dtype("conv_state");
-  reader.finish();
+  ErrorCollector errors;
+  errors.attempt([&] { dtypes.weights = reader.required_dtype("weights"); });
+  errors.attempt([&] { dtypes.kv_cache = reader.optional_dtype("kv_cache"); });
+  errors.attempt([&] { dtypes.recurrent_state = reader.optional_dtype("recurrent_state"); });
+  errors.attempt([&] { dtypes.conv_state = reader.optional_dtype("conv_state"); });
+  errors.attempt([&] { reader.finish(); });
+  errors.throw_if_any();
   return dtypes;
 }
 
@@ -199,12 +218,16 @@ std::map<std::string, std::shared_ptr<const Mixer>> read_mixers(config::MapReade
   const config::Node& node = root.require("mixers", "a map of named mixer instances");
   config::MapReader section(node, "mixers");
   std::map<std::string, std::shared_ptr<const Mixer>> mixers;
+  ErrorCollector errors;  // every instance's mistakes
   for (const auto& entry : node.entries) {
     section.declare(entry.key);
-    check_instance_name(entry, section.child_path(entry.key));
-    config::MapReader reader(entry.value, section.child_path(entry.key));
-    mixers[entry.key] = make_mixer(reader);
+    errors.attempt([&] {
+      check_instance_name(entry, section.child_path(entry.key));
+      config::MapReader reader(entry.value, section.child_path(entry.key));
+      mixers[entry.key] = make_mixer(reader);
+    });
   }
+  errors.throw_if_any();
   return mixers;
 }
 
@@ -213,12 +236,16 @@ std::map<std::string, std::shared_ptr<const FfnSpec>> read_ffns(config::MapReade
   const config::Node* node = root.get("ffns");
   if (node == nullptr) return ffns;
   config::MapReader section(*node, "ffns");
+  ErrorCollector errors;
   for (const auto& entry : node->entries) {
     section.declare(entry.key);
-    check_instance_name(entry, section.child_path(entry.key));
-    config::MapReader reader(entry.value, section.child_path(entry.key));
-    ffns[entry.key] = std::make_shared<const FfnSpec>(read_ffn(reader));
+    errors.attempt([&] {
+      check_instance_name(entry, section.child_path(entry.key));
+      config::MapReader reader(entry.value, section.child_path(entry.key));
+      ffns[entry.key] = std::make_shared<const FfnSpec>(read_ffn(reader));
+    });
   }
+  errors.throw_if_any();
   return ffns;
 }
 
@@ -573,6 +600,29 @@ std::string resolve_baseline(config::MapReader& root, const Architecture& archit
                   fmt::format("one of: {}", fmt::join(attention_names, ", ")));
 }
 
+// unknown_params: [{part: ..., reason: ...}]: parts of the model the file cannot size.
+std::vector<UnknownParams> read_unknown_params(config::MapReader& root) {
+  std::vector<UnknownParams> parts;
+  const config::Node* node = root.get("unknown_params");
+  if (node == nullptr) return parts;
+  if (!node->is_sequence() || node->items.empty())
+    throw UserError(node->where, "unknown_params",
+                    "a list of {part: ..., reason: ...} naming what the file cannot size",
+                    node->describe());
+  ErrorCollector errors;
+  for (std::size_t i = 0; i < node->items.size(); ++i)
+    errors.attempt([&] {
+      config::MapReader reader(node->items[i], fmt::format("unknown_params[{}]", i));
+      UnknownParams part;
+      part.part = reader.required_string("part");
+      part.reason = reader.required_string("reason");
+      reader.finish();
+      parts.push_back(std::move(part));
+    });
+  errors.throw_if_any();
+  return parts;
+}
+
 Expectations read_expect(config::MapReader& root) {
   Expectations expect;
   const config::Node* node = root.get("expect");
@@ -631,6 +681,78 @@ std::vector<Claim> read_claims(config::MapReader& root) {
   }
   return claims;
 }
+
+bool in_registry(const std::string& file) {
+  std::error_code error;
+  const fs::path real = fs::weakly_canonical(fs::path(file), error);
+  return !error && inside(real, fs::weakly_canonical(architectures_dir(), error));
+}
+
+// A window or local chunk longer than max_context never caps anything: the layer keeps every
+// token like full attention, which is almost always a typo (1,000,000 for 1,000). A shipped file
+// must not have one; a user's file gets a warning (a deliberate what-if stays possible).
+void check_spans_within_max_context(config::MapReader& root, Architecture& architecture) {
+  const auto& max_context = architecture.dims.max_context;
+  if (!max_context) return;
+  std::set<std::string> seen;
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer || !seen.insert(layer.mixer_name).second) continue;
+    for (const auto& term : layer.mixer->cache_terms()) {
+      if (!term.max_tokens || *term.max_tokens <= *max_context) continue;
+      const std::string what = term.chunked ? "local chunk" : "window";
+      const std::string path = fmt::format("mixers.{}", layer.mixer_name);
+      const std::string found =
+          fmt::format("a {} of {} tokens ({})", what, *term.max_tokens, term.name);
+      const std::string hint = fmt::format(
+          "model.max_context is {}: the layer would keep every token, as full attention",
+          *max_context);
+      if (in_registry(architecture.file))
+        throw UserError(root.require("mixers", "").where, path,
+                        fmt::format("a {} of at most max_context ({})", what, *max_context), found,
+                        hint);
+      architecture.warnings.push_back(
+          fmt::format("{}: {}: {} is longer than model.max_context {}; {}", architecture.file, path,
+                      found, *max_context, hint.substr(hint.find(':') + 2)));
+    }
+  }
+}
+
+// display_name, family, params_label and source: required in the registry; a file elsewhere (a
+// user's hypothetical model) may leave them out, with one warning naming what was filled in.
+void read_bookkeeping(config::MapReader& root, const config::Node& document,
+                      Architecture& architecture, ErrorCollector& errors) {
+  const bool registry = in_registry(architecture.file);
+  std::vector<std::string> missing;
+  const auto text = [&](std::string_view key, std::string& value, const std::string& fallback) {
+    errors.attempt([&] {
+      if (registry || root.has(key))
+        value = root.required_string(key);
+      else {
+        root.declare(key);
+        value = fallback;
+        missing.push_back(fmt::format("{} ('{}')", key, fallback));
+      }
+    });
+  };
+  text("display_name", architecture.display_name, architecture.name);
+  text("family", architecture.family, architecture.name);
+  text("params_label", architecture.params_label, "");
+  errors.attempt([&] {
+    bool uncited = false;
+    if (const config::Node* source = registry ? &root.require("source",
+                                                              "a map saying where the "
+                                                              "numbers come from")
+                                              : root.get("source"))
+      architecture.source = read_source(*source, document, registry, uncited);
+    else
+      uncited = true;
+    if (uncited) missing.emplace_back("source (no config: or references:)");
+  });
+  if (!missing.empty())
+    architecture.warnings.push_back(
+        fmt::format("{}: no {}: the registry's bookkeeping keys, optional outside architectures/",
+                    architecture.file, fmt::join(missing, ", ")));
+}
 }  // namespace
 
 const std::vector<std::string>& claim_quantities() {
@@ -673,22 +795,36 @@ Architecture build_architecture(const config::Node& document, const std::string&
   Architecture architecture;
   architecture.name = name;
   architecture.file = file;
-  architecture.display_name = root.required_string("display_name");
-  architecture.family = root.required_string("family");
-  architecture.params_label = root.required_string("params_label");
-  architecture.source = read_source(root, document);
-  architecture.dims = read_dims(root);
-  architecture.dtypes = read_dtypes(root);
-  architecture.mixers = read_mixers(root);
-  architecture.ffns = read_ffns(root);
-  build_layers(root, architecture);
-  link_selections(architecture, root.require("layers", ""));
-  check_cache_dtypes(architecture, root.require("dtypes", ""));
-  architecture.mtp = read_mtp(root, architecture);
-  architecture.baseline_attention = resolve_baseline(root, architecture);
-  architecture.expect = read_expect(root);
-  architecture.claims = read_claims(root);
-  root.finish();
+  // Independent sections are read one by one and their mistakes gathered, so that a file with
+  // several reports all of them in one run; the layer graph needs the sections it is built from.
+  ErrorCollector errors;
+  read_bookkeeping(root, document, architecture, errors);
+  const bool dims_read = errors.attempt([&] { architecture.dims = read_dims(root); });
+  const bool dtypes_read = errors.attempt([&] { architecture.dtypes = read_dtypes(root); });
+  const bool mixers_read = errors.attempt([&] { architecture.mixers = read_mixers(root); });
+  const bool ffns_read = errors.attempt([&] { architecture.ffns = read_ffns(root); });
+  if (dims_read && mixers_read && ffns_read &&
+      errors.attempt([&] { build_layers(root, architecture); })) {
+    errors.attempt([&] { link_selections(architecture, root.require("layers", "")); });
+    if (dtypes_read)
+      errors.attempt([&] { check_cache_dtypes(architecture, root.require("dtypes", "")); });
+    errors.attempt([&] { architecture.mtp = read_mtp(root, architecture); });
+    errors.attempt([&] { architecture.baseline_attention = resolve_baseline(root, architecture); });
+    errors.attempt([&] { check_spans_within_max_context(root, architecture); });
+  } else {
+    for (const auto key : {"layers", "mtp", "baseline_attention"}) root.declare(key);
+  }
+  errors.attempt([&] { architecture.unknown_params = read_unknown_params(root); });
+  errors.attempt([&] { architecture.expect = read_expect(root); });
+  errors.attempt([&] { architecture.claims = read_claims(root); });
+  // A published total cannot be checked against a count that leaves a part out.
+  if (!architecture.unknown_params.empty() && architecture.expect.params_total)
+    errors.add(UserError(root.require("expect", "").where, "expect.params_total",
+                         "no exact parameter total while unknown_params: lists a part",
+                         std::to_string(*architecture.expect.params_total),
+                         "the count is only a lower bound; cite the figure in notes instead"));
+  errors.attempt([&] { root.finish(); });
+  errors.throw_if_any();
   return architecture;
 }
 

@@ -88,64 +88,70 @@ std::uint64_t default_integer(const Field& field) {
 
 FieldValues::FieldValues(config::MapReader& reader, const FieldTable& table)
     : reader_(reader), table_(table) {
-  for (const Field& field : table) {
-    const std::string_view key = field.key;
-    const bool required = field.default_value == kRequired;
-    const bool defaulted = !required && !field.default_value.empty();
-    Value& value = values_[std::string(key)];
-    switch (field.type) {
-      case FieldType::positive:
-        if (required)
-          value = reader.required_positive(key);
-        else if (const auto v = reader.optional_positive(key))
-          value = *v;
-        else if (defaulted)
-          value = default_integer(field);
-        break;
-      case FieldType::count:
-        if (const auto v = reader.optional_count(key))
-          value = *v;
-        else if (required)
-          value = reader.required_positive(key);  // reports the missing key
-        else if (defaulted)
-          value = default_integer(field);
-        break;
-      case FieldType::number:
-        if (required)
-          value = reader.required_number(key);
-        else if (const auto v = reader.optional_number(key))
-          value = *v;
-        else if (defaulted)
-          value = std::stod(std::string(field.default_value));
-        break;
-      case FieldType::flag:
-        value = reader.optional_bool(key, field.default_value == "true");
-        break;
-      case FieldType::choice: {
-        std::optional<std::string> text;
-        if (required)
-          text = reader.required_string(key);
-        else
-          text = reader.optional_string(key);
-        if (!text) {
-          if (defaulted) value = std::string(field.default_value);
-          break;
-        }
-        std::vector<std::string> names(field.choices.begin(), field.choices.end());
-        if (std::find(names.begin(), names.end(), *text) == names.end())
-          reject(key, fmt::format("one of {}", fmt::join(names, ", ")), fmt::format("'{}'", *text),
-                 config::did_you_mean(*text, names));
-        value = *text;
+  // Each field is read on its own, so that a map with three mistakes reports all three.
+  ErrorCollector errors;
+  for (const Field& field : table) errors.attempt([&] { read(field); });
+  errors.throw_if_any();
+}
+
+void FieldValues::read(const Field& field) {
+  config::MapReader& reader = reader_;
+  const std::string_view key = field.key;
+  const bool required = field.default_value == kRequired;
+  const bool defaulted = !required && !field.default_value.empty();
+  Value& value = values_[std::string(key)];
+  switch (field.type) {
+    case FieldType::positive:
+      if (required)
+        value = reader.required_positive(key);
+      else if (const auto v = reader.optional_positive(key))
+        value = *v;
+      else if (defaulted)
+        value = default_integer(field);
+      break;
+    case FieldType::count:
+      if (const auto v = reader.optional_count(key))
+        value = *v;
+      else if (required)
+        value = reader.required_positive(key);  // reports the missing key
+      else if (defaulted)
+        value = default_integer(field);
+      break;
+    case FieldType::number:
+      if (required)
+        value = reader.required_number(key);
+      else if (const auto v = reader.optional_number(key))
+        value = *v;
+      else if (defaulted)
+        value = std::stod(std::string(field.default_value));
+      break;
+    case FieldType::flag:
+      value = reader.optional_bool(key, field.default_value == "true");
+      break;
+    case FieldType::choice: {
+      std::optional<std::string> text;
+      if (required)
+        text = reader.required_string(key);
+      else
+        text = reader.optional_string(key);
+      if (!text) {
+        if (defaulted) value = std::string(field.default_value);
         break;
       }
-      case FieldType::dtype:
-        if (const auto v = reader.optional_dtype(key)) value = *v;
-        break;
-      case FieldType::mixer:
-      case FieldType::map:
-        reader.declare(key);  // the kind reads it with nested(), with its own message
-        break;
+      std::vector<std::string> names(field.choices.begin(), field.choices.end());
+      if (std::find(names.begin(), names.end(), *text) == names.end())
+        reject(key, fmt::format("one of {}", fmt::join(names, ", ")), fmt::format("'{}'", *text),
+               config::did_you_mean(*text, names));
+      value = *text;
+      break;
     }
+    case FieldType::dtype:
+      if (const auto v = reader.optional_dtype(key)) value = *v;
+      break;
+    case FieldType::mixer:
+    case FieldType::map:
+      reader.declare(key);  // the kind reads it with nested(), with its own message
+      break;
   }
 }
 

@@ -98,6 +98,7 @@ class FieldValues {
  private:
   using Value = std::variant<std::monostate, std::uint64_t, double, bool, std::string, DType>;
   const Value& value(std::string_view key, FieldType type) const;
+  void read(const Field& field);
 
   config::MapReader& reader_;
   const FieldTable& table_;

@@ -62,9 +62,15 @@ const MixerKind* find_mixer_kind(std::string_view kind) {
 std::unique_ptr<Mixer> make_mixer(config::MapReader& reader) {
   const std::string kind = reader.required_string("kind");
   if (const MixerKind* entry = find_mixer_kind(kind)) {
-    const FieldValues values(reader, *entry->fields);
-    std::unique_ptr<Mixer> mixer = entry->from_fields(values);
-    reader.finish();
+    // The fields' mistakes and the unknown keys, all in one report.
+    ErrorCollector errors;
+    std::unique_ptr<Mixer> mixer;
+    errors.attempt([&] {
+      const FieldValues values(reader, *entry->fields);
+      mixer = entry->from_fields(values);
+    });
+    errors.attempt([&] { reader.finish(); });
+    errors.throw_if_any();
     return mixer;
   }
   throw UserError(reader.require("kind", "").where, reader.child_path("kind"), "a mixer kind",

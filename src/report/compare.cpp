@@ -35,14 +35,15 @@ Table comparison_table(const std::vector<ComparisonRow>& rows, ByteUnit unit) {
     table.columns.push_back({fmt::format("saving@{}", format_token_count(row.context))});
   }
   for (const auto& row : rows) {
-    std::vector<std::string> cells{row.name,
-                                   row.ratio,
-                                   row.layer_counts,
-                                   format_percent(row.global_share),
-                                   format_params(row.params_total),
-                                   format_params(row.params_active),
-                                   with_thousands(row.memory.kv_bytes_per_token),
-                                   with_thousands(row.memory.state_bytes_per_sequence)};
+    std::vector<std::string> cells{
+        row.name,
+        row.ratio,
+        row.layer_counts,
+        format_percent(row.global_share),
+        (row.params_lower_bound ? "≥" : "") + format_params(row.params_total),
+        (row.params_lower_bound ? "≥" : "") + format_params(row.params_active),
+        with_thousands(row.memory.kv_bytes_per_token),
+        with_thousands(row.memory.state_bytes_per_sequence)};
     for (const auto& memory : row.memory.rows) {
       // * marks a context past the model's max_context (an extrapolation).
       const bool beyond = row.memory.max_context && memory.context > *row.memory.max_context;
@@ -59,11 +60,14 @@ std::string comparison_json(const std::vector<ComparisonRow>& rows, std::string_
   for (const auto& row : rows) {
     nlohmann::ordered_json contexts = nlohmann::ordered_json::array();
     for (const auto& memory : row.memory.rows) {
-      nlohmann::ordered_json entry{{"context", memory.context},
-                                   {"batch", memory.batch},
-                                   {"kv_bytes", memory.kv_bytes},
-                                   {"state_bytes", memory.state_bytes},
-                                   {"total_bytes", memory.total_bytes}};
+      nlohmann::ordered_json entry{
+          {"context", memory.context},
+          {"beyond_max_context",
+           row.memory.max_context && memory.context > *row.memory.max_context},
+          {"batch", memory.batch},
+          {"kv_bytes", memory.kv_bytes},
+          {"state_bytes", memory.state_bytes},
+          {"total_bytes", memory.total_bytes}};
       const auto saving = memory.saving_vs_full_attention();
       entry["saving_vs_full_attention"] =
           saving ? nlohmann::ordered_json(*saving) : nlohmann::ordered_json(nullptr);
@@ -76,6 +80,7 @@ std::string comparison_json(const std::vector<ComparisonRow>& rows, std::string_
                     {"global_attention_share", row.global_share},
                     {"params_total", row.params_total},
                     {"params_active", row.params_active},
+                    {"params_lower_bound", row.params_lower_bound},
                     {"kv_bytes_per_token", row.memory.kv_bytes_per_token},
                     {"state_bytes_per_sequence", row.memory.state_bytes_per_sequence},
                     {"contexts", contexts}});

@@ -130,10 +130,14 @@ nlohmann::ordered_json arch_json(const MemoryReport& report) {
   arch["state_bytes_per_sequence"] = report.state_bytes_per_sequence;
   arch["layers"] = report.layers;
   arch["dtypes"] = dtypes_json(report.dtypes);
+  arch["max_context"] =
+      report.max_context ? nlohmann::ordered_json(*report.max_context) : nlohmann::ordered_json();
   arch["rows"] = nlohmann::ordered_json::array();
   for (const auto& row : report.rows) {
     nlohmann::ordered_json out;
     out["context"] = row.context;
+    // A context past the model's max_context extrapolates it (* in tables, dotted in figures).
+    out["beyond_max_context"] = report.max_context && row.context > *report.max_context;
     out["batch"] = row.batch;
     out["kv_bytes"] = row.kv_bytes;
     out["state_bytes"] = row.state_bytes;
@@ -170,11 +174,13 @@ nlohmann::ordered_json paper_json(const MemoryReport& paper) {
   out["dtypes"] = dtypes_json(paper.dtypes);
   out["rows"] = nlohmann::ordered_json::array();
   for (const auto& row : paper.rows)
-    out["rows"].push_back({{"context", row.context},
-                           {"batch", row.batch},
-                           {"kv_bytes", row.kv_bytes},
-                           {"state_bytes", row.state_bytes},
-                           {"total_bytes", row.total_bytes}});
+    out["rows"].push_back(
+        {{"context", row.context},
+         {"beyond_max_context", paper.max_context && row.context > *paper.max_context},
+         {"batch", row.batch},
+         {"kv_bytes", row.kv_bytes},
+         {"state_bytes", row.state_bytes},
+         {"total_bytes", row.total_bytes}});
   return out;
 }
 

@@ -31,6 +31,12 @@ nlohmann::ordered_json json_rows(const std::vector<ParamRow>& rows) {
   return out;
 }
 
+nlohmann::ordered_json unknown_json(const std::vector<UnknownParams>& parts) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& part : parts) out.push_back({{"part", part.part}, {"reason", part.reason}});
+  return out;
+}
+
 std::string render_json(const std::vector<ParamReport>& reports) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& report : reports)
@@ -39,6 +45,9 @@ std::string render_json(const std::vector<ParamReport>& reports) {
                    {"params_active", report.active},
                    {"params_active_with_embeddings", report.active_with_embeddings},
                    {"params_mtp", report.mtp_total},
+                   // true: total and active leave out the parts under unknown_params
+                   {"params_lower_bound", report.lower_bound()},
+                   {"unknown_params", unknown_json(report.unknown)},
                    {"weights_dtype", dtype_name(report.weights_dtype)},
                    {"unverified", report.unverified},
                    {"rows", json_rows(report.rows)},
@@ -54,10 +63,13 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
   std::string out;
   for (const auto& report : reports) {
     if (format == OutputFormat::text) {
+      const std::string at_least = report.lower_bound() ? "≥ " : "";
       out += fmt::format(
-          "{}: {} B total, {} B active ({} B with the input embedding table); weights {}\n",
-          report.name, billions(report.total), billions(report.active),
-          billions(report.active_with_embeddings), dtype_name(report.weights_dtype));
+          "{}: {}{} B total, {}{} B active ({}{} B with the input embedding table); weights {}\n",
+          report.name, at_least, billions(report.total), at_least, billions(report.active),
+          at_least, billions(report.active_with_embeddings), dtype_name(report.weights_dtype));
+      for (const auto& part : report.unknown)
+        out += fmt::format("lower bound: not counted: {} ({})\n", part.part, part.reason);
       if (!report.unverified.empty()) {
         out += "caution: the file marks these values unverified or placeholders:";
         for (const auto& key : report.unverified) {
@@ -93,7 +105,12 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
                      with_thousands(row.total), with_thousands(row.active)});
     };
     for (const auto& row : report.rows) add(row);
-    add({"all", "", report.total, report.active});
+    if (report.lower_bound())
+      table.add_row({"all", "≥ (parts unknown)", "≥" + billions(report.total),
+                     "≥" + billions(report.active), "≥" + with_thousands(report.total),
+                     "≥" + with_thousands(report.active)});
+    else
+      add({"all", "", report.total, report.active});
     for (const auto& row : report.mtp_rows) add(row);
     out += table.render(table_format(format));
     if (format != OutputFormat::csv) out += "\n";

@@ -134,6 +134,12 @@ std::string render_fit(const FitReportInput& fit, OutputFormat format) {
                                   {"limit", fit.result.limit}};
     out["max_" + what] = fit.result.value ? nlohmann::ordered_json(*fit.result.value)
                                           : nlohmann::ordered_json(nullptr);
+    // The context of the answer (searched or given) past the model's max_context.
+    const std::uint64_t context = fit.search_context ? fit.result.value.value_or(0) : fit.fixed;
+    // ("max_context" is the answer of a context search: the model's own is model_max_context.)
+    out["model_max_context"] =
+        fit.max_context ? nlohmann::ordered_json(*fit.max_context) : nlohmann::ordered_json();
+    out["beyond_max_context"] = fit.max_context && context > *fit.max_context;
     out["cache_bytes_at_max"] = fit.result.cache_bytes_at_value;
     out["alternatives"] = nlohmann::ordered_json::array();
     for (const auto& alternative : fit.alternatives)
@@ -179,7 +185,11 @@ std::string render_fit(const FitReportInput& fit, OutputFormat format) {
                        format_token_count(value),
                        value == fit.result.limit ? " — the search limit (model max context)" : "");
   else
-    out += fmt::format("  largest batch at context {}: {}{}\n", format_token_count(fit.fixed),
+    out += fmt::format("  largest batch at context {}{}: {}{}\n", format_token_count(fit.fixed),
+                       fit.max_context && fit.fixed > *fit.max_context
+                           ? fmt::format(" (past the model's max_context {})",
+                                         format_token_count(*fit.max_context))
+                           : "",
                        value, value == fit.result.limit ? " — the search limit" : "");
   out += fmt::format("  KV cache + state there: {} GB\n",
                      gb(static_cast<double>(fit.result.cache_bytes_at_value)));

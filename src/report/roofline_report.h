@@ -20,6 +20,7 @@ struct FitReportInput {
   std::uint64_t fixed = 0;     // the batch (context search) or the context (batch search)
   FitResult result;
   bool has_experts = false;  // says "all experts resident" only for MoE models
+  std::optional<std::uint64_t> max_context;  // the model's: a context past it is flagged
   // When nothing fits: settings that would fit (the smallest TP degree at the same dtypes, and
   // narrower weights dtypes at the same TP), each with the value found there.
   struct Alternative {
