@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,5356 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,5434 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
 set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9963 center
 set xrange [-0.5:127.5]
-set yrange [-62.75:0.5]
+set yrange [-63.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -22,62 +22,63 @@ set label 7 '5:1 local : global (40:8 layers)' at -0.5,-6.40 left
 set label 8 '5:1 local : global (22:4 layers)' at -0.5,-7.40 left
 set label 9 '5:1 local : global (52:10 layers)' at -0.5,-8.40 left
 set label 10 '5:1 local : global (29:5 layers)' at -0.5,-9.40 left
-set label 11 '92 attention' at -0.5,-10.40 left
-set label 12 '78 DSA' at -0.5,-11.40 left
-set label 13 '12 attention' at -0.5,-12.40 left
-set label 14 '1:1 local : global (18:18 layers)' at -0.5,-13.40 left
-set label 15 '1:1 local : global (12:12 layers)' at -0.5,-14.40 left
-set label 16 '8:1 Mamba-2 : attention (57:7 layers)' at -0.5,-15.40 left
-set label 17 '7:1 Mamba : attention (63:9 layers)' at -0.5,-16.40 left
-set label 18 '7:1 Mamba : attention (28:4 layers)' at -0.5,-17.40 left
-set label 19 '61 MLA' at -0.5,-18.40 left
-set label 20 '3:1 KDA : MLA (20:7 layers)' at -0.5,-19.40 left
-set label 21 '10 short conv : 6 attention' at -0.5,-20.40 left
-set label 22 '22 short conv : 8 attention' at -0.5,-21.40 left
-set label 23 '7:1 lightning attention : MLA (70:10 layers)' at -0.5,-22.40 left
-set label 24 '32 attention' at -0.5,-23.40 left
-set label 25 '80 attention' at -0.5,-24.40 left
-set label 26 '32 attention' at -0.5,-25.40 left
-set label 27 '3:1 local : global (36:12 layers)' at -0.5,-26.40 left
-set label 28 '24 Mamba-2 : 4 attention' at -0.5,-27.40 left
-set label 29 '39 local : 9 global' at -0.5,-28.40 left
-set label 30 '7:1 lightning attention : attention (70:10 layers)' at -0.5,-29.40 left
-set label 31 '62 attention' at -0.5,-30.40 left
-set label 32 '61 MLA' at -0.5,-31.40 left
-set label 33 '40 attention' at -0.5,-32.40 left
-set label 34 '32 attention' at -0.5,-33.40 left
-set label 35 '44 attention' at -0.5,-34.40 left
-set label 36 '23 Mamba-2 : 6 attention' at -0.5,-35.40 left
-set label 37 '40 Mamba-2 : 8 attention' at -0.5,-36.40 left
-set label 38 '5:1 Mamba-2 : attention (54:10 layers)' at -0.5,-37.40 left
-set label 39 '24 Mamba-2 : 4 attention' at -0.5,-38.40 left
-set label 40 '32 attention' at -0.5,-39.40 left
-set label 41 '3:1 local : global (48:16 layers)' at -0.5,-40.40 left
-set label 42 '3:1 local : global (24:8 layers)' at -0.5,-41.40 left
-set label 43 '9 Mamba : 7 GMU : 8 sliding-window differential attention : 8 differential attention' at -0.5,-42.40 left
-set label 44 '94 attention' at -0.5,-43.40 left
-set label 45 '36 attention' at -0.5,-44.40 left
+set label 11 '4:1 local : global (28:7 layers)' at -0.5,-10.40 left
+set label 12 '92 attention' at -0.5,-11.40 left
+set label 13 '78 DSA' at -0.5,-12.40 left
+set label 14 '12 attention' at -0.5,-13.40 left
+set label 15 '1:1 local : global (18:18 layers)' at -0.5,-14.40 left
+set label 16 '1:1 local : global (12:12 layers)' at -0.5,-15.40 left
+set label 17 '8:1 Mamba-2 : attention (57:7 layers)' at -0.5,-16.40 left
+set label 18 '7:1 Mamba : attention (63:9 layers)' at -0.5,-17.40 left
+set label 19 '7:1 Mamba : attention (28:4 layers)' at -0.5,-18.40 left
+set label 20 '61 MLA' at -0.5,-19.40 left
+set label 21 '3:1 KDA : MLA (20:7 layers)' at -0.5,-20.40 left
+set label 22 '10 short conv : 6 attention' at -0.5,-21.40 left
+set label 23 '22 short conv : 8 attention' at -0.5,-22.40 left
+set label 24 '7:1 lightning attention : MLA (70:10 layers)' at -0.5,-23.40 left
+set label 25 '32 attention' at -0.5,-24.40 left
+set label 26 '80 attention' at -0.5,-25.40 left
+set label 27 '32 attention' at -0.5,-26.40 left
+set label 28 '3:1 local : global (36:12 layers)' at -0.5,-27.40 left
+set label 29 '24 Mamba-2 : 4 attention' at -0.5,-28.40 left
+set label 30 '39 local : 9 global' at -0.5,-29.40 left
+set label 31 '7:1 lightning attention : attention (70:10 layers)' at -0.5,-30.40 left
+set label 32 '62 attention' at -0.5,-31.40 left
+set label 33 '61 MLA' at -0.5,-32.40 left
+set label 34 '40 attention' at -0.5,-33.40 left
+set label 35 '32 attention' at -0.5,-34.40 left
+set label 36 '44 attention' at -0.5,-35.40 left
+set label 37 '23 Mamba-2 : 6 attention' at -0.5,-36.40 left
+set label 38 '40 Mamba-2 : 8 attention' at -0.5,-37.40 left
+set label 39 '5:1 Mamba-2 : attention (54:10 layers)' at -0.5,-38.40 left
+set label 40 '24 Mamba-2 : 4 attention' at -0.5,-39.40 left
+set label 41 '32 attention' at -0.5,-40.40 left
+set label 42 '3:1 local : global (48:16 layers)' at -0.5,-41.40 left
+set label 43 '3:1 local : global (24:8 layers)' at -0.5,-42.40 left
+set label 44 '9 Mamba : 7 GMU : 8 sliding-window differential attention : 8 differential attention' at -0.5,-43.40 left
+set label 45 '94 attention' at -0.5,-44.40 left
 set label 46 '36 attention' at -0.5,-45.40 left
-set label 47 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-46.40 left
+set label 47 '36 attention' at -0.5,-46.40 left
 set label 48 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-47.40 left
 set label 49 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-48.40 left
-set label 50 '3:1 Mamba-3 : gated attention (48:16 layers)' at -0.5,-49.40 left
-set label 51 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-50.40 left
-set label 52 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-51.40 left
-set label 53 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-52.40 left
-set label 54 '3:1 Gated DeltaNet : gated attention (24:8 layers)' at -0.5,-53.40 left
-set label 55 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-54.40 left
-set label 56 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-55.40 left
-set label 57 '32 RWKV-7' at -0.5,-56.40 left
-set label 58 '32 MLA' at -0.5,-57.40 left
-set label 59 '19 attention' at -0.5,-58.40 left
-set label 60 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-59.40 left
-set label 61 '3:1 local : global (33:12 layers)' at -0.5,-60.40 left
-set label 62 '3:1 local : global (27:9 layers)' at -0.5,-61.40 left
-set label 63 '32 mLSTM' at -0.5,-62.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'GLM-4.5' -10, 'GLM-5' -11, 'GPT-2' -12, 'gpt-oss-120b' -13, 'gpt-oss-20b' -14, 'Hunyuan-TurboS' -15, 'Jamba 1.5 Large' -16, 'Jamba 1.5 Mini' -17, 'Kimi K2' -18, 'Kimi Linear 48B-A3B' -19, 'LFM2-1.2B' -20, 'LFM2.5-2.6B' -21, 'Ling-2.5-1T' -22, 'Llama 3 8B' -23, 'Llama 3.1 70B' -24, 'Llama 3.1 8B' -25, 'Llama 4 Maverick' -26, 'Mamba-2-Hybrid 8B' -27, 'MiMo-V2-Flash' -28, 'MiniMax-M1' -29, 'MiniMax-M2.5' -30, 'Mistral Large 3' -31, 'Mistral Small 3.1 24B' -32, 'Nanbeige 4.1 3B' -33, 'Nanbeige 4.2 3B' -34, 'Nemotron 3 Nano 30B-A3B' -35, 'Nemotron 3 Super 120B-A12B' -36, 'Nemotron-H-56B' -37, 'Nemotron-H-8B' -38, 'OLMo 2 7B' -39, 'Olmo 3 32B' -40, 'Olmo 3 7B' -41, 'Phi-4-mini-flash-reasoning' -42, 'Qwen3 235B-A22B' -43, 'Qwen3 4B' -44, 'Qwen3 8B' -45, 'Qwen3-Coder-Next' -46, 'Qwen3-Next 80B-A3B' -47, 'Qwen3.5-122B-A10B' -48, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -49, 'Qwen3.5-27B' -50, 'Qwen3.5-35B-A3B' -51, 'Qwen3.5-397B-A17B' -52, 'Qwen3.5-4B' -53, 'RecurrentGemma-2B' -54, 'Ring-mini-linear-2.0' -55, 'RWKV7-World3-2.9B' -56, 'Sarvam 105B' -57, 'Sarvam 30B' -58, 'SmolLM3 3B' -59, 'Step 3.5 Flash' -60, 'Tiny Aya 3.35B' -61, 'xLSTM 7B' -62) scale 0 nomirror
-set key at screen 0.5, screen 0.9925 center top horizontal maxrows 12 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9320
+set label 50 '3:1 Gated DeltaNet : gated attention (36:12 layers)' at -0.5,-49.40 left
+set label 51 '3:1 Mamba-3 : gated attention (48:16 layers)' at -0.5,-50.40 left
+set label 52 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-51.40 left
+set label 53 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-52.40 left
+set label 54 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-53.40 left
+set label 55 '3:1 Gated DeltaNet : gated attention (24:8 layers)' at -0.5,-54.40 left
+set label 56 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-55.40 left
+set label 57 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-56.40 left
+set label 58 '32 RWKV-7' at -0.5,-57.40 left
+set label 59 '32 MLA' at -0.5,-58.40 left
+set label 60 '19 attention' at -0.5,-59.40 left
+set label 61 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-60.40 left
+set label 62 '3:1 local : global (33:12 layers)' at -0.5,-61.40 left
+set label 63 '3:1 local : global (27:9 layers)' at -0.5,-62.40 left
+set label 64 '32 mLSTM' at -0.5,-63.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'Gemma 3n E4B' -10, 'GLM-4.5' -11, 'GLM-5' -12, 'GPT-2' -13, 'gpt-oss-120b' -14, 'gpt-oss-20b' -15, 'Hunyuan-TurboS' -16, 'Jamba 1.5 Large' -17, 'Jamba 1.5 Mini' -18, 'Kimi K2' -19, 'Kimi Linear 48B-A3B' -20, 'LFM2-1.2B' -21, 'LFM2.5-2.6B' -22, 'Ling-2.5-1T' -23, 'Llama 3 8B' -24, 'Llama 3.1 70B' -25, 'Llama 3.1 8B' -26, 'Llama 4 Maverick' -27, 'Mamba-2-Hybrid 8B' -28, 'MiMo-V2-Flash' -29, 'MiniMax-M1' -30, 'MiniMax-M2.5' -31, 'Mistral Large 3' -32, 'Mistral Small 3.1 24B' -33, 'Nanbeige 4.1 3B' -34, 'Nanbeige 4.2 3B' -35, 'Nemotron 3 Nano 30B-A3B' -36, 'Nemotron 3 Super 120B-A12B' -37, 'Nemotron-H-56B' -38, 'Nemotron-H-8B' -39, 'OLMo 2 7B' -40, 'Olmo 3 32B' -41, 'Olmo 3 7B' -42, 'Phi-4-mini-flash-reasoning' -43, 'Qwen3 235B-A22B' -44, 'Qwen3 4B' -45, 'Qwen3 8B' -46, 'Qwen3-Coder-Next' -47, 'Qwen3-Next 80B-A3B' -48, 'Qwen3.5-122B-A10B' -49, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -50, 'Qwen3.5-27B' -51, 'Qwen3.5-35B-A3B' -52, 'Qwen3.5-397B-A17B' -53, 'Qwen3.5-4B' -54, 'RecurrentGemma-2B' -55, 'Ring-mini-linear-2.0' -56, 'RWKV7-World3-2.9B' -57, 'Sarvam 105B' -58, 'Sarvam 30B' -59, 'SmolLM3 3B' -60, 'Step 3.5 Flash' -61, 'Tiny Aya 3.35B' -62, 'xLSTM 7B' -63) scale 0 nomirror
+set key at screen 0.5, screen 0.9926 center top horizontal maxrows 12 Left reverse samplen 1.5 width 2 height 1
+set tmargin at screen 0.9330
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'gated memory unit' with boxxyerror fc rgb '#44BB99', \

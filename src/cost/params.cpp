@@ -67,6 +67,57 @@ void add_layer(Sums& sums, Sums& stored, const Layer& layer, const ModelDims& di
   sums.add("model", "layer norms", norms, norms);
 }
 
+// What one layer adds around its blocks in Gemma 3n (transformers Gemma3nTextDecoderLayer,
+// models/gemma3n/modeling_gemma3n.py @00aa0f5dc1ccd968335257cb871d41ee9c0bc21e), all active:
+// - PLE: per_layer_input_gate D → w, per_layer_projection w → D, post_per_layer_input_norm (D);
+// - AltUp (K streams): modality_router D → K, correction_coefs K → K, prediction_coefs K → K²,
+//   correct_output_scale (D) and router_norm (D);
+// - LAuReL (rank r): linear_left D → r, linear_right r → D, post_laurel_norm (D).
+void add_layer_extras(Sums& sums, const ModelDims& dims) {
+  const Count d = dims.d_model;
+  if (const auto& ple = dims.per_layer_embeddings) {
+    const Count gates = 2 * d * Count(ple->width);
+    sums.add(std::string(kPerLayerEmbeddings), "layer gates and projections", gates, gates);
+    const Count norm = norm_weights(dims, d);
+    sums.add(std::string(kPerLayerEmbeddings), "layer norms", norm, norm);
+  }
+  if (dims.altup_inputs) {
+    const Count k = *dims.altup_inputs;
+    const Count coefficients = d * k + k * k + k * k * k;
+    sums.add(std::string(kAltUp), "router and coefficients", coefficients, coefficients);
+    const Count scale_and_norm = d + norm_weights(dims, d);
+    sums.add(std::string(kAltUp), "output scale and router norm", scale_and_norm, scale_and_norm);
+  }
+  if (dims.laurel_rank) {
+    const Count projections = 2 * d * Count(*dims.laurel_rank);
+    sums.add(std::string(kLaurel), "projections", projections, projections);
+    const Count norm = norm_weights(dims, d);
+    sums.add(std::string(kLaurel), "norms", norm, norm);
+  }
+}
+
+// The model-level weights of the same features (Gemma3nTextModel): the per-layer embedding table
+// (vocab_size_per_layer_input × n_layers·w, a lookup), per_layer_model_projection D → n_layers·w
+// and per_layer_projection_norm (w); AltUp's altup_projections and altup_unembed_projections,
+// K − 1 of D → D each. Returns the lookup table's size.
+Count add_model_extras(Sums& sums, const ModelDims& dims) {
+  const Count d = dims.d_model;
+  Count table = 0;
+  if (const auto& ple = dims.per_layer_embeddings) {
+    const Count all_layers = Count(dims.n_layers) * ple->width;
+    table = Count(ple->vocab_size) * all_layers;
+    sums.add(std::string(kPerLayerEmbeddings), std::string(kPerLayerEmbeddingTable), table, 0);
+    sums.add(std::string(kPerLayerEmbeddings), "model projection", d * all_layers, d * all_layers);
+    const Count norm = norm_weights(dims, ple->width);
+    sums.add(std::string(kPerLayerEmbeddings), "projection norm", norm, norm);
+  }
+  if (dims.altup_inputs) {
+    const Count projections = Count(*dims.altup_inputs - 1) * 2 * d * d;
+    sums.add(std::string(kAltUp), "stream projections", projections, projections);
+  }
+  return table;
+}
+
 // One module's block plus its own weights: two input norms, the 2D → D fusion projection and
 // the output norm. Rows read "<group> <component>" under the group "mtp", times the modules.
 std::vector<ParamRow> mtp_params(const MtpModules& mtp, const ModelDims& dims) {
@@ -104,15 +155,22 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
     positions = Count(*dims.learned_positions) * dims.d_model;
     sums.add("model", "position embeddings", positions, 0);
   }
+  const Count per_layer_table = add_model_extras(sums, dims);
   for (const Layer& layer : architecture.layers)
-    if (!layer.weights_shared_from || invocations == Invocations::each)
+    if (!layer.weights_shared_from || invocations == Invocations::each) {
       add_layer(sums, stored, layer, dims);
+      add_layer_extras(sums, dims);
+    }
   const Count final_norm = norm_weights(dims, dims.d_model);
   sums.add("model", "final norm", final_norm, final_norm);
 
-  // Embeddings and head first, then mixers, FFNs and norms, each in order of appearance.
+  // Embeddings and head first, then mixers, FFNs, the features around the blocks and norms, each
+  // in order of appearance.
   auto rank = [](const RowKey& key) {
-    if (key.first == "model") return key.second.find("norm") == std::string::npos ? 0 : 3;
+    if (key.first == "model") return key.second.find("norm") == std::string::npos ? 0 : 6;
+    if (key.first == kPerLayerEmbeddings) return 3;
+    if (key.first == kAltUp) return 4;
+    if (key.first == kLaurel) return 5;
     return key.first == "ffn" ? 2 : 1;
   };
   std::stable_sort(sums.order.begin(), sums.order.end(),
@@ -138,7 +196,7 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
     report.stored_rows.push_back(row);
     report.stored_total = checked_add(report.stored_total, row.total, "parameter count");
   }
-  const Count lookups = Count(dims.tied_embeddings ? 0 : table) + positions;
+  const Count lookups = Count(dims.tied_embeddings ? 0 : table) + positions + per_layer_table;
   report.active_with_embeddings = Count(report.active) + lookups;
   return report;
 }

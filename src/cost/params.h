@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "graph/architecture.h"
@@ -50,6 +51,15 @@ struct ParamReport {
   std::vector<UnknownParams> unknown;
   bool lower_bound() const { return !unknown.empty(); }
 };
+
+// Gemma 3n's weights around the blocks (ModelDims::per_layer_embeddings, altup_inputs,
+// laurel_rank), each its own group so that a reader sees what each feature weighs. The per-layer
+// embedding table is a lookup like the input table: not active, and a step reads one row per token.
+inline constexpr std::string_view kPerLayerEmbeddings = "per-layer embeddings";
+inline constexpr std::string_view kPerLayerEmbeddingTable =
+    "table (a lookup; may live off the accelerator)";
+inline constexpr std::string_view kAltUp = "altup";
+inline constexpr std::string_view kLaurel = "laurel";
 
 // A layer that runs another layer's weights (Layer::weights_shared_from) adds no parameters;
 // with `Invocations::each`, its weights are counted again at every invocation, as a forward

@@ -81,14 +81,21 @@ WeightRead weights_read(const Architecture& architecture, double tokens) {
   double routed_total = 0.0;
   for (const auto& row : params.rows)
     if (row.component == "routed_experts") routed_total += static_cast<double>(row.total);
-  // The embedding table is a lookup: subtract it, add back one row per token.
+  // The embedding tables are lookups: subtract them, add back one row per token (the per-layer
+  // embedding table of Gemma 3n has rows of n_layers·w).
+  const ModelDims& dims = architecture.dims;
   double table = 0.0;
   for (const auto& row : params.rows)
-    if (row.component == "embeddings" && row.active == 0) table = static_cast<double>(row.total);
+    if ((row.component == "embeddings" || row.component == kPerLayerEmbeddingTable) &&
+        row.active == 0)
+      table += static_cast<double>(row.total);
   WeightRead read;
-  read.params = static_cast<double>(params.total) - routed_total - table +
-                std::min(tokens, static_cast<double>(architecture.dims.vocab_size)) *
-                    static_cast<double>(architecture.dims.d_model);
+  read.params =
+      static_cast<double>(params.total) - routed_total - table +
+      std::min(tokens, static_cast<double>(dims.vocab_size)) * static_cast<double>(dims.d_model);
+  if (const auto& ple = dims.per_layer_embeddings)
+    read.params += std::min(tokens, static_cast<double>(ple->vocab_size)) *
+                   static_cast<double>(dims.n_layers) * static_cast<double>(ple->width);
   std::uint64_t largest = 0;
   for (const Layer& layer : architecture.layers) {
     if (!layer.ffn || layer.ffn->kind != FfnKind::moe) continue;

@@ -24,6 +24,14 @@ enum class NormKind { rmsnorm, layernorm };
 // importer checks num_hidden_layers against the same bound before it sizes anything.
 inline constexpr std::uint64_t kMaxLayers = 100'000;
 
+// Per-layer embeddings (PLE, Gemma 3n): a second token table of vocab_size rows giving every
+// layer its own `width`-wide vector, which the layer gates into its residual stream. The table is
+// a lookup and may live off the accelerator.
+struct PerLayerEmbeddings {
+  std::uint64_t vocab_size = 0;  // vocab_size_per_layer_input
+  std::uint64_t width = 0;       // hidden_size_per_layer_input
+};
+
 struct ModelDims {
   std::uint64_t d_model = 0;
   std::uint64_t vocab_size = 0;
@@ -36,6 +44,12 @@ struct ModelDims {
   NormKind norm = NormKind::rmsnorm;
   std::optional<std::uint64_t> learned_positions;
   bool parallel_blocks = false;
+  // Gemma 3n's weights around the blocks (weights only; transformers Gemma3nTextModel and
+  // Gemma3nTextDecoderLayer): per-layer embeddings, AltUp's extra streams, LAuReL's low-rank
+  // residual. cost/params.h says what each counts.
+  std::optional<PerLayerEmbeddings> per_layer_embeddings;
+  std::optional<std::uint64_t> altup_inputs;  // altup_num_inputs: K residual streams
+  std::optional<std::uint64_t> laurel_rank;   // rank of the learned augmented residual
 };
 
 // Storage types of the caches. Absent ones are not needed by any layer of the model.

@@ -190,6 +190,23 @@ ModelDims read_dims(config::MapReader& root) {
   });
   errors.attempt([&] { dims.learned_positions = reader.optional_positive("learned_positions"); });
   errors.attempt([&] { dims.parallel_blocks = reader.optional_bool("parallel_blocks", false); });
+  errors.attempt([&] {
+    if (const config::Node* ple = reader.get("per_layer_embeddings")) {
+      config::MapReader table(*ple, "model.per_layer_embeddings");
+      dims.per_layer_embeddings = PerLayerEmbeddings{table.required_positive("vocab_size"),
+                                                     table.required_positive("width")};
+      table.finish();
+    }
+  });
+  errors.attempt([&] {
+    dims.altup_inputs = reader.optional_positive("altup_inputs");
+    if (dims.altup_inputs && *dims.altup_inputs < 2)
+      throw UserError(reader.require("altup_inputs", "").where, "model.altup_inputs",
+                      "at least 2 streams (altup_num_inputs; 1 would be no AltUp)",
+                      std::to_string(*dims.altup_inputs),
+                      "leave the key out for a model without AltUp");
+  });
+  errors.attempt([&] { dims.laurel_rank = reader.optional_positive("laurel_rank"); });
   errors.attempt([&] { reader.finish(); });
   errors.throw_if_any();
   return dims;

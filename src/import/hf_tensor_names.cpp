@@ -143,6 +143,30 @@ void add_norm(Collector& out, std::size_t layer, const std::string& name, const 
   if (dims.norm == NormKind::layernorm) out.layer(layer, name + ".bias", width);
 }
 
+// Gemma 3n's per-layer modules around the blocks (Gemma3nTextDecoderLayer; cost/params.cpp
+// gives their shapes): the per-layer embedding gate, AltUp and LAuReL.
+void add_layer_extras(Collector& out, std::size_t i, const ModelDims& dims) {
+  const Count d = dims.d_model;
+  if (const auto& ple = dims.per_layer_embeddings) {
+    out.layer(i, "per_layer_input_gate.weight", d * ple->width);
+    out.layer(i, "per_layer_projection.weight", ple->width * d);
+    add_norm(out, i, "post_per_layer_input_norm", dims, d);
+  }
+  if (dims.altup_inputs) {
+    const Count k = *dims.altup_inputs;
+    out.layer(i, "altup.correct_output_scale", d);
+    out.layer(i, "altup.correction_coefs.weight", k * k);
+    out.layer(i, "altup.prediction_coefs.weight", k * k * k);
+    out.layer(i, "altup.modality_router.weight", d * k);
+    add_norm(out, i, "altup.router_norm", dims, d);
+  }
+  if (dims.laurel_rank) {
+    out.layer(i, "laurel.linear_left.weight", d * *dims.laurel_rank);
+    out.layer(i, "laurel.linear_right.weight", *dims.laurel_rank * d);
+    add_norm(out, i, "laurel.post_laurel_norm", dims, d);
+  }
+}
+
 // One layer as LlamaDecoderLayer names it: input_layernorm, the mixer, the FFN's pre-norm
 // post_attention_layernorm — or, where the mixer has a post-norm (Gemma 3), that one is
 // post_attention_layernorm and the FFN has pre_ and post_feedforward_layernorm. A parallel block
@@ -171,6 +195,7 @@ void add_layer(Collector& out, const Layer& layer, const ModelDims& dims) {
       }
     }
   }
+  add_layer_extras(out, i, dims);
   if (!layer.ffn) return;
   if (layer.mixer && !dims.parallel_blocks)
     add_norm(out, i, mixer_post_norm ? "pre_feedforward_layernorm" : "post_attention_layernorm",
@@ -193,6 +218,25 @@ std::vector<NamedTensor> transformers_tensors(const Architecture& architecture) 
   if (dims.learned_positions)
     out.model(out.naming().positions,
               checked_mul(*dims.learned_positions, dims.d_model, "embedding parameters"));
+  // Gemma3nTextModel's per-layer embedding table, its projection and norm, and AltUp's stream
+  // projections (K − 1 of each, indices folded to *).
+  if (const auto& ple = dims.per_layer_embeddings) {
+    const std::uint64_t all_layers = checked_mul(dims.n_layers, ple->width, "parameter count");
+    out.model("model.embed_tokens_per_layer.weight",
+              checked_mul(ple->vocab_size, all_layers, "embedding parameters"));
+    out.model("model.per_layer_model_projection.weight",
+              checked_mul(dims.d_model, all_layers, "parameter count"));
+    out.model("model.per_layer_projection_norm.weight", ple->width);
+    if (dims.norm == NormKind::layernorm)
+      out.model("model.per_layer_projection_norm.bias", ple->width);
+  }
+  if (dims.altup_inputs) {
+    const std::uint64_t square = checked_mul(dims.d_model, dims.d_model, "parameter count");
+    out.model("model.altup_projections.*.weight",
+              checked_mul(*dims.altup_inputs - 1, square, "parameter count"));
+    out.model("model.altup_unembed_projections.*.weight",
+              checked_mul(*dims.altup_inputs - 1, square, "parameter count"));
+  }
   for (const Layer& layer : architecture.layers)
     if (!layer.weights_shared_from) add_layer(out, layer, dims);
   out.model(out.naming().final_norm + ".weight", dims.d_model);
