@@ -99,11 +99,11 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                                           ? latent_record_bytes(*engine.latent_record, term)
                                           : term_bytes_per_token(term, dtype);
       const std::optional<std::uint64_t> cap = windows_in_full ? std::nullopt : term.max_tokens;
-      out.growing.push_back({per_token, cap, !term.chunked});
+      out.growing.push_back({per_token, cap, !term.chunked, 0});
       if (term.rope_elements_per_token > 0 && listed(engine.separate_v_latent_kinds, mixer)) {
         const std::uint64_t latent = term.elements_per_token - term.rope_elements_per_token;
         out.growing.push_back(
-            {bytes_for_elements(latent, dtype, "V latent bytes per token"), cap, !term.chunked});
+            {bytes_for_elements(latent, dtype, "V latent bytes per token"), cap, !term.chunked, 0});
       }
     }
     out.state_bytes_per_slot =
@@ -191,7 +191,10 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture, const En
     const auto per_rank = [&](std::uint64_t bytes) {
       return checked_mul(bytes, kept, "per-rank bytes") / heads;
     };
-    for (auto& term : cache.growing) term.bytes_per_token = per_rank(term.bytes_per_token);
+    for (auto& term : cache.growing) {
+      term.bytes_per_token = per_rank(term.bytes_per_token);
+      term.persistent_tokens = architecture.dims.meta_tokens.value_or(0);  // held like the prompt
+    }
     cache.state_bytes_per_slot = per_rank(cache.state_bytes_per_slot);
     layers.push_back(std::move(cache));
   }

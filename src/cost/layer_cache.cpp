@@ -18,11 +18,13 @@ std::uint64_t LayerCache::kv_bytes(std::uint64_t context) const {
   };
   for (const auto& term : growing) {
     std::uint64_t pages = 0;
+    const std::uint64_t persistent = term.persistent_tokens;
     if (term.max_tokens && term.sliding) {
       const std::uint64_t behind = context > *term.max_tokens ? context - *term.max_tokens : 0;
-      pages = pages_for(context) - behind / block_tokens;
+      pages = pages_for(context) - behind / block_tokens + pages_for(persistent);
     } else {
-      pages = pages_for(term.max_tokens ? std::min(context, *term.max_tokens) : context);
+      const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
+      pages = pages_for(checked_add(kept, persistent, "KV tokens"));
     }
     const std::uint64_t tokens = checked_mul(pages, block_tokens, "KV tokens");
     total = checked_add(total, checked_mul(term.bytes_per_token, tokens, "KV bytes"), "KV bytes");

@@ -17,7 +17,10 @@ struct LayerCache {
   struct Growing {
     std::uint64_t bytes_per_token = 0;
     std::optional<std::uint64_t> max_tokens;  // a cap: at most this many tokens are needed
-    bool sliding = false;  // the cap is a sliding window (else a local chunk)
+    bool sliding = false;                     // the cap is a sliding window (else a local chunk)
+    // Tokens kept whatever the context and the cap (ModelDims::meta_tokens): a prefix in pages of
+    // its own beside a sliding window's, else at the head of the sequence's pages.
+    std::uint64_t persistent_tokens = 0;
   };
   std::string kind;  // Mixer::layer_kind, for the per-kind breakdown
   std::vector<Growing> growing;
@@ -29,6 +32,7 @@ struct LayerCache {
   // the pages that lie wholly behind it (vLLM's SlidingWindowManager): cdiv(L, B) − ⌊(L − W)/B⌋
   // pages for L > W, one more than cdiv(W, B) unless the window starts on a page boundary; with
   // one-token pages that is min(L, W). A local chunk is charged min(L, C) tokens in pages.
+  // Persistent tokens P add: with one-token pages, min(L, W) + P and L + P.
   std::uint64_t kv_bytes(std::uint64_t context) const;
 };
 

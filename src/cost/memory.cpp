@@ -9,14 +9,17 @@
 namespace attnsim {
 
 namespace {
-// One layer's caches reduced to bytes, with one-token pages (the architectural minimum).
-LayerCache layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_shared) {
+// One layer's caches reduced to bytes, with one-token pages (the architectural minimum). Every
+// per-token term also keeps the model's meta tokens (`persistent` of them).
+LayerCache layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_shared,
+                       std::uint64_t persistent) {
   LayerCache bytes;
   bytes.kind = mixer.layer_kind();
   for (const auto& term : mixer.cache_terms()) {
     const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !kv_shared)
-      bytes.growing.push_back({term_bytes_per_token(term, dtype), term.max_tokens, !term.chunked});
+      bytes.growing.push_back(
+          {term_bytes_per_token(term, dtype), term.max_tokens, !term.chunked, persistent});
     bytes.state_bytes_per_slot =
         checked_add(bytes.state_bytes_per_slot, term_state_bytes(term, dtype), "state bytes");
   }
@@ -64,12 +67,14 @@ MemoryReport kv_memory(const Architecture& architecture, const std::vector<std::
   };
   std::vector<Entry> entries;
   bool has_baseline = true;
+  // The full-attention baseline is the same model, meta tokens included.
+  const std::uint64_t meta = architecture.dims.meta_tokens.value_or(0);
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
     const bool shared = layer.kv_shared_from.has_value();
-    Entry entry{layer_bytes(*layer.mixer, report.dtypes, shared), {}};
+    Entry entry{layer_bytes(*layer.mixer, report.dtypes, shared, meta), {}};
     if (auto full = baseline_mixer(architecture, layer))
-      entry.baseline = layer_bytes(*full, report.dtypes, shared);
+      entry.baseline = layer_bytes(*full, report.dtypes, shared, meta);
     else
       has_baseline = false;
     report.kv_bytes_per_token =
@@ -106,14 +111,16 @@ std::vector<LayerMemory> layer_memory(const Architecture& architecture,
     LayerMemory entry;
     entry.index = layer.index;
     if (layer.mixer) {
-      const LayerCache bytes = layer_bytes(*layer.mixer, dtypes, layer.kv_shared_from.has_value());
+      const LayerCache bytes = layer_bytes(*layer.mixer, dtypes, layer.kv_shared_from.has_value(),
+                                           architecture.dims.meta_tokens.value_or(0));
       entry.kv_bytes_per_token = bytes.kv_bytes_per_token();
       entry.state_bytes_per_sequence = bytes.state_bytes_per_slot;
       bool capped = !bytes.growing.empty();
       std::uint64_t cap = 0;
       for (const auto& term : bytes.growing) {
         capped = capped && term.max_tokens.has_value();
-        if (term.max_tokens) cap = std::max(cap, *term.max_tokens);
+        // A capped KV keeps its window (or chunk) and the model's meta tokens.
+        if (term.max_tokens) cap = std::max(cap, *term.max_tokens + term.persistent_tokens);
       }
       if (capped) entry.kv_max_tokens = cap;
     }

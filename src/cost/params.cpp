@@ -149,6 +149,12 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
     sums.add("model", "embeddings", table, 0);
     sums.add("model", "lm head", table, table);
   }
+  // Meta tokens (Hymba): M learned vectors of D prepended to every sequence, run once per
+  // sequence like a prompt, so not active.
+  if (dims.meta_tokens) {
+    const Count meta = Count(*dims.meta_tokens) * dims.d_model;
+    sums.add("model", std::string(kMetaTokens), meta, 0);
+  }
   // A learned absolute position table is a lookup like the input table: not active.
   Count positions = 0;
   if (dims.learned_positions) {

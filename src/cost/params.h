@@ -59,6 +59,8 @@ inline constexpr std::string_view kPerLayerEmbeddings = "per-layer embeddings";
 inline constexpr std::string_view kPerLayerEmbeddingTable =
     "table (a lookup; may live off the accelerator)";
 inline constexpr std::string_view kAltUp = "altup";
+// ModelDims::meta_tokens: M × D learned vectors, run once per sequence (not active).
+inline constexpr std::string_view kMetaTokens = "meta tokens";
 inline constexpr std::string_view kLaurel = "laurel";
 
 // A layer that runs another layer's weights (Layer::weights_shared_from) adds no parameters;

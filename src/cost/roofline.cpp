@@ -82,11 +82,12 @@ WeightRead weights_read(const Architecture& architecture, double tokens) {
   for (const auto& row : params.rows)
     if (row.component == "routed_experts") routed_total += static_cast<double>(row.total);
   // The embedding tables are lookups: subtract them, add back one row per token (the per-layer
-  // embedding table of Gemma 3n has rows of n_layers·w).
+  // embedding table of Gemma 3n has rows of n_layers·w). Meta tokens run with the prompt only.
   const ModelDims& dims = architecture.dims;
   double table = 0.0;
   for (const auto& row : params.rows)
-    if ((row.component == "embeddings" || row.component == kPerLayerEmbeddingTable) &&
+    if ((row.component == "embeddings" || row.component == kPerLayerEmbeddingTable ||
+         row.component == kMetaTokens) &&
         row.active == 0)
       table += static_cast<double>(row.total);
   WeightRead read;

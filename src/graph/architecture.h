@@ -50,6 +50,10 @@ struct ModelDims {
   std::optional<PerLayerEmbeddings> per_layer_embeddings;
   std::optional<std::uint64_t> altup_inputs;  // altup_num_inputs: K residual streams
   std::optional<std::uint64_t> laurel_rank;   // rank of the learned augmented residual
+  // Persistent tokens prepended to every sequence (Hymba's meta tokens, num_memory_tokens): M
+  // learned vectors of D, which every layer that keeps KV keeps beside its context — a sliding
+  // window keeps them beside its W most recent tokens.
+  std::optional<std::uint64_t> meta_tokens;
 };
 
 // Storage types of the caches. Absent ones are not needed by any layer of the model.

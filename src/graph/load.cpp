@@ -207,6 +207,7 @@ ModelDims read_dims(config::MapReader& root) {
                       "leave the key out for a model without AltUp");
   });
   errors.attempt([&] { dims.laurel_rank = reader.optional_positive("laurel_rank"); });
+  errors.attempt([&] { dims.meta_tokens = reader.optional_positive("meta_tokens"); });
   errors.attempt([&] { reader.finish(); });
   errors.throw_if_any();
   return dims;
@@ -617,6 +618,21 @@ std::string resolve_baseline(config::MapReader& root, const Architecture& archit
                   fmt::format("one of: {}", fmt::join(attention_names, ", ")));
 }
 
+// model.meta_tokens are kept in every layer's KV: a model without a layer that keeps KV per
+// token has nowhere to keep them.
+void check_meta_tokens(config::MapReader& root, const Architecture& architecture) {
+  if (!architecture.dims.meta_tokens) return;
+  for (const Layer& layer : architecture.layers)
+    if (layer.mixer)
+      for (const CacheTerm& term : layer.mixer->cache_terms())
+        if (term.elements_per_token > 0) return;
+  config::MapReader model(root.require("model", ""), "model");
+  throw UserError(model.require("meta_tokens", "").where, "model.meta_tokens",
+                  "a model with a layer that keeps KV per token (attention)",
+                  fmt::format("{} meta tokens and no such layer", *architecture.dims.meta_tokens),
+                  "meta tokens are kept in the attention layers' KV; leave the key out");
+}
+
 // unknown_params: [{part: ..., reason: ...}]: parts of the model the file cannot size.
 std::vector<UnknownParams> read_unknown_params(config::MapReader& root) {
   std::vector<UnknownParams> parts;
@@ -828,6 +844,7 @@ Architecture build_architecture(const config::Node& document, const std::string&
     errors.attempt([&] { architecture.mtp = read_mtp(root, architecture); });
     errors.attempt([&] { architecture.baseline_attention = resolve_baseline(root, architecture); });
     errors.attempt([&] { check_spans_within_max_context(root, architecture); });
+    errors.attempt([&] { check_meta_tokens(root, architecture); });
   } else {
     for (const auto key : {"layers", "mtp", "baseline_attention"}) root.declare(key);
   }

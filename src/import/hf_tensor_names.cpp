@@ -215,6 +215,10 @@ std::vector<NamedTensor> transformers_tensors(const Architecture& architecture) 
   Collector out(naming_of(architecture.source.model_type));
   const std::uint64_t table = checked_mul(dims.vocab_size, dims.d_model, "embedding parameters");
   out.model(out.naming().embeddings, table);
+  // HymbaModel.memory_tokens (num_memory_tokens × hidden_size).
+  if (dims.meta_tokens)
+    out.model("model.memory_tokens",
+              checked_mul(*dims.meta_tokens, dims.d_model, "parameter count"));
   if (dims.learned_positions)
     out.model(out.naming().positions,
               checked_mul(*dims.learned_positions, dims.d_model, "embedding parameters"));
