@@ -73,7 +73,9 @@ TEST_CASE("simulate") {
                            "rwkv7-world3-2.9b",
                            "xlstm-7b",
                            "qwen3.5-27b-mamba3-hypothetical",
-                           "phi-4-mini-flash-reasoning"}) {
+                           "phi-4-mini-flash-reasoning",
+                           "gemma-3n-e4b",
+                           "hymba-1.5b"}) {
     SUBCASE(name) {
       const sim::SimulationReport report = sim::simulate(name, options);
       REQUIRE(!report.rows.empty());

@@ -14,11 +14,11 @@ set xlabel 'layer index (0 = first)'
 set border 1
 set label 1 '7:1 Mamba : attention (28:4 layers)' at -0.5,-0.40 left
 set label 2 '7:1 Mamba : attention (63:9 layers)' at -0.5,-1.40 left
-set label 3 '72 parallel attention + Mamba-2' at -0.5,-2.40 left
+set label 3 '72 parallel attention + SSM' at -0.5,-2.40 left
 set ytics ('Jamba 1.5 Mini' -0, 'Jamba 1.5 Large' -1, 'Falcon-H1-34B' -2) scale 0 nomirror
 set key at screen 0.5, screen 0.9038 center top horizontal maxrows 2 Left reverse samplen 1.5 width 2 height 1
 set tmargin at screen 0.7500
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Mamba' with boxxyerror fc rgb '#BBCC33', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'NoPE attention' with boxxyerror fc rgb '#663333', \
-     '' using 3:(column(6) == 3 ? -column(1) : NaN):(0.5):(0.26) title 'parallel attention + Mamba-2' with boxxyerror fc rgb '#225522'
+     '' using 3:(column(6) == 3 ? -column(1) : NaN):(0.5):(0.26) title 'parallel attention + SSM' with boxxyerror fc rgb '#225522'

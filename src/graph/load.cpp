@@ -454,8 +454,10 @@ void link_kv_sharing(Architecture& architecture,
     if (!variant) {
       variant = reader.reading_shared_kv(sharing->weights);
       if (!variant)
-        fail("a mixer kind that can read another layer's KV cache (softmax_attn, diff_attn)",
-             fmt::format("{} ({})", reader.kind(), layer.mixer_name));
+        fail(
+            "a mixer kind that can read another layer's KV cache (softmax_attn, diff_attn, "
+            "parallel_hybrid)",
+            fmt::format("{} ({})", reader.kind(), layer.mixer_name));
     }
     layer.mixer = variant;
     layer.kv_shared_from = from;

@@ -138,7 +138,15 @@ SimulationReport simulate(const std::string& name_or_path, const SimulateOptions
 
   const auto T = static_cast<std::uint64_t>(options.tokens);
   const auto D = static_cast<std::uint64_t>(options.decode_steps);
-  const MemoryReport memory = kv_memory(architecture, {T + D}, 1);
+  // The kernels run the sequence's T + D tokens only: the model's meta tokens, which every KV
+  // also keeps, are left out of the comparison (and named in the notes).
+  Architecture without_meta = architecture;
+  if (architecture.dims.meta_tokens) {
+    report.skipped.push_back(
+        fmt::format("the {} meta tokens every KV keeps", *architecture.dims.meta_tokens));
+    without_meta.dims.meta_tokens.reset();
+  }
+  const MemoryReport memory = kv_memory(without_meta, {T + D}, 1);
   FlopOptions flop_options;
   flop_options.chunk = static_cast<std::uint64_t>(options.chunk);
   const FlopReport prefill = model_flops(architecture, T, T + 1, flop_options);

@@ -29,6 +29,13 @@ class ParallelHybrid final : public Mixer {
   std::unique_ptr<Mixer> clone() const override {
     return std::make_unique<ParallelHybrid>(attention_->clone(), ssm_->clone());
   }
+  // Reading an earlier layer's KV (Hymba's kv_reuse_group): the attention branch reads it, the
+  // SSM branch keeps its own state.
+  std::unique_ptr<Mixer> reading_shared_kv(SharedKvWeights kv_weights) const override {
+    std::unique_ptr<Mixer> reader = attention_->reading_shared_kv(kv_weights);
+    if (!reader) return nullptr;
+    return std::make_unique<ParallelHybrid>(std::move(reader), ssm_->clone());
+  }
   // Both branches' weights and work, summed per category (they read the same normed input).
   ParamCounts params(const ParamContext& context) const override {
     ParamCounts params = attention_->params(context);
@@ -90,7 +97,7 @@ MixerKind kind_info() {
           &from_fields,
           {"the attention branch's terms and the SSM branch's terms"},
           {},
-          {{"parallel_hybrid", "parallel attention + Mamba-2", "parallel attention + Mamba-2"}},
+          {{"parallel_hybrid", "parallel attention + SSM", "parallel attention + SSM"}},
           &facet()};
 }
 

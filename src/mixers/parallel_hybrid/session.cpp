@@ -99,6 +99,17 @@ class HybridSession final : public Session {
       for (Kept one : session->kept()) kept.push_back(std::move(one));
     return kept;
   }
+  // Cross-layer KV reuse (Hymba): the attention branch's attended keys and values under its
+  // prefix, which a reading hybrid's run() hands back to its own attention branch.
+  Tensors attended_kv() const override {
+    Tensors out;
+    for (const auto& [part, session] : parts_) {
+      Tensors own = session->attended_kv();
+      for (auto& [name, tensor] : own.floats) out.add(part + "_" + name, std::move(tensor));
+      for (auto& [name, tensor] : own.ints) out.add(part + "_" + name, std::move(tensor));
+    }
+    return out;
+  }
 
  private:
   Step run(const Tensors& inputs, bool prefill) {
