@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,5512 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,5590 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
 set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9964 center
 set xrange [-0.5:127.5]
-set yrange [-64.75:0.5]
+set yrange [-65.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -69,17 +69,18 @@ set label 54 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-53.4
 set label 55 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-54.40 left
 set label 56 '3:1 Gated DeltaNet : gated attention (24:8 layers)' at -0.5,-55.40 left
 set label 57 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-56.40 left
-set label 58 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-57.40 left
-set label 59 '32 RWKV-7' at -0.5,-58.40 left
-set label 60 '32 MLA' at -0.5,-59.40 left
-set label 61 '19 attention' at -0.5,-60.40 left
-set label 62 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-61.40 left
-set label 63 '3:1 local : global (33:12 layers)' at -0.5,-62.40 left
-set label 64 '3:1 local : global (27:9 layers)' at -0.5,-63.40 left
-set label 65 '32 mLSTM' at -0.5,-64.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'Gemma 3n E4B' -10, 'GLM-4.5' -11, 'GLM-5' -12, 'GPT-2' -13, 'gpt-oss-120b' -14, 'gpt-oss-20b' -15, 'Hunyuan-TurboS' -16, 'Hymba-1.5B' -17, 'Jamba 1.5 Large' -18, 'Jamba 1.5 Mini' -19, 'Kimi K2' -20, 'Kimi Linear 48B-A3B' -21, 'LFM2-1.2B' -22, 'LFM2.5-2.6B' -23, 'Ling-2.5-1T' -24, 'Llama 3 8B' -25, 'Llama 3.1 70B' -26, 'Llama 3.1 8B' -27, 'Llama 4 Maverick' -28, 'Mamba-2-Hybrid 8B' -29, 'MiMo-V2-Flash' -30, 'MiniMax-M1' -31, 'MiniMax-M2.5' -32, 'Mistral Large 3' -33, 'Mistral Small 3.1 24B' -34, 'Nanbeige 4.1 3B' -35, 'Nanbeige 4.2 3B' -36, 'Nemotron 3 Nano 30B-A3B' -37, 'Nemotron 3 Super 120B-A12B' -38, 'Nemotron-H-56B' -39, 'Nemotron-H-8B' -40, 'OLMo 2 7B' -41, 'Olmo 3 32B' -42, 'Olmo 3 7B' -43, 'Phi-4-mini-flash-reasoning' -44, 'Qwen3 235B-A22B' -45, 'Qwen3 4B' -46, 'Qwen3 8B' -47, 'Qwen3-Coder-Next' -48, 'Qwen3-Next 80B-A3B' -49, 'Qwen3.5-122B-A10B' -50, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -51, 'Qwen3.5-27B' -52, 'Qwen3.5-35B-A3B' -53, 'Qwen3.5-397B-A17B' -54, 'Qwen3.5-4B' -55, 'RecurrentGemma-2B' -56, 'Ring-mini-linear-2.0' -57, 'RWKV7-World3-2.9B' -58, 'Sarvam 105B' -59, 'Sarvam 30B' -60, 'SmolLM3 3B' -61, 'Step 3.5 Flash' -62, 'Tiny Aya 3.35B' -63, 'xLSTM 7B' -64) scale 0 nomirror
-set key at screen 0.5, screen 0.9927 center top horizontal maxrows 12 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9340
+set label 58 '2:1 RG-LRU : sliding-window attention (26:12 layers)' at -0.5,-57.40 left
+set label 59 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-58.40 left
+set label 60 '32 RWKV-7' at -0.5,-59.40 left
+set label 61 '32 MLA' at -0.5,-60.40 left
+set label 62 '19 attention' at -0.5,-61.40 left
+set label 63 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-62.40 left
+set label 64 '3:1 local : global (33:12 layers)' at -0.5,-63.40 left
+set label 65 '3:1 local : global (27:9 layers)' at -0.5,-64.40 left
+set label 66 '32 mLSTM' at -0.5,-65.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'Falcon-H1-34B' -5, 'Gemma 3 12B' -6, 'Gemma 3 1B' -7, 'Gemma 3 27B' -8, 'Gemma 3 4B' -9, 'Gemma 3n E4B' -10, 'GLM-4.5' -11, 'GLM-5' -12, 'GPT-2' -13, 'gpt-oss-120b' -14, 'gpt-oss-20b' -15, 'Hunyuan-TurboS' -16, 'Hymba-1.5B' -17, 'Jamba 1.5 Large' -18, 'Jamba 1.5 Mini' -19, 'Kimi K2' -20, 'Kimi Linear 48B-A3B' -21, 'LFM2-1.2B' -22, 'LFM2.5-2.6B' -23, 'Ling-2.5-1T' -24, 'Llama 3 8B' -25, 'Llama 3.1 70B' -26, 'Llama 3.1 8B' -27, 'Llama 4 Maverick' -28, 'Mamba-2-Hybrid 8B' -29, 'MiMo-V2-Flash' -30, 'MiniMax-M1' -31, 'MiniMax-M2.5' -32, 'Mistral Large 3' -33, 'Mistral Small 3.1 24B' -34, 'Nanbeige 4.1 3B' -35, 'Nanbeige 4.2 3B' -36, 'Nemotron 3 Nano 30B-A3B' -37, 'Nemotron 3 Super 120B-A12B' -38, 'Nemotron-H-56B' -39, 'Nemotron-H-8B' -40, 'OLMo 2 7B' -41, 'Olmo 3 32B' -42, 'Olmo 3 7B' -43, 'Phi-4-mini-flash-reasoning' -44, 'Qwen3 235B-A22B' -45, 'Qwen3 4B' -46, 'Qwen3 8B' -47, 'Qwen3-Coder-Next' -48, 'Qwen3-Next 80B-A3B' -49, 'Qwen3.5-122B-A10B' -50, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -51, 'Qwen3.5-27B' -52, 'Qwen3.5-35B-A3B' -53, 'Qwen3.5-397B-A17B' -54, 'Qwen3.5-4B' -55, 'RecurrentGemma-2B' -56, 'RecurrentGemma-9B' -57, 'Ring-mini-linear-2.0' -58, 'RWKV7-World3-2.9B' -59, 'Sarvam 105B' -60, 'Sarvam 30B' -61, 'SmolLM3 3B' -62, 'Step 3.5 Flash' -63, 'Tiny Aya 3.35B' -64, 'xLSTM 7B' -65) scale 0 nomirror
+set key at screen 0.5, screen 0.9928 center top horizontal maxrows 12 Left reverse samplen 1.5 width 2 height 1
+set tmargin at screen 0.9349
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'gated memory unit' with boxxyerror fc rgb '#44BB99', \
