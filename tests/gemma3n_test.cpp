@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cost/flops.h"
 #include "cost/memory.h"
 #include "cost/params.h"
 #include "cost/roofline.h"
@@ -130,6 +131,27 @@ TEST_CASE("model_params: gemma-3n-e4b's per-layer embeddings, AltUp and LAuReL")
     // tied input table (2,048): 6,866,696,688 − 2,348,810,240 + 8,960 + 2,048.
     CHECK(weight_params_read(arch, 1.0) == doctest::Approx(4'517'897'456.0));
   }
+}
+
+TEST_CASE("model_flops: gemma-3n-e4b's per-layer embeddings, AltUp and LAuReL per token") {
+  const FlopReport report = model_flops(load_architecture("gemma-3n-e4b"), 10, 100, {});
+  auto row_of = [&](std::string_view group) {
+    for (const FlopRow& row : report.rows)
+      if (row.group == group) return row;
+    FAIL("no row ", group);
+    return FlopRow{};
+  };
+  // D = 2048, 35 layers, w = 256, K = 4, r = 64; 2 FLOPs per weight of each matmul.
+  // PLE: model projection 2·2,048·8,960 = 36,700,160 + 35 × 2·(2,048·256 + 256·2,048)
+  // = 73,400,320.
+  CHECK(row_of(kPerLayerEmbeddings).decode == doctest::Approx(110'100'480.0));
+  CHECK(row_of(kPerLayerEmbeddings).prefill == doctest::Approx(10 * 110'100'480.0));
+  // AltUp: stream projections 2 × 2·3·2,048² = 50,331,648; per layer the router twice
+  // 2 × 2·2,048·4 = 32,768, prediction coefs 2·4·16 = 128, correction coefs 2·4·4 = 32,
+  // predict 2·2,048·16 = 65,536, correct 2·2,048·4 = 16,384: 114,848 × 35 = 4,019,680.
+  CHECK(row_of(kAltUp).decode == doctest::Approx(50'331'648.0 + 4'019'680.0));
+  // LAuReL: 35 × 2·(2,048·64 + 64·2,048) = 18,350,080.
+  CHECK(row_of(kLaurel).decode == doctest::Approx(18'350'080.0));
 }
 
 TEST_CASE("read_dims: per_layer_embeddings, altup_inputs, laurel_rank") {

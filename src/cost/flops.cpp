@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "cost/params.h"
 #include "ffn/ffn_cost.h"
 
 namespace attnsim {
@@ -24,6 +25,36 @@ struct Sums {
     return it->second;
   }
 };
+
+// Gemma 3n's work around the blocks, per token (shapes in cost/params.cpp): 2 FLOPs per weight of
+// each matmul, and AltUp's mixing of its K streams of D — predict multiplies them by a K × K
+// matrix (2·D·K²), correct scales and adds the innovation to each (2·D·K). Per-layer parts
+// count `layers` invocations (a looped stack runs them again).
+void add_block_extras(Sums& sums, const ModelDims& dims, double layers, double T) {
+  const auto D = static_cast<double>(dims.d_model);
+  auto add = [&](const std::string& group, double per_token) {
+    FlopRow& row = sums.row(group, "projections");
+    row.prefill += per_token * T;
+    row.decode += per_token;
+  };
+  if (const auto& ple = dims.per_layer_embeddings) {
+    const auto w = static_cast<double>(ple->width);
+    // per_layer_model_projection D → n·w once; per layer a gate D → w and a projection w → D
+    add(std::string(kPerLayerEmbeddings),
+        2.0 * D * static_cast<double>(dims.n_layers) * w + layers * 2.0 * (2.0 * D * w));
+  }
+  if (dims.altup_inputs) {
+    const auto K = static_cast<double>(*dims.altup_inputs);
+    // 2·(K − 1) stream projections D → D once; per layer the router D → K and the coefficient
+    // maps K → K² and K → K (each run twice: predict and correct route separately, the router
+    // twice too), and the stream mixing
+    const double per_layer =
+        2.0 * (2.0 * D * K) + 2.0 * K * K * K + 2.0 * K * K + 2.0 * D * K * K + 2.0 * D * K;
+    add(std::string(kAltUp), 2.0 * 2.0 * (K - 1.0) * D * D + layers * per_layer);
+  }
+  if (dims.laurel_rank)  // per layer D → r → D
+    add(std::string(kLaurel), layers * 2.0 * (2.0 * D * static_cast<double>(*dims.laurel_rank)));
+}
 
 // Mixer FLOPs of one layer; layers with the same mixer instance and kind repeat, so the
 // counts are cached per instance.
@@ -59,6 +90,7 @@ FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_t
         row.decode += flops;
       }
   }
+  add_block_extras(sums, dims, static_cast<double>(architecture.layers.size()), T);
   const double head =
       2.0 * static_cast<double>(dims.vocab_size) * static_cast<double>(dims.d_model);
   FlopRow& lm_head = sums.row("model", "lm_head");
