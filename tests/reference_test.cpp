@@ -30,6 +30,10 @@ namespace {
 
 using namespace reference;
 
+// Kinds that are a cost model only, without a reference kernel (their README says what it
+// leaves out): DeepSeek V4's compressed attention.
+const std::set<std::string_view> kCostModelOnly = {"compressed_attn"};
+
 constexpr std::int64_t kBatch = 2, kTokens = 7, kPrefix = 4;
 
 Binding small_binding(const Facet& facet, std::int64_t tokens) {
@@ -135,6 +139,11 @@ void write_case(const std::filesystem::path& dir, const Binding& bound, const Te
 TEST_CASE("reference facets: every kind, every form, every driver") {
   for (const MixerKind& kind : mixer_kinds()) {
     CAPTURE(kind.kind);
+    if (kCostModelOnly.count(kind.kind)) {
+      CHECK(kind.reference == nullptr);
+      CHECK(kind.forms.empty());
+      continue;
+    }
     REQUIRE(kind.reference != nullptr);
     const Facet& facet = *kind.reference;
     CHECK(parse_mixer(std::string(facet.test_instance))->kind() == kind.kind);

@@ -187,7 +187,7 @@ std::optional<Capacity> sglang_capacity(const Architecture& architecture, const 
         return std::nullopt;
       }
       std::uint64_t& cell = term.max_tokens ? window_cell : full_cell;
-      cell = checked_add(cell, term.bytes_per_token, "cell bytes");
+      cell = checked_add(cell, term.bytes_per_context_token(), "cell bytes");
       if (term.max_tokens) window = std::max(window.value_or(0), *term.max_tokens);
     }
     if (!layer.growing.empty()) page = std::max(page, layer.block_tokens);

@@ -99,7 +99,7 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                                           ? latent_record_bytes(*engine.latent_record, term)
                                           : term_bytes_per_token(term, dtype);
       const std::optional<std::uint64_t> cap = windows_in_full ? std::nullopt : term.max_tokens;
-      out.growing.push_back({per_token, cap, !term.chunked, 0});
+      out.growing.push_back({per_token, cap, !term.chunked, 0, term.tokens_per_entry});
       if (term.rope_elements_per_token > 0 && listed(engine.separate_v_latent_kinds, mixer)) {
         const std::uint64_t latent = term.elements_per_token - term.rope_elements_per_token;
         out.growing.push_back(

@@ -55,6 +55,17 @@ std::vector<std::string> check_expectations(const Architecture& architecture) {
           fmt::format("expect.kv_bytes_per_token: the file says {}, the model gives {}",
                       *expected.kv_bytes_per_token, actual));
   }
+  if (const auto& figure = expected.kv_gib_per_sequence) {
+    // A rounded figure: within half a unit of its last written digit.
+    const std::uint64_t bytes = kv_memory(architecture, {figure->context}, 1).rows.front().kv_bytes;
+    const double gib = static_cast<double>(bytes) / static_cast<double>(1ULL << 30);
+    const double tolerance = 0.5 * std::pow(10.0, -figure->decimals);
+    if (std::abs(gib - figure->gib) > tolerance)
+      mismatches.push_back(fmt::format(
+          "expect.kv_gib_per_sequence: the file says {} GiB at {} tokens (±{}), the model gives "
+          "{:.4f} GiB ({} bytes)",
+          figure->gib, figure->context, tolerance, gib, bytes));
+  }
   if (expected.params_total || expected.params_active) {
     const ParamReport params = model_params(architecture);
     if (expected.params_total)

@@ -7,7 +7,8 @@ namespace attnsim {
 
 std::uint64_t LayerCache::kv_bytes_per_token() const {
   std::uint64_t total = 0;
-  for (const auto& term : growing) total = checked_add(total, term.bytes_per_token, "KV bytes");
+  for (const auto& term : growing)
+    total = checked_add(total, term.bytes_per_context_token(), "KV bytes");
   return total;
 }
 
@@ -26,8 +27,10 @@ std::uint64_t LayerCache::kv_bytes(std::uint64_t context) const {
       const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
       pages = pages_for(checked_add(kept, persistent, "KV tokens"));
     }
-    const std::uint64_t tokens = checked_mul(pages, block_tokens, "KV tokens");
-    total = checked_add(total, checked_mul(term.bytes_per_token, tokens, "KV bytes"), "KV bytes");
+    // A compressed term keeps one entry per complete group of tokens_per_entry tokens.
+    const std::uint64_t entries =
+        checked_mul(pages, block_tokens, "KV tokens") / term.tokens_per_entry;
+    total = checked_add(total, checked_mul(term.bytes_per_token, entries, "KV bytes"), "KV bytes");
   }
   return total;
 }

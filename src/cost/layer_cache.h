@@ -21,12 +21,21 @@ struct LayerCache {
     // Tokens kept whatever the context and the cap (ModelDims::meta_tokens): a prefix in pages of
     // its own beside a sliding window's, else at the head of the sequence's pages.
     std::uint64_t persistent_tokens = 0;
+    // Compressed terms (CacheTerm::tokens_per_entry): bytes_per_token is then the bytes of one
+    // entry, kept for each complete group of this many tokens.
+    std::uint64_t tokens_per_entry = 1;
+    // Bytes per token of context: an entry's bytes over its tokens, rounded up.
+    std::uint64_t bytes_per_context_token() const {
+      return bytes_per_token / tokens_per_entry + (bytes_per_token % tokens_per_entry != 0 ? 1 : 0);
+    }
   };
   std::string kind;  // Mixer::layer_kind, for the per-kind breakdown
   std::vector<Growing> growing;
   std::uint64_t state_bytes_per_slot = 0;  // recurrent + conv state of one slot
   std::uint64_t block_tokens = 1;          // growing terms occupy whole pages of this many tokens
 
+  // Summed over terms before window caps; a compressed term counts its entry bytes over its
+  // tokens per entry, rounded up.
   std::uint64_t kv_bytes_per_token() const;
   // Bytes one sequence holds after `context` tokens, in whole pages. A sliding window frees only
   // the pages that lie wholly behind it (vLLM's SlidingWindowManager): cdiv(L, B) − ⌊(L − W)/B⌋

@@ -18,8 +18,8 @@ LayerCache layer_bytes(const Mixer& mixer, const CacheDTypes& dtypes, bool kv_sh
   for (const auto& term : mixer.cache_terms()) {
     const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !kv_shared)
-      bytes.growing.push_back(
-          {term_bytes_per_token(term, dtype), term.max_tokens, !term.chunked, persistent});
+      bytes.growing.push_back({term_bytes_per_token(term, dtype), term.max_tokens, !term.chunked,
+                               persistent, term.tokens_per_entry});
     bytes.state_bytes_per_slot =
         checked_add(bytes.state_bytes_per_slot, term_state_bytes(term, dtype), "state bytes");
   }

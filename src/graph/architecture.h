@@ -102,6 +102,14 @@ struct Expectations {
   std::optional<std::uint64_t> kv_bytes_per_token;    // with the file's kv dtype, no windows
   std::optional<std::uint64_t> params_total;
   std::optional<std::uint64_t> params_active;
+  // A published KV cache size of one sequence at `context` tokens, in GiB as printed ("9.62"):
+  // it must agree within half a unit of its last written digit.
+  struct KvPerSequence {
+    std::uint64_t context = 0;
+    double gib = 0;
+    int decimals = 0;  // digits written after the point
+  };
+  std::optional<KvPerSequence> kv_gib_per_sequence;
   std::vector<std::string> sources;  // where each published figure comes from
 };
 

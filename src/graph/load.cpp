@@ -671,6 +671,17 @@ Expectations read_expect(config::MapReader& root) {
   expect.kv_bytes_per_token = reader.optional_positive("kv_bytes_per_token");
   expect.params_total = reader.optional_positive("params_total");
   expect.params_active = reader.optional_positive("params_active");
+  if (const config::Node* node = reader.get("kv_gib_per_sequence")) {
+    config::MapReader figure(*node, "expect.kv_gib_per_sequence");
+    Expectations::KvPerSequence kv;
+    kv.context = figure.required_positive("context");
+    kv.gib = figure.required_number("gib");
+    const std::string& written = figure.require("gib", "a number").scalar;
+    const std::size_t point = written.find('.');
+    kv.decimals = point == std::string::npos ? 0 : static_cast<int>(written.size() - point - 1);
+    figure.finish();
+    expect.kv_gib_per_sequence = kv;
+  }
   expect.sources = reader.optional_string_list("sources");
   reader.finish();
   return expect;

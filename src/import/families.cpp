@@ -27,6 +27,7 @@ const std::vector<Family>& families() {
       {"deepseek_v3", "DeepSeek-V3", &map_deepseek},
       {"kimi_k2", "Kimi K2", &map_deepseek},
       {"deepseek_v32", "DeepSeek-V3", &map_deepseek},
+      {"deepseek_v4", "DeepSeek-V4", &map_deepseek_v4},
       {"glm_moe_dsa", "GLM-5", &map_deepseek},
       {"kimi_linear", "Kimi Linear", &map_kimi_linear},
       {"qwen3_next", "Qwen3-Next", &map_qwen3_next},

@@ -78,6 +78,7 @@ void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft);
 void map_bamba(const HfConfig& config, ArchitectureDraft& draft);
 void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft);
 void map_minimax(const HfConfig& config, ArchitectureDraft& draft);
+void map_deepseek_v4(const HfConfig& config, ArchitectureDraft& draft);
 void map_lfm2(const HfConfig& config, ArchitectureDraft& draft);
 void map_phi4flash(const HfConfig& config, ArchitectureDraft& draft);
 void map_recurrent_gemma(const HfConfig& config, ArchitectureDraft& draft);

@@ -1,5 +1,6 @@
 // Mappers for latent-attention and hybrid families: DeepSeek V3/V3.2 (and Kimi K2, GLM-5),
-// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba, Ring/Ling linear and MiniMax-01/M1.
+// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba, Ring/Ling linear, MiniMax-01/M1 and
+// DeepSeek V4.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -519,6 +520,72 @@ void map_minimax(const HfConfig& config, ArchitectureDraft& draft) {
               config.positive("num_local_experts"), config.positive("num_experts_per_tok"), width,
               shared, width));
   draft.layer_ffns.assign(draft.n_layers, "moe");
+}
+
+void map_deepseek_v4(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  // DeepSeek V4 (reference inference/model.py; see architectures/deepseek-v4-flash.yaml): one
+  // shared key=value head, a window on every layer, compress_ratios per layer (0: none; 4: an
+  // overlapping compressor and the indexer; any other m: a plain compressor). Entries past
+  // num_hidden_layers belong to the MTP layers.
+  if (const std::uint64_t kv_heads = config.positive("num_key_value_heads"); kv_heads != 1)
+    throw UserError(config.where("num_key_value_heads"), "num_key_value_heads",
+                    "1 (DeepSeek V4's one shared key=value head)", std::to_string(kv_heads));
+  const std::vector<std::uint64_t> ratios = config.counts("compress_ratios");
+  if (ratios.size() < draft.n_layers)
+    throw UserError(config.where("compress_ratios"), "compress_ratios",
+                    fmt::format("at least one entry per layer ({})", draft.n_layers),
+                    fmt::format("{} entries", ratios.size()));
+  const auto name_for = [](std::uint64_t ratio) {
+    return ratio == 0     ? std::string("swa")
+           : ratio == 4   ? std::string("csa")
+           : ratio == 128 ? std::string("hca")
+                          : fmt::format("c{}", ratio);
+  };
+  const auto instance = [&](std::uint64_t ratio) {
+    Instance mixer{name_for(ratio),
+                   {text_field("kind", "compressed_attn"),
+                    field("n_heads", config.positive("num_attention_heads"), "num_attention_heads"),
+                    field("head_dim", config.positive("head_dim"), "head_dim: the shared K=V head"),
+                    field("q_lora_rank", config.positive("q_lora_rank")),
+                    field("o_lora_rank", config.positive("o_lora_rank")),
+                    field("o_groups", config.positive("o_groups")),
+                    field("window", config.positive("sliding_window"), "sliding_window")}};
+    if (ratio > 0) mixer.fields.push_back(field("compress_ratio", ratio, "compress_ratios[i]"));
+    if (ratio == 4) {
+      mixer.fields.push_back(text_field("compressor_overlap", "true", "coff 2 iff ratio 4"));
+      mixer.fields.push_back(
+          field("indexer_heads", config.positive("index_n_heads"), "index_n_heads"));
+      mixer.fields.push_back(
+          field("indexer_head_dim", config.positive("index_head_dim"), "index_head_dim"));
+      mixer.fields.push_back(field("topk", config.positive("index_topk"), "index_topk"));
+    }
+    return mixer;
+  };
+  for (std::size_t i = 0; i < draft.n_layers; ++i) {
+    const std::string name = name_for(ratios[i]);
+    const bool known = std::any_of(draft.mixers.begin(), draft.mixers.end(),
+                                   [&](const Instance& m) { return m.name == name; });
+    if (!known) draft.mixers.push_back(instance(ratios[i]));
+    draft.layer_mixers.push_back(name);
+  }
+  draft.notes.push_back(
+      "compress_ratios: 0 sliding window only (swa), 4 compressed sparse attention with the "
+      "indexer (csa), 128 heavily compressed attention (hca)");
+  draft.notes.push_back(
+      "not modelled: hyper-connections (hc_mult), hash routing of the first num_hash_layers "
+      "layers, expert_dtype");
+  deepseek_ffns(config, draft, "num_experts_per_tok");
+  read_mtp(config, draft, "num_nextn_predict_layers");
+  // The MTP layer's block has its own compress_ratios entry (after the main layers).
+  if (draft.mtp) {
+    const std::uint64_t ratio = ratios.size() > draft.n_layers ? ratios[draft.n_layers] : 0;
+    const std::string name = name_for(ratio);
+    if (std::none_of(draft.mixers.begin(), draft.mixers.end(),
+                     [&](const Instance& m) { return m.name == name; }))
+      draft.mixers.push_back(instance(ratio));
+    draft.mtp->mixer = name;
+  }
 }
 
 }  // namespace attnsim::import

@@ -29,6 +29,10 @@ struct CacheTerm {
   CacheRole role = CacheRole::kv;
   std::uint64_t elements_per_token = 0;
   std::optional<std::uint64_t> max_tokens;  // ring buffer of a sliding window / local chunk
+  // A compressed term keeps one entry of elements_per_token per tokens_per_entry tokens, one for
+  // each complete group (DeepSeek V4's 4× and 128× compressors); the tokens of the group not yet
+  // complete live in the layer's state. 1 for every uncompressed term.
+  std::uint64_t tokens_per_entry = 1;
   bool chunked = false;  // max_tokens is a local-attention chunk (restarts), not a sliding window
   std::uint64_t elements_per_sequence = 0;
   std::optional<DType> dtype;               // overrides the model's dtype for `role`

@@ -3,6 +3,7 @@
 
 #include "config/document.h"
 #include "config/reader.h"
+#include "mixers/compressed_attn/mixer.h"
 #include "mixers/delta_rule/gated_deltanet.h"
 #include "mixers/delta_rule/kda.h"
 #include "mixers/diff_attn/mixer.h"
@@ -30,6 +31,7 @@ const std::vector<MixerKind>& mixer_kinds() {
       gated_attn::kind_info(),
       mla::kind_info(),
       dsa::kind_info(),
+      compressed_attn::kind_info(),
       diff_attn::kind_info(),
       gated_deltanet::kind_info(),
       kda::kind_info(),

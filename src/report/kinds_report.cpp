@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "report/table.h"
@@ -91,9 +92,13 @@ std::string render_kind(const MixerKind& kind, OutputFormat format) {
   text += fields.render(table_format(format));
   text += fmt::format("\n{}cache terms:\n", markdown ? "" : "");
   for (const auto& term : kind.cache) text += fmt::format("- {}\n", term);
+  const bool nests = std::any_of(kind.fields->begin(), kind.fields->end(),
+                                 [](const Field& field) { return field.type == FieldType::mixer; });
   text += fmt::format("\nreference forms: {}\n",
-                      kind.forms.empty() ? std::string("those of its nested mixers")
-                                         : fmt::format("{}", fmt::join(kind.forms, ", ")));
+                      !kind.forms.empty() ? fmt::format("{}", fmt::join(kind.forms, ", "))
+                      : nests             ? std::string("those of its nested mixers")
+                                          : std::string("none: a cost model without a reference "
+                                                                    "kernel (see the kind's README)"));
   return text;
 }
 
