@@ -37,7 +37,8 @@ Case reference_case(const MixerKind& kind, Precision precision) {
 
 std::vector<Case> cases(Precision precision) {
   std::vector<Case> all;
-  for (const MixerKind& kind : mixer_kinds()) all.push_back(reference_case(kind, precision));
+  for (const MixerKind& kind : mixer_kinds())
+    if (kind.reference != nullptr) all.push_back(reference_case(kind, precision));
   return all;
 }
 
