@@ -2,13 +2,17 @@
 #include "cost/claims.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/units.h"
 #include "cost/memory.h"
 #include "cost/params.h"
+#include "graph/ratio.h"
 
 namespace attnsim {
 
@@ -64,18 +68,16 @@ double moe_value(const Architecture& architecture, const std::string& quantity) 
   return static_cast<double>(moe->n_shared_experts);
 }
 
-double attention_fraction(const Architecture& architecture) {
-  std::uint64_t mixers = 0, attention = 0;
-  for (const Layer& layer : architecture.layers) {
-    if (!layer.mixer) continue;
-    ++mixers;
-    if (layer.mixer->full_attention_equivalent()) ++attention;
-  }
-  return mixers == 0 ? 0.0 : static_cast<double>(attention) / static_cast<double>(mixers);
-}
+// What claims are checked against that does not depend on a claim's context: computed once
+// per model, not once per claim.
+struct ModelTotals {
+  ParamReport params;
+  std::uint64_t kv_bytes_per_token = 0;
+};
 
 // nullopt: the model has no such quantity (a KV saving without an attention baseline).
-std::optional<double> computed_value(const Architecture& architecture, const Claim& claim) {
+std::optional<double> computed_value(const Architecture& architecture, const ModelTotals& totals,
+                                     const Claim& claim) {
   const std::string& q = claim.quantity;
   if (q == "layers") return static_cast<double>(architecture.layers.size());
   if (q.starts_with("layers:")) {
@@ -83,26 +85,38 @@ std::optional<double> computed_value(const Architecture& architecture, const Cla
     const auto found = counts.find(q.substr(7));
     return found == counts.end() ? 0.0 : static_cast<double>(found->second);
   }
-  if (q == "attention_fraction") return attention_fraction(architecture);
+  if (q == "attention_fraction") return layer_ratio(architecture).attention_share();
   if (q == "kv_saving")
     return kv_memory(architecture, {*claim.context}, 1).rows.front().saving_vs_full_attention();
-  if (q == "kv_bytes_per_token")
-    return static_cast<double>(kv_memory(architecture, {1}, 1).kv_bytes_per_token);
-  if (q == "params_total") return static_cast<double>(model_params(architecture).total);
-  if (q == "params_active") return static_cast<double>(model_params(architecture).active);
+  if (q == "kv_bytes_per_token") return static_cast<double>(totals.kv_bytes_per_token);
+  if (q == "params_total") return static_cast<double>(totals.params.total);
+  if (q == "params_active") return static_cast<double>(totals.params.active);
   return moe_value(architecture, q);
+}
+
+// A parameter claim against a count that leaves out parts no source sizes (unknown_params)
+// cannot be settled: the count is only a lower bound.
+std::optional<std::string> unsettled(const Architecture& architecture, Unit unit) {
+  if (unit != Unit::parameters || architecture.unknown_params.empty()) return std::nullopt;
+  std::vector<std::string> parts;
+  for (const auto& unknown : architecture.unknown_params) parts.push_back(unknown.part);
+  return fmt::format("cannot be settled: the count is a lower bound (unknown_params: {})",
+                     fmt::join(parts, ", "));
 }
 }  // namespace
 
 std::vector<ClaimCheck> check_claims(const Architecture& architecture) {
   std::vector<ClaimCheck> checks;
+  if (architecture.claims.empty()) return checks;
+  const ModelTotals totals{model_params(architecture),
+                           kv_memory(architecture, {1}, 1).kv_bytes_per_token};
   for (const Claim& claim : architecture.claims) {
     const Unit unit = unit_of(claim.quantity);
     ClaimCheck check;
     check.claim = claim;
     check.tolerance = claim.tolerance.value_or(default_tolerance(claim, unit));
     check.claimed_text = format_value(claim.value, unit);
-    const std::optional<double> computed = computed_value(architecture, claim);
+    const std::optional<double> computed = computed_value(architecture, totals, claim);
     if (!computed) {
       check.computed_text = "-";
       check.verdict = "cannot be computed: the model has no attention layer to compare with";
@@ -111,6 +125,12 @@ std::vector<ClaimCheck> check_claims(const Architecture& architecture) {
     }
     check.computed = *computed;
     check.computed_text = format_value(check.computed, unit);
+    if (const auto reason = unsettled(architecture, unit)) {
+      check.computed_text = "≥ " + check.computed_text;
+      check.verdict = *reason;
+      checks.push_back(std::move(check));
+      continue;
+    }
     const double difference = check.computed - claim.value;
     check.holds = std::abs(difference) <= check.tolerance + 1e-12 * std::abs(claim.value);
     if (check.holds)

@@ -80,6 +80,32 @@ TEST_CASE("check_claims: parameters within 0.5% unless a tolerance is given") {
           .holds);
 }
 
+TEST_CASE("check_claims: attention_fraction counts sliding layers and KV readers as attention") {
+  // 6 layers: 2 Mamba-2, 3 sliding (window 64), 1 global: the attending kinds are 4 of 6.
+  const auto checks = check_claims(load_text(architecture_yaml(
+      "  local: {kind: softmax_attn, n_heads: 4, n_kv_heads: 1, head_dim: 64, window: 64}\n"
+      "  global: {kind: softmax_attn, n_heads: 4, n_kv_heads: 1, head_dim: 64}\n"
+      "  m: {kind: mamba2, n_heads: 8, head_dim: 64, state_size: 16, n_groups: 1, conv_kernel: 4}",
+      "  mixer: {repeat: [m, local, local, m, local, global]}", 6,
+      "baseline_attention: global\nclaims:\n" + claim("attention_fraction", 4.0 / 6.0))));
+  REQUIRE(checks.size() == 1);
+  CHECK(checks.front().holds);
+  CHECK(checks.front().claimed_text == "66.7%");
+}
+
+TEST_CASE("check_claims: a parameter claim against a lower bound is not settled") {
+  // The hybrid with its MoE FFNs marked unknown: whatever the claim, no verdict either way.
+  const auto checks = check_claims(
+      load_text(hybrid(claim("params_total", 1) + claim("layers", 8)) +
+                "unknown_params:\n  - {part: router biases, reason: not published}\n"));
+  REQUIRE(checks.size() == 2);
+  CHECK_FALSE(checks[0].holds);
+  CHECK(checks[0].computed_text.starts_with("≥ "));
+  CHECK(checks[0].verdict ==
+        "cannot be settled: the count is a lower bound (unknown_params: router biases)");
+  CHECK(checks[1].holds);  // other quantities are still checked
+}
+
 TEST_CASE("claims: mistakes are located errors") {
   auto fails = [](const std::string& claims, const char* message) {
     CHECK_THROWS_WITH_AS(load_text(hybrid(claims)), doctest::Contains(message), UserError);

@@ -161,4 +161,12 @@ double LayerRatio::global_share() const {
   return static_cast<double>(n_global_layers) / static_cast<double>(n_mixer_layers);
 }
 
+double LayerRatio::attention_share() const {
+  if (n_mixer_layers == 0) return 0.0;
+  std::uint64_t attending = 0;
+  for (const auto& kind : kinds)
+    if (kind.growth != CacheGrowth::recurrent) attending += kind.n_layers;
+  return static_cast<double>(attending) / static_cast<double>(n_mixer_layers);
+}
+
 }  // namespace attnsim

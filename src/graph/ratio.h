@@ -39,6 +39,9 @@ struct LayerRatio {
   std::string counts() const;
   // Share of mixer layers whose KV grows without a cap (0.25 for a 3:1 hybrid).
   double global_share() const;
+  // Share of mixer layers of the attending kinds (local or global: a KV cache, windowed or not,
+  // their own or one they read through kv_shared_from); 0.25 for a 3:1 hybrid, 1 for Gemma 3.
+  double attention_share() const;
 };
 
 LayerRatio layer_ratio(const Architecture& architecture);

@@ -21,12 +21,22 @@ TEST_CASE("layer_ratio") {
     CHECK(ratio.label() == "5:1 local : global");
     CHECK(ratio.counts() == "52:10");
     CHECK(ratio.n_global_layers == 10);
+    CHECK(ratio.global_share() == doctest::Approx(10.0 / 62.0));
+    CHECK(ratio.attention_share() == 1.0);  // sliding layers attend too
   }
   SUBCASE("Nemotron 3 Nano: irregular pattern, so counts (23 Mamba-2, 6 attention)") {
     const auto ratio = layer_ratio(load_architecture("nemotron-3-nano-30b-a3b"));
     CHECK(ratio.cycle.empty());
     CHECK(ratio.label() == "23 Mamba-2 : 6 attention");
     CHECK(ratio.n_mixer_layers == 29);  // the 23 MoE-only layers carry no mixer
+    CHECK(ratio.attention_share() == doctest::Approx(6.0 / 29.0));
+  }
+  SUBCASE("Phi-4-mini-flash: layers reading layer 17's KV count as attention, not as global") {
+    // 9 Mamba-1 + 7 GMU (no cache) + 8 sliding + 8 global diff_attn, 7 of which keep no KV.
+    const auto ratio = layer_ratio(load_architecture("phi-4-mini-flash-reasoning"));
+    CHECK(ratio.n_mixer_layers == 32);
+    CHECK(ratio.n_global_layers == 1);
+    CHECK(ratio.attention_share() == doctest::Approx(16.0 / 32.0));
   }
   SUBCASE("Kimi Linear: 3:1 KDA : MLA from the period, 20:7 from the counts (extra MLA last)") {
     const auto ratio = layer_ratio(load_architecture("kimi-linear-48b-a3b"));
