@@ -97,14 +97,14 @@ plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26
      '' using 3:(column(6) == 12 ? -column(1) : NaN):(0.5):(0.26) title 'chunked attention' with boxxyerror fc rgb '#EE3377', \
      '' using 3:(column(6) == 13 ? -column(1) : NaN):(0.5):(0.26) title 'gated sliding-window attention' with boxxyerror fc rgb '#009988', \
      '' using 3:(column(6) == 14 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window attention' with boxxyerror fc rgb '#EE7733', \
-     '' using 3:(column(6) == 15 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window differential attention' with boxxyerror fc rgb '#EE3377', \
-     '' using 3:(column(6) == 16 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window attention (shared K=V)' with boxxyerror fc rgb '#EE3377', \
-     '' using 3:(column(6) == 17 ? -column(1) : NaN):(0.5):(0.26) title 'compressed sparse attention' with boxxyerror fc rgb '#222255', \
+     '' using 3:(column(6) == 15 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window differential attention' with boxxyerror fc rgb '#0077BB', \
+     '' using 3:(column(6) == 16 ? -column(1) : NaN):(0.5):(0.26) title 'sliding-window attention (shared K=V)' with boxxyerror fc rgb '#999933', \
+     '' using 3:(column(6) == 17 ? -column(1) : NaN):(0.5):(0.26) title 'compressed sparse attention' with boxxyerror fc rgb '#115588', \
      '' using 3:(column(6) == 18 ? -column(1) : NaN):(0.5):(0.26) title 'differential attention' with boxxyerror fc rgb '#332288', \
      '' using 3:(column(6) == 19 ? -column(1) : NaN):(0.5):(0.26) title 'DSA' with boxxyerror fc rgb '#225555', \
      '' using 3:(column(6) == 20 ? -column(1) : NaN):(0.5):(0.26) title 'RoPE attention' with boxxyerror fc rgb '#222255', \
      '' using 3:(column(6) == 21 ? -column(1) : NaN):(0.5):(0.26) title 'gated attention' with boxxyerror fc rgb '#000000', \
-     '' using 3:(column(6) == 22 ? -column(1) : NaN):(0.5):(0.26) title 'heavily compressed attention' with boxxyerror fc rgb '#882255', \
+     '' using 3:(column(6) == 22 ? -column(1) : NaN):(0.5):(0.26) title 'heavily compressed attention' with boxxyerror fc rgb '#663366', \
      '' using 3:(column(6) == 23 ? -column(1) : NaN):(0.5):(0.26) title 'MLA' with boxxyerror fc rgb '#882255', \
      '' using 3:(column(6) == 24 ? -column(1) : NaN):(0.5):(0.26) title 'NoPE attention' with boxxyerror fc rgb '#663333', \
      '' using 3:(column(6) == 25 ? -column(1) : NaN):(0.5):(0.26) title 'parallel attention + SSM' with boxxyerror fc rgb '#225522', \

@@ -1,8 +1,8 @@
 // Layer-kind colours. Sources: Paul Tol, "Colour Schemes" (SRON/EPS/TN/09-002, issue 3.2, 2021),
 // https://personal.sron.nl/~pault/ — the "light" and "pale" schemes for fixed-size state, "vibrant"
-// for windows, "dark" and "muted" dark tones for growing KV. Every light colour has a relative
-// luminance above 0.35, every window colour between 0.15 and 0.35 and every dark one below 0.1
-// (tested), so the tiers survive greyscale.
+// (and muted olive) for windows, "dark" and "muted" dark tones for growing KV. Every light colour
+// has a relative luminance above 0.35, every window colour between 0.15 and 0.35 and every dark
+// one below 0.1 (tested), so the tiers survive greyscale.
 #include "report/palette.h"
 
 #include <algorithm>
@@ -33,6 +33,9 @@ constexpr KindColour kLocal[] = {
     {"sliding_attn", "#EE7733"},        // vibrant orange
     {"gated_sliding_attn", "#009988"},  // vibrant teal
     {"chunked_attn", "#EE3377"},        // vibrant magenta
+    {"sliding_diff_attn", "#0077BB"},   // vibrant blue
+    {"swa_mqa", "#999933"},             // muted olive
+    {"", "#CC3311"},                    // vibrant red (spare)
 };
 constexpr KindColour kGlobal[] = {
     {"full_attn", "#222255"},        // dark blue
@@ -42,6 +45,8 @@ constexpr KindColour kGlobal[] = {
     {"nope_attn", "#663333"},        // dark red
     {"parallel_hybrid", "#225522"},  // dark green
     {"diff_attn", "#332288"},        // indigo
+    {"csa", "#115588"},              // dark steel blue (not Tol's: a darker tone of his blue)
+    {"hca", "#663366"},              // dark plum (not Tol's: a darker tone of his purple)
     {"", "#555555"},                 // dark grey (spare)
 };
 

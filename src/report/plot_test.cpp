@@ -58,7 +58,15 @@ TEST_CASE("layer_kind_colour") {
       {"kda", CacheGrowth::recurrent},
       {"lightning", CacheGrowth::recurrent},
       {"mamba1", CacheGrowth::recurrent},
+      {"mamba3", CacheGrowth::recurrent},
+      {"rg_lru", CacheGrowth::recurrent},
+      {"rwkv7", CacheGrowth::recurrent},
+      {"mlstm", CacheGrowth::recurrent},
+      {"short_conv", CacheGrowth::recurrent},
+      {"gmu", CacheGrowth::recurrent},
       {"sliding_attn", CacheGrowth::local},
+      {"sliding_diff_attn", CacheGrowth::local},
+      {"swa_mqa", CacheGrowth::local},
       {"gated_sliding_attn", CacheGrowth::local},
       {"chunked_attn", CacheGrowth::local},
       {"full_attn", CacheGrowth::global},
@@ -66,7 +74,10 @@ TEST_CASE("layer_kind_colour") {
       {"gated_attn", CacheGrowth::global},
       {"mla", CacheGrowth::global},
       {"dsa", CacheGrowth::global},
-      {"parallel_hybrid", CacheGrowth::global}};
+      {"parallel_hybrid", CacheGrowth::global},
+      {"diff_attn", CacheGrowth::global},
+      {"csa", CacheGrowth::global},
+      {"hca", CacheGrowth::global}};
   SUBCASE("every shipped kind has its own colour") {
     std::set<std::string> colours;
     for (const auto& [kind, growth] : known) colours.insert(layer_kind_colour(kind, growth));
