@@ -6,9 +6,11 @@
 #include <string>
 
 #include "cost/flops.h"
+#include "cost/hardware.h"
 #include "cost/memory.h"
 #include "cost/params.h"
 #include "cost/roofline.h"
+#include "cost/step_time.h"
 #include "graph/load.h"
 #include "import/hf_tensor_names.h"
 #include "tests/support.h"
@@ -152,6 +154,126 @@ TEST_CASE("model_flops: gemma-3n-e4b's per-layer embeddings, AltUp and LAuReL pe
   CHECK(row_of(kAltUp).decode == doctest::Approx(50'331'648.0 + 4'019'680.0));
   // LAuReL: 35 × 2·(2,048·64 + 64·2,048) = 18,350,080.
   CHECK(row_of(kLaurel).decode == doctest::Approx(18'350'080.0));
+}
+
+TEST_CASE("decode_ops: gemma-3n-e4b's per-layer embeddings, AltUp and LAuReL as kernels") {
+  // D = 2048, 35 layers, w = 256, K = 4, r = 64, vocab_size_per_layer_input 262,144, bf16
+  // weights; a decode step of 4 sequences: every GEMM has 4 rows.
+  const Architecture arch = load_architecture("gemma-3n-e4b");
+  RooflineOptions options;
+  options.batch = 4;
+  options.context = 4096;
+  auto find = [](const std::vector<StepOp>& ops, std::string_view group, std::string_view name) {
+    for (const StepOp& op : ops)
+      if (op.group == group && op.name == name) return op;
+    FAIL("no op ", group, "/", name);
+    return StepOp{};
+  };
+  struct Gemm {
+    std::string_view group, name;
+    double count, n, k;
+  };
+  SUBCASE("tp = 1: each product a GEMM of transformers' shape") {
+    const std::vector<StepOp> ops = decode_ops(arch, options);
+    for (const Gemm& expected : {
+             Gemm{kPerLayerEmbeddings, "per_layer_model_projection", 1, 35 * 256, 2048},
+             Gemm{kPerLayerEmbeddings, "per_layer_input_gate", 35, 256, 2048},
+             Gemm{kPerLayerEmbeddings, "per_layer_projection", 35, 2048, 256},
+             Gemm{kAltUp, "altup_projections", 3, 2048, 2048},
+             Gemm{kAltUp, "altup_unembed_projections", 3, 2048, 2048},
+             Gemm{kAltUp, "modality_router", 2 * 35, 4, 2048},  // predict and correct
+             Gemm{kAltUp, "prediction_coefs", 35, 16, 4},
+             Gemm{kAltUp, "correction_coefs", 35, 4, 4},
+             Gemm{kLaurel, "linear_left", 35, 64, 2048},
+             Gemm{kLaurel, "linear_right", 35, 2048, 64},
+         }) {
+      CAPTURE(expected.name);
+      const StepOp op = find(ops, expected.group, expected.name);
+      CHECK(op.kind == OpKind::gemm);
+      CHECK(op.count == expected.count);
+      CHECK(op.m == 4);
+      CHECK(op.n == expected.n);
+      CHECK(op.k == expected.k);
+      CHECK(op.bytes.weight_bytes == expected.n * expected.k * 2);
+    }
+    // AltUp's stream mixing per layer on 4 tokens: predict 4 · 2·2,048·4² = 262,144 FLOPs,
+    // correct 4 · 2·2,048·4 = 65,536; each reads and writes the 4 streams of 2,048 in bf16:
+    // 4 tokens · 4·2,048 values · 2 (read and write) · 2 bytes = 131,072 bytes.
+    const StepOp predict = find(ops, kAltUp, "predict");
+    CHECK(predict.kind == OpKind::elementwise);
+    CHECK(predict.count == 35);
+    CHECK(predict.flops == 262'144.0);
+    CHECK(predict.extra_bytes == 131'072.0);
+    const StepOp correct = find(ops, kAltUp, "correct");
+    CHECK(correct.flops == 65'536.0);
+    CHECK(correct.extra_bytes == 131'072.0);
+    // The per-layer table: one row of 35·256 per token, 4 · 8,960 · 2 bytes = 71,680.
+    CHECK(find(ops, kPerLayerEmbeddings, "lookup").bytes.weight_bytes == 71'680.0);
+  }
+  SUBCASE("tp = 2: the products split their outputs over the ranks") {
+    options.tp = 2;
+    const std::vector<StepOp> ops = decode_ops(arch, options);
+    CHECK(find(ops, kPerLayerEmbeddings, "per_layer_input_gate").n == 128);
+    CHECK(find(ops, kLaurel, "linear_right").n == 1024);
+    CHECK(find(ops, kAltUp, "predict").flops == 262'144.0 / 2);
+  }
+  SUBCASE("the measured H200 step times every one of them") {
+    const Hardware h200 = load_hardware("h200");
+    REQUIRE(h200.measurements);
+    const StepTime step = time_step(decode_ops(arch, options), *h200.measurements);
+    // Decode FLOPs of the three groups on 4 tokens (model_flops' test above): 4 × (110,100,480
+    // + 54,351,328 + 18,350,080) = 731,207,552, all in the walked step.
+    double extra_flops = 0.0;
+    double extra_seconds = 0.0;
+    for (const StepOp& op : step.ops)
+      if (op.group == kPerLayerEmbeddings || op.group == kAltUp || op.group == kLaurel) {
+        CAPTURE(op.name);
+        extra_flops += op.count * op.flops;
+        extra_seconds += op.count * op.seconds;
+        CHECK(op.seconds > 0.0);
+        // The preset's GEMM table spans N·K from 1,024·4,096 = 4,194,304 weights up: the model
+        // projection (8,960·2,048) and the stream projections (2,048²) are in it; the per-layer
+        // products (256·2,048 and smaller) fall below and are timed by the roofline at measured
+        // peaks plus a launch, counted in unmeasured_seconds.
+        if (op.kind == OpKind::gemm) CHECK(op.measured == (op.n * op.k >= 4'194'304.0));
+      }
+    CHECK(extra_flops == doctest::Approx(731'207'552.0));
+    CHECK(extra_seconds < step.seconds);
+  }
+  SUBCASE("the walk adds up to the roofline's FLOPs and weight bytes") {
+    Hardware spec_only;  // no measurements: the roofline's own sums
+    spec_only.peak_flops_per_s["bf16"] = 1e15;
+    spec_only.memory_bandwidth_bytes_per_s = 1e12;
+    options.prefill_tokens = 512;
+    const RooflineReport roofline_report = roofline(arch, spec_only, options);
+    for (const auto& [ops, phase] :
+         {std::pair{decode_ops(arch, options), &roofline_report.decode},
+          std::pair{prefill_ops(arch, options), &roofline_report.prefill}}) {
+      double flops = 0.0;
+      double weight_bytes = 0.0;
+      for (const StepOp& op : ops) {
+        flops += op.count * op.flops;
+        weight_bytes += op.count * op.bytes.weight_bytes;
+      }
+      CHECK(flops == doctest::Approx(phase->flops).epsilon(1e-9));
+      CHECK(weight_bytes == doctest::Approx(phase->bytes.weight_bytes).epsilon(1e-9));
+    }
+  }
+}
+
+TEST_CASE("params text: the total with the lookups names both embedding tables") {
+  // active 4,486,425,328 + the per-layer table 2,348,810,240 = 6,835,235,568 (the tied input
+  // table already counts as the lm head).
+  const auto result = testing::run({"params", "gemma-3n-e4b"});
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("4.486 B active (6.835 B with the input embedding table and the "
+                        "per-layer embedding table)") != std::string::npos);
+  // A model without them names the input table alone; GPT-2 adds its learned positions.
+  CHECK(testing::run({"params", "llama-3-8b"}).out.find("B with the input embedding table);") !=
+        std::string::npos);
+  CHECK(testing::run({"params", "gpt-2"})
+            .out.find("B with the input embedding table and the position embeddings);") !=
+        std::string::npos);
 }
 
 TEST_CASE("read_dims: per_layer_embeddings, altup_inputs, laurel_rank") {

@@ -26,36 +26,6 @@ struct Sums {
   }
 };
 
-// Gemma 3n's work around the blocks, per token (shapes in cost/params.cpp): 2 FLOPs per weight of
-// each matmul, and AltUp's mixing of its K streams of D — predict multiplies them by a K × K
-// matrix (2·D·K²), correct scales and adds the innovation to each (2·D·K). Per-layer parts
-// count `layers` invocations (a looped stack runs them again).
-void add_block_extras(Sums& sums, const ModelDims& dims, double layers, double T) {
-  const auto D = static_cast<double>(dims.d_model);
-  auto add = [&](const std::string& group, double per_token) {
-    FlopRow& row = sums.row(group, "projections");
-    row.prefill += per_token * T;
-    row.decode += per_token;
-  };
-  if (const auto& ple = dims.per_layer_embeddings) {
-    const auto w = static_cast<double>(ple->width);
-    // per_layer_model_projection D → n·w once; per layer a gate D → w and a projection w → D
-    add(std::string(kPerLayerEmbeddings),
-        2.0 * D * static_cast<double>(dims.n_layers) * w + layers * 2.0 * (2.0 * D * w));
-  }
-  if (dims.altup_inputs) {
-    const auto K = static_cast<double>(*dims.altup_inputs);
-    // 2·(K − 1) stream projections D → D once; per layer the router D → K and the coefficient
-    // maps K → K² and K → K (each run twice: predict and correct route separately, the router
-    // twice too), and the stream mixing
-    const double per_layer =
-        2.0 * (2.0 * D * K) + 2.0 * K * K * K + 2.0 * K * K + 2.0 * D * K * K + 2.0 * D * K;
-    add(std::string(kAltUp), 2.0 * 2.0 * (K - 1.0) * D * D + layers * per_layer);
-  }
-  if (dims.laurel_rank)  // per layer D → r → D
-    add(std::string(kLaurel), layers * 2.0 * (2.0 * D * static_cast<double>(*dims.laurel_rank)));
-}
-
 // Mixer FLOPs of one layer; layers with the same mixer instance and kind repeat, so the
 // counts are cached per instance.
 struct MixerFlops {
@@ -63,6 +33,42 @@ struct MixerFlops {
   FlopCounts decode;
 };
 }  // namespace
+
+std::vector<BlockExtraOp> block_extra_ops(const ModelDims& dims, double layers) {
+  const auto D = static_cast<double>(dims.d_model);
+  std::vector<BlockExtraOp> ops;
+  auto matmul = [&](std::string_view group, const char* name, double count, double in, double out) {
+    ops.push_back({std::string(group), name, count, in, out, 0, 0});
+  };
+  if (const auto& ple = dims.per_layer_embeddings) {
+    const auto w = static_cast<double>(ple->width);
+    // per_layer_model_projection D → n·w once; per layer a gate D → w and a projection w → D
+    matmul(kPerLayerEmbeddings, "per_layer_model_projection", 1, D,
+           static_cast<double>(dims.n_layers) * w);
+    matmul(kPerLayerEmbeddings, "per_layer_input_gate", layers, D, w);
+    matmul(kPerLayerEmbeddings, "per_layer_projection", layers, w, D);
+  }
+  if (dims.altup_inputs) {
+    const auto K = static_cast<double>(*dims.altup_inputs);
+    // K − 1 stream projections D → D in and K − 1 out, once; per layer the router D → K (run by
+    // predict and again by correct), the coefficient maps K → K² (predict) and K → K (correct)
+    matmul(kAltUp, "altup_projections", K - 1.0, D, D);
+    matmul(kAltUp, "altup_unembed_projections", K - 1.0, D, D);
+    matmul(kAltUp, "modality_router", 2.0 * layers, D, K);
+    matmul(kAltUp, "prediction_coefs", layers, K, K * K);
+    matmul(kAltUp, "correction_coefs", layers, K, K);
+    // predict multiplies the K streams of D by a K × K matrix (2·D·K²); correct scales the
+    // innovation for each stream and adds it (2·D·K); each reads and writes the K streams
+    ops.push_back({std::string(kAltUp), "predict", layers, 0, 0, 2.0 * D * K * K, K * D});
+    ops.push_back({std::string(kAltUp), "correct", layers, 0, 0, 2.0 * D * K, K * D});
+  }
+  if (dims.laurel_rank) {  // per layer D → r → D
+    const auto r = static_cast<double>(*dims.laurel_rank);
+    matmul(kLaurel, "linear_left", layers, D, r);
+    matmul(kLaurel, "linear_right", layers, r, D);
+  }
+  return ops;
+}
 
 FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_tokens,
                        std::uint64_t decode_context, const FlopOptions& options) {
@@ -90,7 +96,13 @@ FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_t
         row.decode += flops;
       }
   }
-  add_block_extras(sums, dims, static_cast<double>(architecture.layers.size()), T);
+  // Gemma 3n's work around the blocks: one row per group, as the weights are grouped.
+  for (const BlockExtraOp& op :
+       block_extra_ops(dims, static_cast<double>(architecture.layers.size()))) {
+    FlopRow& row = sums.row(op.group, "projections");
+    row.prefill += op.count * op.flops() * T;
+    row.decode += op.count * op.flops();
+  }
   const double head =
       2.0 * static_cast<double>(dims.vocab_size) * static_cast<double>(dims.d_model);
   FlopRow& lm_head = sums.row("model", "lm_head");

@@ -44,6 +44,25 @@ struct FlopReport {
   double decode_total = 0.0;
 };
 
+// Gemma 3n's work around the blocks (ModelDims::per_layer_embeddings, altup_inputs,
+// laurel_rank; their weights in cost/params.cpp), per token, as transformers' Gemma3nTextModel
+// runs it: each matrix product (in → out features) and AltUp's mixing of its K streams of D.
+// model_flops counts each product at 2 FLOPs per weight, and the measured step time
+// (cost/step_time.h) runs each as a GEMM of this shape and the mixing as elementwise kernels.
+struct BlockExtraOp {
+  std::string group;         // cost/params.h's kPerLayerEmbeddings, kAltUp or kLaurel
+  std::string name;          // transformers' module, or "predict"/"correct" for the stream mixing
+  double count = 1;          // runs per token (a per-layer part runs once per layer invocation)
+  double in_features = 0;    // a matrix product's shape; both 0 for the stream mixing
+  double out_features = 0;   //
+  double mixing_flops = 0;   // the stream mixing: FLOPs of one run for one token
+  double mixing_values = 0;  // the stream mixing: values one run reads (and writes) per token
+  bool matmul() const { return in_features > 0.0; }
+  double flops() const { return matmul() ? 2.0 * in_features * out_features : mixing_flops; }
+};
+// `layers`: the layer invocations of one forward pass (a looped stack runs them again).
+std::vector<BlockExtraOp> block_extra_ops(const ModelDims& dims, double layers);
+
 FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_tokens,
                        std::uint64_t decode_context, const FlopOptions& options);
 

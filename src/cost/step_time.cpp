@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "cost/params.h"
 #include "ffn/ffn_cost.h"
 
 namespace attnsim {
@@ -190,6 +191,32 @@ void ffn_ops(Walk& walk, const FfnSpec& spec, double n) {
   walk.pass("ffn", "residual", n, T * 6.0 * D / walk.tp);
 }
 
+// Gemma 3n's work around the blocks (cost/flops.h's block_extra_ops, which flops and the
+// roofline count): each product a GEMM of its shape, split over the ranks by its outputs; AltUp's
+// stream mixing an elementwise kernel reading and writing its K streams (2 bytes a value, as the
+// roofline's activations) with its FLOPs; the per-layer embedding table a lookup of one row of
+// n_layers·w per token, as the roofline reads it.
+void block_extra_ops_of(Walk& walk) {
+  const ModelDims& dims = walk.architecture.dims;
+  for (const BlockExtraOp& op :
+       block_extra_ops(dims, static_cast<double>(walk.architecture.layers.size()))) {
+    if (op.matmul()) {
+      walk.projection(op.group, op.name, op.count, walk.tokens, op.in_features, op.out_features,
+                      false);
+    } else {
+      StepOp& mixing =
+          walk.pass(op.group, op.name, op.count, walk.tokens * op.mixing_values * 4.0 / walk.tp);
+      mixing.flops = walk.tokens * op.mixing_flops / walk.tp;
+    }
+  }
+  if (const auto& ple = dims.per_layer_embeddings) {
+    StepOp& lookup = walk.pass(std::string(kPerLayerEmbeddings), "lookup", 1, 0.0);
+    lookup.bytes.weight_bytes = std::min(walk.tokens, static_cast<double>(ple->vocab_size)) *
+                                static_cast<double>(dims.n_layers) *
+                                static_cast<double>(ple->width) * walk.weight_bytes / walk.tp;
+  }
+}
+
 std::vector<StepOp> walk_ops(const Architecture& architecture, const RooflineOptions& options,
                              Phase phase) {
   ATTNSIM_ASSERT(options.tp > 0 && options.batch > 0, "tp and batch are validated by the CLI");
@@ -207,6 +234,7 @@ std::vector<StepOp> walk_ops(const Architecture& architecture, const RooflineOpt
   for (const Layer& layer : architecture.layers)
     if (layer.ffn) ffns[layer.ffn.get()] += 1.0;
   for (const auto& [spec, n] : ffns) ffn_ops(walk, *spec, n);
+  block_extra_ops_of(walk);
   walk.gemm("model", "lm_head", 1, walk.tokens, V / walk.tp, D);
   StepOp& embedding = walk.pass("model", "embedding", 1, 0.0);
   embedding.bytes.weight_bytes = std::min(walk.tokens, V) * D * walk.weight_bytes / walk.tp;

@@ -56,6 +56,19 @@ std::string render_json(const std::vector<ParamReport>& reports) {
                    {"stored_rows", json_rows(report.stored_rows)}});
   return dump_json(json_document("params", std::move(out)));
 }
+// What active_with_embeddings adds to active (cost/params.cpp): the input embedding table, and
+// the learned position embeddings and Gemma 3n's per-layer embedding table where a model has them.
+std::string lookups_added_back(const ParamReport& report) {
+  std::vector<std::string> parts{"the input embedding table"};
+  for (const ParamRow& row : report.rows) {
+    if (row.component == "position embeddings") parts.push_back("the position embeddings");
+    if (row.component == kPerLayerEmbeddingTable) parts.push_back("the per-layer embedding table");
+  }
+  std::string out = parts.front();
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    out += (i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
 }  // namespace
 
 std::string render_params(const std::vector<ParamReport>& reports, OutputFormat format) {
@@ -64,10 +77,10 @@ std::string render_params(const std::vector<ParamReport>& reports, OutputFormat 
   for (const auto& report : reports) {
     if (format == OutputFormat::text) {
       const std::string at_least = report.lower_bound() ? "≥ " : "";
-      out += fmt::format(
-          "{}: {}{} B total, {}{} B active ({}{} B with the input embedding table); weights {}\n",
-          report.name, at_least, billions(report.total), at_least, billions(report.active),
-          at_least, billions(report.active_with_embeddings), dtype_name(report.weights_dtype));
+      out += fmt::format("{}: {}{} B total, {}{} B active ({}{} B with {}); weights {}\n",
+                         report.name, at_least, billions(report.total), at_least,
+                         billions(report.active), at_least, billions(report.active_with_embeddings),
+                         lookups_added_back(report), dtype_name(report.weights_dtype));
       for (const auto& part : report.unknown)
         out += fmt::format("lower bound: not counted: {} ({})\n", part.part, part.reason);
       if (!report.unverified.empty()) {
