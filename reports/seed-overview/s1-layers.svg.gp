@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,5694 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,5772 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
 set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9965 center
 set xrange [-0.5:127.5]
-set yrange [-66.75:0.5]
+set yrange [-67.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -79,9 +79,10 @@ set label 64 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-63.40 
 set label 65 '3:1 local : global (33:12 layers)' at -0.5,-64.40 left
 set label 66 '3:1 local : global (27:9 layers)' at -0.5,-65.40 left
 set label 67 '32 mLSTM' at -0.5,-66.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'DeepSeek-V4-Flash' -5, 'Falcon-H1-34B' -6, 'Gemma 3 12B' -7, 'Gemma 3 1B' -8, 'Gemma 3 27B' -9, 'Gemma 3 4B' -10, 'Gemma 3n E4B' -11, 'GLM-4.5' -12, 'GLM-5' -13, 'GPT-2' -14, 'gpt-oss-120b' -15, 'gpt-oss-20b' -16, 'Hunyuan-TurboS' -17, 'Hymba-1.5B' -18, 'Jamba 1.5 Large' -19, 'Jamba 1.5 Mini' -20, 'Kimi K2' -21, 'Kimi Linear 48B-A3B' -22, 'LFM2-1.2B' -23, 'LFM2.5-2.6B' -24, 'Ling-2.5-1T' -25, 'Llama 3 8B' -26, 'Llama 3.1 70B' -27, 'Llama 3.1 8B' -28, 'Llama 4 Maverick' -29, 'Mamba-2-Hybrid 8B' -30, 'MiMo-V2-Flash' -31, 'MiniMax-M1' -32, 'MiniMax-M2.5' -33, 'Mistral Large 3' -34, 'Mistral Small 3.1 24B' -35, 'Nanbeige 4.1 3B' -36, 'Nanbeige 4.2 3B' -37, 'Nemotron 3 Nano 30B-A3B' -38, 'Nemotron 3 Super 120B-A12B' -39, 'Nemotron-H-56B' -40, 'Nemotron-H-8B' -41, 'OLMo 2 7B' -42, 'Olmo 3 32B' -43, 'Olmo 3 7B' -44, 'Phi-4-mini-flash-reasoning' -45, 'Qwen3 235B-A22B' -46, 'Qwen3 4B' -47, 'Qwen3 8B' -48, 'Qwen3-Coder-Next' -49, 'Qwen3-Next 80B-A3B' -50, 'Qwen3.5-122B-A10B' -51, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -52, 'Qwen3.5-27B' -53, 'Qwen3.5-35B-A3B' -54, 'Qwen3.5-397B-A17B' -55, 'Qwen3.5-4B' -56, 'RecurrentGemma-2B' -57, 'RecurrentGemma-9B' -58, 'Ring-mini-linear-2.0' -59, 'RWKV7-World3-2.9B' -60, 'Sarvam 105B' -61, 'Sarvam 30B' -62, 'SmolLM3 3B' -63, 'Step 3.5 Flash' -64, 'Tiny Aya 3.35B' -65, 'xLSTM 7B' -66) scale 0 nomirror
-set key at screen 0.5, screen 0.9930 center top horizontal maxrows 13 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9315
+set label 68 '81 Mamba-2 : 13 attention' at -0.5,-67.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'DeepSeek-V4-Flash' -5, 'Falcon-H1-34B' -6, 'Gemma 3 12B' -7, 'Gemma 3 1B' -8, 'Gemma 3 27B' -9, 'Gemma 3 4B' -10, 'Gemma 3n E4B' -11, 'GLM-4.5' -12, 'GLM-5' -13, 'GPT-2' -14, 'gpt-oss-120b' -15, 'gpt-oss-20b' -16, 'Hunyuan-TurboS' -17, 'Hymba-1.5B' -18, 'Jamba 1.5 Large' -19, 'Jamba 1.5 Mini' -20, 'Kimi K2' -21, 'Kimi Linear 48B-A3B' -22, 'LFM2-1.2B' -23, 'LFM2.5-2.6B' -24, 'Ling-2.5-1T' -25, 'Llama 3 8B' -26, 'Llama 3.1 70B' -27, 'Llama 3.1 8B' -28, 'Llama 4 Maverick' -29, 'Mamba-2-Hybrid 8B' -30, 'MiMo-V2-Flash' -31, 'MiniMax-M1' -32, 'MiniMax-M2.5' -33, 'Mistral Large 3' -34, 'Mistral Small 3.1 24B' -35, 'Nanbeige 4.1 3B' -36, 'Nanbeige 4.2 3B' -37, 'Nemotron 3 Nano 30B-A3B' -38, 'Nemotron 3 Super 120B-A12B' -39, 'Nemotron-H-56B' -40, 'Nemotron-H-8B' -41, 'OLMo 2 7B' -42, 'Olmo 3 32B' -43, 'Olmo 3 7B' -44, 'Phi-4-mini-flash-reasoning' -45, 'Qwen3 235B-A22B' -46, 'Qwen3 4B' -47, 'Qwen3 8B' -48, 'Qwen3-Coder-Next' -49, 'Qwen3-Next 80B-A3B' -50, 'Qwen3.5-122B-A10B' -51, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -52, 'Qwen3.5-27B' -53, 'Qwen3.5-35B-A3B' -54, 'Qwen3.5-397B-A17B' -55, 'Qwen3.5-4B' -56, 'RecurrentGemma-2B' -57, 'RecurrentGemma-9B' -58, 'Ring-mini-linear-2.0' -59, 'RWKV7-World3-2.9B' -60, 'Sarvam 105B' -61, 'Sarvam 30B' -62, 'SmolLM3 3B' -63, 'Step 3.5 Flash' -64, 'Tiny Aya 3.35B' -65, 'xLSTM 7B' -66, 'Zamba2-7B' -67) scale 0 nomirror
+set key at screen 0.5, screen 0.9931 center top horizontal maxrows 13 Left reverse samplen 1.5 width 2 height 1
+set tmargin at screen 0.9324
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'gated memory unit' with boxxyerror fc rgb '#44BB99', \
