@@ -81,6 +81,12 @@ const Tensor& input(const Tensors& inputs, std::string_view name) {
   return *tensor;
 }
 
+Tensor take(Tensors& inputs, std::string_view name) {
+  for (auto& [key, tensor] : inputs.floats)
+    if (key == name) return std::move(tensor);
+  return Tensor();
+}
+
 std::vector<std::int64_t> positions(const Tensors& inputs, std::string_view name) {
   const IndexTensor* tensor = inputs.find_ints(name);
   return tensor ? tensor->data : std::vector<std::int64_t>{};

@@ -195,6 +195,8 @@ Tensors random_inputs(const Signature& signature, const Binding& bound,
 // Helpers for sessions. The tensor `name` of `inputs`, required (our bug if absent: the
 // drivers check the signature).
 const Tensor& input(const Tensors& inputs, std::string_view name);
+// Moves the tensor `name` out of `inputs` (empty when absent), for a session's own copies.
+Tensor take(Tensors& inputs, std::string_view name);
 // Positions as int64 (from an index input, or none).
 std::vector<std::int64_t> positions(const Tensors& inputs, std::string_view name);
 // Appends the tokens (axis 1) of `tail` to `head`; an empty head takes tail.

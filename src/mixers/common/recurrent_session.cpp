@@ -48,22 +48,20 @@ Step RecurrentSession::decode(const Tensors& inputs) { return step(inputs, decod
 Step RecurrentSession::step(const Tensors& inputs, std::size_t form) {
   Tensors merged = carried_;
   merged.ints = inputs.ints;
+  const auto convolved = [&](const std::string& name) {
+    return conv_ && std::find(conv_inputs_.begin(), conv_inputs_.end(), name) != conv_inputs_.end();
+  };
   for (const auto& [name, tensor] : inputs.floats) {
     const TensorSpec* spec = spec_of(signature_, name);
-    if (spec == nullptr || spec->feed == Feed::step) merged.add(name, tensor);
+    if ((spec == nullptr || spec->feed == Feed::step) && !convolved(name)) merged.add(name, tensor);
   }
   OpCounts conv_counts;
   if (conv_) {
     std::vector<const Tensor*> parts;
     for (const std::string& name : conv_inputs_) parts.push_back(&input(inputs, name));
-    const Tensor mixed = conv_->run(concat_channels(parts), conv_counts);
-    std::int64_t begin = 0;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const std::vector<std::int64_t> tail(parts[i]->shape.begin() + 2, parts[i]->shape.end());
-      Tensor part = channel_slice(mixed, begin, tail);
-      begin += static_cast<std::int64_t>(part.size()) / (mixed.dim(0) * mixed.dim(1));
-      put(merged, conv_inputs_[i], std::move(part));
-    }
+    std::vector<Tensor> mixed = conv_->run(parts, conv_counts);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      put(merged, conv_inputs_[i], std::move(mixed[i]));
   }
   Step result = run(merged, form);
   result.counts.merge(conv_counts);

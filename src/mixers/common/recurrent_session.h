@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mixers/common/short_conv.h"
@@ -26,8 +27,17 @@ class RecurrentSession : public reference::Session {
 
  protected:
   // One call of the core in `form` on the step's tensors (after the conv), the prefill's layer
-  // tensors and the carried initial_* states.
-  virtual reference::Step run(const reference::Tensors& inputs, std::size_t form) = 0;
+  // tensors and the carried initial_* states: the session's own copies, which the core may move
+  // out (reference::take).
+  virtual reference::Step run(reference::Tensors& inputs, std::size_t form) = 0;
+  // A step of `counts` whose outputs are `tensors`, named by the signature's outputs in order.
+  template <class... Outputs>
+  reference::Step emit(OpCounts counts, Outputs&&... tensors) const {
+    reference::Step step{{}, std::move(counts)};
+    std::size_t i = 0;
+    (step.outputs.add(signature_.outputs.at(i++).name, std::forward<Outputs>(tensors)), ...);
+    return step;
+  }
   // With the layer input `conv_weight` [C, k], the step inputs `names` pass through a depthwise
   // causal conv over their channels side by side (in this order), with SiLU after it or not.
   void convolve(std::vector<std::string> names, bool silu = true);

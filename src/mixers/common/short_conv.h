@@ -15,9 +15,11 @@ namespace attnsim::mixers {
 class ShortConv {
  public:
   explicit ShortConv(Tensor weights, bool silu = true);  // [C, k]
-  // x [B, T, C] → silu(conv(x)) (or conv(x)) [B, T, C]; counts k multiply-adds per channel and
-  // token under "conv", as the cost model does.
-  Tensor run(const Tensor& x, OpCounts& counts);
+  // x [B, T, C] → silu(conv(x)) (or conv(x)) [B, T, C], with x given as [B, T, ...] parts whose
+  // flattened channels lie side by side in C (q, k and v of one conv; no concatenation): one
+  // output shaped like each part. Counts k multiply-adds per channel and token under "conv", as
+  // the cost model does.
+  std::vector<Tensor> run(const std::vector<const Tensor*>& parts, OpCounts& counts);
   std::int64_t state_elements() const { return static_cast<std::int64_t>(state_.size()); }
 
  private:
@@ -25,10 +27,5 @@ class ShortConv {
   bool silu_;
   std::vector<double> state_;  // [B, k − 1, C], oldest first; sized by the first call
 };
-
-// [B, T, ...] tensors side by side along their flattened channels: [B, T, Σ channels].
-Tensor concat_channels(const std::vector<const Tensor*>& parts);
-// Channels [begin, begin + Π tail) of x [B, T, C], shaped [B, T, tail...].
-Tensor channel_slice(const Tensor& x, std::int64_t begin, const std::vector<std::int64_t>& tail);
 
 }  // namespace attnsim::mixers

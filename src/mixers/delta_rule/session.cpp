@@ -3,11 +3,8 @@
 // state and the conv state. Prefill runs the chosen form, decode the recurrence.
 #include "mixers/delta_rule/session.h"
 
-#include <optional>
-
 #include "mixers/common/delta_rule.h"
-#include "mixers/common/short_conv.h"
-#include "mixers/mixer.h"
+#include "mixers/common/recurrent_session.h"
 
 namespace attnsim::delta_rule {
 
@@ -30,60 +27,38 @@ Signature signature_of(bool per_channel) {
           {{"o", "B,T,HV,V"}, {"final_state", "B,HV,K,V"}}};
 }
 
-class DeltaRuleSession final : public Session {
+class DeltaRuleSession final : public mixers::RecurrentSession {
  public:
   DeltaRuleSession(mixers::GateKind gate, const Binding& bound, const SessionOptions& options)
-      : gate_(gate) {
-    options_.form = form_index(options.form, {"chunked", "recurrent"}) == 0
-                        ? mixers::DeltaRuleForm::chunked
-                        : mixers::DeltaRuleForm::recurrent;
+      : RecurrentSession(signature_of(gate == mixers::GateKind::per_channel),
+                         form_index(options.form, {"chunked", "recurrent"}), 1),
+        gate_(gate) {
     options_.chunk_size = bound.optional_size("chunk_size").value_or(options_.chunk_size);
     options_.scale = bound.number("scale");
     options_.use_qk_l2norm = bound.flag_or("use_qk_l2norm", options_.use_qk_l2norm);
     options_.l2norm_eps = bound.number("l2norm_eps").value_or(options_.l2norm_eps);
     options_.precision = options.precision;
-  }
-  Step prefill(const Tensors& inputs) override {
-    if (const Tensor* weights = inputs.find("conv_weight")) conv_.emplace(*weights);
-    state_ = inputs.get("initial_state");
-    return run(inputs, options_.form);
-  }
-  Step decode(const Tensors& inputs) override {
-    return run(inputs, mixers::DeltaRuleForm::recurrent);
+    convolve({"q", "k", "v"});
   }
   std::vector<Kept> kept() const override {
-    std::vector<Kept> kept{{"recurrent state", CacheRole::recurrent_state,
-                            static_cast<std::int64_t>(state_.size()), 0}};
-    if (conv_) kept.push_back({"conv state", CacheRole::conv_state, conv_->state_elements(), 0});
+    std::vector<Kept> kept{state("recurrent state", CacheRole::recurrent_state, {"initial_state"})};
+    add_conv_state(kept);
     return kept;
   }
 
  private:
-  Step run(const Tensors& inputs, mixers::DeltaRuleForm form) {
-    Step step;
-    mixers::DeltaRuleInputs in{input(inputs, "q"), input(inputs, "k"),    input(inputs, "v"),
-                               input(inputs, "g"), input(inputs, "beta"), state_};
-    if (conv_) {
-      const Tensor mixed = conv_->run(mixers::concat_channels({&in.q, &in.k, &in.v}), step.counts);
-      const std::int64_t H = in.q.dim(2), K = in.q.dim(3), HV = in.v.dim(2), V = in.v.dim(3);
-      in.q = mixers::channel_slice(mixed, 0, {H, K});
-      in.k = mixers::channel_slice(mixed, H * K, {H, K});
-      in.v = mixers::channel_slice(mixed, 2 * H * K, {HV, V});
-    }
+  Step run(Tensors& inputs, std::size_t form) override {
     mixers::DeltaRuleOptions options = options_;
-    options.form = form;
-    auto result = mixers::run_delta_rule(in, options, gate_);
-    step.counts.merge(result.counts);
-    state_ = result.final_state;
-    step.outputs.add("o", std::move(result.o));
-    step.outputs.add("final_state", std::move(result.final_state));
-    return step;
+    options.form = form == 0 ? mixers::DeltaRuleForm::chunked : mixers::DeltaRuleForm::recurrent;
+    auto r = mixers::run_delta_rule(
+        {take(inputs, "q"), take(inputs, "k"), take(inputs, "v"), take(inputs, "g"),
+         take(inputs, "beta"), take(inputs, "initial_state")},
+        options, gate_);
+    return emit(std::move(r.counts), std::move(r.o), std::move(r.final_state));
   }
 
   mixers::GateKind gate_;
   mixers::DeltaRuleOptions options_;
-  std::optional<mixers::ShortConv> conv_;
-  Tensor state_;
 };
 
 Signature scalar_signature(const Binding&) { return signature_of(false); }

@@ -4,8 +4,8 @@
 #include "mixers/lightning/session.h"
 
 #include "core/error.h"
+#include "mixers/common/recurrent_session.h"
 #include "mixers/lightning/reference.h"
-#include "mixers/mixer.h"
 
 namespace attnsim::lightning {
 
@@ -26,32 +26,25 @@ Signature signature(const Binding&) {
           {{"o", "B,T,H,V"}, {"final_state", "B,H,K,V"}}};
 }
 
-class LightningSession final : public Session {
+class LightningSession final : public mixers::RecurrentSession {
  public:
   LightningSession(const Binding& bound, const SessionOptions& options)
-      : slopes_(bound.text_or("slopes", "")),
+      : RecurrentSession(signature(bound), form_index(options.form, {"chunked", "recurrent"}), 1),
+        slopes_(bound.text_or("slopes", "")),
         layer_(static_cast<std::int64_t>(bound.number("layer_idx").value_or(0))),
         n_layers_(bound.optional_size("n_layers")) {
-    options_.form =
-        form_index(options.form, {"chunked", "recurrent"}) == 0 ? Form::chunked : Form::recurrent;
     options_.chunk_size = bound.optional_size("chunk_size").value_or(options_.chunk_size);
     options_.scale = bound.number("scale");
     options_.precision = options.precision;
   }
-  Step prefill(const Tensors& inputs) override {
-    g_gamma_ =
-        inputs.find("g_gamma") ? input(inputs, "g_gamma") : slopes(input(inputs, "q").dim(2));
-    state_ = inputs.get("initial_state");
-    return run(inputs, options_.form);
-  }
-  Step decode(const Tensors& inputs) override { return run(inputs, Form::recurrent); }
   std::vector<Kept> kept() const override {
-    return {{"recurrent state", CacheRole::recurrent_state,
-             static_cast<std::int64_t>(state_.size()), 0}};
+    return {state("recurrent state", CacheRole::recurrent_state, {"initial_state"})};
   }
 
  private:
-  Tensor slopes(std::int64_t H) const {
+  // The decay per head: g_gamma, or the slopes of params.slopes.
+  Tensor g_gamma(Tensors& inputs, std::int64_t H) const {
+    if (inputs.find("g_gamma")) return take(inputs, "g_gamma");
     if (!n_layers_)
       throw UserError({}, "params.n_layers", "the layer count (with params.slopes)", "nothing");
     Tensor g({H});
@@ -60,23 +53,20 @@ class LightningSession final : public Session {
     if (slopes_ == "fla") g.data = fla_slopes(H, layer_, *n_layers_);
     return g;
   }
-  Step run(const Tensors& inputs, Form form) {
+  Step run(Tensors& inputs, std::size_t form) override {
     Options options = options_;
-    options.form = form;
-    auto r = lightning::run(
-        {input(inputs, "q"), input(inputs, "k"), input(inputs, "v"), g_gamma_, state_}, options);
-    state_ = r.final_state;
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("o", std::move(r.o));
-    step.outputs.add("final_state", std::move(r.final_state));
-    return step;
+    options.form = form == 0 ? Form::chunked : Form::recurrent;
+    Tensor g = g_gamma(inputs, input(inputs, "q").dim(2));
+    auto r = lightning::run({take(inputs, "q"), take(inputs, "k"), take(inputs, "v"), std::move(g),
+                             take(inputs, "initial_state")},
+                            options);
+    return emit(std::move(r.counts), std::move(r.o), std::move(r.final_state));
   }
 
   std::string slopes_;
   std::int64_t layer_;
   std::optional<std::int64_t> n_layers_;
   Options options_;
-  Tensor g_gamma_, state_;
 };
 
 std::unique_ptr<Session> open(const Binding& bound, const SessionOptions& options) {

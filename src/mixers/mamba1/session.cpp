@@ -4,11 +4,8 @@
 // form (mixers/mamba1/README.md), in prefill and decode alike.
 #include "mixers/mamba1/session.h"
 
-#include <optional>
-
-#include "mixers/common/short_conv.h"
+#include "mixers/common/recurrent_session.h"
 #include "mixers/mamba1/reference.h"
-#include "mixers/mixer.h"
 
 namespace attnsim::mamba1 {
 
@@ -31,42 +28,26 @@ Signature signature(const Binding&) {
       {{"y", "B,T,d_inner"}, {"final_state", "B,d_inner,N"}, {"dt_discretized", "B,T,d_inner"}}};
 }
 
-class Mamba1Session final : public Session {
+class Mamba1Session final : public mixers::RecurrentSession {
  public:
-  Mamba1Session(const Binding&, const SessionOptions& options) {
-    form_index(options.form, {"recurrent"});
-  }
-  Step prefill(const Tensors& inputs) override {
-    if (const Tensor* weights = inputs.find("conv_weight")) conv_.emplace(*weights);
-    dt_bias_ = input(inputs, "dt_bias");
-    A_ = input(inputs, "A");
-    D_ = input(inputs, "D");
-    state_ = inputs.get("initial_state");
-    return decode(inputs);
-  }
-  Step decode(const Tensors& inputs) override {
-    Step step;
-    Tensor x = input(inputs, "x");
-    if (conv_) x = conv_->run(x, step.counts);
-    auto r = run({std::move(x), input(inputs, "dt"), dt_bias_, A_, input(inputs, "Bm"),
-                  input(inputs, "Cm"), D_, inputs.get("z"), state_});
-    step.counts.merge(r.counts);
-    state_ = r.final_state;
-    step.outputs.add("y", std::move(r.y));
-    step.outputs.add("final_state", std::move(r.final_state));
-    step.outputs.add("dt_discretized", std::move(r.dt_discretized));
-    return step;
+  Mamba1Session(const Binding& bound, const SessionOptions& options)
+      : RecurrentSession(signature(bound), form_index(options.form, {"recurrent"}), 0) {
+    convolve({"x"});
   }
   std::vector<Kept> kept() const override {
-    std::vector<Kept> kept{
-        {"ssm state", CacheRole::recurrent_state, static_cast<std::int64_t>(state_.size()), 0}};
-    if (conv_) kept.push_back({"conv state", CacheRole::conv_state, conv_->state_elements(), 0});
+    std::vector<Kept> kept{state("ssm state", CacheRole::recurrent_state, {"initial_state"})};
+    add_conv_state(kept);
     return kept;
   }
 
  private:
-  std::optional<mixers::ShortConv> conv_;
-  Tensor dt_bias_, A_, D_, state_;
+  Step run(Tensors& inputs, std::size_t) override {
+    auto r = mamba1::run({take(inputs, "x"), take(inputs, "dt"), take(inputs, "dt_bias"),
+                          take(inputs, "A"), take(inputs, "Bm"), take(inputs, "Cm"),
+                          take(inputs, "D"), take(inputs, "z"), take(inputs, "initial_state")});
+    return emit(std::move(r.counts), std::move(r.y), std::move(r.final_state),
+                std::move(r.dt_discretized));
+  }
 };
 
 std::unique_ptr<Session> open(const Binding& bound, const SessionOptions& options) {

@@ -3,12 +3,10 @@
 // the SSM state and the conv state. Prefill runs the chosen form, decode the recurrence.
 #include "mixers/mamba2/session.h"
 
-#include <optional>
 #include <tuple>
 
-#include "mixers/common/short_conv.h"
+#include "mixers/common/recurrent_session.h"
 #include "mixers/mamba2/reference.h"
-#include "mixers/mixer.h"
 
 namespace attnsim::mamba2 {
 
@@ -32,60 +30,37 @@ Signature signature(const Binding&) {
           {{"y", "B,T,H,P"}, {"final_state", "B,H,P,N"}, {"dt_discretized", "B,T,H"}}};
 }
 
-class Mamba2Session final : public Session {
+class Mamba2Session final : public mixers::RecurrentSession {
  public:
-  Mamba2Session(const Binding& bound, const SessionOptions& options) {
-    options_.form =
-        form_index(options.form, {"chunked", "recurrent"}) == 0 ? Form::chunked : Form::recurrent;
+  Mamba2Session(const Binding& bound, const SessionOptions& options)
+      : RecurrentSession(signature(bound), form_index(options.form, {"chunked", "recurrent"}), 1) {
     options_.chunk_size = bound.optional_size("chunk_size").value_or(options_.chunk_size);
     options_.dt_softplus = bound.flag_or("dt_softplus", true);
     // [min, max] after softplus; absent: mamba_ssm's (0, ∞).
     std::tie(options_.dt_min, options_.dt_max) =
         bound.range("dt_limit").value_or(std::pair{options_.dt_min, options_.dt_max});
     options_.precision = options.precision;
+    convolve({"x", "Bm", "Cm"});
   }
-  Step prefill(const Tensors& inputs) override {
-    if (const Tensor* weights = inputs.find("conv_weight")) conv_.emplace(*weights);
-    dt_bias_ = input(inputs, "dt_bias");
-    A_ = input(inputs, "A");
-    D_ = input(inputs, "D");
-    state_ = inputs.get("initial_state");
-    return run(inputs, options_.form);
-  }
-  Step decode(const Tensors& inputs) override { return run(inputs, Form::recurrent); }
   std::vector<Kept> kept() const override {
-    std::vector<Kept> kept{
-        {"ssm state", CacheRole::recurrent_state, static_cast<std::int64_t>(state_.size()), 0}};
-    if (conv_) kept.push_back({"conv state", CacheRole::conv_state, conv_->state_elements(), 0});
+    std::vector<Kept> kept{state("ssm state", CacheRole::recurrent_state, {"initial_state"})};
+    add_conv_state(kept);
     return kept;
   }
 
  private:
-  Step run(const Tensors& inputs, Form form) {
-    Step step;
-    Inputs in{input(inputs, "x"),  input(inputs, "dt"), dt_bias_, A_,
-              input(inputs, "Bm"), input(inputs, "Cm"), D_,       state_};
-    if (conv_) {
-      const Tensor xbc = conv_->run(mixers::concat_channels({&in.x, &in.Bm, &in.Cm}), step.counts);
-      const std::int64_t H = in.x.dim(2), P = in.x.dim(3), G = in.Bm.dim(2), N = in.Bm.dim(3);
-      in.x = mixers::channel_slice(xbc, 0, {H, P});
-      in.Bm = mixers::channel_slice(xbc, H * P, {G, N});
-      in.Cm = mixers::channel_slice(xbc, H * P + G * N, {G, N});
-    }
+  Step run(Tensors& inputs, std::size_t form) override {
     Options options = options_;
-    options.form = form;
-    auto r = mamba2::run(in, options);
-    step.counts.merge(r.counts);
-    state_ = r.final_state;
-    step.outputs.add("y", std::move(r.y));
-    step.outputs.add("final_state", std::move(r.final_state));
-    step.outputs.add("dt_discretized", std::move(r.dt_discretized));
-    return step;
+    options.form = form == 0 ? Form::chunked : Form::recurrent;
+    auto r = mamba2::run(
+        {take(inputs, "x"), take(inputs, "dt"), take(inputs, "dt_bias"), take(inputs, "A"),
+         take(inputs, "Bm"), take(inputs, "Cm"), take(inputs, "D"), take(inputs, "initial_state")},
+        options);
+    return emit(std::move(r.counts), std::move(r.y), std::move(r.final_state),
+                std::move(r.dt_discretized));
   }
 
   Options options_;
-  std::optional<mixers::ShortConv> conv_;
-  Tensor dt_bias_, A_, D_, state_;
 };
 
 std::unique_ptr<Session> open(const Binding& bound, const SessionOptions& options) {

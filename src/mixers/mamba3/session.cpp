@@ -69,7 +69,7 @@ class Mamba3Session final : public mixers::RecurrentSession {
   }
 
  private:
-  Step run(const Tensors& inputs, std::size_t form) override {
+  Step run(Tensors& inputs, std::size_t form) override {
     Inputs in;
     for (auto [field, name] : {std::pair{&in.q, "q"},
                                {&in.k, "k"},
@@ -90,22 +90,18 @@ class Mamba3Session final : public mixers::RecurrentSession {
                                {&in.initial_ssm_state, "initial_ssm_state"},
                                {&in.initial_k_state, "initial_k_state"},
                                {&in.initial_v_state, "initial_v_state"}})
-      *field = inputs.get(name);
+      *field = take(inputs, name);
     Options options = options_;
     options.form = form == 0 ? Form::chunked : Form::recurrent;
     auto r = mamba3::run(in, options);
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("y", std::move(r.y));
-    step.outputs.add("final_angle_state", std::move(r.final_angle_state));
-    step.outputs.add("final_ssm_state", std::move(r.final_ssm_state));
-    step.outputs.add("final_k_state", std::move(r.final_k_state));
-    step.outputs.add("final_v_state", std::move(r.final_v_state));
-    if (options.intermediates) {
-      step.outputs.add("theta", std::move(r.theta));
-      step.outputs.add("q_rot", std::move(r.q_rot));
-      step.outputs.add("k_rot", std::move(r.k_rot));
-    }
-    return step;
+    if (!options.intermediates)
+      return emit(std::move(r.counts), std::move(r.y), std::move(r.final_angle_state),
+                  std::move(r.final_ssm_state), std::move(r.final_k_state),
+                  std::move(r.final_v_state));
+    return emit(std::move(r.counts), std::move(r.y), std::move(r.final_angle_state),
+                std::move(r.final_ssm_state), std::move(r.final_k_state),
+                std::move(r.final_v_state), std::move(r.theta), std::move(r.q_rot),
+                std::move(r.k_rot));
   }
 
   Options options_;

@@ -52,23 +52,17 @@ class MlstmSession final : public mixers::RecurrentSession {
   }
 
  private:
-  Step run(const Tensors& inputs, std::size_t form) override {
+  Step run(Tensors& inputs, std::size_t form) override {
     Options options = options_;
     options.form = form == 0 ? Form::chunkwise : (form == 1 ? Form::recurrent : Form::parallel);
-    auto r =
-        mlstm::run({input(inputs, "q"), input(inputs, "k"), input(inputs, "v"),
-                    input(inputs, "i_preact"), input(inputs, "f_preact"),
-                    inputs.get("initial_state"), inputs.get("initial_n"), inputs.get("initial_m")},
-                   options);
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("o", std::move(r.o));
-    step.outputs.add("final_state", std::move(r.final_state));
-    step.outputs.add("final_n", std::move(r.final_n));
-    step.outputs.add("final_m", std::move(r.final_m));
-    step.outputs.add("m", std::move(r.m));
-    step.outputs.add("final_state_unstabilized", std::move(r.final_state_unstabilized));
-    step.outputs.add("final_n_unstabilized", std::move(r.final_n_unstabilized));
-    return step;
+    auto r = mlstm::run(
+        {take(inputs, "q"), take(inputs, "k"), take(inputs, "v"), take(inputs, "i_preact"),
+         take(inputs, "f_preact"), take(inputs, "initial_state"), take(inputs, "initial_n"),
+         take(inputs, "initial_m")},
+        options);
+    return emit(std::move(r.counts), std::move(r.o), std::move(r.final_state), std::move(r.final_n),
+                std::move(r.final_m), std::move(r.m), std::move(r.final_state_unstabilized),
+                std::move(r.final_n_unstabilized));
   }
 
   Options options_;

@@ -50,27 +50,21 @@ class RgLruSession final : public mixers::RecurrentSession {
   }
 
  private:
-  Step run(const Tensors& inputs, std::size_t form) override {
-    Inputs in{input(inputs, "x"),
+  Step run(Tensors& inputs, std::size_t form) override {
+    Inputs in{take(inputs, "x"),
               IndexTensor(),
-              input(inputs, "input_gate_w"),
-              input(inputs, "input_gate_b"),
-              input(inputs, "a_gate_w"),
-              input(inputs, "a_gate_b"),
-              input(inputs, "a_param"),
-              inputs.get("initial_state")};
+              take(inputs, "input_gate_w"),
+              take(inputs, "input_gate_b"),
+              take(inputs, "a_gate_w"),
+              take(inputs, "a_gate_b"),
+              take(inputs, "a_param"),
+              take(inputs, "initial_state")};
     if (const IndexTensor* positions = inputs.find_ints("segment_pos")) in.segment_pos = *positions;
     Options options = options_;
     options.form = static_cast<Form>(form);
     auto r = rg_lru::run(in, options);
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("y", std::move(r.y));
-    step.outputs.add("final_state", std::move(r.final_state));
-    step.outputs.add("gate_x", std::move(r.gate_x));
-    step.outputs.add("gate_a", std::move(r.gate_a));
-    step.outputs.add("log_a", std::move(r.log_a));
-    step.outputs.add("normalized_x", std::move(r.normalized_x));
-    return step;
+    return emit(std::move(r.counts), std::move(r.y), std::move(r.final_state), std::move(r.gate_x),
+                std::move(r.gate_a), std::move(r.log_a), std::move(r.normalized_x));
   }
 
   Options options_;

@@ -49,20 +49,21 @@ class Rwkv7Session final : public mixers::RecurrentSession {
   }
 
  private:
-  Step run(const Tensors& inputs, std::size_t form) override {
-    Inputs in{input(inputs, "r"),         input(inputs, "g"), input(inputs, "k"),
-              input(inputs, "v"),         inputs.get("a"),    inputs.get("b"),
-              inputs.get("initial_state")};
+  Step run(Tensors& inputs, std::size_t form) override {
+    Inputs in{take(inputs, "r"),
+              take(inputs, "g"),
+              take(inputs, "k"),
+              take(inputs, "v"),
+              take(inputs, "a"),
+              take(inputs, "b"),
+              take(inputs, "initial_state")};
     if (in.a.empty()) set_a_b_from_kk_iclr(in, input(inputs, "kk"), input(inputs, "iclr"));
     if (in.b.empty())
       throw UserError({}, "inputs.b", "b [B, T, H, K] with a (or kk and iclr)", "nothing");
     Options options = options_;
     options.form = form == 0 ? Form::chunked : Form::recurrent;
     auto r = rwkv7::run(in, options);
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("o", std::move(r.o));
-    step.outputs.add("final_state", std::move(r.final_state));
-    return step;
+    return emit(std::move(r.counts), std::move(r.o), std::move(r.final_state));
   }
 
   Options options_;

@@ -40,24 +40,17 @@ class ShortConvSession final : public mixers::RecurrentSession {
   }
 
  private:
-  Step run(const Tensors& inputs, std::size_t form) override {
-    Inputs in = inputs.find("b_gate") ? Inputs{input(inputs, "b_gate"),
-                                               input(inputs, "c_gate"),
-                                               input(inputs, "x"),
-                                               {},
-                                               {},
-                                               {}}
-                                      : split_bcx(input(inputs, "bcx"));
-    in.conv_weight = input(inputs, "conv_weight");
-    in.conv_bias = inputs.get("conv_bias");
-    in.initial_state = inputs.get("initial_state");
+  Step run(Tensors& inputs, std::size_t form) override {
+    Inputs in =
+        inputs.find("b_gate")
+            ? Inputs{take(inputs, "b_gate"), take(inputs, "c_gate"), take(inputs, "x"), {}, {}, {}}
+            : split_bcx(input(inputs, "bcx"));
+    in.conv_weight = take(inputs, "conv_weight");
+    in.conv_bias = take(inputs, "conv_bias");
+    in.initial_state = take(inputs, "initial_state");
     auto r = short_conv::run(in, {static_cast<Form>(form), precision_});
-    Step step{{}, std::move(r.counts)};
-    step.outputs.add("y", std::move(r.y));
-    step.outputs.add("final_state", std::move(r.final_state));
-    step.outputs.add("u", std::move(r.u));
-    step.outputs.add("conv_out", std::move(r.conv_out));
-    return step;
+    return emit(std::move(r.counts), std::move(r.y), std::move(r.final_state), std::move(r.u),
+                std::move(r.conv_out));
   }
 
   Precision precision_;
