@@ -159,6 +159,21 @@ TEST_CASE("load_hf_config") {
                         "needs it), found no such key") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(output));
   }
+  SUBCASE("-o: a write that fails leaves no partial file (core/atomic_file)") {
+    testing::ScratchDir dir;
+    // A folder where the file should go: the rename onto it fails after the YAML was written.
+    const auto output = dir.path() / "out.yaml";
+    std::filesystem::create_directories(output / "inside");
+    const auto result = testing::run(
+        {"import-hf", kConfigs + "meta-llama-3-8b-instruct.json", "-o", output.string()});
+    CHECK(result.exit_code != 0);
+    CHECK(result.err.find("out.yaml") != std::string::npos);
+    CHECK(std::filesystem::is_directory(output / "inside"));
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      ++entries;
+    CHECK(entries == 1);  // out.yaml/ only: no temporary left beside it
+  }
   SUBCASE("a config.json is accepted wherever an architecture is") {
     const auto result =
         testing::run({"kv", kConfigs + "meta-llama-3-8b-instruct.json", "--context", "8k"});

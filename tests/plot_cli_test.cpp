@@ -7,6 +7,8 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "report/plot_render.h"
 #include "tests/support.h"
@@ -79,6 +81,25 @@ TEST_CASE("run_plot: files beside the figure") {
     CHECK(std::filesystem::exists(dir.path() / "mem.pdf.csv"));
     CHECK(std::filesystem::exists(dir.path() / "mem.pdf.gp"));
     CHECK(!std::filesystem::exists(image));
+  }
+  SUBCASE("gnuplot failing half-way: the old image kept, no partial file or temporary") {
+    // A stand-in gnuplot (argv: -d -e "outfile='NAME'" SCRIPT) that writes half an image, fails.
+    const auto fake = dir.write(
+        "fake-gnuplot", "#!/bin/sh\neval \"$3\"\nprintf '%%PDF-1.5 half' > \"$outfile\"\nexit 3\n");
+    std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+    ScopedEnv failing("ATTNSIM_GNUPLOT", fake.c_str());
+    const auto image = dir.path() / "mem.pdf";
+    std::ofstream(image) << "old image";
+    const auto result = run({"plot", "memory", "llama-3-8b", "-o", image.string()});
+    CHECK(result.exit_code != 0);
+    CHECK(result.err.find("gnuplot failed on") != std::string::npos);
+    CHECK(read(image) == "old image");
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names ==
+          std::vector<std::string>{"fake-gnuplot", "mem.pdf", "mem.pdf.csv", "mem.pdf.gp"});
   }
   SUBCASE("mem.svg and mem.png (--stacked) keep their own data and scripts") {
     run({"plot", "memory", "llama-3-8b", "--context", "1k:2k", "-o",
