@@ -17,6 +17,8 @@
 
 namespace attnsim {
 
+using testing::load_error;
+
 namespace {
 std::uint64_t group_total(const ParamReport& report, std::string_view group) {
   std::uint64_t sum = 0;
@@ -32,15 +34,6 @@ std::uint64_t component_total(const ParamReport& report, std::string_view compon
   return 0;
 }
 
-std::string load_error(const std::string& yaml) {
-  try {
-    testing::load_text(yaml);
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  FAIL("the file loaded");
-  return "";
-}
 }  // namespace
 
 TEST_CASE("kv_memory: gemma-3n-e4b keeps KV in its first 20 layers only") {

@@ -20,6 +20,7 @@
 namespace attnsim {
 
 using testing::architecture_yaml;
+using testing::load_error;
 using testing::load_text;
 
 namespace {
@@ -53,15 +54,6 @@ int line_of(const std::string& text, const std::string& needle) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
 }
 
-std::string load_error(const std::string& yaml) {
-  try {
-    load_text(yaml);
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  FAIL("the file loaded");
-  return "";
-}
 }  // namespace
 
 TEST_CASE("kv_shared_from: cost model") {

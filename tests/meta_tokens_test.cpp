@@ -15,6 +15,8 @@
 
 namespace attnsim {
 
+using testing::load_error;
+
 namespace {
 // d_model 512; layer 0 full GQA attention, layer 1 the same with a 16-token window: each
 // Hkv·(Dk + Dv) = 2·16 = 32 elements × 2 bytes = 64 B per token. `model_keys` go under model:.
@@ -28,15 +30,6 @@ std::string meta_yaml(const std::string& model_keys) {
   return yaml.insert(at, model_keys);
 }
 
-std::string load_error(const std::string& yaml) {
-  try {
-    testing::load_text(yaml);
-  } catch (const UserError& error) {
-    return error.what();
-  }
-  FAIL("the file loaded");
-  return "";
-}
 }  // namespace
 
 TEST_CASE("kv_memory: meta tokens in every attention layer, windows included") {

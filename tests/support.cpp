@@ -1,12 +1,14 @@
 // Implementation of the test helpers.
 #include "tests/support.h"
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include "core/error.h"
 #include "graph/load.h"
 
 namespace attnsim::testing {
@@ -57,6 +59,16 @@ layers:
 Architecture load_text(const std::string& yaml) {
   ScratchDir dir;
   return load_architecture_file(dir.write("test.yaml", yaml));
+}
+
+std::string load_error(const std::string& yaml) {
+  try {
+    load_text(yaml);
+  } catch (const UserError& error) {
+    return error.what();
+  }
+  FAIL("the file loaded");
+  return "";
 }
 
 CliResult run(const std::vector<std::string>& args) {

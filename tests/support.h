@@ -33,6 +33,9 @@ std::string architecture_yaml(const std::string& mixers, const std::string& laye
 // Loads a YAML text as an architecture file named "test.yaml".
 Architecture load_text(const std::string& yaml);
 
+// The message of the UserError that loading `yaml` raises; the test fails if it loads.
+std::string load_error(const std::string& yaml);
+
 // Runs the CLI in-process.
 struct CliResult {
   int exit_code;
