@@ -5,9 +5,9 @@
 #include <ostream>
 
 #include "cli/options.h"
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "import/importer.h"
+#include "report/plot_render.h"
 
 namespace attnsim::cli {
 
@@ -36,8 +36,7 @@ int run_import_hf(const CommandArgs& args, std::ostream& out) {
       import::import_hf(vm["config"].as<std::vector<std::string>>().front(), import_options);
   if (vm.count("output")) {
     const std::filesystem::path file = vm["output"].as<std::string>();
-    prepare_output(file);
-    write_file_atomically(file, yaml);
+    report::write_file_if_changed(file, yaml);  // report/'s one writer: atomic, folders made
     report_written({file});
   } else
     out << yaml;
