@@ -73,6 +73,7 @@ TEST_CASE("simulate") {
                            "rwkv7-world3-2.9b",
                            "xlstm-7b",
                            "qwen3.5-27b-mamba3-hypothetical",
+                           "mamba3-mimo-1.5b",
                            "phi-4-mini-flash-reasoning",
                            "gemma-3n-e4b",
                            "hymba-1.5b"}) {
