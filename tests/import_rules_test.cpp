@@ -496,6 +496,61 @@ TEST_CASE("map_bamba: BambaConfig's defaults, mamba_d_head 'auto', attn_layer_in
   }
 }
 
+TEST_CASE("map_granite_moe_hybrid: layer_types, shared_mlp beside the experts, NoPE") {
+  // A 4-layer granitemoehybrid config: D = 256, 4 heads / 2 KV heads of 64, Mamba 8 heads of
+  // 64 ('auto': 2 × 256 / 8), N 16, 1 group, conv 4; 4 experts of 32, top 2, shared_mlp 96.
+  const std::string base = R"({"model_type": "granitemoehybrid", "hidden_size": 256,
+      "vocab_size": 1000, "num_hidden_layers": 4, "num_attention_heads": 4,
+      "num_key_value_heads": 2, "mamba_n_heads": 8, "mamba_d_state": 16, "mamba_n_groups": 1,
+      "mamba_d_conv": 4, "mamba_expand": 2, "intermediate_size": 32, "num_experts_per_tok": 2, "shared_intermediate_size": 96, "tie_word_embeddings": true, "torch_dtype": "bfloat16")";
+  const std::string types = R"(, "layer_types": ["mamba", "attention", "mamba", "mamba"])";
+  auto kinds_of = [](const Architecture& architecture) {
+    std::vector<std::string> kinds;
+    for (const auto& layer : architecture.layers) kinds.push_back(layer.mixer->layer_kind());
+    return kinds;
+  };
+  SUBCASE("layer_types as written; every layer has the MoE with shared_mlp as a shared expert") {
+    const Architecture result = import_json(
+        base + types + R"(, "num_local_experts": 4, "position_embedding_type": "nope"})");
+    CHECK(kinds_of(result) == std::vector<std::string>{"mamba2", "nope_attn", "mamba2", "mamba2"});
+    // KV: 1 layer × 2 × 2 KV heads × 64 × 2 bytes = 512 B per token.
+    CHECK(kv_memory(result, {1}, 1).kv_bytes_per_token == 512);
+    // State per Mamba layer: 8 × 64 × 16 = 8,192 + conv 3 × (512 + 2 × 16) = 1,632 elements,
+    // 2 bytes each; three layers.
+    CHECK(kv_memory(result, {1}, 1).state_bytes_per_sequence == 3 * (8192 + 1632) * 2);
+    // Parameters. Mamba (BambaMixer): in_proj 256 × (2 × 512 + 2 × 16 + 8) = 272,384; conv
+    // (512 + 32) × 4 + 544 bias = 2,720; dt_bias, A_log, D 3 × 8 = 24; norm 512; out_proj
+    // 512 × 256 = 131,072 → 406,712. Attention: q and o 2 × 256², k and v 2 × 256 × 128 →
+    // 196,608. FFN per layer: experts 4 × 3 × 256 × 32 = 98,304; router 4 × 256 = 1,024;
+    // shared_mlp 3 × 256 × 96 = 73,728 → 173,056. Norms 2 × 256 per layer; tied table
+    // 1,000 × 256 = 256,000; final norm 256.
+    const std::uint64_t expected =
+        3ULL * 406'712 + 196'608 + 4ULL * (173'056 + 512) + 256'000 + 256;
+    CHECK(model_params(result).total == expected);
+  }
+  SUBCASE("layers_block_type (the attribute-map spelling) and no layer_types at all") {
+    CHECK(kinds_of(import_json(
+              base + R"(, "layers_block_type": ["attention", "mamba", "mamba", "attention"]})")) ==
+          std::vector<std::string>{"nope_attn", "mamba2", "mamba2", "nope_attn"});
+    for (const auto& kind : kinds_of(import_json(base + "}"))) CHECK(kind == "mamba2");
+  }
+  SUBCASE("no experts: the dense FFN is shared_mlp, of shared_intermediate_size (NoPE: no key)") {
+    const Architecture result = import_json(base + types + R"(, "num_local_experts": 0})");
+    // FFN per layer: 3 × 256 × 96 = 73,728 (intermediate_size 32 is not used).
+    const std::uint64_t expected = 3ULL * 406'712 + 196'608 + 4ULL * (73'728 + 512) + 256'000 + 256;
+    CHECK(model_params(result).total == expected);
+  }
+  SUBCASE("position_embedding_type rope: RoPE attention") {
+    const Architecture result =
+        import_json(base + types + R"(, "position_embedding_type": "rope"})");
+    CHECK(kinds_of(result)[1] == "full_attn");
+  }
+  SUBCASE("a layer type other than mamba or attention is named") {
+    CHECK(import_error(base + R"(, "layer_types": ["mamba", "mlp", "mamba", "mamba"]})")
+              .find("layer_types[1]") != std::string::npos);
+  }
+}
+
 TEST_CASE("map_nemotron_h: layer_types over hybrid_override_pattern (NemotronHConfig)") {
   const std::string base = R"({"model_type": "nemotron_h", "hidden_size": 256, "vocab_size": 1000,
       "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "mamba_num_heads": 8,

@@ -35,6 +35,7 @@ const std::vector<Family>& families() {
       {"qwen3_5_moe", "Qwen3.5", &map_qwen3_next},
       {"nemotron_h", "Nemotron-H", &map_nemotron_h},
       {"bamba", "Bamba", &map_bamba},
+      {"granitemoehybrid", "Granite 4.0", &map_granite_moe_hybrid},
       {"bailing_moe_linear", "Ling 2.0", &map_bailing_linear},
       {"lfm2", "LFM2", &map_lfm2},
       {"phi4flash", "Phi-4 (SambaY)", &map_phi4flash},

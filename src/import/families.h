@@ -76,6 +76,7 @@ void map_kimi_linear(const HfConfig& config, ArchitectureDraft& draft);
 void map_qwen3_next(const HfConfig& config, ArchitectureDraft& draft);
 void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft);
 void map_bamba(const HfConfig& config, ArchitectureDraft& draft);
+void map_granite_moe_hybrid(const HfConfig& config, ArchitectureDraft& draft);
 void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft);
 void map_minimax(const HfConfig& config, ArchitectureDraft& draft);
 void map_deepseek_v4(const HfConfig& config, ArchitectureDraft& draft);

@@ -1,6 +1,6 @@
 // Mappers for latent-attention and hybrid families: DeepSeek V3/V3.2 (and Kimi K2, GLM-5),
-// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba, Ring/Ling linear, MiniMax-01/M1 and
-// DeepSeek V4.
+// Kimi Linear, Qwen3-Next / Qwen3.5, Nemotron-H, Bamba, Granite 4.0, Ring/Ling linear,
+// MiniMax-01/M1 and DeepSeek V4.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -376,12 +376,12 @@ void map_nemotron_h(const HfConfig& config, ArchitectureDraft& draft) {
   }
 }
 
-void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
-  read_common(config, draft);
-  draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
-  draft.conv_state_dtype = draft.weights_dtype;
-  // BambaConfig: mamba_d_head "auto" (its default) is mamba_expand · hidden_size / mamba_n_heads,
-  // which must divide evenly (transformers models/bamba/configuration_bamba.py @001f85b3).
+namespace {
+// BambaMixer's Mamba-2 (Bamba, and GraniteMoeHybrid, which builds BambaMixer from its own config):
+// mamba_d_head "auto" (the classes' default) is mamba_expand · hidden_size / mamba_n_heads, which
+// must divide evenly (transformers models/bamba/configuration_bamba.py @001f85b3,
+// models/granitemoehybrid/configuration_granitemoehybrid.py @4f7e1d46).
+Instance bamba_mamba_instance(const HfConfig& config, ArchitectureDraft& draft) {
   const std::uint64_t mamba_heads = config.positive("mamba_n_heads");
   const config::Node* written_head = config.node("mamba_d_head");
   std::uint64_t mamba_head_dim = 0;
@@ -398,13 +398,20 @@ void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
   } else {
     mamba_head_dim = config.positive("mamba_d_head");
   }
-  draft.mixers.push_back(
-      {"mamba",
-       {text_field("kind", "mamba2"), field("n_heads", mamba_heads, "mamba_n_heads"),
-        field("head_dim", mamba_head_dim, "mamba_d_head"),
-        field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
-        field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
-        field("conv_kernel", config.positive("mamba_d_conv"), "mamba_d_conv")}});
+  return {"mamba",
+          {text_field("kind", "mamba2"), field("n_heads", mamba_heads, "mamba_n_heads"),
+           field("head_dim", mamba_head_dim, "mamba_d_head"),
+           field("state_size", config.positive("mamba_d_state"), "mamba_d_state"),
+           field("n_groups", config.positive("mamba_n_groups"), "mamba_n_groups"),
+           field("conv_kernel", config.positive("mamba_d_conv"), "mamba_d_conv")}};
+}
+}  // namespace
+
+void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
+  draft.conv_state_dtype = draft.weights_dtype;
+  draft.mixers.push_back(bamba_mamba_instance(config, draft));
   draft.mixers.push_back(attention_instance(config, "attn"));
   draft.layer_mixers.assign(draft.n_layers, "mamba");
   // attn_layer_indices absent or null: every layer is Mamba (BambaConfig.layers_block_type).
@@ -421,6 +428,71 @@ void map_bamba(const HfConfig& config, ArchitectureDraft& draft) {
   draft.ffns.push_back(
       dense_ffn("mlp", "swiglu", config.positive("intermediate_size"), "intermediate_size"));
   draft.layer_ffns.assign(draft.n_layers, "mlp");
+}
+
+// IBM Granite 4.0 (GraniteMoeHybridConfig, transformers models/granitemoehybrid/
+// configuration_granitemoehybrid.py @4f7e1d46; GraniteMoeHybridDecoderLayer in
+// modular_granitemoehybrid.py @403a3679): each layer is BambaMixer or GraniteMoeShared attention
+// by layer_types (attribute_map: layers_block_type; absent: every layer Mamba), and every layer
+// runs shared_mlp (shared_intermediate_size) with, when num_local_experts > 0, block_sparse_moe
+// (experts of intermediate_size, top num_experts_per_tok) beside it. Attention has RoPE only
+// with position_embedding_type "rope" (Granite 4.0 writes "nope").
+void map_granite_moe_hybrid(const HfConfig& config, ArchitectureDraft& draft) {
+  read_common(config, draft);
+  draft.recurrent_state_dtype = state_dtype(config, draft, "mamba_ssm_cache_dtype");
+  draft.conv_state_dtype = draft.weights_dtype;
+  const std::vector<std::string_view> allowed = {"mamba", "attention"};
+  std::optional<std::vector<std::string>> types = read_layer_types(config, draft.n_layers, allowed);
+  if (!types && config.has("layers_block_type")) {
+    types = config.texts("layers_block_type");
+    if (types->size() != draft.n_layers)
+      throw UserError(config.where("layers_block_type"), "layers_block_type",
+                      fmt::format("one entry per layer ({})", draft.n_layers),
+                      fmt::format("{} entries", types->size()));
+    for (std::size_t i = 0; i < types->size(); ++i)
+      if ((*types)[i] != "mamba" && (*types)[i] != "attention")
+        throw UserError(config.where("layers_block_type"), fmt::format("layers_block_type[{}]", i),
+                        "mamba or attention", fmt::format("'{}'", (*types)[i]));
+  }
+  if (!types) {
+    types = std::vector<std::string>(draft.n_layers, "mamba");
+    draft.notes.push_back("no layer_types: every layer is Mamba (GraniteMoeHybridConfig)");
+  }
+  const bool any_mamba = std::count(types->begin(), types->end(), "mamba") > 0;
+  const bool any_attention = std::count(types->begin(), types->end(), "attention") > 0;
+  if (any_mamba) {
+    Instance mamba = bamba_mamba_instance(config, draft);
+    if (!config.optional_boolean("mamba_conv_bias").value_or(true))
+      mamba.fields.push_back(text_field("conv_bias", "false", "mamba_conv_bias"));
+    if (config.optional_boolean("mamba_proj_bias").value_or(false))
+      mamba.fields.push_back(text_field("proj_bias", "true", "mamba_proj_bias"));
+    draft.mixers.push_back(std::move(mamba));
+  }
+  if (any_attention) {
+    Instance attn = attention_instance(config, "attn");
+    if (config.optional_text("position_embedding_type").value_or("") != "rope")
+      attn.fields.push_back(text_field("rope", "false", "position_embedding_type is not rope"));
+    if (config.optional_boolean("attention_bias").value_or(false)) {
+      attn.fields.push_back(text_field("qkv_bias", "true", "attention_bias"));
+      attn.fields.push_back(text_field("o_bias", "true", "attention_bias"));
+    }
+    draft.mixers.push_back(std::move(attn));
+  }
+  for (const std::string& type : *types)
+    draft.layer_mixers.push_back(type == "mamba" ? "mamba" : "attn");
+  const std::string activation = activation_for(config.text("hidden_act"), true);
+  const std::uint64_t shared = config.positive("shared_intermediate_size");
+  const std::uint64_t experts = config.count("num_local_experts");
+  if (experts > 0) {
+    draft.ffns.push_back(moe_ffn("moe", activation, experts, config.positive("num_experts_per_tok"),
+                                 config.positive("intermediate_size"), 1, shared));
+    draft.notes.push_back(
+        "FFN: the always-on shared_mlp (shared_intermediate_size) is the MoE's one shared expert");
+  } else {
+    draft.ffns.push_back(
+        dense_ffn("mlp", activation, shared, "shared_intermediate_size: shared_mlp, no experts"));
+  }
+  draft.layer_ffns.assign(draft.n_layers, experts > 0 ? "moe" : "mlp");
 }
 
 void map_bailing_linear(const HfConfig& config, ArchitectureDraft& draft) {

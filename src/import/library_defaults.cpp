@@ -52,6 +52,9 @@ constexpr std::string_view kPhi4Flash =
     "read at franciskamande-ai/cloned_models @711ebe7d)";
 constexpr std::string_view kBamba =
     "BambaConfig default (transformers models/bamba/configuration_bamba.py @001f85b3)";
+constexpr std::string_view kGraniteMoeHybrid =
+    "GraniteMoeHybridConfig default (transformers models/granitemoehybrid/"
+    "configuration_granitemoehybrid.py @4f7e1d46)";
 constexpr std::string_view kKimiLinear =
     "KimiLinearConfig default (transformers models/kimi_linear/configuration_kimi_linear.py "
     "@630ebd85)";
@@ -137,6 +140,22 @@ constexpr std::array kDefaults = {
     LibraryDefault{"bamba", "mamba_d_state", "256", kBamba},
     LibraryDefault{"bamba", "mamba_d_conv", "4", kBamba},
     LibraryDefault{"bamba", "mamba_expand", "2", kBamba},
+    LibraryDefault{"granitemoehybrid", "vocab_size", "32000", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "hidden_size", "4096", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "intermediate_size", "11008", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "num_hidden_layers", "32", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "num_attention_heads", "32", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "hidden_act", "silu", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "max_position_embeddings", "2048", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "tie_word_embeddings", "false", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "num_local_experts", "8", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "num_experts_per_tok", "2", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "shared_intermediate_size", "1024", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "mamba_n_heads", "128", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "mamba_n_groups", "1", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "mamba_d_state", "256", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "mamba_d_conv", "4", kGraniteMoeHybrid},
+    LibraryDefault{"granitemoehybrid", "mamba_expand", "2", kGraniteMoeHybrid},
     LibraryDefault{"qwen3_next", "full_attention_interval", "4", kQwen3Next},
     LibraryDefault{"llama4_text", "no_rope_layer_interval", "4", kLlama4},
     LibraryDefault{"llama4_text", "interleave_moe_layer_step", "1", kLlama4},
