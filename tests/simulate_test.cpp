@@ -75,6 +75,7 @@ TEST_CASE("simulate") {
                            "qwen3.5-27b-mamba3-hypothetical",
                            "mamba3-mimo-1.5b",
                            "granite-4.0-h-small",
+                           "qwen3.5-9b",
                            "phi-4-mini-flash-reasoning",
                            "gemma-3n-e4b",
                            "hymba-1.5b"}) {

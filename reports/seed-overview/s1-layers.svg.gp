@@ -1,13 +1,13 @@
 # Drawn by attnsim 0.1.0. Data: s1-layers.svg.csv.
 # Rerun with: gnuplot s1-layers.svg.gp
-set terminal svg size 1000,5928 noenhanced font 'sans-serif,14' background rgb 'white'
+set terminal svg size 1000,6006 noenhanced font 'sans-serif,14' background rgb 'white'
 if (!exists('outfile')) outfile = 's1-layers.svg'
 set output outfile
 set datafile separator comma
 set datafile columnheaders
-set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9966 center
+set label 1000 'Mixer of every layer, in order (dark: KV grows with context; light: fixed-size state)' at screen 0.5, screen 0.9967 center
 set xrange [-0.5:127.5]
-set yrange [-69.75:0.5]
+set yrange [-70.75:0.5]
 set xtics 0,16 out nomirror
 set mxtics 16
 set xlabel 'layer index (0 = first)'
@@ -71,20 +71,21 @@ set label 56 '3:1 Gated DeltaNet : gated attention (48:16 layers)' at -0.5,-55.4
 set label 57 '3:1 Gated DeltaNet : gated attention (30:10 layers)' at -0.5,-56.40 left
 set label 58 '3:1 Gated DeltaNet : gated attention (45:15 layers)' at -0.5,-57.40 left
 set label 59 '3:1 Gated DeltaNet : gated attention (24:8 layers)' at -0.5,-58.40 left
-set label 60 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-59.40 left
-set label 61 '2:1 RG-LRU : sliding-window attention (26:12 layers)' at -0.5,-60.40 left
-set label 62 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-61.40 left
-set label 63 '32 RWKV-7' at -0.5,-62.40 left
-set label 64 '32 MLA' at -0.5,-63.40 left
-set label 65 '19 attention' at -0.5,-64.40 left
-set label 66 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-65.40 left
-set label 67 '3:1 local : global (33:12 layers)' at -0.5,-66.40 left
-set label 68 '3:1 local : global (27:9 layers)' at -0.5,-67.40 left
-set label 69 '32 mLSTM' at -0.5,-68.40 left
-set label 70 '81 Mamba-2 : 13 attention' at -0.5,-69.40 left
-set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'DeepSeek-V4-Flash' -5, 'Falcon-H1-34B' -6, 'Gemma 3 12B' -7, 'Gemma 3 1B' -8, 'Gemma 3 27B' -9, 'Gemma 3 4B' -10, 'Gemma 3n E4B' -11, 'GLM-4.5' -12, 'GLM-5' -13, 'GPT-2' -14, 'gpt-oss-120b' -15, 'gpt-oss-20b' -16, 'Granite 4.0-H Small' -17, 'Hunyuan-TurboS' -18, 'Hymba-1.5B' -19, 'Jamba 1.5 Large' -20, 'Jamba 1.5 Mini' -21, 'Kimi K2' -22, 'Kimi Linear 48B-A3B' -23, 'LFM2-1.2B' -24, 'LFM2.5-2.6B' -25, 'Ling-2.5-1T' -26, 'Llama 3 8B' -27, 'Llama 3.1 70B' -28, 'Llama 3.1 8B' -29, 'Llama 4 Maverick' -30, 'Mamba-2-Hybrid 8B' -31, 'Mamba-3 MIMO 1.5B' -32, 'MiMo-V2-Flash' -33, 'MiniMax-M1' -34, 'MiniMax-M2.5' -35, 'Mistral Large 3' -36, 'Mistral Small 3.1 24B' -37, 'Nanbeige 4.1 3B' -38, 'Nanbeige 4.2 3B' -39, 'Nemotron 3 Nano 30B-A3B' -40, 'Nemotron 3 Super 120B-A12B' -41, 'Nemotron-H-56B' -42, 'Nemotron-H-8B' -43, 'OLMo 2 7B' -44, 'Olmo 3 32B' -45, 'Olmo 3 7B' -46, 'Phi-4-mini-flash-reasoning' -47, 'Qwen3 235B-A22B' -48, 'Qwen3 4B' -49, 'Qwen3 8B' -50, 'Qwen3-Coder-Next' -51, 'Qwen3-Next 80B-A3B' -52, 'Qwen3.5-122B-A10B' -53, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -54, 'Qwen3.5-27B' -55, 'Qwen3.5-35B-A3B' -56, 'Qwen3.5-397B-A17B' -57, 'Qwen3.5-4B' -58, 'RecurrentGemma-2B' -59, 'RecurrentGemma-9B' -60, 'Ring-mini-linear-2.0' -61, 'RWKV7-World3-2.9B' -62, 'Sarvam 105B' -63, 'Sarvam 30B' -64, 'SmolLM3 3B' -65, 'Step 3.5 Flash' -66, 'Tiny Aya 3.35B' -67, 'xLSTM 7B' -68, 'Zamba2-7B' -69) scale 0 nomirror
+set label 60 '3:1 Gated DeltaNet : gated attention (24:8 layers)' at -0.5,-59.40 left
+set label 61 '2:1 RG-LRU : sliding-window attention (18:8 layers)' at -0.5,-60.40 left
+set label 62 '2:1 RG-LRU : sliding-window attention (26:12 layers)' at -0.5,-61.40 left
+set label 63 '4:1 lightning attention : attention (16:4 layers)' at -0.5,-62.40 left
+set label 64 '32 RWKV-7' at -0.5,-63.40 left
+set label 65 '32 MLA' at -0.5,-64.40 left
+set label 66 '19 attention' at -0.5,-65.40 left
+set label 67 '3:1 RoPE attention : NoPE attention (27:9 layers)' at -0.5,-66.40 left
+set label 68 '3:1 local : global (33:12 layers)' at -0.5,-67.40 left
+set label 69 '3:1 local : global (27:9 layers)' at -0.5,-68.40 left
+set label 70 '32 mLSTM' at -0.5,-69.40 left
+set label 71 '81 Mamba-2 : 13 attention' at -0.5,-70.40 left
+set ytics ('Trinity Large' -0, 'Bamba-9B' -1, 'DeepSeek-R1' -2, 'DeepSeek-V3.2' -3, 'DeepSeek-V3' -4, 'DeepSeek-V4-Flash' -5, 'Falcon-H1-34B' -6, 'Gemma 3 12B' -7, 'Gemma 3 1B' -8, 'Gemma 3 27B' -9, 'Gemma 3 4B' -10, 'Gemma 3n E4B' -11, 'GLM-4.5' -12, 'GLM-5' -13, 'GPT-2' -14, 'gpt-oss-120b' -15, 'gpt-oss-20b' -16, 'Granite 4.0-H Small' -17, 'Hunyuan-TurboS' -18, 'Hymba-1.5B' -19, 'Jamba 1.5 Large' -20, 'Jamba 1.5 Mini' -21, 'Kimi K2' -22, 'Kimi Linear 48B-A3B' -23, 'LFM2-1.2B' -24, 'LFM2.5-2.6B' -25, 'Ling-2.5-1T' -26, 'Llama 3 8B' -27, 'Llama 3.1 70B' -28, 'Llama 3.1 8B' -29, 'Llama 4 Maverick' -30, 'Mamba-2-Hybrid 8B' -31, 'Mamba-3 MIMO 1.5B' -32, 'MiMo-V2-Flash' -33, 'MiniMax-M1' -34, 'MiniMax-M2.5' -35, 'Mistral Large 3' -36, 'Mistral Small 3.1 24B' -37, 'Nanbeige 4.1 3B' -38, 'Nanbeige 4.2 3B' -39, 'Nemotron 3 Nano 30B-A3B' -40, 'Nemotron 3 Super 120B-A12B' -41, 'Nemotron-H-56B' -42, 'Nemotron-H-8B' -43, 'OLMo 2 7B' -44, 'Olmo 3 32B' -45, 'Olmo 3 7B' -46, 'Phi-4-mini-flash-reasoning' -47, 'Qwen3 235B-A22B' -48, 'Qwen3 4B' -49, 'Qwen3 8B' -50, 'Qwen3-Coder-Next' -51, 'Qwen3-Next 80B-A3B' -52, 'Qwen3.5-122B-A10B' -53, 'Qwen3.5-27B with Mamba-3 (hypothetical)' -54, 'Qwen3.5-27B' -55, 'Qwen3.5-35B-A3B' -56, 'Qwen3.5-397B-A17B' -57, 'Qwen3.5-4B' -58, 'Qwen3.5-9B' -59, 'RecurrentGemma-2B' -60, 'RecurrentGemma-9B' -61, 'Ring-mini-linear-2.0' -62, 'RWKV7-World3-2.9B' -63, 'Sarvam 105B' -64, 'Sarvam 30B' -65, 'SmolLM3 3B' -66, 'Step 3.5 Flash' -67, 'Tiny Aya 3.35B' -68, 'xLSTM 7B' -69, 'Zamba2-7B' -70) scale 0 nomirror
 set key at screen 0.5, screen 0.9933 center top horizontal maxrows 13 Left reverse samplen 1.5 width 2 height 1
-set tmargin at screen 0.9342
+set tmargin at screen 0.9351
 set style fill solid 1.0 border lc rgb 'white'
 plot 's1-layers.svg.csv' using 3:(column(6) == 1 ? -column(1) : NaN):(0.5):(0.26) title 'Gated DeltaNet' with boxxyerror fc rgb '#77AADD', \
      '' using 3:(column(6) == 2 ? -column(1) : NaN):(0.5):(0.26) title 'gated memory unit' with boxxyerror fc rgb '#44BB99', \
