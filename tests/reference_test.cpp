@@ -31,8 +31,8 @@ namespace {
 using namespace reference;
 
 // Kinds that are a cost model only, without a reference kernel (their README says what it
-// leaves out): DeepSeek V4's compressed attention.
-const std::set<std::string_view> kCostModelOnly = {"compressed_attn"};
+// leaves out): none at present.
+const std::set<std::string_view> kCostModelOnly = {};
 
 constexpr std::int64_t kBatch = 2, kTokens = 7, kPrefix = 4;
 

@@ -88,7 +88,7 @@ Outputs run_reference(const MixerKind& kind, const CaseFile& c, const Settings& 
 Runner find_runner(const std::string& mixer) {
   std::vector<std::string> names;
   for (const MixerKind& kind : mixer_kinds()) {
-    if (kind.reference == nullptr) continue;  // a cost model only (compressed_attn)
+    if (kind.reference == nullptr) continue;  // a cost model only
     if (kind.kind == mixer ||
         (!kind.reference->oracle_alias.empty() && kind.reference->oracle_alias == mixer))
       return [&kind](const CaseFile& c, const Settings& s) { return run_reference(kind, c, s); };

@@ -19,7 +19,7 @@ KeptTensor kept_tensor(const Mixer& mixer, const reference::Kept& kept) {
 std::optional<LayerRun> run_layer(const Mixer& mixer, const RunPlan& plan, Rng& rng) {
   const MixerKind* kind = find_mixer_kind(mixer.kind());
   ATTNSIM_ASSERT(kind != nullptr, "every layer's kind is registered");
-  // A cost-model-only kind (compressed_attn) has no kernel to run: not executed, as below.
+  // A cost-model-only kind has no kernel to run: not executed, as below.
   if (kind->reference == nullptr) return std::nullopt;
   const reference::Facet& facet = *kind->reference;
   std::optional<reference::Binding> bound = mixer.reference_binding();

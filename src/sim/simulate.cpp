@@ -76,7 +76,7 @@ void add_flop_rows(SimulationReport& report, const std::string& kind, const Meas
 }  // namespace
 
 const std::vector<std::string>& skipped_operations() {
-  static const std::vector<std::string> names = {"projections", "indexer"};
+  static const std::vector<std::string> names = {"projections", "indexer", "compressor"};
   return names;
 }
 

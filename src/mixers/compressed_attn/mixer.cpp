@@ -1,12 +1,14 @@
 // Parameters, cache terms and FLOPs of DeepSeek V4's compressed attention. Shapes and tensor
 // names follow DeepSeek-V4's reference inference/model.py (Attention, Compressor, Indexer) as
-// ported line by line in public re-implementations; see README.md for each source. A cost model
-// only: no reference kernel (README.md says what it leaves out).
+// ported line by line in public re-implementations; see README.md for each source. The reference
+// kernel is in reference.cpp, its facet in session.cpp.
 #include "mixers/compressed_attn/mixer.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "mixers/compressed_attn/session.h"
 
 namespace attnsim::compressed_attn {
 
@@ -181,7 +183,8 @@ class CompressedAttention final : public Mixer {
     return tensors(shape_, context.d_model);
   }
   // Per query: scores and the weighted sum over the keys it attends to, H·D each per key (V is
-  // the same D-wide entry); the indexer scores every compressed entry, HI·dI each.
+  // the same D-wide entry); the indexer scores every visible compressed entry, HI·dI each
+  // ("index_scores"; "indexer" is its projections).
   FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
     const double T = static_cast<double>(tokens);
     FlopCounts flops = projection_flops(params({context.d_model}), T);
@@ -196,7 +199,7 @@ class CompressedAttention final : public Mixer {
       const double entries = context.causal == CausalConvention::half
                                  ? sum_floor(tokens, shape_.compress_ratio)
                                  : T * static_cast<double>(tokens / shape_.compress_ratio);
-      add_macs(flops, "indexer",
+      add_macs(flops, "index_scores",
                static_cast<double>(shape_.indexer_heads * shape_.indexer_head_dim) * entries);
     }
     return flops;
@@ -209,13 +212,35 @@ class CompressedAttention final : public Mixer {
     add_macs(flops, "scores", per_key * keys);
     add_macs(flops, "av", per_key * keys);
     if (shape_.indexer_heads > 0)
-      add_macs(flops, "indexer",
+      add_macs(flops, "index_scores",
                static_cast<double>(shape_.indexer_heads * shape_.indexer_head_dim) *
                    static_cast<double>(context_tokens / shape_.compress_ratio));
     return flops;
   }
   // One K=V head shared by all query heads: every rank keeps all of it.
   std::uint64_t cache_split_heads() const override { return 1; }
+  // The reference session's sizes (session.cpp): C = coff·D and CI = coff·dI are the widths of
+  // the compressors' wkv/wgate rows.
+  std::optional<reference::Binding> reference_binding() const override {
+    reference::Binding bound;
+    const auto size = [](std::uint64_t value) { return static_cast<std::int64_t>(value); };
+    const std::uint64_t coff = shape_.compressor_overlap ? 2 : 1;
+    bound.set("H", size(shape_.n_heads));
+    bound.set("D", size(shape_.head_dim));
+    bound.set("rope_dim", size(shape_.rope_head_dim));
+    if (shape_.window) bound.set("window", size(*shape_.window));
+    if (shape_.compress_ratio == 0) return bound;
+    bound.set("compress_ratio", size(shape_.compress_ratio));
+    bound.set("m", size(shape_.compress_ratio));
+    bound.set("overlap", shape_.compressor_overlap);
+    bound.set("C", size(coff * shape_.head_dim));
+    if (shape_.indexer_heads == 0) return bound;
+    bound.set("topk", size(shape_.topk));
+    bound.set("HI", size(shape_.indexer_heads));
+    bound.set("dI", size(shape_.indexer_head_dim));
+    bound.set("CI", size(coff * shape_.indexer_head_dim));
+    return bound;
+  }
 
  private:
   Shape shape_;
@@ -247,6 +272,9 @@ const FieldTable& fields() {
       {"topk", count, FieldRole::span, "0", "entries", "k: compressed entries each query reads"},
       {"indexer_key_dtype", dtype, FieldRole::none, "", "",
        "dtype of the indexer keys (default: the model's kv_cache dtype)"},
+      {"rope_head_dim", count, FieldRole::none, "", "channels",
+       "channels at the end of each head (query, K=V entry, indexer) that carry RoPE; only the "
+       "reference kernel reads it (absent: 64, DeepSeek V4's, or the narrower head's width)"},
   };
   return table;
 }
@@ -265,6 +293,17 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   shape.indexer_head_dim = values.count("indexer_head_dim");
   shape.topk = values.count("topk");
   shape.indexer_key_dtype = values.dtype("indexer_key_dtype");
+  shape.rope_head_dim = std::min<std::uint64_t>(64, shape.head_dim);
+  if (shape.indexer_heads > 0)
+    shape.rope_head_dim = std::min(shape.rope_head_dim, shape.indexer_head_dim);
+  shape.rope_head_dim -= shape.rope_head_dim % 2;
+  if (values.has("rope_head_dim")) shape.rope_head_dim = values.count("rope_head_dim");
+  if (shape.rope_head_dim % 2 != 0 || shape.rope_head_dim > shape.head_dim)
+    values.reject("rope_head_dim", fmt::format("an even number ≤ head_dim ({})", shape.head_dim),
+                  std::to_string(shape.rope_head_dim));
+  if (shape.indexer_heads > 0 && shape.rope_head_dim > shape.indexer_head_dim)
+    values.reject("rope_head_dim", fmt::format("≤ indexer_head_dim ({})", shape.indexer_head_dim),
+                  std::to_string(shape.rope_head_dim));
   if (shape.n_heads % shape.o_groups != 0)
     values.reject("o_groups", fmt::format("a divisor of n_heads ({})", shape.n_heads),
                   std::to_string(shape.o_groups));
@@ -291,19 +330,19 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
 MixerKind kind_info() {
   return {"compressed_attn",
           "DeepSeek V4 attention: shared K=V head, sliding window + 1/m compressed entries "
-          "(top-k by an indexer or all); cost model only, no reference kernel",
+          "(top-k by an indexer or all)",
           &fields(),
           &from_fields,
           {"window k=v (kv): D per token, at most W tokens",
            "compressed k=v (kv): D per m tokens (complete groups)",
            "indexer keys (kv): dI per m tokens (indexer_key_dtype)",
            "compressor state (fp32): 2·coff·m·coff·D, indexer's 2·coff·m·coff·dI"},
-          {},
+          {"parallel", "recurrent"},
           {{"swa_mqa", "SWA", "sliding-window attention (shared K=V)"},
            {"csa", "CSA", "compressed sparse attention"},
            {"hca", "HCA", "heavily compressed attention"},
            {"compressed_attn", "MQA", "dense attention (shared K=V)"}},
-          nullptr};
+          &facet()};
 }
 
 }  // namespace attnsim::compressed_attn

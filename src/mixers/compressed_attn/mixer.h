@@ -23,6 +23,7 @@ struct Shape {
   std::uint64_t indexer_head_dim = 0;      // dI
   std::uint64_t topk = 0;                  // k entries the indexer selects
   std::optional<DType> indexer_key_dtype;  // default: the model's kv_cache dtype
+  std::uint64_t rope_head_dim = 64;        // RoPE'd channels at the end (the kernel only)
 };
 
 // Tokens each compressed entry pools: 2m with overlap, else m (the compressor's `coff`·m rows).

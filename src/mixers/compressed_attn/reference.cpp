@@ -1,0 +1,449 @@
+// DeepSeek V4's compressed attention, per sequence: (1) the window keys, RoPE'd at their
+// positions; (2) the compressor(s) turn each complete group of m tokens into one entry; (3) per
+// query, the indexer picks the top-k visible entries (CSA) or takes them all (HCA), and one
+// softmax with the head's sink runs over window keys and entries, K = V.
+#include "mixers/compressed_attn/reference.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "mixers/common/rope.h"
+
+namespace attnsim::compressed_attn {
+
+struct Kernel::Engine {
+  virtual ~Engine() = default;
+  virtual StepResult step(const StepInputs& inputs) = 0;
+  virtual KeptSizes kept() const = 0;
+};
+
+namespace {
+
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+[[noreturn]] void reject(const std::string& key, const std::string& expected,
+                         const std::string& found) {
+  throw UserError(SourceLocation{}, key, expected, found);
+}
+
+void validate_options(const Options& o) {
+  if (o.window && *o.window < 1) reject("window", "≥ 1", std::to_string(*o.window));
+  if (o.compress_ratio < 0) reject("compress_ratio", "≥ 0", std::to_string(o.compress_ratio));
+  if (o.compress_ratio == 0 && o.overlap) reject("overlap", "false without compress_ratio", "true");
+  if (o.topk < 0) reject("topk", "≥ 0", std::to_string(o.topk));
+  if (o.compress_ratio == 0 && o.topk > 0)
+    reject("topk", "0 without compress_ratio (the indexer picks entries)", std::to_string(o.topk));
+  if (o.rope_dim < 0 || o.rope_dim % 2 != 0)
+    reject("rope_dim", "an even number ≥ 0", std::to_string(o.rope_dim));
+}
+
+// Sizes fixed by the first step and held by every later one.
+struct Dims {
+  std::int64_t B = 0, H = 0, D = 0, C = 0, HI = 0, dI = 0, CI = 0;
+};
+
+// Checks a step against the options, the layer tensors and (after the first) the earlier steps.
+Dims validate_step(const StepInputs& in, const Options& o, const Layer& layer, const Dims* fixed) {
+  require_rank(in.q.shape, 4, "q", "[B, T, H, D]");
+  Dims d;
+  const std::int64_t T = in.q.dim(1);
+  d.B = in.q.dim(0), d.H = in.q.dim(2), d.D = in.q.dim(3);
+  if (fixed) require_shape(in.q.shape, {fixed->B, T, fixed->H, fixed->D}, "q", "B,T,H,D");
+  require_shape(in.kv.shape, {d.B, T, d.D}, "kv", "B,T,D");
+  require_shape(layer.attn_sink.shape, {d.H}, "attn_sink", "H");
+  const std::int64_t coff = o.overlap ? 2 : 1, m = o.compress_ratio;
+  if (o.rope_dim > d.D)
+    reject("rope_dim", "≤ D = " + std::to_string(d.D), std::to_string(o.rope_dim));
+  if (m > 0) {
+    d.C = coff * d.D;
+    require_shape(in.comp_kv.shape, {d.B, T, d.C}, "comp_kv", o.overlap ? "B,T,2·D" : "B,T,D");
+    require_shape(in.comp_score.shape, {d.B, T, d.C}, "comp_score",
+                  o.overlap ? "B,T,2·D" : "B,T,D");
+    require_shape(layer.compressor.ape.shape, {m, d.C}, "comp_ape", o.overlap ? "m,2·D" : "m,D");
+    require_shape(layer.compressor.norm.shape, {d.D}, "comp_norm", "D");
+  }
+  if (o.topk > 0) {
+    require_rank(in.index_q.shape, 4, "index_q", "[B, T, HI, dI]");
+    d.HI = in.index_q.dim(2), d.dI = in.index_q.dim(3), d.CI = coff * d.dI;
+    if (fixed) {
+      d.HI = fixed->HI, d.dI = fixed->dI, d.CI = fixed->CI;
+    }
+    require_shape(in.index_q.shape, {d.B, T, d.HI, d.dI}, "index_q", "B,T,HI,dI");
+    require_shape(in.index_w.shape, {d.B, T, d.HI}, "index_w", "B,T,HI");
+    const char* axes = o.overlap ? "B,T,2·dI" : "B,T,dI";
+    require_shape(in.index_kv.shape, {d.B, T, d.CI}, "index_kv", axes);
+    require_shape(in.index_score.shape, {d.B, T, d.CI}, "index_score", axes);
+    require_shape(layer.indexer.ape.shape, {m, d.CI}, "index_ape", o.overlap ? "m,2·dI" : "m,dI");
+    require_shape(layer.indexer.norm.shape, {d.dI}, "index_norm", "dI");
+    if (o.rope_dim > d.dI)
+      reject("rope_dim", "≤ dI = " + std::to_string(d.dI), std::to_string(o.rope_dim));
+  }
+  return d;
+}
+
+// RoPE on the last rope_dim channels of a width-wide row (model.py: x[..., -rd:]).
+template <class S>
+void rope_tail(S* row, std::int64_t width, std::int64_t rope_dim, double position, double theta) {
+  if (rope_dim > 0)
+    mixers::apply_rope(row + width - rope_dim, rope_dim, position, theta,
+                       mixers::RopeStyle::interleaved);
+}
+
+// Σ_i softmax(s)_i · v_i over one channel's candidate rows.
+template <class S>
+S softmax_pool(const std::vector<S>& scores, const std::vector<S>& values) {
+  const S top = *std::max_element(scores.begin(), scores.end());
+  S num{0}, den{0};
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const S w = std::exp(scores[i] - top);  // a −inf row (no previous group yet) weighs 0
+    num += w * values[i];
+    den += w;
+  }
+  return num / den;
+}
+
+// One sequence's compressor (model.py Compressor): its state and the entries it has made.
+template <class S>
+class Pooler {
+ public:
+  Pooler(const CompressorWeights& w, const Options& o, std::int64_t Dc)
+      : w_(w), o_(o), m_(o.compress_ratio), Dc_(Dc), C_((o.overlap ? 2 : 1) * Dc) {
+    const std::int64_t rows = (o.overlap ? 2 : 1) * m_;
+    kv_state_.assign(static_cast<std::size_t>(rows * C_), S{0});
+    score_state_.assign(static_cast<std::size_t>(rows * C_), -std::numeric_limits<S>::infinity());
+  }
+  std::int64_t count() const { return n_; }
+  const S* entry(std::int64_t i) const { return entries_.data() + i * Dc_; }
+  std::int64_t state_elements() const { return static_cast<std::int64_t>(2 * kv_state_.size()); }
+
+  // The parallel form over tokens 0 .. T−1 (model.py, start_pos == 0): every complete group g
+  // pools its own tokens' channels (the second half with overlap) and, with overlap, group
+  // g − 1's first half; then the state keeps the last complete group and the remainder.
+  void prefill(const double* kv, const double* score, std::int64_t T) {
+    const std::int64_t groups = T / m_, offset = o_.overlap ? m_ : 0;
+    std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
+    for (std::int64_t g = 0; g < groups; ++g) {
+      for (std::int64_t c = 0; c < Dc_; ++c) {
+        s.clear(), v.clear();
+        if (o_.overlap && g > 0) gather(kv, score, (g - 1) * m_, c, s, v);
+        gather(kv, score, g * m_, offset > 0 ? Dc_ + c : c, s, v);
+        pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
+      }
+      finish(pooled, g * m_);
+    }
+    if (o_.overlap && groups > 0)
+      for (std::int64_t j = 0; j < m_; ++j) store(j, kv, score, (groups - 1) * m_ + j);
+    for (std::int64_t t = groups * m_; t < T; ++t) store(offset + t - groups * m_, kv, score, t);
+  }
+
+  // The recurrent form, one token at position p (model.py, start_pos > 0): into the state; a
+  // complete group pools the state's rows (with overlap: rows 0..m−1 hold the previous group,
+  // their first half pooled, rows m..2m−1 this one, their second half), then shifts it down.
+  void push(const double* kv, const double* score, std::int64_t p) {
+    const std::int64_t j = p % m_, offset = o_.overlap ? m_ : 0;
+    store(offset + j, kv, score, 0);
+    if (j != m_ - 1) return;
+    std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
+    for (std::int64_t c = 0; c < Dc_; ++c) {
+      s.clear(), v.clear();
+      for (std::int64_t r = 0; r < (o_.overlap ? 2 : 1) * m_; ++r) {
+        const std::int64_t channel = r >= offset && o_.overlap ? Dc_ + c : c;
+        s.push_back(score_state_[static_cast<std::size_t>(r * C_ + channel)]);
+        v.push_back(kv_state_[static_cast<std::size_t>(r * C_ + channel)]);
+      }
+      pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
+    }
+    finish(pooled, p + 1 - m_);
+    if (o_.overlap) {
+      std::copy_n(kv_state_.begin() + m_ * C_, m_ * C_, kv_state_.begin());
+      std::copy_n(score_state_.begin() + m_ * C_, m_ * C_, score_state_.begin());
+    }
+  }
+
+ private:
+  // Channel c of group rows first .. first + m − 1 (score + ape[j]) as candidates.
+  void gather(const double* kv, const double* score, std::int64_t first, std::int64_t c,
+              std::vector<S>& s, std::vector<S>& v) const {
+    for (std::int64_t j = 0; j < m_; ++j) {
+      const std::int64_t at = (first + j) * C_ + c;
+      s.push_back(static_cast<S>(score[at]) +
+                  static_cast<S>(w_.ape[static_cast<std::size_t>(j * C_ + c)]));
+      v.push_back(static_cast<S>(kv[at]));
+    }
+  }
+  // State row `row` ← token t of the step: its kv, and its score + ape of its place in the group.
+  void store(std::int64_t row, const double* kv, const double* score, std::int64_t t) {
+    const std::int64_t j = (o_.overlap ? row % m_ : row);
+    for (std::int64_t c = 0; c < C_; ++c) {
+      const auto at = static_cast<std::size_t>(row * C_ + c);
+      kv_state_[at] = static_cast<S>(kv[t * C_ + c]);
+      score_state_[at] = static_cast<S>(score[t * C_ + c]) +
+                         static_cast<S>(w_.ape[static_cast<std::size_t>(j * C_ + c)]);
+    }
+  }
+  // model.py: kv = norm(kv) (RMSNorm with weight), then RoPE on its last rd channels at the
+  // group's first token.
+  void finish(std::vector<S>& pooled, std::int64_t position) {
+    S square{0};
+    for (const S x : pooled) square += x * x;
+    const S inv = S{1} / std::sqrt(square / static_cast<S>(Dc_) + static_cast<S>(o_.eps));
+    for (std::int64_t c = 0; c < Dc_; ++c)
+      pooled[static_cast<std::size_t>(c)] *=
+          inv * static_cast<S>(w_.norm[static_cast<std::size_t>(c)]);
+    rope_tail(pooled.data(), Dc_, o_.rope_dim, static_cast<double>(position), o_.rope_theta);
+    entries_.insert(entries_.end(), pooled.begin(), pooled.end());
+    ++n_;
+  }
+
+  const CompressorWeights& w_;
+  const Options& o_;
+  std::int64_t m_, Dc_, C_;
+  std::vector<S> kv_state_, score_state_;  // [coff·m, C]
+  std::vector<S> entries_;                 // [n, Dc]
+  std::int64_t n_ = 0;
+};
+
+// The first min(k, n) entries by score descending, ties to the lower entry.
+std::vector<std::int64_t> top_entries(const std::vector<double>& scores, std::int64_t k) {
+  std::vector<std::int64_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto better = [&](std::int64_t a, std::int64_t b) {
+    const auto sa = scores[static_cast<std::size_t>(a)], sb = scores[static_cast<std::size_t>(b)];
+    return sa != sb ? sa > sb : a < b;
+  };
+  const auto kept = std::min<std::size_t>(order.size(), static_cast<std::size_t>(k));
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end(),
+                    better);
+  order.resize(kept);
+  return order;
+}
+
+template <class S>
+class EngineT final : public Kernel::Engine {
+ public:
+  EngineT(const Options& o, Layer layer) : o_(o), layer_(std::move(layer)) {}
+
+  StepResult step(const StepInputs& in) override {
+    const Dims d = validate_step(in, o_, layer_, started_ ? &dims_ : nullptr);
+    if (!started_) start(d);
+    const std::int64_t T = in.q.dim(1);
+    StepResult r;
+    r.o = Tensor({d.B, T, d.H, d.D});
+    r.lse = Tensor({d.B, T, d.H});
+    if (o_.topk > 0) r.topk_entries = IndexTensor({d.B, T, o_.topk}, -1);
+    for (std::int64_t b = 0; b < d.B; ++b) {
+      Sequence& seq = sequences_[static_cast<std::size_t>(b)];
+      // (1) window keys: kv RoPE'd at its position.
+      for (std::int64_t t = 0; t < T; ++t) {
+        const double* row = in.kv.data.data() + (b * T + t) * d.D;
+        const auto at = seq.window.size();
+        seq.window.insert(seq.window.end(), row, row + d.D);
+        rope_tail(seq.window.data() + at, d.D, o_.rope_dim, static_cast<double>(t0_ + t),
+                  o_.rope_theta);
+      }
+      // (2) the compressors: the indexer's is called first in model.py; they are independent.
+      if (o_.compress_ratio > 0) {
+        compress(seq.main, in.comp_kv, in.comp_score, b, T, d.C);
+        if (o_.topk > 0) compress(*seq.index, in.index_kv, in.index_score, b, T, d.CI);
+      }
+      // (3) every query of the step.
+      for (std::int64_t t = 0; t < T; ++t) attend(in, r, seq, b, t, T, d);
+      if (o_.window) {
+        const auto keep = static_cast<std::size_t>(*o_.window * d.D);
+        if (seq.window.size() > keep)
+          seq.window.erase(seq.window.begin(),
+                           seq.window.end() - static_cast<std::ptrdiff_t>(keep));
+      }
+      seq.window_first = t0_ + T - static_cast<std::int64_t>(seq.window.size()) / d.D;
+    }
+    r.counts = std::move(counts_);
+    counts_ = {};
+    t0_ += T;
+    return r;
+  }
+
+  KeptSizes kept() const override {
+    KeptSizes k;
+    for (const Sequence& seq : sequences_) {
+      const auto rows = static_cast<std::int64_t>(seq.window.size()) / dims_.D;
+      k.window += rows * dims_.D, k.window_tokens += rows;
+      if (o_.compress_ratio == 0) continue;
+      k.entries += seq.main.count() * dims_.D, k.n_entries += seq.main.count();
+      k.state += seq.main.state_elements();
+      if (!seq.index) continue;
+      k.index_keys += seq.index->count() * dims_.dI;
+      k.index_state += seq.index->state_elements();
+    }
+    return k;
+  }
+
+ private:
+  struct Sequence {
+    std::vector<S> window;  // rows of D: positions window_first .. t0 − 1 (RoPE'd)
+    std::int64_t window_first = 0;
+    Pooler<S> main;
+    std::optional<Pooler<S>> index;
+  };
+
+  void start(const Dims& d) {
+    dims_ = d;
+    started_ = true;
+    for (std::int64_t b = 0; b < d.B; ++b) {
+      sequences_.push_back({{}, 0, Pooler<S>(layer_.compressor, o_, d.D), std::nullopt});
+      if (o_.topk > 0) sequences_.back().index.emplace(layer_.indexer, o_, d.dI);
+    }
+  }
+
+  void compress(Pooler<S>& pooler, const Tensor& kv, const Tensor& score, std::int64_t b,
+                std::int64_t T, std::int64_t C) {
+    const double* k = kv.data.data() + b * T * C;
+    const double* s = score.data.data() + b * T * C;
+    if (o_.form == Form::parallel && t0_ == 0) {
+      pooler.prefill(k, s, T);
+      return;
+    }
+    for (std::int64_t t = 0; t < T; ++t) pooler.push(k + t * C, s + t * C, t0_ + t);
+  }
+
+  // The indexer (model.py Indexer.forward): I[e] = Σ_h relu(qI_h · kI_e) · w_h · dI^−1/2 · HI^−1/2
+  // over the n visible entries; the top min(k, n).
+  std::vector<std::int64_t> select(const StepInputs& in, const Sequence& seq, std::int64_t b,
+                                   std::int64_t t, std::int64_t T, std::int64_t n, const Dims& d) {
+    if (n == 0) return {};
+    Mat<S> q(d.HI, d.dI);
+    for (std::int64_t h = 0; h < d.HI; ++h) {
+      const double* row = in.index_q.data.data() + ((b * T + t) * d.HI + h) * d.dI;
+      for (std::int64_t c = 0; c < d.dI; ++c) q(h, c) = static_cast<S>(row[c]);
+      rope_tail(q.data() + h * d.dI, d.dI, o_.rope_dim, static_cast<double>(t0_ + t),
+                o_.rope_theta);
+    }
+    const double scale = o_.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(d.dI))) /
+                         std::sqrt(static_cast<double>(d.HI));
+    Vec<S> w(d.HI);
+    for (std::int64_t h = 0; h < d.HI; ++h)
+      w(h) = static_cast<S>(in.index_w[static_cast<std::size_t>((b * T + t) * d.HI + h)] * scale);
+    const Eigen::Map<const Mat<S>> keys(seq.index->entry(0), n, d.dI);
+    const Vec<S> scores = (keys * q.transpose()).cwiseMax(S{0}) * w;
+    counts_.add("index_scores", d.HI * d.dI * n);
+    std::vector<double> as_double(static_cast<std::size_t>(n));
+    for (std::int64_t e = 0; e < n; ++e)
+      as_double[static_cast<std::size_t>(e)] = static_cast<double>(scores(e));
+    return top_entries(as_double, o_.topk);
+  }
+
+  // One query at position p = t0 + t: keys = the window's last min(p + 1, W) tokens, then the
+  // entries chosen; softmax with the sink in the denominator (kernel.py sparse_attn); the output
+  // de-rotated on its last rd channels (model.py: apply_rotary_emb(o[..., -rd:], inverse=True)).
+  void attend(const StepInputs& in, StepResult& r, const Sequence& seq, std::int64_t b,
+              std::int64_t t, std::int64_t T, const Dims& d) {
+    const std::int64_t p = t0_ + t;
+    const std::int64_t first = o_.window ? std::max<std::int64_t>(0, p - *o_.window + 1) : 0;
+    const std::int64_t n_window = p - first + 1;
+    const std::int64_t visible = o_.compress_ratio > 0 ? (p + 1) / o_.compress_ratio : 0;
+    std::vector<std::int64_t> chosen;
+    if (o_.topk > 0) {
+      chosen = select(in, seq, b, t, T, visible, d);
+      for (std::size_t i = 0; i < chosen.size(); ++i)
+        r.topk_entries[static_cast<std::size_t>((b * T + t) * o_.topk) + i] = chosen[i];
+    } else {
+      chosen.resize(static_cast<std::size_t>(visible));
+      std::iota(chosen.begin(), chosen.end(), 0);
+    }
+    const std::int64_t n = n_window + static_cast<std::int64_t>(chosen.size());
+    Mat<S> keys(n, d.D);
+    const std::int64_t offset = first - seq.window_first;
+    keys.topRows(n_window) =
+        Eigen::Map<const Mat<S>>(seq.window.data() + offset * d.D, n_window, d.D);
+    for (std::size_t i = 0; i < chosen.size(); ++i)
+      keys.row(n_window + static_cast<std::int64_t>(i)) =
+          Eigen::Map<const Vec<S>>(seq.main.entry(chosen[i]), d.D).transpose();
+    Mat<S> q(d.H, d.D);
+    for (std::int64_t h = 0; h < d.H; ++h) {
+      const double* row = in.q.data.data() + ((b * T + t) * d.H + h) * d.D;
+      for (std::int64_t c = 0; c < d.D; ++c) q(h, c) = static_cast<S>(row[c]);
+      rope_tail(q.data() + h * d.D, d.D, o_.rope_dim, static_cast<double>(p), o_.rope_theta);
+    }
+    const S scale = static_cast<S>(o_.scale.value_or(1.0 / std::sqrt(static_cast<double>(d.D))));
+    Mat<S> weights = (q * keys.transpose()) * scale;  // [H, n]
+    counts_.add("scores", d.H * d.D * n);
+    Vec<S> lse(d.H), denominator(d.H);
+    for (std::int64_t h = 0; h < d.H; ++h) {
+      const S sink = static_cast<S>(layer_.attn_sink[static_cast<std::size_t>(h)]);
+      const S top = std::max(weights.row(h).maxCoeff(), sink);
+      weights.row(h) = (weights.row(h).array() - top).exp();
+      denominator(h) = weights.row(h).sum() + std::exp(sink - top);
+      lse(h) = top + std::log(denominator(h));
+    }
+    Mat<S> o = denominator.cwiseInverse().asDiagonal() * (weights * keys);  // [H, D]
+    counts_.add("av", d.H * d.D * n);
+    for (std::int64_t h = 0; h < d.H; ++h) {
+      rope_tail(o.data() + h * d.D, d.D, o_.rope_dim, -static_cast<double>(p), o_.rope_theta);
+      for (std::int64_t c = 0; c < d.D; ++c)
+        r.o[static_cast<std::size_t>(((b * T + t) * d.H + h) * d.D + c)] =
+            static_cast<double>(o(h, c));
+      r.lse[static_cast<std::size_t>((b * T + t) * d.H + h)] = static_cast<double>(lse(h));
+    }
+  }
+
+  Options o_;
+  Layer layer_;
+  Dims dims_;
+  bool started_ = false;
+  std::int64_t t0_ = 0;  // tokens before this step
+  std::vector<Sequence> sequences_;
+  OpCounts counts_;
+};
+
+}  // namespace
+
+Tensor compress(const Tensor& kv, const Tensor& score, const CompressorWeights& weights,
+                std::int64_t compress_ratio, bool overlap, std::int64_t rope_dim, double rope_theta,
+                double eps) {
+  Options o;
+  o.compress_ratio = compress_ratio, o.overlap = overlap, o.rope_dim = rope_dim;
+  o.rope_theta = rope_theta, o.eps = eps;
+  if (compress_ratio < 1) reject("compress_ratio", "≥ 1", std::to_string(compress_ratio));
+  validate_options(o);
+  require_rank(kv.shape, 3, "kv", "[B, T, C]");
+  const std::int64_t B = kv.dim(0), T = kv.dim(1), C = kv.dim(2), coff = overlap ? 2 : 1;
+  if (C % coff != 0) reject("kv", "[B, T, 2·Dc] with overlap", shape_string(kv.shape));
+  const std::int64_t Dc = C / coff;
+  require_shape(score.shape, {B, T, C}, "score", "B,T,C");
+  require_shape(weights.ape.shape, {compress_ratio, C}, "ape", "m,C");
+  require_shape(weights.norm.shape, {Dc}, "norm", "Dc");
+  if (rope_dim > Dc) reject("rope_dim", "≤ Dc = " + std::to_string(Dc), std::to_string(rope_dim));
+  const std::int64_t n = T / compress_ratio;
+  Tensor out({B, n, Dc});
+  for (std::int64_t b = 0; b < B; ++b) {
+    Pooler<double> pooler(weights, o, Dc);
+    pooler.prefill(kv.data.data() + b * T * C, score.data.data() + b * T * C, T);
+    std::copy_n(pooler.entry(0), n * Dc, out.data.begin() + b * n * Dc);
+  }
+  return out;
+}
+
+Kernel::Kernel(const Options& options, Layer layer) {
+  validate_options(options);
+  if (options.precision == Precision::float32)
+    engine_ = std::make_unique<EngineT<float>>(options, std::move(layer));
+  else
+    engine_ = std::make_unique<EngineT<double>>(options, std::move(layer));
+}
+
+Kernel::~Kernel() = default;
+
+StepResult Kernel::step(const StepInputs& inputs) { return engine_->step(inputs); }
+
+KeptSizes Kernel::kept() const { return engine_->kept(); }
+
+}  // namespace attnsim::compressed_attn
