@@ -29,6 +29,20 @@ double memory_fraction(const po::variables_map& vm, const EngineProfile& engine,
       vm, mine, [](double fraction) { return fraction > 0.0 && fraction <= 1.0; },
       "a fraction in (0, 1]");
 }
+MambaCacheMode mamba_cache_mode(const po::variables_map& vm) {
+  const std::string mode = vm["mamba-cache-mode"].as<std::string>();
+  if (mode == "none") return MambaCacheMode::none;
+  if (mode == "align") return MambaCacheMode::align;
+  if (mode == "all") return MambaCacheMode::all;
+  throw UserError({}, "--mamba-cache-mode", "none, align or all", fmt::format("'{}'", mode));
+}
+
+KvSizeLine kv_size_line(const po::variables_map& vm) {
+  const std::string line = vm["kv-size-line"].as<std::string>();
+  if (line == "concurrency") return KvSizeLine::concurrency;
+  if (line == "per-group") return KvSizeLine::per_group;
+  throw UserError({}, "--kv-size-line", "concurrency or per-group", fmt::format("'{}'", line));
+}
 }  // namespace
 
 int run_capacity(const CommandArgs& args, std::ostream& out) {
@@ -56,7 +70,16 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
       "memory the engine measures at start-up beside weights and cache, subtracted from the "
       "budget: vLLM's log line gives it as non_torch_memory + PyTorch activation peak (e.g. "
       "1.59GiB)")("max-num-batched-tokens", po::value<std::string>()->default_value("8192"),
-                  "vLLM's scheduler token budget, which sizes sliding-window needs");
+                  "vLLM's scheduler token budget, which sizes sliding-window needs")(
+      "kv-memory", po::value<std::string>(),
+      "the KV budget per rank itself, as vLLM logs it (\"Available KV cache memory: 6.01 GiB\" "
+      "→ 6.01GiB): replaces the memory fraction, weights and --reserved")(
+      "mamba-cache-mode", po::value<std::string>()->default_value("none"),
+      "vLLM's state pages per request of a hybrid model: none (1, prefix caching off), align (2, "
+      "prefix caching on) or all (one per block)")(
+      "kv-size-line", po::value<std::string>()->default_value("concurrency"),
+      "how vLLM counts \"GPU KV cache size\": concurrency (⌊max concurrency × L⌋, v0.24) or "
+      "per-group (pages // KV cache groups × the smallest block, v0.19 and before)");
   add_format_option(options, {report::OutputFormat::text, report::OutputFormat::markdown,
                               report::OutputFormat::json});
   const auto vm = parse_options("capacity", args, options, "architecture");
@@ -95,6 +118,10 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
   o.max_num_batched_tokens =
       parse_token_count(vm["max-num-batched-tokens"].as<std::string>(), "--max-num-batched-tokens");
   o.cuda_sm = hardware.cuda_sm;
+  if (vm.count("kv-memory"))
+    o.kv_memory_bytes = parse_byte_size(vm["kv-memory"].as<std::string>(), "--kv-memory");
+  o.mamba_cache_mode = mamba_cache_mode(vm);
+  o.kv_size_line = kv_size_line(vm);
   const auto contexts = context_option(vm);
   const auto architectures = load_architectures("capacity", vm);
   warn_beyond_max_context(vm, architectures, contexts);

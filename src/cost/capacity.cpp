@@ -32,6 +32,7 @@ Capacity budget(const Architecture& architecture, const Hardware& hardware,
   const std::uint64_t taken =
       checked_add(capacity.weight_bytes, options.reserved_bytes, "weights and reserved bytes");
   capacity.budget_bytes = usable > taken ? usable - taken : 0;
+  if (options.kv_memory_bytes) capacity.budget_bytes = *options.kv_memory_bytes;
   return capacity;
 }
 
@@ -41,7 +42,23 @@ struct CacheType {
   std::uint64_t page_bytes = 0;
   std::uint64_t max_request_bytes = 0;
   std::uint64_t layers = 0;
+  std::uint64_t block_tokens = 0;
 };
+
+// MambaSpec.max_memory_usage_bytes in state pages (kv_cache_interface.py @ 001cabc1).
+std::uint64_t state_pages(MambaCacheMode mode, std::uint64_t slots, std::uint64_t max_model_len,
+                          std::uint64_t block_tokens) {
+  switch (mode) {
+    case MambaCacheMode::none:
+      return slots;
+    case MambaCacheMode::align:
+      return 2;
+    case MambaCacheMode::all:
+      return cdiv(max_model_len, block_tokens);
+  }
+  ATTNSIM_ASSERT(false, "a mamba cache mode");
+  return 0;
+}
 }  // namespace
 
 Capacity paper_capacity(const Architecture& architecture, const Hardware& hardware,
@@ -71,10 +88,11 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
   // vLLM keeps an attention part and a state part of one decoder layer (Falcon-H1) as two layers
   // with their own specs; each distinct (page, per-request need) is one spec type.
   std::map<std::pair<std::uint64_t, std::uint64_t>, CacheType> types;
-  const auto add = [&](std::uint64_t page, std::uint64_t need) {
+  const auto add = [&](std::uint64_t page, std::uint64_t need, std::uint64_t block) {
     CacheType& type = types[{page, need}];
     type.page_bytes = page;
     type.max_request_bytes = need;
+    type.block_tokens = block;
     type.layers += 1;
   };
   for (const LayerCache& layer :
@@ -94,11 +112,15 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
           first.max_tokens
               ? cdiv(std::min(*first.max_tokens - 1 + options.max_num_batched_tokens, L), block) + 1
               : cdiv(L, block);
-      add(page, checked_mul(blocks, page, "request bytes"));
+      add(page, checked_mul(blocks, page, "request bytes"), block);
     }
-    if (layer.state_bytes_per_slot > 0)  // MambaSpec: one state page per request ('none' mode)
+    if (layer.state_bytes_per_slot > 0)  // MambaSpec: its block is the unified attention block
       add(layer.state_bytes_per_slot,
-          checked_mul(layer.state_bytes_per_slot, engine.state_slots_per_sequence, "state"));
+          checked_mul(
+              layer.state_bytes_per_slot,
+              state_pages(options.mamba_cache_mode, engine.state_slots_per_sequence, L, block),
+              "state"),
+          block);
   }
   if (types.empty()) return fail("no cache");
   const std::uint64_t page = types.begin()->second.page_bytes;
@@ -118,15 +140,22 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
   const std::uint64_t group_size =
       static_cast<double>(most) < 1.25 * static_cast<double>(fewest) ? most : fewest;
   std::uint64_t request_bytes = 0;  // Σ over groups of their spec's max_memory_usage_bytes
-  for (const auto& [key, type] : types)
-    request_bytes = checked_add(
-        request_bytes, checked_mul(cdiv(type.layers, group_size), type.max_request_bytes, "bytes"),
-        "bytes");
+  std::uint64_t smallest_block = types.begin()->second.block_tokens;
+  for (const auto& [key, type] : types) {
+    const std::uint64_t groups = cdiv(type.layers, group_size);
+    capacity.groups += groups;
+    request_bytes =
+        checked_add(request_bytes, checked_mul(groups, type.max_request_bytes, "bytes"), "bytes");
+    smallest_block = std::min(smallest_block, type.block_tokens);
+  }
   capacity.num_blocks = capacity.budget_bytes / page / group_size;
   capacity.blocks_per_request = cdiv(request_bytes, page);
   capacity.max_concurrency =
       static_cast<double>(capacity.num_blocks) / static_cast<double>(capacity.blocks_per_request);
-  capacity.tokens = checked_mul(capacity.num_blocks, L, "tokens") / capacity.blocks_per_request;
+  capacity.tokens =
+      options.kv_size_line == KvSizeLine::per_group
+          ? checked_mul(capacity.num_blocks / capacity.groups, smallest_block, "tokens")
+          : checked_mul(capacity.num_blocks, L, "tokens") / capacity.blocks_per_request;
   return capacity;
 }
 

@@ -13,6 +13,19 @@
 
 namespace attnsim {
 
+// vLLM's --mamba-cache-mode: how many state pages one request of a hybrid or recurrent model
+// holds (MambaSpec.max_memory_usage_bytes, vllm/v1/kv_cache_interface.py @ 001cabc1): 'none' one
+// (prefix caching off), 'align' two (prefix caching on: the running state and the last
+// block-aligned one), 'all' one per block of the request, cdiv(L, block).
+enum class MambaCacheMode { none, align, all };
+
+// How vLLM's "GPU KV cache size: N tokens" line counts (kv_cache_utils.py,
+// _report_kv_cache_config / report_kv_cache_config): up to at least v0.19.0 (the copy @
+// 001cabc1be16a59a70d720ed61a13b678c060a18 and vllm-project/vllm#40691) N = num_blocks //
+// groups × the smallest block; by v0.24.0 N = ⌊max concurrency × L⌋ (the fix proposed in
+// vllm-project/vllm#38364 and #40694; v0.24.0 logs in noonghunna/club-3090#652 obey it).
+enum class KvSizeLine { concurrency, per_group };
+
 struct CapacityOptions {
   std::uint64_t tp = 1;                // tensor-parallel ranks; capacity is per rank
   std::optional<DType> weights_dtype;  // default: the architecture's
@@ -21,6 +34,11 @@ struct CapacityOptions {
   // Memory the engine measures at start-up beside weights and cache (vLLM's log: non_torch_memory
   // + PyTorch activation peak), subtracted from the budget; 0 gives the upper bound.
   std::uint64_t reserved_bytes = 0;
+  // vLLM's logged "Available KV cache memory" (per rank), what is left after its own profiling:
+  // given, it is the budget, and the fraction, weights and reserved bytes play no part.
+  std::optional<std::uint64_t> kv_memory_bytes;
+  MambaCacheMode mamba_cache_mode = MambaCacheMode::none;
+  KvSizeLine kv_size_line = KvSizeLine::concurrency;
   std::uint64_t max_model_len = 0;              // L, the tokens per request
   std::uint64_t max_num_batched_tokens = 8192;  // vLLM's scheduler budget (sliding windows)
   CacheDTypeOverrides cache_dtypes;
@@ -34,6 +52,7 @@ struct Capacity {
   double max_concurrency = 0.0;    // requests of max_model_len tokens at once
   std::uint64_t num_blocks = 0;    // vLLM: pages per layer in the pool (0 for the paper minimum)
   std::uint64_t blocks_per_request = 0;
+  std::uint64_t groups = 0;  // vLLM: KV cache groups (cache types split into equal groups)
   // SGLang only (0 elsewhere): the bytes per token its profiler divides the budget by (all
   // attention layers), max_running_requests, the recurrent-state pool of a hybrid model
   // (max_mamba_cache_size) and the sliding-window pool of a hybrid-SWA model (swa_layer_tokens).
@@ -50,9 +69,10 @@ Capacity paper_capacity(const Architecture& architecture, const Hardware& hardwa
 // vLLM v1 (kv_cache_utils.py): layers grouped by cache type into groups of equal size g, the pool
 // holds ⌊budget / page / g⌋ pages per layer; a request of L tokens needs Σ over groups of its
 // group's max_memory_usage_bytes / page pages (full attention cdiv(L, B), sliding
-// cdiv(min(W − 1 + batched, L), B) + 1, a state page 1); concurrency = pages / that,
-// tokens = ⌊concurrency × L⌋. Absent (with `why`) where the layers' page sizes differ, which vLLM
-// resolves in ways not modelled.
+// cdiv(min(W − 1 + batched, L), B) + 1, state pages by MambaCacheMode); concurrency = pages /
+// that; tokens = ⌊concurrency × L⌋ or num_blocks // groups × the smallest block (KvSizeLine).
+// Absent (with `why`) where the layers' page sizes differ, which vLLM resolves in ways not
+// modelled.
 std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Hardware& hardware,
                                       const EngineProfile& engine, const CapacityOptions& options,
                                       std::string* why = nullptr);

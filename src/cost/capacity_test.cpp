@@ -3,6 +3,7 @@
 #include "cost/capacity.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "graph/load.h"
 #include "tests/support.h"
@@ -187,6 +188,115 @@ TEST_CASE("sglang_capacity") {
     REQUIRE(too_big.exit_code == 0);
     CHECK(too_big.out.find("the weights alone do not fit") != std::string::npos);
     CHECK(too_big.out.find("GPU KV cache size") == std::string::npos);
+  }
+}
+
+}  // namespace attnsim
+
+namespace attnsim {
+
+// Start-up lines that vLLM users published, reproduced from the logged "Available KV cache
+// memory" (--kv-memory): the pool and the two lines follow from the page sizes alone.
+TEST_CASE("vllm_capacity reproduces published start-up logs") {
+  const EngineProfile vllm = load_engine_profile("vllm");
+  const Hardware h100 = load_hardware("h100-sxm");  // only its SM matters with kv_memory_bytes
+  SUBCASE("Qwen3.6-35B-A3B (Qwen3.5-35B-A3B's layers), vLLM v0.24.0, fp8 KV, prefix caching") {
+    // noonghunna/club-3090 issues #652 and #612 (RTX 5090, vLLM v0.24.0, kv_cache_dtype fp8,
+    // enable_prefix_caching → mamba_cache_mode 'align', max_model_len 131072):
+    //   #652 "Available KV cache memory: 6.01 GiB" / "GPU KV cache size: 569,878 tokens" /
+    //        "Maximum concurrency for 131,072 tokens per request: 4.35x"
+    //   #612 "Available KV cache memory: 5.98 GiB" / "GPU KV cache size: 567,978 tokens" /
+    //        "Maximum concurrency for 131,072 tokens per request: 4.33x"
+    // Qwen3.6-35B-A3B is not shipped; its layer shapes are taken to be Qwen3.5-35B-A3B's (the
+    // two logs pin the page to within 0.2 %: 300 pages at 6.01 GiB, 299 at 5.98).
+    const auto arch = load_architecture("qwen3.5-35b-a3b");
+    CapacityOptions options;
+    options.max_model_len = 131072;
+    options.cache_dtypes.kv_cache = DType::fp8;
+    options.mamba_cache_mode = MambaCacheMode::align;
+    // attention: 2 KV heads × (256 + 256) × 1 B = 1,024 B per token and layer; GDN state: conv
+    // (2 × 16 × 128 + 32 × 128 = 8,192 channels) × 3 columns × 2 B = 49,152 + fp32 SSM
+    // 32 × 128 × 128 × 4 B = 2,097,152 → 2,146,304 B. Block 16 × cdiv(2,146,304, 16 × 1,024) =
+    // 16 × 131 = 2,096 tokens, page 2,096 × 1,024 = 2,146,304 B. 10 attention + 30 GDN layers:
+    // groups of 10, 1 + 3 groups. A request: cdiv(131,072, 2,096) = 63 pages + 3 × 2 state pages.
+    options.kv_memory_bytes = 6453188362;  // 6.01 × 2^30
+    auto mine = vllm_capacity(arch, h100, vllm, options);
+    REQUIRE(mine);
+    CHECK(mine->groups == 4);
+    CHECK(mine->num_blocks == 300);  // ⌊⌊6,453,188,362 / 2,146,304⌋ = 3,006 / 10⌋
+    CHECK(mine->blocks_per_request == 69);
+    CHECK(mine->tokens == 569878);  // ⌊300 / 69 × 131,072⌋ = ⌊569,878.26⌋
+    CHECK(fmt::format("{:.2f}", mine->max_concurrency) == "4.35");
+    options.kv_memory_bytes = 6420976107;  // 5.98 × 2^30: ⌊2,991 / 10⌋ = 299 pages
+    mine = vllm_capacity(arch, h100, vllm, options);
+    REQUIRE(mine);
+    CHECK(mine->num_blocks == 299);
+    CHECK(mine->tokens == 567978);  // ⌊299 / 69 × 131,072⌋ = ⌊567,978.67⌋
+    CHECK(fmt::format("{:.2f}", mine->max_concurrency) == "4.33");
+    // prefix caching off ('none'): one state page per group, 66 pages a request
+    options.mamba_cache_mode = MambaCacheMode::none;
+    CHECK(vllm_capacity(arch, h100, vllm, options)->blocks_per_request == 66);
+  }
+  SUBCASE("Qwen3.5-27B, vLLM v0.19.0: the per-group token count") {
+    // vllm-project/vllm#40691 (H20, vLLM 0.19.0, `vllm serve Qwen3.5-27B --max-model-len 32768
+    // --max-num-batched-token 16384`): "GPU KV cache size: 290,864 tokens" and "Maximum
+    // concurrency for 32,768 tokens per request: 33.04x" (the issue: 290,864 ≠ 33.04 × 32,768).
+    // The log gives no "Available KV cache memory"; both lines pin the pool to 1,487 pages.
+    // attention 4 × 512 × 2 B = 4,096 B per token and layer; GDN state: conv (2 × 16 × 128 +
+    // 48 × 128 = 10,240) × 3 × 2 B = 61,440 + fp32 SSM 48 × 128 × 128 × 4 B = 3,145,728 →
+    // 3,207,168 B. Block 16 × cdiv(3,207,168, 65,536) = 16 × 49 = 784 tokens, page 3,211,264 B.
+    // 16 attention + 48 GDN layers: groups of 16, 1 + 3 groups. A request: cdiv(32,768, 784) =
+    // 42 + 3 state pages = 45. 290,864 = 371 × 784 → pages // 4 = 371 → 1,484 to 1,487 pages;
+    // 33.04 × 45 = 1,486.8 → 1,487. So the budget is in [1,487, 1,488) × 16 × 3,211,264 B.
+    const auto arch = load_architecture("qwen3.5-27b");
+    CapacityOptions options;
+    options.max_model_len = 32768;
+    options.kv_size_line = KvSizeLine::per_group;
+    for (const std::uint64_t budget : {76402393088ull, 76453773311ull}) {
+      options.kv_memory_bytes = budget;
+      const auto mine = vllm_capacity(arch, h100, vllm, options);
+      REQUIRE(mine);
+      CHECK(mine->num_blocks == 1487);
+      CHECK(mine->blocks_per_request == 45);
+      CHECK(mine->tokens == 290864);  // ⌊1,487 / 4⌋ × 784
+      CHECK(fmt::format("{:.2f}", mine->max_concurrency) == "33.04");
+    }
+    // The later line (v0.24): ⌊1,487 / 45 × 32,768⌋ = 1,082,800 tokens.
+    options.kv_size_line = KvSizeLine::concurrency;
+    CHECK(vllm_capacity(arch, h100, vllm, options)->tokens == 1082800);
+  }
+  SUBCASE("Qwen3-235B-A22B-FP8 at tp 4: a published pair that does not match") {
+    // vllm-project/vllm#21348 (4 × H100, July 2025): "Available KV cache memory: 8.11 GiB",
+    // "GPU KV cache size: 178,880 tokens" (11,180 pages of 16). Per rank 1 of 4 KV heads:
+    // page 16 × 2 × 128 × 2 B = 8,192 B; 94 layers: ⌊8.11 × 2^30 / 8,192 / 94⌋ = 11,308 pages,
+    // 180,928 tokens. The 11,180 pages need 8.02 GiB. vLLM sizes every rank's pool by the
+    // smallest rank's memory (get_kv_cache_configs takes the minimum num_blocks over workers)
+    // and the issue quotes one rank's line, which is the likely reason; not confirmed.
+    CapacityOptions options;
+    options.tp = 4;
+    options.max_model_len = 40960;
+    options.kv_memory_bytes = 8708046192;  // 8.11 × 2^30
+    const auto mine = vllm_capacity(load_architecture("qwen3-235b-a22b"), h100, vllm, options);
+    REQUIRE(mine);
+    CHECK(mine->num_blocks == 11308);
+    CHECK(mine->tokens == 180928);
+  }
+  SUBCASE("capacity --kv-memory prints the published lines") {
+    const auto result =
+        testing::run({"capacity", "qwen3.5-35b-a3b", "--hw", "h100-sxm", "--kv-dtype", "fp8",
+                      "--kv-memory", "6.01GiB", "--mamba-cache-mode", "align", "-c", "131072"});
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("GPU KV cache size: 569,878 tokens\nMaximum concurrency for 131,072 "
+                          "tokens per request: 4.35x") != std::string::npos);
+    const auto old = testing::run({"capacity", "qwen3.5-27b", "--hw", "h100-sxm", "--kv-memory",
+                                   "71.16GiB", "--kv-size-line", "per-group", "-c", "32768"});
+    REQUIRE(old.exit_code == 0);
+    CHECK(old.out.find("GPU KV cache size: 290,864 tokens\nMaximum concurrency for 32,768 tokens "
+                       "per request: 33.04x") != std::string::npos);
+    CHECK(testing::run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "--mamba-cache-mode", "x"})
+              .exit_code == 2);
+    CHECK(testing::run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "--kv-size-line", "x"})
+              .exit_code == 2);
   }
 }
 

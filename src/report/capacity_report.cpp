@@ -51,6 +51,7 @@ std::string render_json(const CapacityReport& report) {
   root["memory_fraction"] = report.options.memory_fraction;
   root["reserved_bytes"] = report.options.reserved_bytes;
   if (!is_sglang(report)) root["max_num_batched_tokens"] = report.options.max_num_batched_tokens;
+  if (report.options.kv_memory_bytes) root["kv_memory_bytes"] = *report.options.kv_memory_bytes;
   return dump_json(root);
 }
 
@@ -101,6 +102,12 @@ std::string preamble(const CapacityReport& report) {
             "requests."
           : "'requests' = budget / the bytes one request of L tokens needs; 'tokens' = requests × "
             "L, as vLLM counts them.";
+  if (o.kv_memory_bytes)
+    return fmt::format(
+        "Capacity per GPU on {} at {} rank(s): the KV budget on each is --kv-memory {:.2f} GiB "
+        "({} B, vLLM's \"Available KV cache memory\"); memory fraction and weights play no "
+        "part. {}\n\n",
+        report.hardware, o.tp, *o.kv_memory_bytes / 1073741824.0, *o.kv_memory_bytes, counting);
   return fmt::format(
       "Capacity per GPU on {} ({:.2f} GiB = {:.2f} GB): memory fraction {} of it, less the "
       "weights {}on each of {} rank(s); the budget left holds the KV cache and state. {}{}\n\n",
