@@ -281,6 +281,22 @@ TEST_CASE("vllm_capacity reproduces published start-up logs") {
     CHECK(mine->num_blocks == 11308);
     CHECK(mine->tokens == 180928);
   }
+  SUBCASE("Qwen3-235B-A22B at tp 4 under SGLang: the K and V sizes of its pool line") {
+    // The same issue (vllm-project/vllm#21348), SGLang at --tp 4 --mem-fraction-static 0.93:
+    // "KV Cache is allocated. #tokens: 367404, K size: 8.23 GB, V size: 8.23 GB" (SGLang's GB
+    // are 2^30 B). Per rank 94 layers × 1 of 4 KV heads × 128 × 2 B = 24,064 B of K per token:
+    // 367,404 × 24,064 B = 8.234 GiB, and as much V; the cell SGLang divides by is both.
+    CapacityOptions options;
+    options.tp = 4;
+    options.max_model_len = 40960;
+    options.kv_memory_bytes = 17682000000ull;
+    const auto mine = sglang_capacity(load_architecture("qwen3-235b-a22b"), h100,
+                                      load_engine_profile("sglang"), options);
+    REQUIRE(mine);
+    CHECK(mine->cell_bytes == 2 * 24064);
+    CHECK(fmt::format("{:.2f}", 367404.0 * static_cast<double>(mine->cell_bytes / 2) /
+                                    1073741824.0) == "8.23");
+  }
   SUBCASE("capacity --kv-memory prints the published lines") {
     const auto result =
         testing::run({"capacity", "qwen3.5-35b-a3b", "--hw", "h100-sxm", "--kv-dtype", "fp8",

@@ -4,6 +4,7 @@
 #include "cost/engine.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -316,6 +317,48 @@ TEST_CASE("engine_memory properties") {
         }
       }
     }
+  }
+}
+
+}  // namespace attnsim
+
+namespace attnsim {
+
+// llama.cpp prints its allocation at start-up, and it depends on n_ctx alone, so a published line
+// is reproduced exactly: "llama_kv_cache: size = X MiB (N cells, L layers, 1/1 seqs), K (f16): …"
+// and "llama_memory_recurrent: size = X MiB (1 cells, L layers, 1 seqs), R (f32): …, S (f32): …".
+TEST_CASE("engine_memory reproduces published llama.cpp start-up lines") {
+  const EngineProfile llama_cpp = load_engine_profile("llama.cpp");
+  const auto mib = [](std::uint64_t bytes) { return fmt::format("{:.2f}", bytes / 1048576.0); };
+  SUBCASE("Llama 3 8B at -c 8192") {
+    // The llama-server line for bartowski/Meta-Llama-3-8B-Instruct-GGUF at -c 8192, in two
+    // third-party copies found through code search, which does not name their repositories (a
+    // KV calculator's validation note, run on an Apple M5; an Ollama log parser's comment quoting
+    // llama.cpp b10969):
+    // "llama_kv_cache: size = 1024.00 MiB (  8192 cells,  32 layers,  1/1 seqs),
+    //  K (f16):  512.00 MiB, V (f16):  512.00 MiB"
+    // 8,192 cells × 32 layers × 8 KV heads × 128 × 2 B = 536,870,912 B = 512 MiB each for K and V.
+    const auto report = engine_memory(load_architecture("llama-3-8b"), {8192}, 1, llama_cpp);
+    CHECK(report.rows[0].kv_bytes == 1073741824ull);
+    CHECK(mib(report.rows[0].kv_bytes) == "1024.00");
+    CHECK(report.rows[0].state_bytes == 0);
+  }
+  SUBCASE("Qwen3.6-27B (Qwen3.5-27B's layers) at -c 32768: KV and recurrent state") {
+    // chungers/motlie, evals results report qwen3_6_27b_gguf chat_smoke (dgx-spark, CUDA,
+    // llama.cpp backend, git_sha 167f5d89), the llama.cpp child log at n_ctx 32768:
+    // "llama_kv_cache: size = 2048.00 MiB ( 32768 cells,  16 layers,  1/1 seqs),
+    //  K (f16): 1024.00 MiB, V (f16): 1024.00 MiB"
+    // "llama_memory_recurrent: size =  149.62 MiB (     1 cells,  64 layers,  1 seqs),
+    //  R (f32):    5.62 MiB, S (f32):  144.00 MiB"
+    // Its numbers are Qwen3.5-27B's shapes: KV 32,768 cells × 16 layers × 4 heads × 256 × 2 B =
+    // 1,073,741,824 B each for K and V; R = 48 GDN layers × 3 columns × (2 × 16 × 128 + 48 × 128
+    // = 10,240 channels) × 4 B = 5,898,240 B (5.625 MiB); S = 48 × 48 × 128 × 128 × 4 B =
+    // 150,994,944 B (144 MiB); the state 156,893,184 B = 149.625 MiB, which printf's %.2f rounds
+    // half to even: "149.62".
+    const auto report = engine_memory(load_architecture("qwen3.5-27b"), {32768}, 1, llama_cpp);
+    CHECK(report.rows[0].kv_bytes == 2147483648ull);
+    CHECK(report.rows[0].state_bytes == 5898240 + 150994944);
+    CHECK(mib(report.rows[0].state_bytes) == "149.62");
   }
 }
 
