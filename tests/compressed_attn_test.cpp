@@ -153,6 +153,13 @@ TEST_CASE("compressed_attn: invalid shapes are located errors") {
             .find("indexer_heads") != std::string::npos);
   CHECK(error("indexer_head_dim: 8, topk: 3}", "indexer_head_dim: 8}").find("topk") !=
         std::string::npos);
+  // The reference kernel's RoPE tail: even, within the head (16) and the indexer head (8).
+  CHECK(error("indexer_head_dim: 8, topk: 3}", "indexer_head_dim: 8, topk: 3, rope_head_dim: 3}")
+            .find("rope_head_dim") != std::string::npos);
+  CHECK(error("indexer_head_dim: 8, topk: 3}", "indexer_head_dim: 8, topk: 3, rope_head_dim: 12}")
+            .find("indexer_head_dim (8)") != std::string::npos);
+  CHECK(error("indexer_head_dim: 8, topk: 3}", "indexer_head_dim: 8, topk: 3, rope_head_dim: 8}") ==
+        "no error");
 }
 
 TEST_CASE("deepseek-v4-flash: KV and state against the hand computation in its notes") {

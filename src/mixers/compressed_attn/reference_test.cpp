@@ -388,3 +388,37 @@ TEST_CASE("compressed_attn facet: counted multiply-adds = the cost model's formu
 }
 
 }  // namespace attnsim::compressed_attn
+
+namespace attnsim::compressed_attn {
+
+TEST_CASE("compressed_attn reference_binding: sizes and the RoPE tail's default") {
+  // DeepSeek-V4-Flash's CSA layer: 64 heads of 512, indexer 64 × 128, rope tail 64 (its
+  // qk_rope_head_dim); C = 2·512 and CI = 2·128 with overlap.
+  const auto flash = parse_mixer(
+      "{kind: compressed_attn, n_heads: 64, head_dim: 512, q_lora_rank: 1024, o_lora_rank: 1024, "
+      "o_groups: 8, window: 128, compress_ratio: 4, compressor_overlap: true, indexer_heads: 64, "
+      "indexer_head_dim: 128, topk: 512}");
+  const reference::Binding bound = *flash->reference_binding();
+  CHECK(bound.size("rope_dim") == 64);
+  CHECK(bound.size("C") == 1024);
+  CHECK(bound.size("CI") == 256);
+  CHECK(bound.size("m") == 4);
+  CHECK(bound.size("window") == 128);
+  CHECK(bound.size("topk") == 512);
+  // A narrower indexer head (6) bounds the default tail; an HCA layer has no indexer sizes.
+  const auto narrow = parse_mixer(
+      "{kind: compressed_attn, n_heads: 3, head_dim: 10, q_lora_rank: 8, o_lora_rank: 6, "
+      "o_groups: 1, window: 8, compress_ratio: 4, compressor_overlap: true, indexer_heads: 2, "
+      "indexer_head_dim: 6, topk: 3}");
+  CHECK(narrow->reference_binding()->size("rope_dim") == 6);
+  const auto hca = parse_mixer(
+      "{kind: compressed_attn, n_heads: 3, head_dim: 10, q_lora_rank: 8, o_lora_rank: 6, "
+      "o_groups: 1, window: 8, compress_ratio: 128}");
+  const reference::Binding hca_bound = *hca->reference_binding();
+  CHECK(hca_bound.size("rope_dim") == 10);
+  CHECK(hca_bound.size("C") == 10);
+  CHECK(!hca_bound.has("topk"));
+  CHECK(!hca_bound.flag_or("overlap", true));
+}
+
+}  // namespace attnsim::compressed_attn
