@@ -284,8 +284,9 @@ TEST_CASE("vllm_capacity reproduces published start-up logs") {
   SUBCASE("Qwen3-235B-A22B at tp 4 under SGLang: the K and V sizes of its pool line") {
     // The same issue (vllm-project/vllm#21348), SGLang at --tp 4 --mem-fraction-static 0.93:
     // "KV Cache is allocated. #tokens: 367404, K size: 8.23 GB, V size: 8.23 GB" (SGLang's GB
-    // are 2^30 B). Per rank 94 layers × 1 of 4 KV heads × 128 × 2 B = 24,064 B of K per token:
-    // 367,404 × 24,064 B = 8.234 GiB, and as much V; the cell SGLang divides by is both.
+    // are 2^30 B; MHATokenToKVPool, memory_pool.py @ 000ccdba, allocates size + page_size rows).
+    // Per rank 94 layers × 1 of 4 KV heads × 128 × 2 B = 24,064 B of K per token:
+    // (367,404 + 1) × 24,064 B = 8.234 GiB, and as much V; the cell SGLang divides by is both.
     CapacityOptions options;
     options.tp = 4;
     options.max_model_len = 40960;
@@ -294,7 +295,7 @@ TEST_CASE("vllm_capacity reproduces published start-up logs") {
                                       load_engine_profile("sglang"), options);
     REQUIRE(mine);
     CHECK(mine->cell_bytes == 2 * 24064);
-    CHECK(fmt::format("{:.2f}", 367404.0 * static_cast<double>(mine->cell_bytes / 2) /
+    CHECK(fmt::format("{:.2f}", 367405.0 * static_cast<double>(mine->cell_bytes / 2) /
                                     1073741824.0) == "8.23");
   }
   SUBCASE("capacity --kv-memory prints the published lines") {
