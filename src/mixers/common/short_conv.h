@@ -24,6 +24,7 @@ class ShortConv {
 
  private:
   Tensor weights_;
+  std::vector<double> taps_;  // the weights tap-major, [k, C]
   bool silu_;
   std::vector<double> state_;  // [B, k − 1, C], oldest first; sized by the first call
 };
