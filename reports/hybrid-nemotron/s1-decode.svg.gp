@@ -13,7 +13,7 @@ set linetype 5 lc rgb '#D55E00' dt 5 pt 11 lw 2 ps 1.1
 set linetype 6 lc rgb '#56B4E9' dt 1 pt 6 lw 2 ps 1.1
 set linetype 7 lc rgb '#CC79A7' dt 2 pt 4 lw 2 ps 1.1
 set linetype 8 lc rgb '#7F7F7F' dt 3 pt 8 lw 2 ps 1.1
-set title 'Nemotron 3 (MoE hybrids): decode time per token (roofline)'."\n".'batch 1, TP 1, bf16 peak 990 TFLOP/s, 3350 GB/s; time = max(FLOPs / peak, bytes / bandwidth)'
+set title 'MoE hybrids (Nemotron 3, Granite 4.0-H): decode time per token (roofline)'."\n".'batch 1, TP 1, bf16 peak 990 TFLOP/s, 3350 GB/s; time = max(FLOPs / peak, bytes / bandwidth)'
 set logscale x 2
 set xrange [853.333333:314572.800000]
 set xtics ('1K' 1024, '4K' 4096, '16K' 16384, '64K' 65536, '256K' 262144)
@@ -24,6 +24,9 @@ set tics nomirror
 set ylabel 'decode time per step (ms)'
 set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
-set bmargin 6
+set bmargin 7
 plot 's1-decode.svg.csv' using 1:2 title 'Nemotron 3 Nano 30B-A3B' with linespoints lt 1, \
-     '' using 1:4 title 'Nemotron 3 Super 120B-A12B' with linespoints lt 2
+     '' using 1:4 title 'Nemotron 3 Super 120B-A12B' with linespoints lt 2, \
+     '' using 1:($1 <= 131072 ? column(6) : NaN) title 'Granite 4.0-H Small' with linespoints lt 3, \
+     '' using 1:($1 >= 131072 ? column(6) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

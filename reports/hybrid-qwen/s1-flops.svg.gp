@@ -28,10 +28,11 @@ set ytics ('10^12' 1000000000000, '10^13' 10000000000000, '10^14' 10000000000000
 set key outside bottom center horizontal maxcols 2 Left reverse samplen 3
 set bmargin 9
 plot 's1-flops.svg.csv' using 1:2 title 'Qwen3-Next 80B-A3B' with linespoints lt 1, \
-     '' using 1:3 title 'Qwen3.5-27B' with linespoints lt 2, \
-     '' using 1:4 title 'Qwen3.5-35B-A3B' with linespoints lt 3, \
-     '' using 1:5 title 'Qwen3.5-122B-A10B' with linespoints lt 4, \
-     '' using 1:6 title 'Qwen3.5-397B-A17B' with linespoints lt 5, \
-     '' using 1:($1 <= 32768 ? column(7) : NaN) title 'Qwen3 8B' with linespoints lt 6, \
-     '' using 1:($1 >= 32768 ? column(7) : NaN) notitle with linespoints lt 6 dt 3 pt 6, \
+     '' using 1:3 title 'Qwen3.5-9B' with linespoints lt 2, \
+     '' using 1:4 title 'Qwen3.5-27B' with linespoints lt 3, \
+     '' using 1:5 title 'Qwen3.5-35B-A3B' with linespoints lt 4, \
+     '' using 1:6 title 'Qwen3.5-122B-A10B' with linespoints lt 5, \
+     '' using 1:7 title 'Qwen3.5-397B-A17B' with linespoints lt 6, \
+     '' using 1:($1 <= 32768 ? column(8) : NaN) title 'Qwen3 8B' with linespoints lt 7, \
+     '' using 1:($1 >= 32768 ? column(8) : NaN) notitle with linespoints lt 7 dt 3 pt 6, \
      NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -693,37 +693,9 @@ std::vector<Claim> read_claims(config::MapReader& root) {
   if (!node->is_sequence())
     throw UserError(node->where, "claims", "a list of {says, source, quantity, value}",
                     node->describe());
-  const auto& quantities = claim_quantities();
   for (std::size_t i = 0; i < node->items.size(); ++i) {
     config::MapReader reader(node->items[i], fmt::format("claims[{}]", i));
-    Claim claim;
-    claim.says = reader.required_string("says");
-    claim.source = reader.required_string("source");
-    claim.quantity = reader.required_string("quantity");
-    const bool by_kind = claim.quantity.starts_with("layers:") && claim.quantity.size() > 7;
-    if (!by_kind &&
-        std::find(quantities.begin(), quantities.end(), claim.quantity) == quantities.end())
-      throw UserError(reader.require("quantity", "").where, reader.child_path("quantity"),
-                      fmt::format("one of {}", fmt::join(quantities, ", ")),
-                      fmt::format("'{}'", claim.quantity),
-                      config::did_you_mean(claim.quantity, quantities));
-    const auto value = reader.optional_number("value");
-    if (!value)
-      throw UserError(reader.node().where, reader.child_path("value"),
-                      "the stated value, a number (fractions as 0.88)", "no such key");
-    claim.value = *value;
-    claim.context = reader.optional_positive("context");
-    if ((claim.quantity == "kv_saving") != claim.context.has_value())
-      throw UserError(reader.node().where, reader.child_path("context"),
-                      claim.quantity == "kv_saving" ? "the context the saving is stated at"
-                                                    : "no context (only kv_saving takes one)",
-                      claim.context ? std::to_string(*claim.context) : "no such key");
-    claim.tolerance = reader.optional_number("tolerance");
-    if (claim.tolerance && !(*claim.tolerance >= 0.0))
-      throw UserError(reader.require("tolerance", "").where, reader.child_path("tolerance"),
-                      "a number ≥ 0 in the quantity's unit", std::to_string(*claim.tolerance));
-    reader.finish();
-    claims.push_back(std::move(claim));
+    claims.push_back(read_claim(reader, std::nullopt));
   }
   return claims;
 }
@@ -800,6 +772,39 @@ void read_bookkeeping(config::MapReader& root, const config::Node& document,
                     architecture.file, fmt::join(missing, ", ")));
 }
 }  // namespace
+
+Claim read_claim(config::MapReader& reader, const std::optional<std::string>& file_source) {
+  const auto& quantities = claim_quantities();
+  Claim claim;
+  claim.says = reader.required_string("says");
+  // A claims file is one source; its claims do not restate it (an unknown key if they do).
+  claim.source = file_source ? *file_source : reader.required_string("source");
+  claim.quantity = reader.required_string("quantity");
+  const bool by_kind = claim.quantity.starts_with("layers:") && claim.quantity.size() > 7;
+  if (!by_kind &&
+      std::find(quantities.begin(), quantities.end(), claim.quantity) == quantities.end())
+    throw UserError(reader.require("quantity", "").where, reader.child_path("quantity"),
+                    fmt::format("one of {}", fmt::join(quantities, ", ")),
+                    fmt::format("'{}'", claim.quantity),
+                    config::did_you_mean(claim.quantity, quantities));
+  const auto value = reader.optional_number("value");
+  if (!value)
+    throw UserError(reader.node().where, reader.child_path("value"),
+                    "the stated value, a number (fractions as 0.88)", "no such key");
+  claim.value = *value;
+  claim.context = reader.optional_positive("context");
+  if ((claim.quantity == "kv_saving") != claim.context.has_value())
+    throw UserError(reader.node().where, reader.child_path("context"),
+                    claim.quantity == "kv_saving" ? "the context the saving is stated at"
+                                                  : "no context (only kv_saving takes one)",
+                    claim.context ? std::to_string(*claim.context) : "no such key");
+  claim.tolerance = reader.optional_number("tolerance");
+  if (claim.tolerance && !(*claim.tolerance >= 0.0))
+    throw UserError(reader.require("tolerance", "").where, reader.child_path("tolerance"),
+                    "a number ≥ 0 in the quantity's unit", std::to_string(*claim.tolerance));
+  reader.finish();
+  return claim;
+}
 
 const std::vector<std::string>& claim_quantities() {
   static const std::vector<std::string> quantities = {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/document.h"
+#include "config/reader.h"
 #include "graph/architecture.h"
 
 namespace attnsim {
@@ -25,5 +26,10 @@ Architecture build_architecture(const config::Node& document, const std::string&
                                 const std::string& file);
 Architecture load_architecture_file(const std::filesystem::path& file);
 Architecture load_architecture(const std::string& name_or_path);
+
+// One claim (says, quantity, value, context, tolerance) from `reader`, which it finishes: with
+// its own `source` in an architecture file's claims:, or `file_source` for every claim of a
+// claims file (graph/claim_files.h).
+Claim read_claim(config::MapReader& reader, const std::optional<std::string>& file_source);
 
 }  // namespace attnsim
