@@ -77,6 +77,10 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
       "mamba-cache-mode", po::value<std::string>()->default_value("none"),
       "vLLM's state pages per request of a hybrid model: none (1, prefix caching off), align (2, "
       "prefix caching on) or all (one per block)")(
+      "mtp-speculative-tokens", po::value<std::string>(),
+      "vLLM speculative decoding with the model's MTP modules (speculative_config method mtp, "
+      "num_speculative_tokens N): their layers join the pool; recurrent layers keep N more conv "
+      "columns and N more state pages")(
       "kv-size-line", po::value<std::string>()->default_value("concurrency"),
       "how vLLM counts \"GPU KV cache size\": concurrency (⌊max concurrency × L⌋, v0.24) or "
       "per-group (pages // KV cache groups × the smallest block, v0.19 and before)");
@@ -121,6 +125,9 @@ int run_capacity(const CommandArgs& args, std::ostream& out) {
   if (vm.count("kv-memory"))
     o.kv_memory_bytes = parse_byte_size(vm["kv-memory"].as<std::string>(), "--kv-memory");
   o.mamba_cache_mode = mamba_cache_mode(vm);
+  if (vm.count("mtp-speculative-tokens"))
+    o.mtp_speculative_tokens = parse_token_count(vm["mtp-speculative-tokens"].as<std::string>(),
+                                                 "--mtp-speculative-tokens");
   o.kv_size_line = kv_size_line(vm);
   const auto contexts = context_option(vm);
   const auto architectures = load_architectures("capacity", vm);

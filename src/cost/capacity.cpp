@@ -46,13 +46,14 @@ struct CacheType {
 };
 
 // MambaSpec.max_memory_usage_bytes in state pages (kv_cache_interface.py @ 001cabc1).
+// num_speculative_blocks = the speculative tokens (MambaBase.get_kv_cache_spec).
 std::uint64_t state_pages(MambaCacheMode mode, std::uint64_t slots, std::uint64_t max_model_len,
-                          std::uint64_t block_tokens) {
+                          std::uint64_t block_tokens, std::uint64_t speculative) {
   switch (mode) {
     case MambaCacheMode::none:
-      return slots;
+      return slots + speculative;
     case MambaCacheMode::align:
-      return 2;
+      return 2 + speculative;
     case MambaCacheMode::all:
       return cdiv(max_model_len, block_tokens);
   }
@@ -95,8 +96,16 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
     type.block_tokens = block;
     type.layers += 1;
   };
+  // The MTP modules a speculative run drafts with keep KV in the same pool.
+  Architecture drafting = architecture;
+  if (options.mtp_speculative_tokens > 0) {
+    if (!architecture.mtp) return fail("no MTP modules to draft with");
+    for (std::uint64_t i = 0; i < architecture.mtp->modules; ++i)
+      drafting.layers.push_back(architecture.mtp->block);
+  }
   for (const LayerCache& layer :
-       engine_layers(architecture, engine, options.cache_dtypes, options.cuda_sm, options.tp)) {
+       engine_layers(drafting, engine, options.cache_dtypes, options.cuda_sm, options.tp,
+                     options.mtp_speculative_tokens)) {
     const std::uint64_t block = layer.block_tokens;
     if (!layer.growing.empty()) {
       const LayerCache::Growing& first = layer.growing.front();
@@ -116,10 +125,10 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
     }
     if (layer.state_bytes_per_slot > 0)  // MambaSpec: its block is the unified attention block
       add(layer.state_bytes_per_slot,
-          checked_mul(
-              layer.state_bytes_per_slot,
-              state_pages(options.mamba_cache_mode, engine.state_slots_per_sequence, L, block),
-              "state"),
+          checked_mul(layer.state_bytes_per_slot,
+                      state_pages(options.mamba_cache_mode, engine.state_slots_per_sequence, L,
+                                  block, options.mtp_speculative_tokens),
+                      "state"),
           block);
   }
   if (types.empty()) return fail("no cache");

@@ -38,6 +38,10 @@ struct CapacityOptions {
   // given, it is the budget, and the fraction, weights and reserved bytes play no part.
   std::optional<std::uint64_t> kv_memory_bytes;
   MambaCacheMode mamba_cache_mode = MambaCacheMode::none;
+  // vLLM speculative decoding with the model's own MTP modules (speculative_config {method: mtp,
+  // num_speculative_tokens: N}): the modules' layers join the KV pool, and each recurrent layer
+  // keeps N more conv columns and N more state pages per request. 0: none.
+  std::uint64_t mtp_speculative_tokens = 0;
   KvSizeLine kv_size_line = KvSizeLine::concurrency;
   std::uint64_t max_model_len = 0;              // L, the tokens per request
   std::uint64_t max_num_batched_tokens = 8192;  // vLLM's scheduler budget (sliding windows)

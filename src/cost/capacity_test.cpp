@@ -298,6 +298,40 @@ TEST_CASE("vllm_capacity reproduces published start-up logs") {
     CHECK(fmt::format("{:.2f}", 367405.0 * static_cast<double>(mine->cell_bytes / 2) /
                                     1073741824.0) == "8.23");
   }
+  SUBCASE("Qwen3.6-27B (Qwen3.5-27B's layers) at tp 2 with MTP speculative decoding") {
+    // noonghunna/club-3090 PR #594 (2 × RTX 3090, qwen3.6-27b-fp8, tensor_parallel_size 2,
+    // kv_cache_dtype fp8, enable_prefix_caching, max_model_len 262144, MTP drafting):
+    // "Available KV cache memory: 5.33 GiB", "GPU KV cache size: 300,220 tokens", "Maximum
+    // concurrency for 262,144 tokens per request: 1.15x". The stored copy cuts the
+    // speculative_config off; the club's dual-card configs run {method: mtp,
+    // num_speculative_tokens: 3} (#104, #751), and only 3 gives both lines (2: 305,338 tokens and
+    // 1.16x; 4: 294,006 and 1.12x).
+    // Per rank: attention 2 of 4 KV heads × 512 × 1 B = 1,024 B per token and layer; GDN conv
+    // 10,240 / 2 = 5,120 channels × (3 + 3 speculative) columns × 2 B = 61,440, fp32 SSM 24 ×
+    // 128 × 128 × 4 B = 1,572,864 → 1,634,304 B. Block 16 × cdiv(1,634,304, 16,384) = 1,600
+    // tokens, page 1,638,400 B. The MTP module's attention layer joins the 16: 17 attention + 48
+    // GDN layers, groups of 17, 1 + 3 groups. Pool ⌊⌊5,723,043,921 / 1,638,400⌋ = 3,493 / 17⌋ =
+    // 205 pages; a request cdiv(262,144, 1,600) = 164 + 3 × (2 + 3) state pages = 179.
+    CapacityOptions options;
+    options.tp = 2;
+    options.max_model_len = 262144;
+    options.cache_dtypes.kv_cache = DType::fp8;
+    options.mamba_cache_mode = MambaCacheMode::align;
+    options.mtp_speculative_tokens = 3;
+    options.kv_memory_bytes = 5723043921;  // 5.33 × 2^30
+    const auto arch = load_architecture("qwen3.5-27b");
+    const auto mine = vllm_capacity(arch, h100, vllm, options);
+    REQUIRE(mine);
+    CHECK(mine->groups == 4);
+    CHECK(mine->num_blocks == 205);
+    CHECK(mine->blocks_per_request == 179);
+    CHECK(mine->tokens == 300220);  // ⌊205 / 179 × 262,144⌋ = ⌊300,220.5⌋
+    CHECK(fmt::format("{:.2f}", mine->max_concurrency) == "1.15");
+    // A model without MTP modules cannot draft with them.
+    std::string why;
+    CHECK_FALSE(vllm_capacity(load_architecture("llama-3-8b"), h100, vllm, options, &why));
+    CHECK(why.find("MTP") != std::string::npos);
+  }
   SUBCASE("capacity --kv-memory prints the published lines") {
     const auto result =
         testing::run({"capacity", "qwen3.5-35b-a3b", "--hw", "h100-sxm", "--kv-dtype", "fp8",

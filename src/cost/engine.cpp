@@ -51,8 +51,10 @@ bool charges_windows_in_full(const EngineProfile& engine, const Architecture& ar
          std::find(families.begin(), families.end(), architecture.family) != families.end();
 }
 
-// A term as the engine stores it: unquantised, expanded MLA latent, K conv columns.
-CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm term) {
+// A term as the engine stores it: unquantised, expanded MLA latent, K (or K − 1) conv columns
+// plus `extra_conv_columns` (vLLM keeps one more per speculative token).
+CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm term,
+                      std::uint64_t extra_conv_columns) {
   const auto& plain = engine.unquantised_terms;
   if (std::find(plain.begin(), plain.end(), term.name) != plain.end()) {
     term.dtype.reset();
@@ -62,11 +64,14 @@ CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm
     term.elements_per_token = term.decompressed_elements_per_token;
     term.rope_elements_per_token = 0;
   }
-  if (engine.conv_state_full_kernel && term.conv_kernel > 1) {
+  if ((engine.conv_state_full_kernel || extra_conv_columns > 0) && term.conv_kernel > 1) {
     const std::uint64_t columns = term.conv_kernel - 1;
     ATTNSIM_ASSERT(term.elements_per_sequence % columns == 0, "conv state of K − 1 columns");
+    const std::uint64_t kept =
+        checked_add(engine.conv_state_full_kernel ? term.conv_kernel : columns, extra_conv_columns,
+                    "conv columns");
     term.elements_per_sequence =
-        checked_mul(term.elements_per_sequence / columns, term.conv_kernel, "conv state");
+        checked_mul(term.elements_per_sequence / columns, kept, "conv state");
   }
   if (engine.sliding_window_minus_one && term.max_tokens) {
     ATTNSIM_ASSERT(*term.max_tokens > 0, "a window of at least one token");
@@ -78,7 +83,8 @@ CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm
 
 LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
                         const EngineProfile& engine, const CacheDTypeOverrides& overrides,
-                        std::optional<std::uint64_t> cuda_sm, bool windows_in_full) {
+                        std::optional<std::uint64_t> cuda_sm, bool windows_in_full,
+                        std::uint64_t extra_conv_columns) {
   const Mixer& mixer = *layer.mixer;
   const std::string kind(mixer.kind());
   CacheDTypes dtypes = model_dtypes;
@@ -91,7 +97,7 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
   out.block_tokens =
       block != engine.block_tokens_by_kind.end() ? block->second : engine.block_tokens;
   for (const auto& cached : mixer.cache_terms()) {
-    const CacheTerm term = stored_term(engine, mixer, cached);
+    const CacheTerm term = stored_term(engine, mixer, cached, extra_conv_columns);
     // A layer reading an earlier layer's KV stores none of its own (as in the paper model).
     const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !layer.kv_shared_from) {
@@ -176,7 +182,8 @@ bool concerns(const EngineNote& note, const Architecture& architecture) {
 
 std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
                                       const CacheDTypeOverrides& overrides,
-                                      std::optional<std::uint64_t> cuda_sm, std::uint64_t tp) {
+                                      std::optional<std::uint64_t> cuda_sm, std::uint64_t tp,
+                                      std::uint64_t extra_conv_columns) {
   ATTNSIM_ASSERT(tp > 0, "at least one rank");
   const CacheDTypes dtypes =
       apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
@@ -184,7 +191,8 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture, const En
   std::vector<LayerCache> layers;
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
-    LayerCache cache = engine_layer(layer, dtypes, engine, overrides, cuda_sm, windows_in_full);
+    LayerCache cache = engine_layer(layer, dtypes, engine, overrides, cuda_sm, windows_in_full,
+                                    extra_conv_columns);
     // One rank keeps max(1, n / tp) of the n heads the cache is split over (replicas when tp > n).
     const std::uint64_t heads = layer.mixer->cache_split_heads();
     const std::uint64_t kept = std::max<std::uint64_t>(1, heads / tp);

@@ -88,11 +88,12 @@ EngineProfile load_engine_profile(const std::string& name_or_path);
 
 // Each layer's cache as `engine` stores it (cost/layer_cache.h) on one of `tp` ranks: the bytes
 // of a layer split over n heads (Mixer::cache_split_heads) scaled by max(1, n / tp) / n, then
-// hybrid pages unified. Layers without a mixer are left out.
+// hybrid pages unified. Layers without a mixer are left out. Conv states keep
+// `extra_conv_columns` more columns (vLLM: one per speculative token).
 std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
                                       const CacheDTypeOverrides& overrides = {},
                                       std::optional<std::uint64_t> cuda_sm = std::nullopt,
-                                      std::uint64_t tp = 1);
+                                      std::uint64_t tp = 1, std::uint64_t extra_conv_columns = 0);
 
 // The notes of `engine.not_modelled` that concern at least one of `architectures`.
 std::vector<EngineNote> notes_for(const EngineProfile& engine,
