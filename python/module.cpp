@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <filesystem>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -55,17 +56,28 @@ attnsim::BasicTensor<T> tensor_of(const py::array& array) {
   return tensor;
 }
 
-template <class Out, class T>
-py::array array_of(const attnsim::BasicTensor<T>& tensor) {
-  py::array_t<Out> array(tensor.shape);
+// A result as a NumPy array that takes over the tensor's vector, not copied: the array's base is
+// a capsule owning the vector, deleted with the array.
+template <class T>
+py::array array_of(attnsim::BasicTensor<T>&& tensor) {
+  auto values = std::make_unique<std::vector<T>>(std::move(tensor.data));
+  const T* first = values->data();
+  py::capsule owner(values.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  values.release();
+  return py::array_t<T>(tensor.shape, first, owner);
+}
+
+// A float64 result narrowed to a new float32 array (dtype float32, as the .npy path writes it).
+py::array float32_array_of(const attnsim::Tensor& tensor) {
+  py::array_t<float> array(tensor.shape);
   std::copy(tensor.data.begin(), tensor.data.end(), array.mutable_data());
   return array;
 }
 
 // attnsim.oracle's kernel call: the params (JSON text) and the arrays (floating ones as float64,
 // integer ones as int64) make a case held in memory, which the oracle's driver reads with the
-// same validation and messages as a case folder; the outputs come back as arrays (float32 ones
-// under dtype float32, as the .npy path writes them).
+// same validation and messages as a case folder; the outputs come back as arrays over the
+// kernels' buffers (float32 copies under dtype float32, as the .npy path writes them).
 py::dict oracle(const std::string& mixer, const std::string& form, const std::string& dtype,
                 const std::string& params_json, const py::dict& arrays) {
   if (dtype != "float64" && dtype != "float32")
@@ -94,12 +106,11 @@ py::dict oracle(const std::string& mixer, const std::string& form, const std::st
     outputs = attnsim::oracle::find_runner(mixer)(c, settings);
   }
   py::dict result;
-  for (const auto& [name, tensor] : outputs.floats)
+  for (auto& [name, tensor] : outputs.floats)
     result[py::str(name)] = settings.precision == attnsim::Precision::float32
-                                ? array_of<float>(tensor)
-                                : array_of<double>(tensor);
-  for (const auto& [name, tensor] : outputs.ints)
-    result[py::str(name)] = array_of<std::int64_t>(tensor);
+                                ? float32_array_of(tensor)
+                                : array_of(std::move(tensor));
+  for (auto& [name, tensor] : outputs.ints) result[py::str(name)] = array_of(std::move(tensor));
   return result;
 }
 

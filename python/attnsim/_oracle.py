@@ -3,7 +3,8 @@
 The scalars (as JSON) and the arrays go to the oracle's driver as a case held in memory: each
 array is copied once into attnsim's tensors (float64, or int64 for integer arrays), and the
 driver reads them with the validation and messages of a case folder's .npy path, naming the key
-(``inputs.q``, ``params.T``). No file is written.
+(``inputs.q``, ``params.T``). No file is written. The float64 and int64 outputs are the kernels'
+own buffers, not copied.
 """
 
 import json

@@ -2,6 +2,7 @@
 attnsim.InputError with their parts, NumPy in and out of the kernel oracle, the pandas frames and
 the example script."""
 
+import ctypes
 import json
 import os
 import pathlib
@@ -181,6 +182,21 @@ def test_oracle_rejects_a_missing_input_and_an_unknown_form():
     arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
     with pytest.raises(attnsim.InputError):
         attnsim.oracle("short_conv", form="parallel", **arrays, **params)
+
+
+def test_oracle_outputs_are_not_copied():
+    # Each float64 or int64 output takes over the C++ result's vector: NumPy did not allocate it
+    # (its base is the capsule owning the vector), and the data pointer is that vector's first
+    # element (libstdc++ keeps a vector's begin pointer as its first word).
+    arrays, params, _ = example("gated_attn", "B2_T7_hq4_kv2_d16")
+    outputs = attnsim.oracle("gated_attn", **arrays, **params)
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    for name, array in outputs.items():
+        assert not array.flags.owndata, name
+        assert type(array.base).__name__ == "PyCapsule", name
+        vector = get_pointer(array.base, None)
+        assert ctypes.c_void_p.from_address(vector).value == array.ctypes.data, name
 
 
 def test_example_script_draws_a_png(tmp_path):
