@@ -292,7 +292,7 @@ class EngineT final : public Kernel::Engine {
     std::vector<S> window;  // rows of D: positions window_first .. t0 − 1 (RoPE'd)
     std::int64_t window_first = 0;
     Pooler<S> main;
-    std::optional<Pooler<S>> index;
+    std::optional<Pooler<double>> index;  // the indexer runs in float64 at either precision
   };
 
   void start(const Dims& d) {
@@ -304,7 +304,8 @@ class EngineT final : public Kernel::Engine {
     }
   }
 
-  void compress(Pooler<S>& pooler, const Tensor& kv, const Tensor& score, std::int64_t b,
+  template <class P>
+  void compress(Pooler<P>& pooler, const Tensor& kv, const Tensor& score, std::int64_t b,
                 std::int64_t T, std::int64_t C) {
     const double* k = kv.data.data() + b * T * C;
     const double* s = score.data.data() + b * T * C;
@@ -316,29 +317,27 @@ class EngineT final : public Kernel::Engine {
   }
 
   // The indexer (model.py Indexer.forward): I[e] = Σ_h relu(qI_h · kI_e) · w_h · dI^−1/2 · HI^−1/2
-  // over the n visible entries; the top min(k, n).
+  // over the n visible entries; the top min(k, n). In float64 whatever the run's precision (as
+  // DSA's indexer), so a float32 run selects the entries a float64 run does.
   std::vector<std::int64_t> select(const StepInputs& in, const Sequence& seq, std::int64_t b,
                                    std::int64_t t, std::int64_t T, std::int64_t n, const Dims& d) {
     if (n == 0) return {};
-    Mat<S> q(d.HI, d.dI);
+    Mat<double> q(d.HI, d.dI);
     for (std::int64_t h = 0; h < d.HI; ++h) {
       const double* row = in.index_q.data.data() + ((b * T + t) * d.HI + h) * d.dI;
-      for (std::int64_t c = 0; c < d.dI; ++c) q(h, c) = static_cast<S>(row[c]);
+      for (std::int64_t c = 0; c < d.dI; ++c) q(h, c) = row[c];
       rope_tail(q.data() + h * d.dI, d.dI, o_.rope_dim, static_cast<double>(t0_ + t),
                 o_.rope_theta);
     }
     const double scale = o_.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(d.dI))) /
                          std::sqrt(static_cast<double>(d.HI));
-    Vec<S> w(d.HI);
+    Vec<double> w(d.HI);
     for (std::int64_t h = 0; h < d.HI; ++h)
-      w(h) = static_cast<S>(in.index_w[static_cast<std::size_t>((b * T + t) * d.HI + h)] * scale);
-    const Eigen::Map<const Mat<S>> keys(seq.index->entry(0), n, d.dI);
-    const Vec<S> scores = (keys * q.transpose()).cwiseMax(S{0}) * w;
+      w(h) = in.index_w[static_cast<std::size_t>((b * T + t) * d.HI + h)] * scale;
+    const Eigen::Map<const Mat<double>> keys(seq.index->entry(0), n, d.dI);
+    const Vec<double> scores = (keys * q.transpose()).cwiseMax(0.0) * w;
     counts_.add("index_scores", d.HI * d.dI * n);
-    std::vector<double> as_double(static_cast<std::size_t>(n));
-    for (std::int64_t e = 0; e < n; ++e)
-      as_double[static_cast<std::size_t>(e)] = static_cast<double>(scores(e));
-    return top_entries(as_double, o_.topk);
+    return top_entries(std::vector<double>(scores.data(), scores.data() + n), o_.topk);
   }
 
   // One query at position p = t0 + t: keys = the window's last min(p + 1, W) tokens, then the
