@@ -16,6 +16,7 @@ struct Mamba1Shape {
   std::uint64_t conv_kernel = 0;  // d_conv
   std::uint64_t dt_rank = 0;      // 0: mamba_ssm's "auto", ceil(D / 16)
   bool conv_bias = true;          // mamba_ssm Mamba default conv_bias=True
+  bool inner_norms = false;       // RMSNorms on Δ, B and C (Hymba's mamba_inner_layernorms)
 };
 
 class Mamba1 final : public Mixer {
@@ -47,7 +48,8 @@ class Mamba1 final : public Mixer {
   }
   // mamba_ssm Mamba (names as HF MambaMixer and Phi3Mamba): in_proj D·2·d_inner (x, z), x_proj
   // d_inner·(R + 2·N), dt_proj R·d_inner with bias d_inner, out_proj d_inner·D, depthwise conv
-  // k·d_inner (+ bias), A_log d_inner·N and D d_inner. R = dt_rank.
+  // k·d_inner (+ bias), A_log d_inner·N and D d_inner. R = dt_rank. With inner norms, RMSNorm
+  // weights of R, N and N on Δ, B and C after x_proj (HymbaBlock's dt/B/C_layernorm).
   std::vector<WeightTensor> weight_tensors(const ParamContext& context) const override {
     const Count d_inner = shape_.d_inner;
     const Count state_size = shape_.state_size;
@@ -60,7 +62,10 @@ class Mamba1 final : public Mixer {
             {"dt_proj.bias", "biases", d_inner},
             {"A_log", "gates", d_inner * state_size},
             {"D", "gates", d_inner},
-            {"out_proj.weight", "projections", d_inner * context.d_model}};
+            {"out_proj.weight", "projections", d_inner * context.d_model},
+            {"dt_layernorm.weight", "norms", shape_.inner_norms ? R : Count{}},
+            {"B_layernorm.weight", "norms", shape_.inner_norms ? state_size : Count{}},
+            {"C_layernorm.weight", "norms", shape_.inner_norms ? state_size : Count{}}};
   }
   // The selective scan (core_flops.h): per token and channel, h = exp(Δ·A)∘h + Δx·B is N
   // multiply-adds (the exp is elementwise) and y = C·h another N → 4·d_inner·N FLOPs per
@@ -103,6 +108,7 @@ std::unique_ptr<Mixer> from_fields(const FieldValues& values) {
   shape.conv_kernel = values.positive("conv_kernel");
   shape.dt_rank = values.count("dt_rank");
   shape.conv_bias = values.flag("conv_bias");
+  shape.inner_norms = values.flag("inner_norms");
   return std::make_unique<Mamba1>(shape);
 }
 
@@ -116,6 +122,8 @@ const FieldTable& fields() {
        "depthwise causal conv over d_inner channels"},
       {"dt_rank", count, FieldRole::width, "0", "channels", "rank of the Δ projection; 0: ⌈D/16⌉"},
       {"conv_bias", flag, FieldRole::none, "true", "", "a bias on the conv"},
+      {"inner_norms", flag, FieldRole::none, "false", "",
+       "RMSNorms on Δ, B and C after x_proj (Hymba's mamba_inner_layernorms)"},
   };
   return table;
 }
