@@ -68,28 +68,34 @@ HeadMatrix<S> scalar_decay_chunked(const DecayHead<S>& head,
   const std::int64_t T = head.q.rows, K = head.q.cols, V = head.v.cols;
   HeadMatrix<S> o(T, V);
   Map<S> s(state.data.data(), K, V);
+  // Buffers kept from chunk to chunk (the last chunk may be shorter).
+  Vec<S> gamma, from_start, to_end;
+  Mat<S> decayed, read, k_to_end;
   for (std::int64_t t0 = 0, n = 0; t0 < T; t0 += chunk_size, ++n) {
     const std::int64_t c = std::min(chunk_size, T - t0);
-    Vec<S> gamma(c);  // chunk-local cumulative log decay
+    gamma.resize(c);  // chunk-local cumulative log decay
     S running = 0;
     for (std::int64_t i = 0; i < c; ++i)
       gamma(i) = running += head.g[static_cast<std::size_t>(t0 + i)];
-    // L ∘ q kᵀ: row i scaled by exp(Γ_i − Γ_j) for j ≤ i, zero above the diagonal
-    Mat<S> decayed = ConstMap<S>(scores[static_cast<std::size_t>(n)].data.data(), c, c);
-    Vec<S> ratios(c);
-    for (std::int64_t i = 0; i < c; ++i) {
-      ratios.head(i + 1) = gamma(i) - gamma.head(i + 1).array();
-      exp_in_place(ratios.data(), i + 1);
-      decayed.row(i).head(i + 1).array() *= ratios.head(i + 1).transpose().array();
-      decayed.row(i).tail(c - i - 1).setZero();
-    }
+    // L ∘ q kᵀ: exp(Γ_i − Γ_j) for j ≤ i in one exp pass, then zero above the diagonal
+    decayed.resize(c, c);
+    for (std::int64_t i = 0; i < c; ++i)
+      for (std::int64_t j = 0; j < c; ++j) decayed(i, j) = j <= i ? gamma(i) - gamma(j) : S(0);
+    exp_in_place(decayed.data(), decayed.size());
+    decayed.array() *= ConstMap<S>(scores[static_cast<std::size_t>(n)].data.data(), c, c).array();
+    for (std::int64_t i = 0; i < c; ++i) decayed.row(i).tail(c - i - 1).setZero();
     const auto v = rows_of(head.v, t0, c);
     Map<S> out(o.row(t0), c, V);
     out.noalias() = decayed * v;  // one BLAS product, as for the scores
-    out.noalias() += gamma.array().exp().matrix().asDiagonal() * (rows_of(head.q, t0, c) * s);
-    const Vec<S> to_end = (gamma(c - 1) - gamma.array()).exp().matrix();
+    from_start = gamma;
+    exp_in_place(from_start.data(), c);
+    read.noalias() = rows_of(head.q, t0, c) * s;
+    out.noalias() += from_start.asDiagonal() * read;
+    to_end = (gamma(c - 1) - gamma.array()).matrix();
+    exp_in_place(to_end.data(), c);
     s *= std::exp(gamma(c - 1));
-    s.noalias() += (to_end.asDiagonal() * rows_of(head.k, t0, c)).transpose() * v;
+    k_to_end.noalias() = to_end.asDiagonal() * rows_of(head.k, t0, c);
+    s.noalias() += k_to_end.transpose() * v;
     counts.add("intra_output", c * (c + 1) / 2 * V);
     counts.add("state_read", c * K * V);
     counts.add("state_update", c * K * V);
