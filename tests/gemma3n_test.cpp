@@ -254,6 +254,34 @@ TEST_CASE("decode_ops: gemma-3n-e4b's per-layer embeddings, AltUp and LAuReL as 
   }
 }
 
+TEST_CASE("roofline: gemma-3n-e4b's kv-shared layers read the owner's KV in prefill too") {
+  const Architecture arch = load_architecture("gemma-3n-e4b");
+  Hardware spec_only;  // no measurements: the roofline's own sums
+  spec_only.peak_flops_per_s["bf16"] = 1e15;
+  spec_only.memory_bandwidth_bytes_per_s = 1e12;
+  RooflineOptions options;
+  options.batch = 2;
+  options.context = 4096;
+  options.prefill_tokens = 4096;
+  const RooflineReport report = roofline(arch, spec_only, options);
+  // A layer's KV: 2 kv heads × 256 × (k + v) × 2 bytes = 2,048 B per token. Owners 0–19: 16
+  // sliding keep 512 tokens, 4 global 4,096: 16·512·2,048 + 4·4,096·2,048 = 16,777,216
+  // + 33,554,432 = 50,331,648 B written per sequence. Readers 20–34: 12 read layer 18's
+  // 512-token window, 3 read layer 19's 4,096 tokens: 12·512·2,048 + 3·4,096·2,048
+  // = 12,582,912 + 25,165,824 = 37,748,736 B. Both × 2 sequences.
+  CHECK(report.prefill.bytes.kv_bytes == 2.0 * (50'331'648 + 37'748'736));
+  // Decode at L = 4,096 reads the same caches (each reader its owner's): the same bytes.
+  CHECK(report.decode.bytes.kv_bytes == 2.0 * (50'331'648 + 37'748'736));
+  // The measured step time's walk charges each attention the same KV, owners and readers.
+  for (const auto& [ops, phase] : {std::pair{decode_ops(arch, options), &report.decode},
+                                   std::pair{prefill_ops(arch, options), &report.prefill}}) {
+    double kv_bytes = 0.0;
+    for (const StepOp& op : ops)
+      if (op.name == "attention") kv_bytes += op.count * op.bytes.kv_bytes;
+    CHECK(kv_bytes == doctest::Approx(phase->bytes.kv_bytes).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("params text: the total with the lookups names both embedding tables") {
   // active 4,486,425,328 + the per-layer table 2,348,810,240 = 6,835,235,568 (the tied input
   // table already counts as the lm head).

@@ -94,14 +94,15 @@ TEST_CASE("kv_shared_from: cost model") {
     // scores 2·Hq·Dk·L = 2·4·8·64 = 4,096 FLOPs per layer, 4 layers.
     CHECK(flop_row(flops, "scores", false) == doctest::Approx(4.0 * 4096.0));
   }
-  SUBCASE("roofline: a reading layer reads the owner's cache every decode step") {
+  SUBCASE("roofline: a reading layer reads the owner's cache every step") {
     RooflineOptions options;
     options.context = 1000;
     options.timing = TimingModel::spec;
     const RooflineReport report = roofline(arch, load_hardware("h100-sxm"), options);
     // Held: 2 owners × 64 B × 1000 tokens; read: those plus 2 readers × 64,000 B.
     CHECK(report.decode.bytes.kv_bytes == doctest::Approx(4.0 * 64000.0));
-    CHECK(report.prefill.bytes.kv_bytes == doctest::Approx(2.0 * 64.0 * 4096.0));  // written
+    // Prefill of 4,096 tokens: 2 owners write 64 B × 4,096 each, and the 2 readers read them.
+    CHECK(report.prefill.bytes.kv_bytes == doctest::Approx(4.0 * 64.0 * 4096.0));
   }
   SUBCASE("attnsim layers shows the reuse") {
     testing::ScratchDir dir;

@@ -141,7 +141,8 @@ double expected_experts_touched(std::uint64_t n_experts, std::uint64_t top_k, do
 
 namespace {
 // KV bytes that layers reading another layer's cache (kv_shared_from) read on top of every
-// layer's own: each reads its owner's whole cache once per step, though it holds none.
+// layer's own: each reads its owner's whole cache once per step (decode) or over the prompt
+// (prefill), though it holds none.
 double shared_kv_reads(const Architecture& architecture, std::uint64_t context, std::uint64_t batch,
                        std::uint64_t tp, const CacheDTypeOverrides& overrides) {
   double bytes = 0.0;
@@ -213,7 +214,12 @@ RooflineReport roofline(const Architecture& architecture, const Hardware& hardwa
   RooflinePhase& prefill = report.prefill;
   prefill.flops = B * flops.prefill_total / tp;
   prefill.bytes.weight_bytes = prefill_weights.params * weight_bytes / tp;
-  prefill.bytes.kv_bytes = static_cast<double>(prefill_cache.kv_bytes);  // written
+  // Written by the layers that keep KV, and read again by every layer that reads an owner's
+  // (kv_shared_from): a reader's attention takes the prompt's keys and values from the owner's
+  // cache, as the measured step time's prefill attention charges it.
+  prefill.bytes.kv_bytes = static_cast<double>(prefill_cache.kv_bytes) +
+                           shared_kv_reads(architecture, options.prefill_tokens, options.batch,
+                                           options.tp, options.cache_dtypes);
   prefill.bytes.state_bytes = static_cast<double>(prefill_cache.state_bytes);
   prefill.bytes.activation_bytes = B * T * activation_bytes_per_token / tp;
   finish(prefill, report.peak_flops_per_s, report.bandwidth_bytes_per_s, B * T);
