@@ -172,6 +172,53 @@ TEST_CASE("deepseek-v4-flash: KV and state against the hand computation in its n
   CHECK(check_expectations(flash).empty());
 }
 
+TEST_CASE("hyper-connections: DeepSeek-V4-Flash's mixing weights and work, by hand") {
+  // n = 4 streams of D = 4096 (hc_mult; reference model.py's Block and Transformer): per layer
+  // hc_attn_fn and hc_ffn_fn of (2 + 4)·4 = 24 × 4·4096 = 16,384, base 24 and scale 3 each.
+  const Architecture flash = load_architecture("deepseek-v4-flash");
+  const ParamReport params = model_params(flash);
+  auto row = [](const std::vector<ParamRow>& rows, const std::string& group,
+                const std::string& component) {
+    for (const ParamRow& r : rows)
+      if (r.group == group && r.component == component) return r;
+    FAIL("no row ", group, " ", component);
+    return ParamRow{};
+  };
+  const ParamRow weights = row(params.rows, "hyper-connections", "mixing weights");
+  CHECK(weights.total == 43ULL * 2 * 24 * 16'384);  // 33,816,576
+  CHECK(weights.active == weights.total);
+  CHECK(row(params.rows, "hyper-connections", "biases and scales").total == 43 * 2 * (24 + 3));
+  // hc_head_fn 4 × 16,384, hc_head_base 4, hc_head_scale 1.
+  CHECK(row(params.rows, "hyper-connections", "head mixing").total == 65'536 + 4 + 1);
+  // 33,816,576 + 2,322 + 65,541 = 33,884,439 more than the layer graph without them.
+  Architecture plain = flash;
+  plain.dims.hyper_connections.reset();
+  CHECK(params.total - model_params(plain).total == 33'884'439);
+  CHECK(params.active - model_params(plain).active == 33'884'439);
+  // The MTP block is a Block too (786,486) with its own head (65,541).
+  CHECK(params.mtp_total - model_params(plain).mtp_total == 2 * 393'216 + 2 * 27 + 65'541);
+
+  // Per decoded token: hc_fn 86 × 2 · 16,384 · 24 = 67,633,152; pre 86 × 2 · 16,384 = 2,818,048;
+  // post 86 × (2 · 16,384 + 2 · 4 · 16,384) = 14,090,240; the head's hc_head_fn 2 · 16,384 · 4
+  // = 131,072 and its reduction 2 · 16,384 = 32,768: 84,705,280 FLOPs.
+  const FlopOptions options{};
+  const auto flops = [&](const Architecture& a) { return model_flops(a, 1, 1024, options); };
+  CHECK(flops(flash).decode_total - flops(plain).decode_total == doctest::Approx(84'705'280.0));
+  // A prefill of T tokens does it T times.
+  CHECK(model_flops(flash, 1000, 1024, options).prefill_total -
+            model_flops(plain, 1000, 1024, options).prefill_total ==
+        doctest::Approx(1000 * 84'705'280.0));
+}
+
+TEST_CASE("hyper-connections: one stream is no hyper-connections, a located error") {
+  std::string yaml = kSmall;
+  yaml.replace(yaml.find("tied_embeddings: false}"), 23,
+               "tied_embeddings: false, hyper_connections: 1}");
+  const std::string message = testing::load_error(yaml);
+  CHECK(message.find("model.hyper_connections") != std::string::npos);
+  CHECK(message.find("at least 2 streams (hc_mult") != std::string::npos);
+}
+
 TEST_CASE("DeepSeek-V4-Pro's published 9.62 GiB per 1M-token sequence (vLLM blog, bf16)") {
   // The Pro geometry as kvfit's test_deepseek_v4_matches_vllm_published_reference states it
   // (teilomillet/kvfit tests/test_architectures.py): 61 layers, 128 heads, 30 C4 + 31 C128 layers,
@@ -222,6 +269,8 @@ TEST_CASE("import_hf: deepseek_v4 imports the fixture's config to the shipped fi
   }
   CHECK(kv_memory(imported, {1048576}, 1).rows.front().kv_bytes ==
         kv_memory(shipped, {1048576}, 1).rows.front().kv_bytes);
+  CHECK(imported.dims.hyper_connections == std::optional<std::uint64_t>(4));  // hc_mult
+  CHECK(model_params(imported).total == model_params(shipped).total);
   REQUIRE(imported.mtp);
   CHECK(imported.mtp->modules == 1);
   SUBCASE("more than one KV head is not DeepSeek V4's attention: an error") {

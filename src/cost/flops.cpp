@@ -67,6 +67,21 @@ std::vector<BlockExtraOp> block_extra_ops(const ModelDims& dims, double layers) 
     matmul(kLaurel, "linear_left", layers, D, r);
     matmul(kLaurel, "linear_right", layers, r, D);
   }
+  if (dims.hyper_connections) {
+    // Before the mixer and before the FFN of every layer: hc_fn maps the n streams (n·D values)
+    // to (2 + n)·n mixing logits; pre reduces the n streams to one input (2·n·D); post writes
+    // the block's output into each stream and mixes the streams by the n × n combination
+    // (2·n·D + 2·n²·D). The head reduces the streams once (hc_head_fn n·D → n, then 2·n·D). The
+    // Sinkhorn normalisation of the n × n combination (hc_sinkhorn_iters passes over n² values,
+    // about 10³ FLOPs) is left out: below a millionth of a layer's work.
+    const auto n = static_cast<double>(*dims.hyper_connections);
+    matmul(kHyperConnections, "hc_fn", 2.0 * layers, n * D, (2.0 + n) * n);
+    ops.push_back({std::string(kHyperConnections), "pre", 2.0 * layers, 0, 0, 2.0 * n * D, n * D});
+    ops.push_back({std::string(kHyperConnections), "post", 2.0 * layers, 0, 0,
+                   2.0 * n * D + 2.0 * n * n * D, n * D});
+    matmul(kHyperConnections, "hc_head_fn", 1, n * D, n);
+    ops.push_back({std::string(kHyperConnections), "head", 1, 0, 0, 2.0 * n * D, n * D});
+  }
   return ops;
 }
 
@@ -96,7 +111,8 @@ FlopReport model_flops(const Architecture& architecture, std::uint64_t prefill_t
         row.decode += flops;
       }
   }
-  // Gemma 3n's work around the blocks: one row per group, as the weights are grouped.
+  // The work around the blocks (Gemma 3n, hyper-connections): one row per group, as the weights
+  // are grouped.
   for (const BlockExtraOp& op :
        block_extra_ops(dims, static_cast<double>(architecture.layers.size()))) {
     FlopRow& row = sums.row(op.group, "projections");

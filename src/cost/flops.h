@@ -44,14 +44,15 @@ struct FlopReport {
   double decode_total = 0.0;
 };
 
-// Gemma 3n's work around the blocks (ModelDims::per_layer_embeddings, altup_inputs,
-// laurel_rank; their weights in cost/params.cpp), per token, as transformers' Gemma3nTextModel
-// runs it: each matrix product (in → out features) and AltUp's mixing of its K streams of D.
+// The work around the blocks — Gemma 3n's (ModelDims::per_layer_embeddings, altup_inputs,
+// laurel_rank) as transformers' Gemma3nTextModel runs it, DeepSeek V4's hyper-connections as its
+// reference model.py does; their weights in cost/params.cpp — per token: each matrix product
+// (in → out features) and the mixing of the residual streams (AltUp's K, the hyper-connections' n).
 // model_flops counts each product at 2 FLOPs per weight, and the measured step time
 // (cost/step_time.h) runs each as a GEMM of this shape and the mixing as elementwise kernels.
 struct BlockExtraOp {
-  std::string group;         // cost/params.h's kPerLayerEmbeddings, kAltUp or kLaurel
-  std::string name;          // transformers' module, or "predict"/"correct" for the stream mixing
+  std::string group;         // cost/params.h's kPerLayerEmbeddings, kAltUp, kLaurel, ...
+  std::string name;          // the module, or "predict"/"correct"/"pre"/"post" for stream mixing
   double count = 1;          // runs per token (a per-layer part runs once per layer invocation)
   double in_features = 0;    // a matrix product's shape; both 0 for the stream mixing
   double out_features = 0;   //

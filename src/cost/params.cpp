@@ -67,14 +67,38 @@ void add_layer(Sums& sums, Sums& stored, const Layer& layer, const ModelDims& di
   sums.add("model", "layer norms", norms, norms);
 }
 
-// What one layer adds around its blocks in Gemma 3n (transformers Gemma3nTextDecoderLayer,
-// models/gemma3n/modeling_gemma3n.py @00aa0f5dc1ccd968335257cb871d41ee9c0bc21e), all active:
+// DeepSeek V4's hyper-connections with n streams (reference inference/model.py, Block and
+// ParallelHead, read at Nicooo-Wang/DeepSeek-V4-Pro-code@0ec3a03c): before the mixer and before
+// the FFN, hc_fn maps the n·D stream values to (2 + n)·n mixing logits (n pre weights, n post
+// weights, an n × n combination), with hc_base ((2 + n)·n) and hc_scale (3). The head reduces the
+// n streams with hc_head_fn (n·D → n), hc_head_base (n) and hc_head_scale (1).
+void add_hyper_connection_block(Sums& sums, const ModelDims& dims) {
+  if (!dims.hyper_connections) return;
+  const Count n = *dims.hyper_connections;
+  const Count mixes = (2 + n) * n;
+  const Count weights = 2 * mixes * (n * dims.d_model);  // hc_attn_fn and hc_ffn_fn
+  sums.add(std::string(kHyperConnections), "mixing weights", weights, weights);
+  const Count biases = 2 * (mixes + 3);  // hc_{attn,ffn}_base and hc_{attn,ffn}_scale
+  sums.add(std::string(kHyperConnections), "biases and scales", biases, biases);
+}
+
+void add_hyper_connection_head(Sums& sums, const ModelDims& dims) {
+  if (!dims.hyper_connections) return;
+  const Count n = *dims.hyper_connections;
+  const Count head = n * (n * dims.d_model) + n + 1;
+  sums.add(std::string(kHyperConnections), "head mixing", head, head);
+}
+
+// What one layer adds around its blocks: DeepSeek V4's hyper-connections (above), and in Gemma 3n
+// (transformers Gemma3nTextDecoderLayer, models/gemma3n/modeling_gemma3n.py
+// @00aa0f5dc1ccd968335257cb871d41ee9c0bc21e), all active:
 // - PLE: per_layer_input_gate D → w, per_layer_projection w → D, post_per_layer_input_norm (D);
 // - AltUp (K streams): modality_router D → K, correction_coefs K → K, prediction_coefs K → K²,
 //   correct_output_scale (D) and router_norm (D);
 // - LAuReL (rank r): linear_left D → r, linear_right r → D, post_laurel_norm (D).
 void add_layer_extras(Sums& sums, const ModelDims& dims) {
   const Count d = dims.d_model;
+  add_hyper_connection_block(sums, dims);
   if (const auto& ple = dims.per_layer_embeddings) {
     const Count gates = 2 * d * Count(ple->width);
     sums.add(std::string(kPerLayerEmbeddings), "layer gates and projections", gates, gates);
@@ -99,7 +123,7 @@ void add_layer_extras(Sums& sums, const ModelDims& dims) {
 // The model-level weights of the same features (Gemma3nTextModel): the per-layer embedding table
 // (vocab_size_per_layer_input × n_layers·w, a lookup), per_layer_model_projection D → n_layers·w
 // and per_layer_projection_norm (w); AltUp's altup_projections and altup_unembed_projections,
-// K − 1 of D → D each. Returns the lookup table's size.
+// K − 1 of D → D each; and the hyper-connections' head. Returns the lookup table's size.
 Count add_model_extras(Sums& sums, const ModelDims& dims) {
   const Count d = dims.d_model;
   Count table = 0;
@@ -115,11 +139,13 @@ Count add_model_extras(Sums& sums, const ModelDims& dims) {
     const Count projections = Count(*dims.altup_inputs - 1) * 2 * d * d;
     sums.add(std::string(kAltUp), "stream projections", projections, projections);
   }
+  add_hyper_connection_head(sums, dims);
   return table;
 }
 
 // One module's block plus its own weights: two input norms, the 2D → D fusion projection and
-// the output norm. Rows read "<group> <component>" under the group "mtp", times the modules.
+// the output norm; with hyper-connections (DeepSeek V4's MTPBlock) the block's own and a head's.
+// Rows read "<group> <component>" under the group "mtp", times the modules.
 std::vector<ParamRow> mtp_params(const MtpModules& mtp, const ModelDims& dims) {
   const Count d = dims.d_model;
   Sums module;
@@ -127,6 +153,8 @@ std::vector<ParamRow> mtp_params(const MtpModules& mtp, const ModelDims& dims) {
   module.add("model", "input norms", norm_weights(dims, 2 * d), 0);
   module.add("model", "fusion projection", 2 * d * d, 0);
   add_layer(module, stored, mtp.block, dims);
+  add_layer_extras(module, dims);
+  add_hyper_connection_head(module, dims);
   module.add("model", "output norm", norm_weights(dims, d), 0);
   std::vector<ParamRow> rows;
   for (const RowKey& key : module.order) {
@@ -176,7 +204,7 @@ ParamReport model_params(const Architecture& architecture, Invocations invocatio
     if (key.first == "model") return key.second.find("norm") == std::string::npos ? 0 : 6;
     if (key.first == kPerLayerEmbeddings) return 3;
     if (key.first == kAltUp) return 4;
-    if (key.first == kLaurel) return 5;
+    if (key.first == kLaurel || key.first == kHyperConnections) return 5;
     return key.first == "ffn" ? 2 : 1;
   };
   std::stable_sort(sums.order.begin(), sums.order.end(),

@@ -62,6 +62,9 @@ inline constexpr std::string_view kAltUp = "altup";
 // ModelDims::meta_tokens: M × D learned vectors, run once per sequence (not active).
 inline constexpr std::string_view kMetaTokens = "meta tokens";
 inline constexpr std::string_view kLaurel = "laurel";
+// DeepSeek V4's hyper-connections (ModelDims::hyper_connections): the mixing weights around each
+// block and before the head, all active (fp32 in the checkpoint, counted as parameters like any).
+inline constexpr std::string_view kHyperConnections = "hyper-connections";
 
 // A layer that runs another layer's weights (Layer::weights_shared_from) adds no parameters;
 // with `Invocations::each`, its weights are counted again at every invocation, as a forward

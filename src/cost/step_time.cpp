@@ -191,11 +191,11 @@ void ffn_ops(Walk& walk, const FfnSpec& spec, double n) {
   walk.pass("ffn", "residual", n, T * 6.0 * D / walk.tp);
 }
 
-// Gemma 3n's work around the blocks (cost/flops.h's block_extra_ops, which flops and the
-// roofline count): each product a GEMM of its shape, split over the ranks by its outputs; AltUp's
-// stream mixing an elementwise kernel reading and writing its K streams (2 bytes a value, as the
-// roofline's activations) with its FLOPs; the per-layer embedding table a lookup of one row of
-// n_layers·w per token, as the roofline reads it.
+// The work around the blocks (cost/flops.h's block_extra_ops, which flops and the roofline
+// count): each product a GEMM of its shape, split over the ranks by its outputs; the stream
+// mixing (AltUp, hyper-connections) an elementwise kernel reading and writing its streams (2 bytes
+// a value, as the roofline's activations) with its FLOPs; the per-layer embedding table a lookup of
+// one row of n_layers·w per token, as the roofline reads it.
 void block_extra_ops_of(Walk& walk) {
   const ModelDims& dims = walk.architecture.dims;
   for (const BlockExtraOp& op :

@@ -54,6 +54,10 @@ struct ModelDims {
   // learned vectors of D, which every layer that keeps KV keeps beside its context — a sliding
   // window keeps them beside its W most recent tokens.
   std::optional<std::uint64_t> meta_tokens;
+  // Hyper-connections (DeepSeek V4's hc_mult): the residual stream is n copies of D, mixed before
+  // and after each mixer and FFN by weights computed from the n·D values (weights only and the
+  // work around the blocks; cost/params.cpp and cost/flops.cpp say what each counts).
+  std::optional<std::uint64_t> hyper_connections;
 };
 
 // Storage types of the caches. Absent ones are not needed by any layer of the model.

@@ -160,6 +160,19 @@ Provenance read_source(const config::Node& node, const config::Node& document, b
   return source;
 }
 
+// A count of residual streams (AltUp, hyper-connections): absent, or at least 2, since one stream
+// is the plain residual the model has without the feature.
+std::optional<std::uint64_t> optional_streams(config::MapReader& reader, const char* key,
+                                              const char* hf_key, const char* feature) {
+  const std::optional<std::uint64_t> streams = reader.optional_positive(key);
+  if (streams && *streams < 2)
+    throw UserError(reader.require(key, "").where, fmt::format("model.{}", key),
+                    fmt::format("at least 2 streams ({}; 1 would be no {})", hf_key, feature),
+                    std::to_string(*streams),
+                    fmt::format("leave the key out for a model without {}", feature));
+  return streams;
+}
+
 ModelDims read_dims(config::MapReader& root) {
   config::MapReader reader(root.require("model", "a map with d_model, vocab_size, n_layers"),
                            "model");
@@ -199,12 +212,11 @@ ModelDims read_dims(config::MapReader& root) {
     }
   });
   errors.attempt([&] {
-    dims.altup_inputs = reader.optional_positive("altup_inputs");
-    if (dims.altup_inputs && *dims.altup_inputs < 2)
-      throw UserError(reader.require("altup_inputs", "").where, "model.altup_inputs",
-                      "at least 2 streams (altup_num_inputs; 1 would be no AltUp)",
-                      std::to_string(*dims.altup_inputs),
-                      "leave the key out for a model without AltUp");
+    dims.altup_inputs = optional_streams(reader, "altup_inputs", "altup_num_inputs", "AltUp");
+  });
+  errors.attempt([&] {
+    dims.hyper_connections =
+        optional_streams(reader, "hyper_connections", "hc_mult", "hyper-connections");
   });
   errors.attempt([&] { dims.laurel_rank = reader.optional_positive("laurel_rank"); });
   errors.attempt([&] { dims.meta_tokens = reader.optional_positive("meta_tokens"); });

@@ -95,6 +95,8 @@ std::string to_yaml(const ArchitectureDraft& draft) {
   if (draft.max_context) out += fmt::format("  max_context: {}\n", *draft.max_context);
   if (draft.learned_positions)
     out += fmt::format("  learned_positions: {}\n", *draft.learned_positions);
+  if (draft.hyper_connections)
+    out += fmt::format("  hyper_connections: {}\n", *draft.hyper_connections);
   if (!draft.norm.empty()) out += fmt::format("  norm: {}\n", draft.norm);
   out += fmt::format("dtypes:\n  weights: {}\n", draft.weights_dtype);
   if (draft.kv_cache_dtype) out += fmt::format("  kv_cache: {}\n", *draft.kv_cache_dtype);

@@ -46,6 +46,7 @@ struct ArchitectureDraft {
   bool tied_embeddings = false;
   std::optional<std::uint64_t> max_context;
   std::optional<std::uint64_t> learned_positions;  // model.learned_positions
+  std::optional<std::uint64_t> hyper_connections;  // model.hyper_connections
   std::string norm;                                // model.norm; empty: the default (rmsnorm)
 
   std::string weights_dtype = "bf16";

@@ -644,9 +644,11 @@ void map_deepseek_v4(const HfConfig& config, ArchitectureDraft& draft) {
   draft.notes.push_back(
       "compress_ratios: 0 sliding window only (swa), 4 compressed sparse attention with the "
       "indexer (csa), 128 heavily compressed attention (hca)");
+  // hc_mult residual streams; 1 is the plain residual.
+  if (const std::uint64_t streams = config.positive("hc_mult"); streams > 1)
+    draft.hyper_connections = streams;
   draft.notes.push_back(
-      "not modelled: hyper-connections (hc_mult), hash routing of the first num_hash_layers "
-      "layers, expert_dtype");
+      "not modelled: hash routing of the first num_hash_layers layers, expert_dtype");
   deepseek_ffns(config, draft, "num_experts_per_tok");
   read_mtp(config, draft, "num_nextn_predict_layers");
   // The MTP layer's block has its own compress_ratios entry (after the main layers).

@@ -4,6 +4,8 @@
 // transformers 5.17 (models/<type>/modeling_<type>.py) build them.
 #include "import/hf_tensor_names.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -147,6 +149,14 @@ void add_norm(Collector& out, std::size_t layer, const std::string& name, const 
 // gives their shapes): the per-layer embedding gate, AltUp and LAuReL.
 void add_layer_extras(Collector& out, std::size_t i, const ModelDims& dims) {
   const Count d = dims.d_model;
+  if (dims.hyper_connections) {  // DeepSeek V4's checkpoint names (reference model.py's Block)
+    const Count n = *dims.hyper_connections;
+    for (const char* block : {"hc_attn", "hc_ffn"}) {
+      out.layer(i, fmt::format("{}_fn", block), (2 + n) * n * n * d);
+      out.layer(i, fmt::format("{}_base", block), (2 + n) * n);
+      out.layer(i, fmt::format("{}_scale", block), 3);
+    }
+  }
   if (const auto& ple = dims.per_layer_embeddings) {
     out.layer(i, "per_layer_input_gate.weight", d * ple->width);
     out.layer(i, "per_layer_projection.weight", ple->width * d);
@@ -240,6 +250,12 @@ std::vector<NamedTensor> transformers_tensors(const Architecture& architecture) 
               checked_mul(*dims.altup_inputs - 1, square, "parameter count"));
     out.model("model.altup_unembed_projections.*.weight",
               checked_mul(*dims.altup_inputs - 1, square, "parameter count"));
+  }
+  if (dims.hyper_connections) {  // reference model.py's Transformer.hc_head_*
+    const Count n = *dims.hyper_connections;
+    out.model("hc_head_fn", n * n * dims.d_model);
+    out.model("hc_head_base", n);
+    out.model("hc_head_scale", 1);
   }
   for (const Layer& layer : architecture.layers)
     if (!layer.weights_shared_from) add_layer(out, layer, dims);
