@@ -1,0 +1,33 @@
+# Drawn by attnsim 0.1.0. Data: s8-decode.svg.csv.
+# Rerun with: gnuplot s8-decode.svg.gp
+set terminal svg size 1000,620 noenhanced font 'sans-serif,14' background rgb 'white'
+if (!exists('outfile')) outfile = 's8-decode.svg'
+set output outfile
+set datafile separator comma
+set datafile columnheaders
+set linetype 1 lc rgb '#000000' dt 1 pt 7 lw 2 ps 1.1
+set linetype 2 lc rgb '#E69F00' dt 2 pt 5 lw 2 ps 1.1
+set linetype 3 lc rgb '#0072B2' dt 3 pt 9 lw 2 ps 1.1
+set linetype 4 lc rgb '#009E73' dt 4 pt 13 lw 2 ps 1.1
+set linetype 5 lc rgb '#D55E00' dt 5 pt 11 lw 2 ps 1.1
+set linetype 6 lc rgb '#56B4E9' dt 1 pt 6 lw 2 ps 1.1
+set linetype 7 lc rgb '#CC79A7' dt 2 pt 4 lw 2 ps 1.1
+set linetype 8 lc rgb '#7F7F7F' dt 3 pt 8 lw 2 ps 1.1
+set title 'DeepSeek V4-Flash - compressed attention beside MLA and DSA: decode time per token (roofline)'."\n".'batch 1, TP 1, bf16 peak 990 TFLOP/s, 3350 GB/s; time = max(FLOPs / peak, bytes / bandwidth)'
+set logscale x 2
+set xrange [853.333333:314572.800000]
+set xtics ('1K' 1024, '4K' 4096, '16K' 16384, '64K' 65536, '256K' 262144)
+set xlabel 'context length L seen by the decode step (tokens)'
+set grid xtics ytics lc rgb '#DDDDDD' lw 1 dt 1
+set border 3
+set tics nomirror
+set ylabel 'decode time per step (ms)'
+set yrange [0:*]
+set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
+set bmargin 7
+plot 's8-decode.svg.csv' using 1:2 title 'DeepSeek-V4-Flash' with linespoints lt 1, \
+     '' using 1:($1 <= 131072 ? column(4) : NaN) title 'DeepSeek-V3.2' with linespoints lt 2, \
+     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(6) : NaN) title 'DeepSeek-V3' with linespoints lt 3, \
+     '' using 1:($1 >= 131072 ? column(6) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2
