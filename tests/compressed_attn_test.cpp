@@ -210,6 +210,29 @@ TEST_CASE("hyper-connections: DeepSeek-V4-Flash's mixing weights and work, by ha
         doctest::Approx(1000 * 84'705'280.0));
 }
 
+TEST_CASE("deepseek-v4-pro: KV, experts and hyper-connections by hand, the whole against 1.6T") {
+  const Architecture pro = load_architecture("deepseek-v4-pro");
+  // 61 · 128 · 1024 (windows) + 30 · 262,144 · 1280 (CSA) + 31 · 8192 · 1024 (HCA).
+  CHECK(kv_memory(pro, {1048576}, 1).rows.front().kv_bytes ==
+        7'995'392ULL + 10'066'329'600ULL + 260'046'848ULL);
+  CHECK(check_expectations(pro).empty());
+  const ParamReport params = model_params(pro);
+  std::uint64_t experts = 0, hyper = 0;
+  for (const ParamRow& row : params.rows) {
+    if (row.group == "ffn" && row.component == "routed_experts") experts = row.total;
+    if (row.group == "hyper-connections") hyper += row.total;
+  }
+  // 61 layers · 384 experts · 3 · 7168 · 3072 (w1, w2, w3).
+  CHECK(experts == 61ULL * 384 * 3 * 7168 * 3072);
+  // 61 · (2 · 24 · 28,672 + 2 · 27) + 4 · 28,672 + 4 + 1.
+  CHECK(hyper == 61ULL * (2 * 24 * 28'672 + 2 * 27) + 4 * 28'672 + 5);
+  // "1.6T total, 49B active": DeepSeek-V4-Pro's model card (README) as a stored survey quotes it
+  // (file id 55078873125); 1.6T counts the MTP module (1,598,837,325,086 with it).
+  CHECK(static_cast<double>(params.total + params.mtp_total) ==
+        doctest::Approx(1.6e12).epsilon(0.005));
+  CHECK(static_cast<double>(params.active) == doctest::Approx(49e9).epsilon(0.005));
+}
+
 TEST_CASE("hyper-connections: one stream is no hyper-connections, a located error") {
   std::string yaml = kSmall;
   yaml.replace(yaml.find("tied_embeddings: false}"), 23,

@@ -78,7 +78,9 @@ TEST_CASE("simulate") {
                            "qwen3.5-9b",
                            "phi-4-mini-flash-reasoning",
                            "gemma-3n-e4b",
-                           "hymba-1.5b"}) {
+                           "hymba-1.5b",
+                           "deepseek-v4-flash",
+                           "deepseek-v4-pro"}) {
     SUBCASE(name) {
       const sim::SimulationReport report = sim::simulate(name, options);
       REQUIRE(!report.rows.empty());

@@ -13,7 +13,7 @@ set linetype 5 lc rgb '#D55E00' dt 5 pt 11 lw 2 ps 1.1
 set linetype 6 lc rgb '#56B4E9' dt 1 pt 6 lw 2 ps 1.1
 set linetype 7 lc rgb '#CC79A7' dt 2 pt 4 lw 2 ps 1.1
 set linetype 8 lc rgb '#7F7F7F' dt 3 pt 8 lw 2 ps 1.1
-set title 'DeepSeek V4-Flash - compressed attention beside MLA and DSA: decode time per token (roofline)'."\n".'batch 1, TP 1, bf16 peak 990 TFLOP/s, 3350 GB/s; time = max(FLOPs / peak, bytes / bandwidth)'
+set title 'DeepSeek V4 (Flash, Pro) - compressed attention beside MLA and DSA: decode time per token (roofline)'."\n".'batch 1, TP 1, bf16 peak 990 TFLOP/s, 3350 GB/s; time = max(FLOPs / peak, bytes / bandwidth)'
 set logscale x 2
 set xrange [853.333333:314572.800000]
 set xtics ('1K' 1024, '4K' 4096, '16K' 16384, '64K' 65536, '256K' 262144)
@@ -26,8 +26,9 @@ set yrange [0:*]
 set key outside bottom center horizontal maxcols 3 Left reverse samplen 3
 set bmargin 7
 plot 's8-decode.svg.csv' using 1:2 title 'DeepSeek-V4-Flash' with linespoints lt 1, \
-     '' using 1:($1 <= 131072 ? column(4) : NaN) title 'DeepSeek-V3.2' with linespoints lt 2, \
-     '' using 1:($1 >= 131072 ? column(4) : NaN) notitle with linespoints lt 2 dt 3 pt 6, \
-     '' using 1:($1 <= 131072 ? column(6) : NaN) title 'DeepSeek-V3' with linespoints lt 3, \
+     '' using 1:4 title 'DeepSeek-V4-Pro' with linespoints lt 2, \
+     '' using 1:($1 <= 131072 ? column(6) : NaN) title 'DeepSeek-V3.2' with linespoints lt 3, \
      '' using 1:($1 >= 131072 ? column(6) : NaN) notitle with linespoints lt 3 dt 3 pt 6, \
+     '' using 1:($1 <= 131072 ? column(8) : NaN) title 'DeepSeek-V3' with linespoints lt 4, \
+     '' using 1:($1 >= 131072 ? column(8) : NaN) notitle with linespoints lt 4 dt 3 pt 6, \
      NaN title 'dotted, open: past max_context' with linespoints lc rgb '#000000' dt 3 pt 6 lw 2

@@ -256,9 +256,10 @@ const FieldTable& fields() {
        "rank of the query latent (wq_a D → r, wq_b r → H·D); the indexer reads it too"},
       {"o_lora_rank", positive, FieldRole::width, kRequired, "channels",
        "rank of each group's output projection wo_a"},
-      {"o_groups", positive, FieldRole::none, kRequired, "groups",
+      {"o_groups", positive, FieldRole::head_groups, kRequired, "groups",
        "G: wo_a maps each group of H/G heads to o_lora_rank; wo_b maps G·o_lora_rank → model "
-       "width"},
+       "width",
+       "n_heads"},
       {"window", positive, FieldRole::window, "", "tokens",
        "W: recent tokens kept whole (every layer); absent: all of them"},
       {"compress_ratio", count, FieldRole::none, "0", "tokens",
