@@ -73,6 +73,10 @@ CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm
     term.elements_per_sequence =
         checked_mul(term.elements_per_sequence / columns, kept, "conv state");
   }
+  if (engine.sliding_window_extra_tokens > 0 && term.max_tokens) {  // a fixed-size cache
+    term.max_tokens = checked_add(*term.max_tokens, engine.sliding_window_extra_tokens, "window");
+    term.chunked = false;
+  }
   if (engine.sliding_window_minus_one && term.max_tokens) {
     ATTNSIM_ASSERT(*term.max_tokens > 0, "a window of at least one token");
     term.max_tokens = *term.max_tokens - 1;

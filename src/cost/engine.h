@@ -59,6 +59,9 @@ struct EngineProfile {
   // true: a sliding or chunked layer keeps the last W − 1 (C − 1) tokens between steps, chunks
   // included (transformers' DynamicSlidingWindowLayer serves both layer types).
   bool sliding_window_minus_one = false;
+  // Tokens a sliding layer keeps beyond its window, W + n in all (llama.cpp's SWA cache with
+  // swa_full off holds n_swa + n_ubatch cells: the batch being decoded beside the window).
+  std::uint64_t sliding_window_extra_tokens = 0;
   // true: conv states keep all K columns (CacheTerm::conv_kernel) instead of K − 1.
   bool conv_state_full_kernel = false;
   // Model families (Architecture::family) whose sliding layers the engine charges in full even

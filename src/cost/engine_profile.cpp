@@ -134,6 +134,13 @@ std::vector<EngineNote> read_notes(config::MapReader& parent) {
 
 void read_sliding_window(config::MapReader& reader, EngineProfile& engine) {
   const auto value = reader.optional_string("sliding_window");
+  engine.sliding_window_extra_tokens =
+      reader.optional_count("sliding_window_extra_tokens").value_or(0);
+  if (engine.sliding_window_extra_tokens > 0 && value && *value != "window")
+    throw UserError(reader.require("sliding_window_extra_tokens", "").where,
+                    reader.child_path("sliding_window_extra_tokens"),
+                    "extra tokens only beside sliding_window: window", fmt::format("'{}'", *value),
+                    "drop one of the two keys");
   if (!value || *value == "window") return;
   if (*value == "full") {
     engine.sliding_window_in_full = true;
@@ -174,6 +181,24 @@ std::vector<std::string> engine_names() {
   return names;
 }
 
+// A profile's document with `extends: <profile name>` resolved: the named profile of
+// configs/engines/ with this file's keys over it (a list replaces the parent's list).
+namespace {
+config::Node profile_document(const fs::path& path, int depth = 0) {
+  config::Node document = config::load_document(path, path.string());
+  const config::Node* extends = document.is_map() ? document.find("extends") : nullptr;
+  if (extends == nullptr) return document;
+  const std::string parent = config::as_string(*extends, "extends");
+  const fs::path parent_path = engines_dir() / (parent + ".yaml");
+  if (depth >= 4 || !fs::is_regular_file(parent_path))
+    throw UserError(extends->where, "extends",
+                    "the name of another profile in configs/engines/ (chains of at most 4)",
+                    fmt::format("'{}'", parent), config::did_you_mean(parent, engine_names()));
+  std::erase_if(document.entries, [](const config::Entry& e) { return e.key == "extends"; });
+  return config::merge_documents(profile_document(parent_path, depth + 1), document);
+}
+}  // namespace
+
 EngineProfile load_engine_profile(const std::string& name_or_path) {
   fs::path path = name_or_path;
   if (!fs::is_regular_file(path)) {
@@ -185,7 +210,7 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
                       fmt::format("'{}'", name_or_path), config::did_you_mean(name_or_path, names));
     }
   }
-  const config::Node root = config::load_document(path, path.string());
+  const config::Node root = profile_document(path);
   config::MapReader reader(root, "");
   EngineProfile engine;
   engine.name = path.stem().string();

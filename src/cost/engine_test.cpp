@@ -100,6 +100,17 @@ TEST_CASE("engine_memory under the shipped profiles") {
     // the paper minimum caps them: 52 × 8,192 × 1,024 + 10 × 8,192 × 32,768 = 3,120,562,176
     CHECK(kv_memory(arch, {32768}, 1).rows[0].kv_bytes == 3120562176ull);
   }
+  SUBCASE("Gemma 3 27B under llama-server: sliding layers keep W + 512 cells (swa_full off)") {
+    const auto arch = load_architecture("gemma-3-27b");
+    const EngineProfile server = load_engine_profile("llama-server");
+    CHECK(server.sliding_window_extra_tokens == 512);
+    CHECK(server.block_tokens == 256);  // inherited from llama.cpp.yaml
+    // 52 sliding layers × pad256(min(32,768, 1,024 + 512)) = 1,536 cells × 8,192 B, and the 10
+    // global layers × 32,768 cells × 8,192 B: 654,311,424 + 2,684,354,560 = 3,338,665,984 B.
+    CHECK(engine_memory(arch, {32768}, 1, server).rows[0].kv_bytes == 3338665984ull);
+    // At -c 1000 every layer holds pad256(1000) = 1,024 cells: 62 × 1,024 × 8,192 = 520,093,696.
+    CHECK(engine_memory(arch, {1000}, 1, server).rows[0].kv_bytes == 520093696ull);
+  }
   SUBCASE("DeepSeek V3 under llama.cpp (late 2025): the MLA latent stored again as V") {
     const auto report = engine_memory(load_architecture("deepseek-v3"), {4096}, 1,
                                       load_engine_profile("llama.cpp"));
@@ -234,6 +245,15 @@ TEST_CASE("load_engine_profile") {
     CHECK_THROWS_AS(load_engine_profile(file.string()), UserError);
   }
   SUBCASE("an unknown engine name") { CHECK_THROWS_AS(load_engine_profile("tgi"), UserError); }
+  SUBCASE("extends names a shipped profile; extra window tokens need sliding_window: window") {
+    const auto unknown = dir.write("child.yaml", "extends: llama.cp\ndisplay_name: x\n");
+    CHECK_THROWS_WITH_AS(load_engine_profile(unknown.string()), doctest::Contains("llama.cpp"),
+                         UserError);
+    const auto both = dir.write(
+        "both.yaml", "extends: llama.cpp\ndisplay_name: x\nsliding_window_extra_tokens: 8\n");
+    CHECK_THROWS_WITH_AS(load_engine_profile(both.string()),
+                         doctest::Contains("sliding_window_extra_tokens"), UserError);
+  }
 }
 
 TEST_CASE("kv --engine output") {
