@@ -45,11 +45,8 @@ int run_report(const CommandArgs& args, std::ostream& out) {
     return 0;
   }
   const fs::path definitions = report::report_definitions_dir();
-  std::vector<fs::path> files;
-  if (fs::is_directory(definitions))
-    for (const auto& entry : fs::directory_iterator(definitions))
-      if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
+  std::vector<fs::path> files =
+      fs::is_directory(definitions) ? yaml_files_in(definitions) : std::vector<fs::path>{};
   if (vm.count("list")) {
     for (const auto& file : files) out << file.stem().string() << "\n";
     return 0;

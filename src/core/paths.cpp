@@ -3,6 +3,7 @@
 // do not depend on where the tree is checked out or installed.
 #include "core/paths.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace attnsim {
@@ -13,6 +14,15 @@ std::filesystem::path source_dir() {
   std::error_code ignored;
   if (std::filesystem::is_directory(tree / "architectures", ignored)) return tree;
   return ATTNSIM_INSTALLED_DATA_DIR;
+}
+
+std::vector<std::filesystem::path> yaml_files_in(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace attnsim

@@ -167,13 +167,7 @@ bool read_conv_columns(config::MapReader& reader) {
 }
 }  // namespace
 
-std::vector<fs::path> list_engine_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(engines_dir()))
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+std::vector<fs::path> list_engine_files() { return yaml_files_in(engines_dir()); }
 
 std::vector<std::string> engine_names() {
   std::vector<std::string> names;

@@ -60,13 +60,7 @@ double Hardware::peak_for(const std::string& dtype) const {
                   fmt::format("'{}'", dtype));
 }
 
-std::vector<fs::path> list_hardware_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(hardware_dir()))
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+std::vector<fs::path> list_hardware_files() { return yaml_files_in(hardware_dir()); }
 
 Hardware load_hardware(const std::string& name_or_path) {
   fs::path path = name_or_path;

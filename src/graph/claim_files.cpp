@@ -9,6 +9,7 @@
 #include "config/document.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "graph/load.h"
 
 namespace attnsim {
@@ -21,23 +22,10 @@ fs::path claims_dir() {
 }
 
 std::vector<fs::path> list_claim_files() {
-  std::vector<fs::path> files;
   std::error_code error;
-  if (!fs::is_directory(claims_dir(), error)) return files;
-  for (const auto& entry : fs::directory_iterator(claims_dir()))
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
+  if (!fs::is_directory(claims_dir(), error)) return {};
+  return yaml_files_in(claims_dir());
 }
-
-namespace {
-std::vector<std::string> registry_names() {
-  std::vector<std::string> names;
-  for (const auto& file : list_architecture_files()) names.push_back(file.stem().string());
-  return names;
-}
-}  // namespace
 
 std::vector<ModelClaim> load_claim_file(const fs::path& file) {
   const config::Node document = config::load_document(file, file.string());

@@ -22,21 +22,15 @@ fs::path architectures_dir() {
   return source_dir() / "architectures";
 }
 
-std::vector<fs::path> list_architecture_files() {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(architectures_dir()))
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
-      files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+std::vector<fs::path> list_architecture_files() { return yaml_files_in(architectures_dir()); }
 
-namespace {
-std::vector<std::string> known_stems() {
+std::vector<std::string> registry_names() {
   std::vector<std::string> stems;
   for (const auto& file : list_architecture_files()) stems.push_back(file.stem().string());
   return stems;
 }
+
+namespace {
 
 std::string display_path(const fs::path& file) {
   std::error_code error;
@@ -89,7 +83,7 @@ fs::path resolve_parent(const config::Node& value, const fs::path& child) {
       is_file_name ? "an existing architecture file"
                    : "the name of a shipped architecture (or a sibling NAME.yaml)",
       fmt::format("'{}'", text),
-      config::did_you_mean(is_file_name ? parent.stem().string() : text, known_stems()));
+      config::did_you_mean(is_file_name ? parent.stem().string() : text, registry_names()));
 }
 
 config::Node resolve_extends(const fs::path& file, std::vector<fs::path>& chain) {
@@ -838,7 +832,7 @@ fs::path resolve_architecture(const std::string& name_or_path) {
       {}, "architecture",
       "a shipped architecture name, a .yaml file, a config.json or a snapshot folder",
       fmt::format("'{}'", name_or_path),
-      config::did_you_mean(name_or_path, known_stems()) + "; `attnsim list` shows every name");
+      config::did_you_mean(name_or_path, registry_names()) + "; `attnsim list` shows every name");
 }
 
 config::Node load_resolved_document(const fs::path& file) {

@@ -16,6 +16,8 @@ namespace attnsim {
 std::filesystem::path architectures_dir();
 // Every *.yaml in architectures_dir(), sorted by name.
 std::vector<std::filesystem::path> list_architecture_files();
+// Their stems: the names `did you mean` suggests and claims files may name.
+std::vector<std::string> registry_names();
 // A file stem in architectures_dir() ("qwen3-next-80b-a3b") or a path to a YAML file.
 std::filesystem::path resolve_architecture(const std::string& name_or_path);
 
