@@ -48,10 +48,11 @@ Instance moe_ffn(std::string name, std::string activation, std::uint64_t experts
 std::string dtype_name_for(const std::string& hf_dtype);
 
 // --- layer types (families_windows.cpp) ---
-// `layer_types` as written, checked as transformers' layer_type_validation does (one entry per
-// layer, each one of `allowed`); none when absent.
+// `layer_types` (or another per-layer list, `key`) as written, checked as transformers'
+// layer_type_validation does (one entry per layer, each one of `allowed`); none when absent.
 std::optional<std::vector<std::string>> read_layer_types(
-    const HfConfig& config, std::uint64_t n_layers, const std::vector<std::string_view>& allowed);
+    const HfConfig& config, std::uint64_t n_layers, const std::vector<std::string_view>& allowed,
+    std::string_view key = "layer_types");
 // The sliding layers of a softmax-attention family and their window, as its config class
 // derives them (by text model_type); `nope` marks NoPE layers (SmolLM3).
 struct SlidingLayout {

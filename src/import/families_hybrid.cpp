@@ -50,18 +50,8 @@ void deepseek_ffns(const HfConfig& config, ArchitectureDraft& draft, std::string
   // mlp_layer_types ("dense"/"sparse" per layer) wins over first_k_dense_replace (whose class
   // default is 3 and 1).
   std::optional<std::vector<std::string>> types;
-  if ((config.text_model_type() == "glm_moe_dsa" || config.text_model_type() == "kimi_linear") &&
-      config.has("mlp_layer_types")) {
-    types = config.texts("mlp_layer_types");
-    if (types->size() != draft.n_layers)
-      throw UserError(config.where("mlp_layer_types"), "mlp_layer_types",
-                      fmt::format("one entry per layer ({})", draft.n_layers),
-                      fmt::format("{} entries", types->size()));
-    for (std::size_t i = 0; i < types->size(); ++i)
-      if ((*types)[i] != "dense" && (*types)[i] != "sparse")
-        throw UserError(config.where("mlp_layer_types"), fmt::format("mlp_layer_types[{}]", i),
-                        "dense or sparse", fmt::format("'{}'", (*types)[i]));
-  }
+  if (config.text_model_type() == "glm_moe_dsa" || config.text_model_type() == "kimi_linear")
+    types = read_layer_types(config, draft.n_layers, {"dense", "sparse"}, "mlp_layer_types");
   for (std::size_t i = 0; i < draft.n_layers; ++i)
     draft.layer_ffns.push_back(types ? ((*types)[i] == "sparse" ? "moe" : "dense")
                                      : (i >= first_dense && i % period == 0 ? "moe" : "dense"));
@@ -443,17 +433,7 @@ void map_granite_moe_hybrid(const HfConfig& config, ArchitectureDraft& draft) {
   draft.conv_state_dtype = draft.weights_dtype;
   const std::vector<std::string_view> allowed = {"mamba", "attention"};
   std::optional<std::vector<std::string>> types = read_layer_types(config, draft.n_layers, allowed);
-  if (!types && config.has("layers_block_type")) {
-    types = config.texts("layers_block_type");
-    if (types->size() != draft.n_layers)
-      throw UserError(config.where("layers_block_type"), "layers_block_type",
-                      fmt::format("one entry per layer ({})", draft.n_layers),
-                      fmt::format("{} entries", types->size()));
-    for (std::size_t i = 0; i < types->size(); ++i)
-      if ((*types)[i] != "mamba" && (*types)[i] != "attention")
-        throw UserError(config.where("layers_block_type"), fmt::format("layers_block_type[{}]", i),
-                        "mamba or attention", fmt::format("'{}'", (*types)[i]));
-  }
+  if (!types) types = read_layer_types(config, draft.n_layers, allowed, "layers_block_type");
   if (!types) {
     types = std::vector<std::string>(draft.n_layers, "mamba");
     draft.notes.push_back("no layer_types: every layer is Mamba (GraniteMoeHybridConfig)");

@@ -20,17 +20,18 @@ bool flag(const HfConfig& config, std::string_view key) {
 }  // namespace
 
 std::optional<std::vector<std::string>> read_layer_types(
-    const HfConfig& config, std::uint64_t n_layers, const std::vector<std::string_view>& allowed) {
-  if (!config.has("layer_types")) return std::nullopt;
-  std::vector<std::string> types = config.texts("layer_types");
+    const HfConfig& config, std::uint64_t n_layers, const std::vector<std::string_view>& allowed,
+    std::string_view key) {
+  if (!config.has(key)) return std::nullopt;
+  std::vector<std::string> types = config.texts(key);
   // layer_type_validation (configuration_utils.py): one entry per layer, each a known type.
   if (types.size() != n_layers)
-    throw UserError(config.where("layer_types"), "layer_types",
+    throw UserError(config.where(key), std::string(key),
                     fmt::format("one entry per layer ({}, num_hidden_layers)", n_layers),
                     fmt::format("{} entries", types.size()));
   for (std::size_t i = 0; i < types.size(); ++i)
     if (std::find(allowed.begin(), allowed.end(), types[i]) == allowed.end())
-      throw UserError(config.where("layer_types"), fmt::format("layer_types[{}]", i),
+      throw UserError(config.where(key), fmt::format("{}[{}]", key, i),
                       fmt::format("one of: {}", fmt::join(allowed, ", ")),
                       fmt::format("'{}'", types[i]));
   return types;
