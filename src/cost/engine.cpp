@@ -85,10 +85,21 @@ CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm
   return term;
 }
 
-LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
-                        const EngineProfile& engine, const CacheDTypeOverrides& overrides,
-                        std::optional<std::uint64_t> cuda_sm, bool windows_in_full,
-                        std::uint64_t extra_conv_columns) {
+// Tokens per page: the family's rule, else the mixer kind's, else the profile's.
+std::uint64_t block_tokens_for(const EngineProfile& engine, const std::string& family,
+                               const std::string& kind) {
+  if (auto it = engine.block_tokens_by_family.find(family);
+      it != engine.block_tokens_by_family.end())
+    return it->second;
+  if (auto it = engine.block_tokens_by_kind.find(kind); it != engine.block_tokens_by_kind.end())
+    return it->second;
+  return engine.block_tokens;
+}
+
+LayerCache engine_layer(const Layer& layer, const std::string& family,
+                        const CacheDTypes& model_dtypes, const EngineProfile& engine,
+                        const CacheDTypeOverrides& overrides, std::optional<std::uint64_t> cuda_sm,
+                        bool windows_in_full, std::uint64_t extra_conv_columns) {
   const Mixer& mixer = *layer.mixer;
   const std::string kind(mixer.kind());
   CacheDTypes dtypes = model_dtypes;
@@ -97,9 +108,7 @@ LayerCache engine_layer(const Layer& layer, const CacheDTypes& model_dtypes,
     dtypes = apply_overrides(dtypes, forced->second);
   LayerCache out;
   out.kind = mixer.layer_kind();
-  const auto block = engine.block_tokens_by_kind.find(kind);
-  out.block_tokens =
-      block != engine.block_tokens_by_kind.end() ? block->second : engine.block_tokens;
+  out.block_tokens = block_tokens_for(engine, family, kind);
   for (const auto& cached : mixer.cache_terms()) {
     const CacheTerm term = stored_term(engine, mixer, cached, extra_conv_columns);
     // A layer reading an earlier layer's KV stores none of its own (as in the paper model).
@@ -141,6 +150,27 @@ void unify_hybrid_pages(std::vector<LayerCache>& layers, std::uint64_t align) {
       layer.state_bytes_per_slot =
           checked_mul(layer.block_tokens, attention_bytes_per_token, "state page");
   }
+}
+
+// The model's attention head size as vLLM's get_head_size reads it: a K+V term of a layer without
+// a latent, over 2 × its KV heads (Dk = Dv); nullopt without one.
+std::optional<std::uint64_t> attention_head_dim(const Architecture& architecture) {
+  for (const auto& layer : architecture.layers) {
+    if (!layer.mixer || layer.kv_shared_from) continue;
+    for (const auto& term : layer.mixer->cache_terms())
+      if (term.role == CacheRole::kv && term.elements_per_token > 0 &&
+          term.rope_elements_per_token == 0 && term.tokens_per_entry == 1)
+        return term.elements_per_token / (2 * layer.mixer->cache_split_heads());
+  }
+  return std::nullopt;
+}
+
+std::uint64_t hybrid_alignment(const EngineProfile& engine, const Architecture& architecture) {
+  if (const auto head_dim = attention_head_dim(architecture))
+    if (auto it = engine.hybrid_page_align_tokens_by_head_dim.find(*head_dim);
+        it != engine.hybrid_page_align_tokens_by_head_dim.end())
+      return it->second;
+  return *engine.hybrid_page_align_tokens;
 }
 }  // namespace
 
@@ -184,19 +214,38 @@ bool concerns(const EngineNote& note, const Architecture& architecture) {
 }
 }  // namespace
 
-std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
+EngineProfile profile_for_gpu(const EngineProfile& engine, std::optional<std::uint64_t> cuda_sm) {
+  EngineProfile out = engine;
+  if (!cuda_sm) return out;
+  for (const auto& defaults : engine.gpu_defaults) {
+    if (*cuda_sm < defaults.from_sm || (defaults.below_sm && *cuda_sm >= *defaults.below_sm))
+      continue;
+    if (defaults.block_tokens) out.block_tokens = *defaults.block_tokens;
+    for (const auto& [kind, tokens] : defaults.block_tokens_by_kind)
+      out.block_tokens_by_kind[kind] = tokens;
+    for (const auto& [family, tokens] : defaults.block_tokens_by_family)
+      out.block_tokens_by_family[family] = tokens;
+    for (const auto& [head_dim, tokens] : defaults.hybrid_page_align_tokens_by_head_dim)
+      out.hybrid_page_align_tokens_by_head_dim[head_dim] = tokens;
+  }
+  return out;
+}
+
+std::vector<LayerCache> engine_layers(const Architecture& architecture,
+                                      const EngineProfile& profile,
                                       const CacheDTypeOverrides& overrides,
                                       std::optional<std::uint64_t> cuda_sm, std::uint64_t tp,
                                       std::uint64_t extra_conv_columns) {
   ATTNSIM_ASSERT(tp > 0, "at least one rank");
+  const EngineProfile engine = profile_for_gpu(profile, cuda_sm);
   const CacheDTypes dtypes =
       apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
   const bool windows_in_full = charges_windows_in_full(engine, architecture);
   std::vector<LayerCache> layers;
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
-    LayerCache cache = engine_layer(layer, dtypes, engine, overrides, cuda_sm, windows_in_full,
-                                    extra_conv_columns);
+    LayerCache cache = engine_layer(layer, architecture.family, dtypes, engine, overrides, cuda_sm,
+                                    windows_in_full, extra_conv_columns);
     // One rank keeps max(1, n / tp) of the n heads the cache is split over (replicas when tp > n).
     const std::uint64_t heads = layer.mixer->cache_split_heads();
     const std::uint64_t kept = std::max<std::uint64_t>(1, heads / tp);
@@ -210,7 +259,8 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture, const En
     cache.state_bytes_per_slot = per_rank(cache.state_bytes_per_slot);
     layers.push_back(std::move(cache));
   }
-  if (engine.hybrid_page_align_tokens) unify_hybrid_pages(layers, *engine.hybrid_page_align_tokens);
+  if (engine.hybrid_page_align_tokens)
+    unify_hybrid_pages(layers, hybrid_alignment(engine, architecture));
   return layers;
 }
 

@@ -40,6 +40,18 @@ struct EngineNote {
   std::vector<std::string> families;
 };
 
+// Defaults an engine picks on GPUs of CUDA SM in [from_sm, below_sm) (compute capability × 10,
+// from --hw): the attention backend it selects there fixes the page size. Each key replaces the
+// profile's own (maps key by key); without --hw the profile's own keys hold.
+struct GpuDefaults {
+  std::uint64_t from_sm = 0;
+  std::optional<std::uint64_t> below_sm;  // absent: every later GPU
+  std::optional<std::uint64_t> block_tokens;
+  std::map<std::string, std::uint64_t> block_tokens_by_kind;
+  std::map<std::string, std::uint64_t> block_tokens_by_family;
+  std::map<std::uint64_t, std::uint64_t> hybrid_page_align_tokens_by_head_dim;
+};
+
 struct EngineProfile {
   std::string name;  // the file stem and --engine value, e.g. "vllm"
   std::string display_name;
@@ -54,6 +66,10 @@ struct EngineProfile {
   // Tokens per page: a sequence's growing terms occupy whole pages (1 = no rounding).
   std::uint64_t block_tokens = 1;
   std::map<std::string, std::uint64_t> block_tokens_by_kind;
+  // Tokens per page for every layer of a model family (Architecture::family), over the kind's:
+  // SGLang picks trtllm_mla (64-token pages) on Blackwell only for the DeepSeek V3 family.
+  std::map<std::string, std::uint64_t> block_tokens_by_family;
+  std::vector<GpuDefaults> gpu_defaults;
   // true: sliding-window and chunked layers are charged for every token of context.
   bool sliding_window_in_full = false;
   // true: a sliding or chunked layer keeps the last W − 1 (C − 1) tokens between steps, chunks
@@ -70,6 +86,9 @@ struct EngineProfile {
   // vLLM hybrid models: the page is raised to a multiple of this many tokens until one attention
   // page holds one layer's recurrent state, and the state page is padded up to it.
   std::optional<std::uint64_t> hybrid_page_align_tokens;
+  // The alignment for models whose attention head size (Dk = Dv) is a key here, instead of
+  // hybrid_page_align_tokens (vLLM on SM 10.0: 32 for head size 256, FlashInfer's block 16 bug).
+  std::map<std::uint64_t, std::uint64_t> hybrid_page_align_tokens_by_head_dim;
   std::optional<LatentRecordRule> latent_record;
   // Mixer kinds whose MLA latent (Dc = elements − rope elements) the engine stores a second time,
   // as the V of a separate V cache (llama.cpp's deepseek2 graph before PR #19067).
@@ -89,9 +108,14 @@ std::vector<std::string> engine_names();  // file stems of configs/engines/*.yam
 // A profile name ("vllm") from configs/engines/, or a path to a YAML file.
 EngineProfile load_engine_profile(const std::string& name_or_path);
 
+// `engine` with the gpu_defaults that apply on a GPU of `cuda_sm` merged over its keys (the
+// profile unchanged without a GPU or when none applies).
+EngineProfile profile_for_gpu(const EngineProfile& engine, std::optional<std::uint64_t> cuda_sm);
+
 // Each layer's cache as `engine` stores it (cost/layer_cache.h) on one of `tp` ranks: the bytes
 // of a layer split over n heads (Mixer::cache_split_heads) scaled by max(1, n / tp) / n, then
-// hybrid pages unified. Layers without a mixer are left out. Conv states keep
+// hybrid pages unified; the profile's gpu_defaults for `cuda_sm` apply. Layers without a mixer
+// are left out. Conv states keep
 // `extra_conv_columns` more columns (vLLM: one per speculative token).
 std::vector<LayerCache> engine_layers(const Architecture& architecture, const EngineProfile& engine,
                                       const CacheDTypeOverrides& overrides = {},

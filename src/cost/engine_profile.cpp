@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "config/document.h"
 #include "config/reader.h"
@@ -61,6 +62,74 @@ std::map<std::string, std::uint64_t> read_blocks_by_kind(config::MapReader& pare
   }
   reader.finish();
   return blocks;
+}
+
+// `block_tokens_by_family`: family name → tokens (Architecture::family, not checked against the
+// registry: a profile may name a family no shipped model has yet).
+std::map<std::string, std::uint64_t> read_blocks_by_family(config::MapReader& parent) {
+  std::map<std::string, std::uint64_t> blocks;
+  const config::Node* node = parent.get("block_tokens_by_family");
+  if (!node) return blocks;
+  config::MapReader reader(*node, parent.child_path("block_tokens_by_family"));
+  for (const auto& entry : node->entries) blocks[entry.key] = reader.required_positive(entry.key);
+  reader.finish();
+  return blocks;
+}
+
+// `hybrid_page_align_tokens_by_head_dim`: head size → alignment in tokens.
+std::map<std::uint64_t, std::uint64_t> read_align_by_head_dim(config::MapReader& parent) {
+  std::map<std::uint64_t, std::uint64_t> align;
+  const config::Node* node = parent.get("hybrid_page_align_tokens_by_head_dim");
+  if (!node) return align;
+  const std::string path = parent.child_path("hybrid_page_align_tokens_by_head_dim");
+  config::MapReader reader(*node, path);
+  for (const auto& entry : node->entries) {
+    std::uint64_t head_dim = 0;
+    const char* end = entry.key.data() + entry.key.size();
+    const auto parsed = std::from_chars(entry.key.data(), end, head_dim);
+    if (parsed.ec != std::errc() || parsed.ptr != end || head_dim == 0)
+      throw UserError(entry.key_where, path + "." + entry.key, "a head size (a positive integer)",
+                      fmt::format("'{}'", entry.key));
+    align[head_dim] = reader.required_positive(entry.key);
+  }
+  reader.finish();
+  return align;
+}
+
+// `gpu_defaults`: a list of {from_sm, below_sm, block_tokens, block_tokens_by_kind,
+// block_tokens_by_family}; each needs from_sm and at least one rule.
+std::vector<GpuDefaults> read_gpu_defaults(config::MapReader& parent) {
+  std::vector<GpuDefaults> list;
+  const config::Node* node = parent.get("gpu_defaults");
+  if (!node) return list;
+  const std::string path = parent.child_path("gpu_defaults");
+  if (!node->is_sequence())
+    throw UserError(node->where, path, "a list of {from_sm, below_sm, block_tokens...} entries",
+                    node->describe());
+  for (std::size_t i = 0; i < node->items.size(); ++i) {
+    config::MapReader reader(node->items[i], fmt::format("{}[{}]", path, i));
+    GpuDefaults defaults;
+    defaults.from_sm = reader.required_positive("from_sm");
+    defaults.below_sm = reader.optional_positive("below_sm");
+    if (defaults.below_sm && *defaults.below_sm <= defaults.from_sm)
+      throw UserError(reader.require("below_sm", "").where, reader.child_path("below_sm"),
+                      fmt::format("an SM above from_sm ({})", defaults.from_sm),
+                      fmt::format("{}", *defaults.below_sm));
+    defaults.block_tokens = reader.optional_positive("block_tokens");
+    defaults.block_tokens_by_kind = read_blocks_by_kind(reader);
+    defaults.block_tokens_by_family = read_blocks_by_family(reader);
+    defaults.hybrid_page_align_tokens_by_head_dim = read_align_by_head_dim(reader);
+    if (!defaults.block_tokens && defaults.block_tokens_by_kind.empty() &&
+        defaults.block_tokens_by_family.empty() &&
+        defaults.hybrid_page_align_tokens_by_head_dim.empty())
+      throw UserError(node->items[i].where, reader.path(),
+                      "at least one of block_tokens, block_tokens_by_kind, block_tokens_by_family, "
+                      "hybrid_page_align_tokens_by_head_dim",
+                      "none");
+    reader.finish();
+    list.push_back(std::move(defaults));
+  }
+  return list;
 }
 
 // A list of registered mixer kinds under `key` (empty when absent).
@@ -217,6 +286,8 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.forced_dtypes_by_kind = read_forced_dtypes(reader);
   engine.block_tokens = reader.optional_positive("block_tokens", 1);
   engine.block_tokens_by_kind = read_blocks_by_kind(reader);
+  engine.block_tokens_by_family = read_blocks_by_family(reader);
+  engine.gpu_defaults = read_gpu_defaults(reader);
   read_sliding_window(reader, engine);
   engine.conv_state_full_kernel = read_conv_columns(reader);
   engine.sliding_window_full_for_families =

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "core/error.h"
 #include "cost/layer_cache.h"
@@ -172,6 +173,22 @@ TEST_CASE("engine_memory under the shipped profiles") {
   }
 }
 
+TEST_CASE("engine_layers: SGLang keeps lightning states in fp32") {
+  // MiniMax-M1: 70 lightning layers of 64 heads × 128 × 128 = 1,048,576 elements; the model's
+  // bf16 gives 2,097,152 B per layer, SGLang's float32 (minimax_cache_per_req) 4,194,304 B
+  const auto minimax = load_architecture("minimax-m1");
+  std::uint64_t layers = 0;
+  for (const auto& layer : engine_layers(minimax, load_engine_profile("sglang")))
+    if (layer.kind == "lightning") {
+      CHECK(layer.state_bytes_per_slot == 4194304);
+      ++layers;
+    }
+  CHECK(layers == 70);
+  // per running request, three slots (radix cache on): 3 × 70 × 4,194,304 = 880,803,840 B
+  CHECK(engine_memory(minimax, {1}, 1, load_engine_profile("sglang")).state_bytes_per_sequence ==
+        880803840);
+}
+
 TEST_CASE("engine_memory with hardware-dependent defaults") {
   const auto arch = load_architecture("deepseek-v3.2");
   const auto sglang = load_engine_profile("sglang");
@@ -194,6 +211,83 @@ TEST_CASE("engine_memory with hardware-dependent defaults") {
                                       "--hw", "b200", "--format", "json"});
     REQUIRE(result.exit_code == 0);
     CHECK(nlohmann::json::parse(result.out)["architectures"][0]["kv_bytes_per_token"] == 61 * 788);
+  }
+}
+
+TEST_CASE("profile_for_gpu: page sizes that follow the attention backend picked on Blackwell") {
+  const auto vllm = load_engine_profile("vllm");
+  const auto sglang = load_engine_profile("sglang");
+  SUBCASE("vLLM, DeepSeek V3: CUTLASS_MLA's 128-token blocks on SM 10.0 only") {
+    const auto arch = load_architecture("deepseek-v3");
+    // 61 MLA layers × (512 + 64) bf16 = 1,152 B per layer-token = 70,272 B per token.
+    // L = 1,030: SM 10.0 cdiv(1,030, 128) = 9 blocks = 1,152 tokens × 70,272 = 80,953,344;
+    // Hopper (FlashMLA) cdiv(1,030, 64) = 17 blocks = 1,088 tokens × 70,272 = 76,455,936.
+    CHECK(engine_memory(arch, {1030}, 1, vllm, {}, 100).rows[0].kv_bytes == 80953344);
+    CHECK(engine_memory(arch, {1030}, 1, vllm, {}, 90).rows[0].kv_bytes == 76455936);
+    CHECK(engine_memory(arch, {1030}, 1, vllm).rows[0].kv_bytes == 76455936);
+    // SM 10.3 is not is_device_capability(100) at 1c0d9ecf: the 64-token block stays
+    CHECK(engine_memory(arch, {1030}, 1, vllm, {}, 103).rows[0].kv_bytes == 76455936);
+    CHECK(profile_for_gpu(vllm, 100).block_tokens_by_kind.at("mla") == 128);
+    CHECK(profile_for_gpu(vllm, 100).block_tokens == 16);
+  }
+  SUBCASE("vLLM, DeepSeek V3.2: sparse MLA is forced back to 64 on Blackwell") {
+    const auto arch = load_architecture("deepseek-v3.2");
+    // fp8_ds_mla 656 + indexer 132 = 788 B × 61 = 48,068 B per token; L = 1,030:
+    // cdiv(1,030, 64) = 17 blocks = 1,088 tokens × 48,068 = 52,297,984 on both generations
+    CHECK(engine_memory(arch, {1030}, 1, vllm, {}, 100).rows[0].kv_bytes == 52297984);
+    CHECK(engine_memory(arch, {1030}, 1, vllm, {}, 90).rows[0].kv_bytes == 52297984);
+  }
+  SUBCASE("SGLang, Llama 3 8B: trtllm_mha's 64-token pages on SM 10.x, one-token pages else") {
+    const auto arch = load_architecture("llama-3-8b");
+    // 32 layers × 2 × 8 heads × 128 × 2 B = 131,072 B per token. L = 1,000:
+    // SM100 / SM103: cdiv(1,000, 64) = 16 pages = 1,024 tokens × 131,072 = 134,217,728;
+    // Hopper (fa3) and SM120 (flashinfer): 1,000 × 131,072 = 131,072,000
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 134217728);
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, 103).rows[0].kv_bytes == 134217728);
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, 90).rows[0].kv_bytes == 131072000);
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, 120).rows[0].kv_bytes == 131072000);
+  }
+  SUBCASE("SGLang, MLA on SM100: trtllm_mla (64) for the DeepSeek V3 family only") {
+    // DeepSeek V3 (DeepseekV3ForCausalLM): 1,024 tokens × 70,272 = 71,958,528 at L = 1,000
+    const auto deepseek = load_architecture("deepseek-v3");
+    CHECK(engine_memory(deepseek, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 71958528);
+    CHECK(engine_memory(deepseek, {1000}, 1, sglang, {}, 90).rows[0].kv_bytes == 70272000);
+    // Kimi K2 uses the same class: 61 layers × (512 + 64) × 2 B, the same 71,958,528
+    const auto kimi = load_architecture("kimi-k2");
+    CHECK(engine_memory(kimi, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 71958528);
+    // Sarvam 105B (SarvamMLAForCausalLM) gets flashinfer, no page constraint: as on Hopper,
+    // 32 layers × (512 + 64) × 2 B = 36,864 B per token × 1,000 = 36,864,000
+    const auto sarvam = load_architecture("sarvam-105b");
+    CHECK(engine_memory(sarvam, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 36864000);
+    // DeepSeek V3.2 keeps DSA's 64 with the 788-byte record: 1,024 × 48,068 = 49,221,632
+    const auto v32 = load_architecture("deepseek-v3.2");
+    CHECK(engine_memory(v32, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 49221632);
+  }
+  SUBCASE("vLLM hybrids of head size 256 on SM 10.0: blocks aligned to 32 tokens, not 16") {
+    // Qwen3.5-27B: GDN state 48 × 128 × 128 × 4 B (fp32) = 3,145,728 + conv 3 × (2·16·128 +
+    // 48·128) × 2 B = 61,440 → 3,207,168 B; attention 2 × 4 heads × 256 × 2 B = 4,096 B a token.
+    //   Hopper: 16 × cdiv(3,207,168, 16 × 4,096) = 16 × 49 = 784 tokens, page 3,211,264 B
+    //   SM 10.0: 32 × cdiv(3,207,168, 32 × 4,096) = 32 × 25 = 800 tokens, page 3,276,800 B
+    const auto qwen = load_architecture("qwen3.5-27b");
+    for (const auto& [sm, block, page] :
+         {std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{90, 784, 3211264},
+          {100, 800, 3276800},
+          {103, 784, 3211264}})
+      for (const auto& layer : engine_layers(qwen, vllm, {}, sm)) {
+        CHECK(layer.block_tokens == block);
+        if (layer.state_bytes_per_slot > 0) CHECK(layer.state_bytes_per_slot == page);
+      }
+    // Qwen3-Next (state 1,097,728 B, 2,048 B a token): 16 × 34 = 544 and 32 × 17 = 544 agree
+    for (const auto& layer : engine_layers(load_architecture("qwen3-next-80b-a3b"), vllm, {}, 100))
+      CHECK(layer.block_tokens == 544);
+    // Nemotron 3 Nano has head size 128: its 2,096-token block stays
+    for (const auto& layer :
+         engine_layers(load_architecture("nemotron-3-nano-30b-a3b"), vllm, {}, 100))
+      CHECK(layer.block_tokens == 2096);
+  }
+  SUBCASE("capacity follows: SGLang's pool on B200 rounds to 64-token pages") {
+    const auto layers = engine_layers(load_architecture("llama-3-8b"), sglang, {}, 100);
+    for (const auto& layer : layers) CHECK(layer.block_tokens == 64);
   }
 }
 
@@ -243,6 +337,39 @@ TEST_CASE("load_engine_profile") {
         "bad.yaml",
         "display_name: x\ndescribes: y\nsources: [z]\nblock_tokens_by_kind: {mamba9: 16}\n");
     CHECK_THROWS_AS(load_engine_profile(file.string()), UserError);
+  }
+  SUBCASE("gpu_defaults: a range of SMs and at least one rule, errors located") {
+    const std::string head = "display_name: x\ndescribes: y\nsources: [z]\n";
+    const auto inverted =
+        dir.write("inverted.yaml",
+                  head + "gpu_defaults:\n  - {from_sm: 100, below_sm: 90, block_tokens: 64}\n");
+    CHECK_THROWS_WITH_AS(load_engine_profile(inverted.string()),
+                         doctest::Contains("gpu_defaults[0].below_sm"), UserError);
+    const auto empty = dir.write("empty.yaml", head + "gpu_defaults:\n  - {from_sm: 100}\n");
+    const auto head_dim = dir.write(
+        "head_dim.yaml",
+        head +
+            "gpu_defaults:\n  - {from_sm: 100, hybrid_page_align_tokens_by_head_dim: {x1: 32}}\n");
+    CHECK_THROWS_WITH_AS(load_engine_profile(head_dim.string()), doctest::Contains("a head size"),
+                         UserError);
+    CHECK_THROWS_WITH_AS(load_engine_profile(empty.string()),
+                         doctest::Contains("at least one of block_tokens"), UserError);
+    const auto kind = dir.write(
+        "kind.yaml", head + "gpu_defaults:\n  - {from_sm: 100, block_tokens_by_kind: {mal: 8}}\n");
+    CHECK_THROWS_WITH_AS(load_engine_profile(kind.string()), doctest::Contains("mla"), UserError);
+    const auto ok = dir.write(
+        "ok.yaml", head +
+                       "block_tokens: 4\ngpu_defaults:\n  - {from_sm: 80, block_tokens: 8}\n"
+                       "  - {from_sm: 100, block_tokens_by_family: {Llama 3: 2}}\n");
+    const auto engine = load_engine_profile(ok.string());
+    CHECK(profile_for_gpu(engine, 75).block_tokens == 4);
+    CHECK(profile_for_gpu(engine, std::nullopt).block_tokens == 4);
+    CHECK(profile_for_gpu(engine, 120).block_tokens == 8);  // both entries apply, in order
+    CHECK(profile_for_gpu(engine, 120).block_tokens_by_family.at("Llama 3") == 2);
+    // Llama 3 8B at L = 3 with 2-token pages: 4 tokens × 131,072 B
+    CHECK(
+        engine_memory(load_architecture("llama-3-8b"), {3}, 1, engine, {}, 100).rows[0].kv_bytes ==
+        4 * 131072);
   }
   SUBCASE("an unknown engine name") { CHECK_THROWS_AS(load_engine_profile("tgi"), UserError); }
   SUBCASE("extends names a shipped profile; extra window tokens need sliding_window: window") {
