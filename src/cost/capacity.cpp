@@ -140,14 +140,14 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
                       "in ways not modelled",
                       page, type.page_bytes));
   // _get_kv_cache_groups_uniform_page_size: groups of the smallest type's layer count, or of the
-  // largest when that is under 1.25 × the smallest; each type split into cdiv(n, g) groups.
+  // largest when that is under 1.5 × the smallest (kv_cache_utils.py @ 001cabc1; an older copy
+  // had 1.25); each type split into cdiv(n, g) groups.
   std::uint64_t fewest = types.begin()->second.layers, most = fewest;
   for (const auto& [key, type] : types) {
     fewest = std::min(fewest, type.layers);
     most = std::max(most, type.layers);
   }
-  const std::uint64_t group_size =
-      static_cast<double>(most) < 1.25 * static_cast<double>(fewest) ? most : fewest;
+  const std::uint64_t group_size = 2 * most < 3 * fewest ? most : fewest;  // most < 1.5 × fewest
   std::uint64_t request_bytes = 0;  // Σ over groups of their spec's max_memory_usage_bytes
   std::uint64_t smallest_block = types.begin()->second.block_tokens;
   for (const auto& [key, type] : types) {

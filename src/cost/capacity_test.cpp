@@ -5,6 +5,11 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "core/paths.h"
 #include "graph/load.h"
 #include "tests/support.h"
 
@@ -36,6 +41,30 @@ TEST_CASE("vllm_capacity and paper_capacity") {
     const auto paper = paper_capacity(arch, h100, options);
     CHECK(paper.tokens == 426784);
     CHECK(paper.max_concurrency == doctest::Approx(52.0976982));
+  }
+  SUBCASE("grouping: the largest type's count when it is under 1.5 × the smallest") {
+    // gpt-oss-20b with its 24 layers laid out s f s f f (repeated): 10 sliding + 14 full layers.
+    // kv_cache_utils.py @ 001cabc1: 14 < 1.5 × 10, so g = 14 (1.25 × 10 = 12.5 would give 10),
+    // one group of each type. Page 16 × 2 × 8 × 64 × 2 B = 32,768 B; a budget of
+    // 14 × 32,768 × 1,000 B holds 1,000 pages. L = 8,192, max_num_batched_tokens 8,192:
+    // full cdiv(8,192, 16) = 512, sliding cdiv(min(127 + 8,192, 8,192), 16) + 1 = 513 pages
+    testing::ScratchDir dir;
+    std::ifstream in(source_dir() / "architectures" / "gpt-oss-20b.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text = text.substr(0, text.find("expect:"));
+    const std::string old_mixer = "mixer: {repeat: [sliding, full]}";
+    REQUIRE(text.find(old_mixer) != std::string::npos);
+    text.replace(text.find(old_mixer), old_mixer.size(),
+                 "mixer: {repeat: [sliding, full, sliding, full, full]}");
+    const auto arch = load_architecture(dir.write("gpt-oss-5.yaml", text).string());
+    CapacityOptions options;
+    options.max_model_len = 8192;
+    options.kv_memory_bytes = 14ull * 32768 * 1000;
+    const auto mine = vllm_capacity(arch, load_hardware("h100-sxm"), vllm, options);
+    REQUIRE(mine);
+    CHECK(mine->groups == 2);
+    CHECK(mine->num_blocks == 1000);
+    CHECK(mine->blocks_per_request == 512 + 513);
   }
   SUBCASE("Qwen3-Next on four H200s: unified pages, a state page per request per group") {
     const auto arch = load_architecture("qwen3-next-80b-a3b");
