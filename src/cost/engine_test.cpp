@@ -285,6 +285,27 @@ TEST_CASE("profile_for_gpu: page sizes that follow the attention backend picked 
          engine_layers(load_architecture("nemotron-3-nano-30b-a3b"), vllm, {}, 100))
       CHECK(layer.block_tokens == 2096);
   }
+  SUBCASE("SGLang on SM100: the per-model backends' pages") {
+    // Qwen3-Next (qwen3_5.py: triton, page 1, radix cache on without the extra buffer):
+    // 12 attention layers × 2 × 2 heads × 256 × 2 B = 24,576 B a token × 1,000 = 24,576,000
+    const auto next = load_architecture("qwen3-next-80b-a3b");
+    CHECK(engine_memory(next, {1000}, 1, sglang, {}, 100).rows[0].kv_bytes == 24576000);
+    const auto blocks = [&](const std::string& name, std::uint64_t sm) {
+      std::vector<std::uint64_t> out;
+      for (const auto& layer : engine_layers(load_architecture(name), sglang, {}, sm))
+        if (!layer.growing.empty()) out.push_back(layer.block_tokens);
+      REQUIRE_FALSE(out.empty());
+      return out;
+    };
+    for (const auto& name : {"falcon-h1-34b", "granite-4.0-h-small", "lfm2-1.2b", "qwen3.5-27b"})
+      for (const auto block : blocks(name, 100)) CHECK(block == 1);
+    // MiMo-V2 takes fa4: 128-token pages on SM100, one-token pages on Hopper
+    for (const auto block : blocks("mimo-v2-flash", 100)) CHECK(block == 128);
+    for (const auto block : blocks("mimo-v2-flash", 90)) CHECK(block == 1);
+    // gpt-oss, Olmo 3, Nemotron 3 Nano: trtllm_mha's 64, as the default
+    for (const auto& name : {"gpt-oss-20b", "olmo-3-7b", "nemotron-3-nano-30b-a3b"})
+      for (const auto block : blocks(name, 100)) CHECK(block == 64);
+  }
   SUBCASE("capacity follows: SGLang's pool on B200 rounds to 64-token pages") {
     const auto layers = engine_layers(load_architecture("llama-3-8b"), sglang, {}, 100);
     for (const auto& layer : layers) CHECK(layer.block_tokens == 64);
