@@ -231,15 +231,25 @@ template <class S>
 Head<S> gather_value_head(const DeltaRuleInputs& in, const DeltaRuleOptions& options,
                           std::int64_t b, std::int64_t j, std::int64_t group, GateKind gate) {
   const std::int64_t T = in.q.dim(1), K = in.q.dim(3), HV = in.v.dim(2);
+  const std::int64_t V = in.v.dim(3);
   Head<S> x;
-  x.q = head_rows(in.q, b, j / group).cast<S>();  // GVA: q/k head j // (HV/H)
-  x.k = head_rows(in.k, b, j / group).cast<S>();
+  if (in.conv != nullptr) {  // q, k, v through the conv, straight into the head's matrices
+    x.q.resize(T, K);
+    x.k.resize(T, K);
+    x.v.resize(T, V);
+    in.conv->rows<S>(0, b, j / group * K, K, 0, T, x.q.data(), K);
+    in.conv->rows<S>(1, b, j / group * K, K, 0, T, x.k.data(), K);
+    in.conv->rows<S>(2, b, j * V, V, 0, T, x.v.data(), V);
+  } else {
+    x.q = head_rows(in.q, b, j / group).cast<S>();  // GVA: q/k head j // (HV/H)
+    x.k = head_rows(in.k, b, j / group).cast<S>();
+    x.v = head_rows(in.v, b, j).cast<S>();
+  }
   if (options.use_qk_l2norm) {
     l2_normalize_rows(x.q, options.l2norm_eps);
     l2_normalize_rows(x.k, options.l2norm_eps);
   }
   x.q *= static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
-  x.v = head_rows(in.v, b, j).cast<S>();
   x.g.resize(T, gate == GateKind::scalar ? 1 : K);
   x.beta.resize(T);
   for (std::int64_t t = 0; t < T; ++t) {
@@ -258,14 +268,22 @@ template <class S>
 void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std::int64_t b,
                 std::int64_t j, std::int64_t group, std::int64_t t0, std::int64_t c,
                 ChunkBuffers<S>& x) {
-  const std::int64_t T = in.q.dim(1), K = in.q.dim(3), HV = in.v.dim(2), Kg = x.g.cols();
+  const std::int64_t T = in.q.dim(1), K = in.q.dim(3), HV = in.v.dim(2), V = in.v.dim(3);
+  const std::int64_t Kg = x.g.cols();
   x.qk.resize(2 * c, K);
-  x.qk.topRows(c) = head_rows(in.q, b, j / group).middleRows(t0, c).cast<S>();
-  x.qk.bottomRows(c) = head_rows(in.k, b, j / group).middleRows(t0, c).cast<S>();
+  x.v.resize(c, V);
+  if (in.conv != nullptr) {  // one pass from the conv's inputs to the buffers, in S
+    in.conv->rows<S>(0, b, j / group * K, K, t0, c, x.qk.data(), K);
+    in.conv->rows<S>(1, b, j / group * K, K, t0, c, x.qk.data() + c * K, K);
+    in.conv->rows<S>(2, b, j * V, V, t0, c, x.v.data(), V);
+  } else {
+    x.qk.topRows(c) = head_rows(in.q, b, j / group).middleRows(t0, c).cast<S>();
+    x.qk.bottomRows(c) = head_rows(in.k, b, j / group).middleRows(t0, c).cast<S>();
+    x.v = head_rows(in.v, b, j).middleRows(t0, c).cast<S>();
+  }
   if (options.use_qk_l2norm) l2_normalize_rows(x.qk, options.l2norm_eps);
   x.qk.topRows(c) *=
       static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
-  x.v = head_rows(in.v, b, j).middleRows(t0, c).cast<S>();
   x.g.resize(c, Kg);
   x.beta.resize(c);
   for (std::int64_t i = 0; i < c; ++i) {

@@ -8,6 +8,7 @@
 
 #include "core/op_counts.h"
 #include "core/tensor.h"
+#include "mixers/common/short_conv.h"
 
 namespace attnsim::mixers {
 
@@ -18,6 +19,9 @@ struct DeltaRuleInputs {
   Tensor g;              // [B, T, HV] (GDN) or [B, T, HV, K] (KDA): natural-log decays ≤ 0
   Tensor beta;           // [B, T, HV]
   Tensor initial_state;  // [B, HV, K, V] (key-major); empty = zeros
+  // With a conv: q, k and v are its inputs, bound as its parts 0, 1 and 2 (ShortConv::bind),
+  // and the core convolves each chunk as it loads it instead of reading a convolved copy.
+  const ShortConv* conv = nullptr;
 };
 
 enum class DeltaRuleForm { recurrent, chunked };

@@ -11,8 +11,8 @@
 namespace attnsim::mixers {
 namespace {
 
-using testing::random_tensor;
 using testing::delta_rule_options;
+using testing::random_tensor;
 using testing::token_slice;
 
 DeltaRuleInputs random_inputs(std::int64_t B, std::int64_t T, std::int64_t H, std::int64_t HV,
@@ -88,15 +88,69 @@ TEST_CASE("run_delta_rule") {
       CHECK(max_abs_diff(run_delta_rule(in, options, gate).o, expected.o) < 1e-4);
     }
   }
+  SUBCASE("the short conv fused into the chunk loads equals the conv run first, step after step") {
+    // Two convs with the same weights: one runs over the whole step first (ShortConv::run), the
+    // other is bound and convolves inside the core. float64: the same bits; float32: its own
+    // arithmetic, within float32 accuracy of float64.
+    for (const GateKind gate : {GateKind::scalar, GateKind::per_channel}) {
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        CAPTURE(static_cast<int>(gate));
+        CAPTURE(static_cast<int>(precision));
+        const std::int64_t H = 2, HV = 4, K = 12, V = 7;
+        const Tensor weights = random_tensor({2 * H * K + HV * V, 4}, 700);
+        ShortConv first(weights), fused(weights);
+        Tensor state = random_tensor({2, HV, K, V}, 701);
+        Tensor fused_state = state;
+        for (const auto& [T, form] :
+             std::vector<std::pair<std::int64_t, DeltaRuleForm>>{{19, DeltaRuleForm::chunked},
+                                                                 {1, DeltaRuleForm::recurrent},
+                                                                 {2, DeltaRuleForm::chunked},
+                                                                 {5, DeltaRuleForm::recurrent}}) {
+          CAPTURE(T);
+          DeltaRuleInputs in = random_inputs(2, T, H, HV, K, V, gate, -1.0, 710 + T);
+          auto options = delta_rule_options(form, 8);
+          options.precision = precision;
+          OpCounts conv_counts, fused_counts;
+          std::vector<Tensor> mixed = first.run({&in.q, &in.k, &in.v}, conv_counts);
+          const DeltaRuleInputs convolved{mixed[0], mixed[1], mixed[2], in.g, in.beta, state};
+          const auto expected = run_delta_rule(convolved, options, gate);
+          auto reference = expected;
+          if (precision == Precision::float32) {
+            options.precision = Precision::float64;
+            reference = run_delta_rule(convolved, options, gate);
+            options.precision = precision;
+          }
+          in.initial_state = fused_state;
+          fused.bind({&in.q, &in.k, &in.v});
+          in.conv = &fused;
+          const auto r = run_delta_rule(in, options, gate);
+          fused.finish(fused_counts);
+          if (precision == Precision::float64) {
+            CHECK(max_abs_diff(r.o, expected.o) == 0.0);
+            CHECK(max_abs_diff(r.final_state, expected.final_state) == 0.0);
+          } else {
+            CHECK(max_abs_diff(r.o, reference.o) < 1e-4);
+            CHECK(max_abs_diff(r.final_state, reference.final_state) < 1e-4);
+          }
+          CHECK(fused_counts.macs == conv_counts.macs);
+          state = reference.final_state;
+          fused_state = r.final_state;
+        }
+      }
+    }
+  }
   SUBCASE("rejects HV not a multiple of H, a wrong gate shape and chunk size 0") {
     auto in = random_inputs(1, 3, 2, 3, 4, 4, GateKind::scalar, -1.0, 600);
-    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::scalar),
-                    UserError);
+    CHECK_THROWS_AS(
+        run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::scalar),
+        UserError);
     in = random_inputs(1, 3, 1, 1, 4, 4, GateKind::scalar, -1.0, 600);
-    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::per_channel),
-                    UserError);
-    CHECK_THROWS_AS(run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, 0), GateKind::scalar),
-                    UserError);
+    CHECK_THROWS_AS(
+        run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked), GateKind::per_channel),
+        UserError);
+    CHECK_THROWS_AS(
+        run_delta_rule(in, delta_rule_options(DeltaRuleForm::chunked, 0), GateKind::scalar),
+        UserError);
   }
 }
 

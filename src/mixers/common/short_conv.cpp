@@ -5,8 +5,10 @@
 #include "mixers/common/short_conv.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
 
 namespace attnsim::mixers {
@@ -19,65 +21,111 @@ ShortConv::ShortConv(Tensor weights, bool silu) : weights_(std::move(weights)), 
     for (std::int64_t j = 0; j < k; ++j)
       taps_[static_cast<std::size_t>(j * C + c)] =
           weights_.data[static_cast<std::size_t>(c * k + j)];
+  taps32_.assign(taps_.begin(), taps_.end());
 }
 
-std::vector<Tensor> ShortConv::run(const std::vector<const Tensor*>& parts, OpCounts& counts) {
-  const std::int64_t C = weights_.dim(0), k = weights_.dim(1), history = k - 1;
-  const std::int64_t B = parts.front()->dim(0), T = parts.front()->dim(1);
-  std::vector<Tensor> outputs;
-  std::vector<std::int64_t> widths, begins;  // part i is channels [begins[i], + widths[i])
+void ShortConv::bind(const std::vector<const Tensor*>& parts) {
+  const std::int64_t C = weights_.dim(0), history = weights_.dim(1) - 1;
+  B_ = parts.front()->dim(0), T_ = parts.front()->dim(1);
+  parts_ = parts;
+  begins_.clear();
+  widths_.clear();
   std::int64_t channels = 0;
   for (const Tensor* part : parts) {
-    ATTNSIM_ASSERT(part->rank() >= 2 && part->dim(0) == B && part->dim(1) == T,
+    ATTNSIM_ASSERT(part->rank() >= 2 && part->dim(0) == B_ && part->dim(1) == T_,
                    "conv inputs share B and T");
-    begins.push_back(channels);
-    widths.push_back(static_cast<std::int64_t>(part->size()) / (B * T));
-    channels += widths.back();
-    outputs.emplace_back(part->shape);
+    begins_.push_back(channels);
+    widths_.push_back(static_cast<std::int64_t>(part->size()) / (B_ * T_));
+    channels += widths_.back();
   }
   ATTNSIM_ASSERT(channels == C, "the conv inputs' channels are the weights' C");
-  if (state_.empty()) state_.assign(static_cast<std::size_t>(B * history * C), 0.0);
-  ATTNSIM_ASSERT(static_cast<std::int64_t>(state_.size()) == B * history * C,
+  if (state_.empty()) state_.assign(static_cast<std::size_t>(B_ * history * C), 0.0);
+  ATTNSIM_ASSERT(static_cast<std::int64_t>(state_.size()) == B_ * history * C,
                  "every step has the batch of the first");
-  std::vector<double> gates;  // e^{−sum} over one token's channels, for the SiLU
-  for (std::int64_t b = 0; b < B; ++b) {
-    double* state = state_.data() + b * history * C;  // [k − 1, C], oldest row first
-    // Input of part i at token τ of this sequence; τ < 0 reads the state.
-    const auto input = [&](std::size_t i, std::int64_t tau) -> const double* {
-      if (tau < 0) return state + (history + tau) * C + begins[i];
-      return parts[i]->data.data() + (b * T + tau) * widths[i];
-    };
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const std::int64_t width = widths[i];
-      gates.resize(static_cast<std::size_t>(width));
-      for (std::int64_t t = 0; t < T; ++t) {
-        double* out = outputs[i].data.data() + (b * T + t) * width;
-        const double* last = taps_.data() + history * C + begins[i];
-        const double* x = input(i, t);
-        for (std::int64_t c = 0; c < width; ++c) out[c] = last[c] * x[c];
-        for (std::int64_t j = 0; j < history; ++j) {
-          const double* w = taps_.data() + j * C + begins[i];
-          const double* earlier = input(i, t - history + j);
-          for (std::int64_t c = 0; c < width; ++c) out[c] += w[c] * earlier[c];
-        }
-        if (!silu_) continue;
-        for (std::int64_t c = 0; c < width; ++c) gates[static_cast<std::size_t>(c)] = -out[c];
-        exp_in_place(gates.data(), width);
-        for (std::int64_t c = 0; c < width; ++c)
-          out[c] = out[c] / (1.0 + gates[static_cast<std::size_t>(c)]);
-      }
+}
+
+template <class S>
+void ShortConv::rows(std::size_t part, std::int64_t b, std::int64_t begin, std::int64_t width,
+                     std::int64_t t0, std::int64_t n, S* out, std::int64_t out_stride) const {
+  const std::int64_t C = weights_.dim(0), history = weights_.dim(1) - 1;
+  const std::int64_t channel = begins_[part] + begin, part_width = widths_[part];
+  ATTNSIM_ASSERT(begin >= 0 && begin + width <= part_width && t0 >= 0 && t0 + n <= T_,
+                 "conv rows within the bound part");
+  const S* taps = nullptr;
+  if constexpr (std::is_same_v<S, float>)
+    taps = taps32_.data();
+  else
+    taps = taps_.data();
+  const double* state = state_.data() + b * history * C + channel;  // [k − 1, ·], oldest first
+  const double* x = parts_[part]->data.data() + b * T_ * part_width + begin;
+  // Input at token τ of this sequence; τ < 0 reads the state.
+  const auto input = [&](std::int64_t tau) {
+    return tau < 0 ? state + (history + tau) * C : x + tau * part_width;
+  };
+  thread_local std::vector<S> gates;  // e^{−sum} over one token's channels, for the SiLU
+  gates.resize(static_cast<std::size_t>(width));
+  for (std::int64_t t = t0; t < t0 + n; ++t) {
+    S* o = out + (t - t0) * out_stride;
+    const S* last = taps + history * C + channel;
+    const double* now = input(t);
+    for (std::int64_t c = 0; c < width; ++c) o[c] = last[c] * static_cast<S>(now[c]);
+    for (std::int64_t j = 0; j < history; ++j) {
+      const S* w = taps + j * C + channel;
+      const double* earlier = input(t - history + j);
+      for (std::int64_t c = 0; c < width; ++c) o[c] += w[c] * static_cast<S>(earlier[c]);
     }
+    if (!silu_) continue;
+    for (std::int64_t c = 0; c < width; ++c) gates[static_cast<std::size_t>(c)] = -o[c];
+    exp_in_place(gates.data(), width);
+    for (std::int64_t c = 0; c < width; ++c)
+      o[c] = o[c] / (S(1) + gates[static_cast<std::size_t>(c)]);
+  }
+}
+
+template void ShortConv::rows<double>(std::size_t, std::int64_t, std::int64_t, std::int64_t,
+                                      std::int64_t, std::int64_t, double*, std::int64_t) const;
+template void ShortConv::rows<float>(std::size_t, std::int64_t, std::int64_t, std::int64_t,
+                                     std::int64_t, std::int64_t, float*, std::int64_t) const;
+
+void ShortConv::finish(OpCounts& counts) {
+  const std::int64_t C = weights_.dim(0), k = weights_.dim(1), history = k - 1;
+  for (std::int64_t b = 0; b < B_; ++b) {
+    double* state = state_.data() + b * history * C;
     // The state becomes the last k − 1 inputs. Row j takes token T − k + 1 + j, which is a
     // later state row (T + j > j) while that token precedes this step, so no row is read after
     // it is overwritten.
     for (std::int64_t j = 0; j < history; ++j) {
-      for (std::size_t i = 0; i < parts.size(); ++i) {
-        const double* x = input(i, T - history + j);
-        std::copy(x, x + widths[i], state + j * C + begins[i]);
+      const std::int64_t tau = T_ - history + j;
+      for (std::size_t i = 0; i < parts_.size(); ++i) {
+        const double* x = tau < 0 ? state + (history + tau) * C + begins_[i]
+                                  : parts_[i]->data.data() + (b * T_ + tau) * widths_[i];
+        std::copy(x, x + widths_[i], state + j * C + begins_[i]);
       }
     }
   }
-  counts.add("conv", k * C * B * T);
+  counts.add("conv", k * C * B_ * T_);
+  parts_.clear();
+}
+
+std::vector<Tensor> ShortConv::run(const std::vector<const Tensor*>& parts, OpCounts& counts) {
+  bind(parts);
+  std::vector<Tensor> outputs;
+  std::vector<double*> firsts;
+  for (const Tensor* part : parts) {
+    outputs.emplace_back(part->shape);
+    firsts.push_back(outputs.back().data.data());
+  }
+  // Blocks of tokens of one sequence are independent (each reads the inputs, not the outputs):
+  // tasks for the kernel threads, each output computed as by one thread.
+  constexpr std::int64_t kBlock = 64;
+  const std::int64_t blocks = (T_ + kBlock - 1) / kBlock;
+  parallel_for(B_ * blocks, [&](std::int64_t task) {
+    const std::int64_t b = task / blocks, t0 = task % blocks * kBlock;
+    const std::int64_t n = std::min(kBlock, T_ - t0);
+    for (std::size_t i = 0; i < parts_.size(); ++i)
+      rows<double>(i, b, 0, widths_[i], t0, n, firsts[i] + (b * T_ + t0) * widths_[i], widths_[i]);
+  });
+  finish(counts);
   return outputs;
 }
 
