@@ -300,7 +300,9 @@ TEST_CASE("vllm_capacity reproduces published start-up logs") {
     // page 16 × 2 × 128 × 2 B = 8,192 B; 94 layers: ⌊8.11 × 2^30 / 8,192 / 94⌋ = 11,308 pages,
     // 180,928 tokens. The 11,180 pages need 8.02 GiB. vLLM sizes every rank's pool by the
     // smallest rank's memory (get_kv_cache_configs takes the minimum num_blocks over workers)
-    // and the issue quotes one rank's line, which is the likely reason; not confirmed.
+    // and the issue quotes one rank's line, which is the likely reason; not confirmed. vLLM of
+    // mid-2025 logged "GPU KV cache size" per worker from that worker's own budget (before
+    // unify_kv_cache_configs), so the quoted pair may come from two of the four ranks.
     CapacityOptions options;
     options.tp = 4;
     options.max_model_len = 40960;
