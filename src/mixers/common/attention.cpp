@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "core/error.h"
 #include "mixers/common/parallel.h"
@@ -167,22 +168,6 @@ void store_group_outputs(const Mat<S>& o, const Eigen::Matrix<S, Eigen::Dynamic,
   }
 }
 
-// allowed(r, j) for queries [i0, i0 + rows) and keys [first, first + n): visible and selected.
-Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed_keys(const Visibility& visibility,
-                                                                const KeySelection& selection,
-                                                                std::int64_t i0, std::int64_t rows,
-                                                                std::int64_t first,
-                                                                std::int64_t n) {
-  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> allowed =
-      Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>::Constant(rows, n, false);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t j : selection.keys[static_cast<std::size_t>(i0 + r)]) {
-      if (j >= first && j < first + n) allowed(r, j - first) = visibility.visible(i0 + r, j);
-    }
-  }
-  return allowed;
-}
-
 // Sets the scores z [group·rows, n] of queries [i0, i0 + rows) against keys [first, first + n)
 // to −inf where the key is not visible (all heads of the group). Positions increase, so a
 // query's visible keys are one run, (pq − W, pq]: only the masked ends are touched.
@@ -204,16 +189,26 @@ void mask_invisible(Mat<S>& z, const Visibility& visibility, std::int64_t i0, st
   }
 }
 
-// As mask_invisible for an arbitrary allowed(r, j) pattern (a DSA selection).
+// As mask_invisible for a DSA selection: −inf for the keys in [first, first + n) that a query
+// does not list (its listed keys are visible: selection_from_indices checks). Each row is
+// filled with −inf around its kept scores (saved and put back), which costs one pass over the
+// row and none of the mispredicted branches of a test per key.
 template <class S>
-void mask_unselected(Mat<S>& z, const Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic>& allowed,
-                     std::int64_t group) {
+void mask_unselected(Mat<S>& z, const KeySelection& selection, std::int64_t i0, std::int64_t rows,
+                     std::int64_t first, std::int64_t n, std::int64_t group) {
   const S minus_inf = -std::numeric_limits<S>::infinity();
-  const Eigen::Index rows = allowed.rows();
-  for (Eigen::Index r = 0; r < rows; ++r) {
-    for (Eigen::Index j = 0; j < allowed.cols(); ++j) {
-      if (allowed(r, j)) continue;
-      for (std::int64_t hg = 0; hg < group; ++hg) z(hg * rows + r, j) = minus_inf;
+  std::vector<std::int64_t> columns;
+  std::vector<S> kept;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    columns.clear();
+    for (std::int64_t j : selection.keys[static_cast<std::size_t>(i0 + r)])
+      if (j >= first && j < first + n) columns.push_back(j - first);
+    kept.resize(columns.size());
+    for (std::int64_t hg = 0; hg < group; ++hg) {
+      S* row = z.row(hg * rows + r).data();
+      for (std::size_t c = 0; c < columns.size(); ++c) kept[c] = row[columns[c]];
+      std::fill(row, row + n, minus_inf);
+      for (std::size_t c = 0; c < columns.size(); ++c) row[columns[c]] = kept[c];
     }
   }
 }
@@ -232,7 +227,7 @@ void attend_dense_block(const AttentionHeads<S>& heads, const Visibility& visibi
   Mat<S> z(q.rows(), n);
   z.noalias() = q * ConstMap<S>(kh.row(first), n, kh.cols).transpose();
   if (selection)
-    mask_unselected(z, allowed_keys(visibility, *selection, i0, rows, first, n), group);
+    mask_unselected(z, *selection, i0, rows, first, n, group);
   else
     mask_invisible(z, visibility, i0, rows, first, n, group);
   Eigen::Matrix<S, Eigen::Dynamic, 1> lse;

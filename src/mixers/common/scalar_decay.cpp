@@ -5,6 +5,7 @@
 #include "mixers/common/scalar_decay.h"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "mixers/common/vector_exp.h"
@@ -17,90 +18,152 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
 using Map = Eigen::Map<Mat<S>>;
 template <class S>
-using ConstMap = Eigen::Map<const Mat<S>>;
+using StridedMap = Eigen::Map<Mat<S>, 0, Eigen::OuterStride<>>;
+template <class S>
+using ConstStridedMap = Eigen::Map<const Mat<S>, 0, Eigen::OuterStride<>>;
 template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
+// Rows [t0, t0 + c) of `rows` into `into` [c, cols] as S, row t times scale.at(t). A head's rows
+// are 1 KiB runs heads·dim apart, which the hardware prefetchers do not follow, so the same rows
+// of the next chunk (up to `T`) are asked for meanwhile.
 template <class S>
-ConstMap<S> rows_of(const HeadMatrix<S>& m, std::int64_t first, std::int64_t count) {
-  return ConstMap<S>(m.row(first), count, m.cols);
+void load_rows(HeadRows rows, std::int64_t t0, std::int64_t c, std::int64_t T, TokenScalars scale,
+               S extra_scale, Mat<S>& into) {
+  into.resize(c, rows.cols);
+  for (std::int64_t i = 0; i < c; ++i) {
+    const double* src = rows.row(t0 + i);
+    if (t0 + c + i < T) {
+      const double* ahead = rows.row(t0 + c + i);
+      for (std::int64_t d = 0; d < rows.cols; d += 8) __builtin_prefetch(ahead + d);
+    }
+    S* dst = into.row(i).data();
+    const S factor = static_cast<S>(scale.at(t0 + i)) * extra_scale;
+    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]) * factor;
+  }
 }
+
+// Writes out [c, V] to output rows [t0, t0 + c), adding skip·v[t] (Mamba-2's D x).
+template <class S>
+void store_rows(const Mat<S>& out, const DecayHead& x, std::int64_t t0, HeadOutput o) {
+  const S skip = static_cast<S>(x.skip);
+  for (Eigen::Index i = 0; i < out.rows(); ++i) {
+    double* dst = o.row(t0 + i);
+    const S* row = out.row(i).data();
+    if (x.skip == 0) {
+      for (Eigen::Index p = 0; p < out.cols(); ++p) dst[p] = static_cast<double>(row[p]);
+      continue;
+    }
+    const double* v = x.v.row(t0 + i);
+    for (Eigen::Index p = 0; p < out.cols(); ++p)
+      dst[p] = static_cast<double>(row[p] + skip * static_cast<S>(v[p]));
+  }
+}
+
+// A chunk's buffers, kept from chunk to chunk (the last chunk may be shorter).
+template <class S>
+struct ChunkBuffers {
+  Mat<S> q, k, v;                    // [c, K], [c, K], [c, V]
+  Vec<S> gamma, from_start, to_end;  // [c]
+  Mat<S> scores, decayed;            // [c, c]
+  Mat<S> read, out;                  // [c, V]
+};
 
 }  // namespace
 
-template <class S>
-HeadMatrix<S> scalar_decay_recurrent(const DecayHead<S>& head, HeadMatrix<S>& state,
-                                     OpCounts& counts) {
-  const std::int64_t T = head.q.rows, K = head.q.cols, V = head.v.cols;
-  HeadMatrix<S> o(T, V);
-  Map<S> s(state.data.data(), K, V);
-  for (std::int64_t t = 0; t < T; ++t) {
-    s *= std::exp(head.g[static_cast<std::size_t>(t)]);
-    s.noalias() += rows_of(head.k, t, 1).transpose() * rows_of(head.v, t, 1);
-    Map<S>(o.row(t), 1, V).noalias() = rows_of(head.q, t, 1) * s;
-  }
-  counts.add("state_update", T * K * V);
-  counts.add("readout", T * K * V);
-  return o;
+HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h) {
+  ATTNSIM_ASSERT(x.rank() == 4, shape_string(x.shape));
+  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
+  return {x.data.data() + (b * T * heads + h) * dim, heads * dim, dim};
+}
+
+HeadOutput head_output(Tensor& x, std::int64_t b, std::int64_t h) {
+  ATTNSIM_ASSERT(x.rank() == 4, shape_string(x.shape));
+  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
+  return {x.data.data() + (b * T * heads + h) * dim, heads * dim};
 }
 
 template <class S>
-std::vector<HeadMatrix<S>> chunk_scores(const HeadMatrix<S>& q, const HeadMatrix<S>& k,
-                                        std::int64_t chunk_size, OpCounts& counts) {
-  std::vector<HeadMatrix<S>> scores;
-  for (std::int64_t t0 = 0; t0 < q.rows; t0 += chunk_size) {
-    const std::int64_t c = std::min(chunk_size, q.rows - t0);
-    HeadMatrix<S> chunk(c, c);
+void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& state, HeadOutput o,
+                            OpCounts& counts) {
+  const std::int64_t K = x.q.cols, V = x.v.cols;
+  Map<S> s(state.data.data(), K, V);
+  Mat<S> q, k, v, out(1, V);
+  for (std::int64_t t = 0; t < T; ++t) {
+    load_rows(x.q, t, 1, T, {}, static_cast<S>(x.q_scale), q);
+    load_rows(x.k, t, 1, T, {}, S(1), k);
+    load_rows(x.v, t, 1, T, x.v_scale, S(1), v);
+    s *= std::exp(static_cast<S>(x.g.at(t)));
+    s.noalias() += k.transpose() * v;
+    out.noalias() = q * s;
+    store_rows(out, x, t, o);
+  }
+  counts.add("state_update", T * K * V);
+  counts.add("readout", T * K * V);
+}
+
+template <class S>
+HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t chunk_size,
+                           OpCounts& counts) {
+  HeadMatrix<S> scores(T, chunk_size);
+  Mat<S> q_chunk, k_chunk;
+  for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, T - t0);
+    load_rows(q, t0, c, T, {}, S(1), q_chunk);
+    load_rows(k, t0, c, T, {}, S(1), k_chunk);
     // The full product in one BLAS call (faster than Eigen's own triangular product); only
     // the lower triangle is read.
-    Map<S>(chunk.data.data(), c, c).noalias() = rows_of(q, t0, c) * rows_of(k, t0, c).transpose();
+    StridedMap<S>(scores.row(t0), c, c, Eigen::OuterStride<>(chunk_size)).noalias() =
+        q_chunk * k_chunk.transpose();
     counts.add("scores", c * (c + 1) / 2 * q.cols);
-    scores.push_back(std::move(chunk));
   }
   return scores;
 }
 
 template <class S>
-HeadMatrix<S> scalar_decay_chunked(const DecayHead<S>& head,
-                                   const std::vector<HeadMatrix<S>>& scores,
-                                   std::int64_t chunk_size, HeadMatrix<S>& state,
-                                   OpCounts& counts) {
-  const std::int64_t T = head.q.rows, K = head.q.cols, V = head.v.cols;
-  HeadMatrix<S> o(T, V);
+void scalar_decay_chunked(const DecayHead& x, std::int64_t T, const HeadMatrix<S>* scores,
+                          std::int64_t chunk_size, HeadMatrix<S>& state, HeadOutput o,
+                          OpCounts& counts) {
+  const std::int64_t K = x.q.cols, V = x.v.cols;
   Map<S> s(state.data.data(), K, V);
-  // Buffers kept from chunk to chunk (the last chunk may be shorter).
-  Vec<S> gamma, from_start, to_end;
-  Mat<S> decayed, read, k_to_end;
-  for (std::int64_t t0 = 0, n = 0; t0 < T; t0 += chunk_size, ++n) {
+  ChunkBuffers<S> b;
+  for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
     const std::int64_t c = std::min(chunk_size, T - t0);
-    gamma.resize(c);  // chunk-local cumulative log decay
+    load_rows(x.q, t0, c, T, {}, static_cast<S>(x.q_scale), b.q);
+    load_rows(x.k, t0, c, T, {}, S(1), b.k);
+    load_rows(x.v, t0, c, T, x.v_scale, S(1), b.v);
+    b.gamma.resize(c);  // chunk-local cumulative log decay
     S running = 0;
-    for (std::int64_t i = 0; i < c; ++i)
-      gamma(i) = running += head.g[static_cast<std::size_t>(t0 + i)];
+    for (std::int64_t i = 0; i < c; ++i) b.gamma(i) = running += static_cast<S>(x.g.at(t0 + i));
+    if (scores == nullptr) {
+      b.scores.noalias() = b.q * b.k.transpose();  // one BLAS call; the lower triangle is read
+      counts.add("scores", c * (c + 1) / 2 * K);
+    } else {
+      b.scores = ConstStridedMap<S>(scores->row(t0), c, c, Eigen::OuterStride<>(chunk_size));
+    }
     // L ∘ q kᵀ: exp(Γ_i − Γ_j) for j ≤ i in one exp pass, then zero above the diagonal
-    decayed.resize(c, c);
+    b.decayed.resize(c, c);
     for (std::int64_t i = 0; i < c; ++i)
-      for (std::int64_t j = 0; j < c; ++j) decayed(i, j) = j <= i ? gamma(i) - gamma(j) : S(0);
-    exp_in_place(decayed.data(), decayed.size());
-    decayed.array() *= ConstMap<S>(scores[static_cast<std::size_t>(n)].data.data(), c, c).array();
-    for (std::int64_t i = 0; i < c; ++i) decayed.row(i).tail(c - i - 1).setZero();
-    const auto v = rows_of(head.v, t0, c);
-    Map<S> out(o.row(t0), c, V);
-    out.noalias() = decayed * v;  // one BLAS product, as for the scores
-    from_start = gamma;
-    exp_in_place(from_start.data(), c);
-    read.noalias() = rows_of(head.q, t0, c) * s;
-    out.noalias() += from_start.asDiagonal() * read;
-    to_end = (gamma(c - 1) - gamma.array()).matrix();
-    exp_in_place(to_end.data(), c);
-    s *= std::exp(gamma(c - 1));
-    k_to_end.noalias() = to_end.asDiagonal() * rows_of(head.k, t0, c);
-    s.noalias() += k_to_end.transpose() * v;
+      for (std::int64_t j = 0; j < c; ++j)
+        b.decayed(i, j) = j <= i ? b.gamma(i) - b.gamma(j) : S(0);
+    exp_in_place(b.decayed.data(), b.decayed.size());
+    b.decayed.array() *= b.scores.array();
+    for (std::int64_t i = 0; i < c; ++i) b.decayed.row(i).tail(c - i - 1).setZero();
+    b.out.noalias() = b.decayed * b.v;  // one BLAS product, as for the scores
+    b.from_start = b.gamma;
+    exp_in_place(b.from_start.data(), c);
+    b.read.noalias() = b.q * s;
+    b.out.noalias() += b.from_start.asDiagonal() * b.read;
+    b.to_end = (b.gamma(c - 1) - b.gamma.array()).matrix();
+    exp_in_place(b.to_end.data(), c);
+    s *= std::exp(b.gamma(c - 1));
+    b.k = b.to_end.asDiagonal() * b.k;
+    s.noalias() += b.k.transpose() * b.v;
+    store_rows(b.out, x, t0, o);
     counts.add("intra_output", c * (c + 1) / 2 * V);
     counts.add("state_read", c * K * V);
     counts.add("state_update", c * K * V);
   }
-  return o;
 }
 
 FlopCounts scalar_decay_flops_recurrent(std::int64_t K, std::int64_t V, std::int64_t T) {
@@ -138,21 +201,15 @@ FlopCounts chunk_score_flops(std::int64_t K, std::int64_t T, std::int64_t C) {
   return flops;
 }
 
-template HeadMatrix<float> scalar_decay_recurrent(const DecayHead<float>&, HeadMatrix<float>&,
-                                                  OpCounts&);
-template HeadMatrix<double> scalar_decay_recurrent(const DecayHead<double>&, HeadMatrix<double>&,
-                                                   OpCounts&);
-template std::vector<HeadMatrix<float>> chunk_scores(const HeadMatrix<float>&,
-                                                     const HeadMatrix<float>&, std::int64_t,
-                                                     OpCounts&);
-template std::vector<HeadMatrix<double>> chunk_scores(const HeadMatrix<double>&,
-                                                      const HeadMatrix<double>&, std::int64_t,
-                                                      OpCounts&);
-template HeadMatrix<float> scalar_decay_chunked(const DecayHead<float>&,
-                                                const std::vector<HeadMatrix<float>>&, std::int64_t,
-                                                HeadMatrix<float>&, OpCounts&);
-template HeadMatrix<double> scalar_decay_chunked(const DecayHead<double>&,
-                                                 const std::vector<HeadMatrix<double>>&,
-                                                 std::int64_t, HeadMatrix<double>&, OpCounts&);
+template void scalar_decay_recurrent(const DecayHead&, std::int64_t, HeadMatrix<float>&, HeadOutput,
+                                     OpCounts&);
+template void scalar_decay_recurrent(const DecayHead&, std::int64_t, HeadMatrix<double>&,
+                                     HeadOutput, OpCounts&);
+template HeadMatrix<float> chunk_scores(HeadRows, HeadRows, std::int64_t, std::int64_t, OpCounts&);
+template HeadMatrix<double> chunk_scores(HeadRows, HeadRows, std::int64_t, std::int64_t, OpCounts&);
+template void scalar_decay_chunked(const DecayHead&, std::int64_t, const HeadMatrix<float>*,
+                                   std::int64_t, HeadMatrix<float>&, HeadOutput, OpCounts&);
+template void scalar_decay_chunked(const DecayHead&, std::int64_t, const HeadMatrix<double>*,
+                                   std::int64_t, HeadMatrix<double>&, HeadOutput, OpCounts&);
 
 }  // namespace attnsim::mixers

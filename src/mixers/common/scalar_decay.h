@@ -1,42 +1,72 @@
 // Linear attention with a scalar log-decay per step, shared by lightning attention (constant
 // g_γ per head, mixers-spec §7) and Mamba-2 SSD (g_t = Δ_t·A, §8 with q ← C, k ← B, v ← Δx):
 //   S_t = exp(g_t) S_{t−1} + k_t v_tᵀ,   o_t = S_tᵀ q_t        (S [K, V], read after the update)
-// Forms: token-by-token recurrence and the chunked (block) algorithm.
+// Forms: token-by-token recurrence and the chunked (block) algorithm. Both read one head's rows
+// in place from the [B, T, heads, dim] inputs and write its rows of the output, a chunk (or a
+// token) at a time, so no head is copied whole.
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "core/op_counts.h"
+#include "core/tensor.h"
 #include "mixers/common/head_matrix.h"
 
 namespace attnsim::mixers {
 
-template <class S>
+// One head's rows of a [B, T, heads, dim] tensor: token t's `cols` values at first + t·stride.
+struct HeadRows {
+  const double* first = nullptr;
+  std::int64_t stride = 0, cols = 0;
+  const double* row(std::int64_t t) const { return first + t * stride; }
+};
+HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h);
+
+// One head's rows of a [B, T, heads, dim] output.
+struct HeadOutput {
+  double* first = nullptr;
+  std::int64_t stride = 0;
+  double* row(std::int64_t t) const { return first + t * stride; }
+};
+HeadOutput head_output(Tensor& x, std::int64_t b, std::int64_t h);
+
+// A per-token scalar of one head, factor · first[t·stride] (a [B, T, heads] tensor's entries
+// for the head: stride = heads), or the constant `factor` when first is null.
+struct TokenScalars {
+  const double* first = nullptr;
+  std::int64_t stride = 0;
+  double factor = 1;
+  double at(std::int64_t t) const { return first ? factor * first[t * stride] : factor; }
+};
+
+// One head's inputs: q_t = q_scale·q[t] [K], k_t = k[t] [K], v_t = v_scale_t·v[t] [V], log decay
+// g_t; the output o_t gets skip·v[t] added (Mamba-2's D x_t; none when skip is 0).
 struct DecayHead {
-  HeadMatrix<S> q;   // [T, K] (any scale already applied)
-  HeadMatrix<S> k;   // [T, K]
-  HeadMatrix<S> v;   // [T, V]
-  std::vector<S> g;  // [T] natural-log decays
+  HeadRows q, k, v;
+  double q_scale = 1;
+  TokenScalars v_scale, g;
+  double skip = 0;
 };
 
 // Counts "state_update" (k vᵀ) and "readout" (Sᵀq), K·V each per token.
 template <class S>
-HeadMatrix<S> scalar_decay_recurrent(const DecayHead<S>& head, HeadMatrix<S>& state,
-                                     OpCounts& counts);
+void scalar_decay_recurrent(const DecayHead& head, std::int64_t T, HeadMatrix<S>& state,
+                            HeadOutput o, OpCounts& counts);
 
-// Per chunk, the lower triangle of q kᵀ [c, c] (j ≤ i). Separate so that heads sharing q and k
-// (Mamba-2 groups) compute it once: "scores" c(c+1)/2·K per chunk.
+// q kᵀ per chunk of `chunk_size` tokens, for heads that share q and k (Mamba-2 groups): row t
+// of the [T, chunk_size] result holds query t's scores against its chunk's keys (only j ≤ t is
+// read). Counts "scores" c(c+1)/2·K per chunk of c tokens.
 template <class S>
-std::vector<HeadMatrix<S>> chunk_scores(const HeadMatrix<S>& q, const HeadMatrix<S>& k,
-                                        std::int64_t chunk_size, OpCounts& counts);
+HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t chunk_size,
+                           OpCounts& counts);
 
-// Chunked form given the chunk scores; per chunk of c tokens counts "intra_output"
-// c(c+1)/2·V, "state_read" c·K·V (inter-chunk output) and "state_update" c·K·V.
+// Chunked form; with `scores` null it computes each chunk's q kᵀ itself (counting "scores").
+// Per chunk of c tokens counts "intra_output" c(c+1)/2·V, "state_read" c·K·V (inter-chunk
+// output) and "state_update" c·K·V.
 template <class S>
-HeadMatrix<S> scalar_decay_chunked(const DecayHead<S>& head,
-                                   const std::vector<HeadMatrix<S>>& scores,
-                                   std::int64_t chunk_size, HeadMatrix<S>& state, OpCounts& counts);
+void scalar_decay_chunked(const DecayHead& head, std::int64_t T, const HeadMatrix<S>* scores,
+                          std::int64_t chunk_size, HeadMatrix<S>& state, HeadOutput o,
+                          OpCounts& counts);
 
 // Multiply-adds of one head for the closed forms (same categories as above); the chunked
 // "scores" term is returned separately because Mamba-2 shares it across a group's heads.

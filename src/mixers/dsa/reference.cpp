@@ -48,6 +48,9 @@ Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std:
   return out;
 }
 
+// Keys per tile of the indexer's scores (a [64, 256] float64 product is 128 KiB).
+constexpr std::int64_t kKeyTile = 256;
+
 // Scores of queries [i0, i1) of batch b against keys [0, hi); −inf where not visible.
 Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Visibility& vis,
                  const IndexerOptions& options, std::int64_t b, std::int64_t i0, std::int64_t i1,
@@ -58,17 +61,30 @@ Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Vi
   const double weight_scale =
       options.weight_scale.value_or(1.0 / std::sqrt(static_cast<double>(HI)));
   const ConstMap keys(sel.index_k_rot.data.data() + b * Tk * dI, hi, dI);
+  Mat weights(HI, rows);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t h = 0; h < HI; ++h)
+      weights(h, r) =
+          in.index_w[static_cast<std::size_t>((b * Tq + i0 + r) * HI + h)] * weight_scale;
   Mat scores = Mat::Zero(rows, hi);
-  for (std::int64_t h = 0; h < HI; ++h) {
-    const Eigen::Map<const Mat, 0, Eigen::OuterStride<>> q(
-        sel.index_q_rot.data.data() + ((b * Tq + i0) * HI + h) * dI, rows, dI,
-        Eigen::OuterStride<>(HI * dI));
-    Eigen::VectorXd weights(rows);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      weights(r) = in.index_w[static_cast<std::size_t>((b * Tq + i0 + r) * HI + h)] * weight_scale;
+  Mat product;
+  // Keys a tile at a time, so that each head's [rows, tile] product is still in cache when its
+  // ReLU and weight are applied (the heads are summed in order, as one pass over all keys would).
+  for (std::int64_t j0 = 0; j0 < hi; j0 += kKeyTile) {
+    const std::int64_t n = std::min(kKeyTile, hi - j0);
+    for (std::int64_t h = 0; h < HI; ++h) {
+      const Eigen::Map<const Mat, 0, Eigen::OuterStride<>> q(
+          sel.index_q_rot.data.data() + ((b * Tq + i0) * HI + h) * dI, rows, dI,
+          Eigen::OuterStride<>(HI * dI));
+      product.noalias() = index_scale * (q * keys.middleRows(j0, n).transpose());
+      // ReLU per head before the weighted head sum (mixers-spec §3).
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const double w = weights(h, r);
+        const double* p = product.row(r).data();
+        double* out = scores.row(r).data() + j0;
+        for (std::int64_t j = 0; j < n; ++j) out[j] += w * std::max(p[j], 0.0);
+      }
     }
-    // ReLU per head before the weighted head sum (mixers-spec §3).
-    scores.noalias() += weights.asDiagonal() * (index_scale * (q * keys.transpose())).cwiseMax(0.0);
   }
   counts.add("index_scores", HI * rows * hi * dI);
   counts.add("index_weights", HI * rows * hi);

@@ -39,19 +39,18 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.K, sh.V}) : in.initial_state;
   mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
     const std::int64_t b = task / sh.H, h = task % sh.H;  // one (sequence, head) per task
-    mixers::DecayHead<S> head{
-        mixers::gather_head<S>(in.q, b, h), mixers::gather_head<S>(in.k, b, h),
-        mixers::gather_head<S>(in.v, b, h),
-        std::vector<S>(static_cast<std::size_t>(T),
-                       static_cast<S>(in.g_gamma[static_cast<std::size_t>(h)]))};
-    for (S& value : head.q.data) value *= scale;
+    const mixers::DecayHead head{mixers::head_rows(in.q, b, h),
+                                 mixers::head_rows(in.k, b, h),
+                                 mixers::head_rows(in.v, b, h),
+                                 static_cast<double>(scale),
+                                 {},
+                                 {nullptr, 0, in.g_gamma[static_cast<std::size_t>(h)]}};
     auto state = mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.K, sh.V);
-    const auto o = options.form == Form::recurrent
-                       ? mixers::scalar_decay_recurrent(head, state, counts)
-                       : mixers::scalar_decay_chunked(
-                             head, mixers::chunk_scores(head.q, head.k, options.chunk_size, counts),
-                             options.chunk_size, state, counts);
-    mixers::scatter_head(o, result.o, b, h);
+    const mixers::HeadOutput o = mixers::head_output(result.o, b, h);
+    if (options.form == Form::recurrent)
+      mixers::scalar_decay_recurrent(head, T, state, o, counts);
+    else
+      mixers::scalar_decay_chunked<S>(head, T, nullptr, options.chunk_size, state, o, counts);
     mixers::scatter_matrix(state, result.final_state, b * sh.H + h);
   });
   result.state_elements = B * state_elements(sh);

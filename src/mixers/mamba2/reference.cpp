@@ -68,21 +68,6 @@ HeadMatrix<S> transposed(const HeadMatrix<S>& m) {
   return t;
 }
 
-// Head h's inputs, with C and B [T, N] of its group already gathered (shared by the group).
-template <class S>
-mixers::DecayHead<S> head_inputs(const Inputs& in, const Tensor& delta, const HeadMatrix<S>& c_rows,
-                                 const HeadMatrix<S>& b_rows, std::int64_t b, std::int64_t h) {
-  const std::int64_t T = in.x.dim(1), H = in.x.dim(2);
-  mixers::DecayHead<S> head{c_rows, b_rows, mixers::gather_head<S>(in.x, b, h),
-                            std::vector<S>(static_cast<std::size_t>(T))};
-  for (std::int64_t t = 0; t < T; ++t) {
-    const double d = delta[static_cast<std::size_t>((b * T + t) * H + h)];
-    head.g[static_cast<std::size_t>(t)] = static_cast<S>(d * in.A[static_cast<std::size_t>(h)]);
-    for (std::int64_t p = 0; p < head.v.cols; ++p) head.v.at(t, p) *= static_cast<S>(d);
-  }
-  return head;
-}
-
 template <class S>
 Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const std::int64_t B = in.x.dim(0), T = in.x.dim(1), group = sh.H / sh.G;
@@ -91,34 +76,36 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   result.y = Tensor({B, T, sh.H, sh.P});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.P, sh.N}) : in.initial_state;
   const bool chunked = options.form == Form::chunked;
-  // C and B per (sequence, group), gathered once for the group's heads, and in the chunked
-  // form C Bᵀ per chunk, computed once per (sequence, group) and shared by the group's heads.
-  const auto groups = static_cast<std::size_t>(B * sh.G);
-  std::vector<HeadMatrix<S>> group_c(groups), group_b(groups);
-  std::vector<std::vector<HeadMatrix<S>>> scores(chunked ? groups : 0);
-  mixers::parallel_for_counted(B * sh.G, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / sh.G, g = task % sh.G;
-    const auto i = static_cast<std::size_t>(task);
-    group_c[i] = mixers::gather_head<S>(in.Cm, b, g);
-    group_b[i] = mixers::gather_head<S>(in.Bm, b, g);
-    if (chunked)
-      scores[i] = mixers::chunk_scores(group_c[i], group_b[i], options.chunk_size, counts);
-  });
+  // In the chunked form C Bᵀ per chunk, computed once per (sequence, group) and shared by the
+  // group's heads.
+  std::vector<HeadMatrix<S>> scores(chunked ? static_cast<std::size_t>(B * sh.G) : 0);
+  if (chunked) {
+    mixers::parallel_for_counted(B * sh.G, result.counts, [&](std::int64_t task, OpCounts& counts) {
+      const std::int64_t b = task / sh.G, g = task % sh.G;
+      scores[static_cast<std::size_t>(task)] =
+          mixers::chunk_scores<S>(mixers::head_rows(in.Cm, b, g), mixers::head_rows(in.Bm, b, g), T,
+                                  options.chunk_size, counts);
+    });
+  }
   mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
     const std::int64_t b = task / sh.H, h = task % sh.H;  // one (sequence, head) per task
-    const auto i = static_cast<std::size_t>(b * sh.G + h / group);
-    const auto head = head_inputs<S>(in, result.dt_discretized, group_c[i], group_b[i], b, h);
+    const std::int64_t g = h / group;
+    // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
+    const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
+    const mixers::DecayHead head{mixers::head_rows(in.Cm, b, g),
+                                 mixers::head_rows(in.Bm, b, g),
+                                 mixers::head_rows(in.x, b, h),
+                                 1.0,
+                                 {delta, sh.H, 1.0},
+                                 {delta, sh.H, in.A[static_cast<std::size_t>(h)]},
+                                 in.D[static_cast<std::size_t>(h)]};
     auto state = transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N));
-    auto y = chunked
-                 ? mixers::scalar_decay_chunked(head, scores[i], options.chunk_size, state, counts)
-                 : mixers::scalar_decay_recurrent(head, state, counts);
-    // y += D x, with x read from the input (the values gather_head gives)
-    const S skip = static_cast<S>(in.D[static_cast<std::size_t>(h)]);
-    for (std::int64_t t = 0; t < T; ++t) {
-      const double* x = in.x.data.data() + ((b * T + t) * sh.H + h) * sh.P;
-      for (std::int64_t p = 0; p < sh.P; ++p) y.at(t, p) += skip * static_cast<S>(x[p]);
-    }
-    mixers::scatter_head(y, result.y, b, h);
+    const mixers::HeadOutput y = mixers::head_output(result.y, b, h);
+    if (chunked)
+      mixers::scalar_decay_chunked(head, T, &scores[static_cast<std::size_t>(b * sh.G + g)],
+                                   options.chunk_size, state, y, counts);
+    else
+      mixers::scalar_decay_recurrent(head, T, state, y, counts);
     mixers::scatter_matrix(transposed(state), result.final_state, b * sh.H + h);
   });
   result.state_elements = B * state_elements(sh);
