@@ -73,6 +73,20 @@ TEST_CASE("hardware presets match their published datasheet figures") {
     CHECK(gb_per_s(b200) == doctest::Approx(7700.0));         // 7.7 TB/s = 7,700 GB/s
     CHECK(b200.memory_capacity_bytes == 180'000'000'000ULL);  // 180 GB HBM3E
   }
+  SUBCASE("gb200, GB200 NVL72 column") {
+    const Hardware gb200 = load_hardware("gb200");
+    // NVIDIA's GB200 NVL72 table, per GPU, with sparsity: FP16/BF16 5 PFLOPS → 5000/2 = 2500
+    CHECK(tflops(gb200, "bf16") == doctest::Approx(2500.0));
+    CHECK(tflops(gb200, "fp16") == doctest::Approx(2500.0));
+    // FP8/FP6 10 PFLOPS and INT8 10 POPS → 5000; FP4 20 PFLOPS → 10000
+    CHECK(tflops(gb200, "fp8") == doctest::Approx(5000.0));
+    CHECK(tflops(gb200, "int8") == doctest::Approx(5000.0));
+    CHECK(tflops(gb200, "fp4") == doctest::Approx(10000.0));
+    CHECK(tflops(gb200, "fp32") == doctest::Approx(80.0));
+    CHECK(gb_per_s(gb200) == doctest::Approx(8000.0));         // 8 TB/s
+    CHECK(gb200.memory_capacity_bytes == 186'000'000'000ULL);  // 186GB HBM3E
+    CHECK(gb200.cuda_sm == 100);                               // compute capability 10.0
+  }
   SUBCASE("mi300x") {
     const Hardware mi300x = load_hardware("mi300x");
     // AMD ROCm MI300X peak table (dense): Matrix FP16/BF16 2048 FLOP/clock/CU, 1307.4 TFLOPS

@@ -211,6 +211,10 @@ TEST_CASE("engine_memory with hardware-dependent defaults") {
                                       "--hw", "b200", "--format", "json"});
     REQUIRE(result.exit_code == 0);
     CHECK(nlohmann::json::parse(result.out)["architectures"][0]["kv_bytes_per_token"] == 61 * 788);
+    const auto gb200 = testing::run({"kv", "deepseek-v3.2", "-c", "1", "--engine", "sglang", "--hw",
+                                     "gb200", "--format", "json"});
+    REQUIRE(gb200.exit_code == 0);
+    CHECK(nlohmann::json::parse(gb200.out)["architectures"][0]["kv_bytes_per_token"] == 61 * 788);
   }
 }
 
