@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
 
 namespace attnsim::mixers {
@@ -25,17 +26,18 @@ template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
 // Rows [t0, t0 + c) of `rows` into `into` [c, cols] as S, row t times scale.at(t). A head's rows
-// are 1 KiB runs heads·dim apart, which the hardware prefetchers do not follow, so the same rows
-// of the next chunk (up to `T`) are asked for meanwhile.
+// are 1 KiB runs heads·dim apart, which the hardware prefetchers do not follow, so the rows the
+// next load will read (`ahead`, from token `ahead_t0`; none when null) are asked for meanwhile.
 template <class S>
-void load_rows(HeadRows rows, std::int64_t t0, std::int64_t c, std::int64_t T, TokenScalars scale,
-               S extra_scale, Mat<S>& into) {
+void load_rows(HeadRows rows, std::int64_t t0, std::int64_t c, TokenScalars scale, S extra_scale,
+               Mat<S>& into, const HeadRows* ahead = nullptr, std::int64_t ahead_t0 = 0,
+               std::int64_t ahead_c = 0) {
   into.resize(c, rows.cols);
   for (std::int64_t i = 0; i < c; ++i) {
     const double* src = rows.row(t0 + i);
-    if (t0 + c + i < T) {
-      const double* ahead = rows.row(t0 + c + i);
-      for (std::int64_t d = 0; d < rows.cols; d += 8) __builtin_prefetch(ahead + d);
+    if (ahead != nullptr && i < ahead_c) {
+      const double* next = ahead->row(ahead_t0 + i);
+      for (std::int64_t d = 0; d < ahead->cols; d += 8) __builtin_prefetch(next + d);
     }
     S* dst = into.row(i).data();
     const S factor = static_cast<S>(scale.at(t0 + i)) * extra_scale;
@@ -83,6 +85,11 @@ HeadOutput head_output(Tensor& x, std::int64_t b, std::int64_t h) {
   return {x.data.data() + (b * T * heads + h) * dim, heads * dim};
 }
 
+std::int64_t heads_per_task(std::int64_t H) {
+  const std::int64_t threads = kernel_threads();
+  return std::max<std::int64_t>(1, (H + threads - 1) / threads);
+}
+
 template <class S>
 void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& state, HeadOutput o,
                             OpCounts& counts) {
@@ -90,9 +97,10 @@ void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& s
   Map<S> s(state.data.data(), K, V);
   Mat<S> q, k, v, out(1, V);
   for (std::int64_t t = 0; t < T; ++t) {
-    load_rows(x.q, t, 1, T, {}, static_cast<S>(x.q_scale), q);
-    load_rows(x.k, t, 1, T, {}, S(1), k);
-    load_rows(x.v, t, 1, T, x.v_scale, S(1), v);
+    const std::int64_t next = t + 1 < T ? 1 : 0;
+    load_rows(x.q, t, 1, {}, static_cast<S>(x.q_scale), q, &x.q, t + 1, next);
+    load_rows(x.k, t, 1, {}, S(1), k, &x.k, t + 1, next);
+    load_rows(x.v, t, 1, x.v_scale, S(1), v, &x.v, t + 1, next);
     s *= std::exp(static_cast<S>(x.g.at(t)));
     s.noalias() += k.transpose() * v;
     out.noalias() = q * s;
@@ -109,8 +117,9 @@ HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t 
   Mat<S> q_chunk, k_chunk;
   for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
     const std::int64_t c = std::min(chunk_size, T - t0);
-    load_rows(q, t0, c, T, {}, S(1), q_chunk);
-    load_rows(k, t0, c, T, {}, S(1), k_chunk);
+    const std::int64_t next = std::min(chunk_size, std::max<std::int64_t>(T - t0 - c, 0));
+    load_rows(q, t0, c, {}, S(1), q_chunk, &q, t0 + c, next);
+    load_rows(k, t0, c, {}, S(1), k_chunk, &k, t0 + c, next);
     // The full product in one BLAS call (faster than Eigen's own triangular product); only
     // the lower triangle is read.
     StridedMap<S>(scores.row(t0), c, c, Eigen::OuterStride<>(chunk_size)).noalias() =
@@ -120,49 +129,75 @@ HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t 
   return scores;
 }
 
+namespace {
+
+// One chunk [t0, t0 + c) of head x: o rows out, state s carried. While it loads its rows it asks
+// for those of `next` from token next_t0 (the next head's same chunk, or the first head's next
+// chunk), so that they arrive while this chunk's products run.
 template <class S>
-void scalar_decay_chunked(const DecayHead& x, std::int64_t T, const HeadMatrix<S>* scores,
-                          std::int64_t chunk_size, HeadMatrix<S>& state, HeadOutput o,
-                          OpCounts& counts) {
+void chunk_step(const DecayHead& x, std::int64_t t0, std::int64_t c, const HeadMatrix<S>* scores,
+                std::int64_t chunk_size, Map<S>& s, ChunkBuffers<S>& b, HeadOutput o,
+                const DecayHead* next, std::int64_t next_t0, std::int64_t next_c,
+                OpCounts& counts) {
   const std::int64_t K = x.q.cols, V = x.v.cols;
-  Map<S> s(state.data.data(), K, V);
+  load_rows(x.q, t0, c, {}, static_cast<S>(x.q_scale), b.q, next ? &next->q : nullptr, next_t0,
+            next_c);
+  load_rows(x.k, t0, c, {}, S(1), b.k, next ? &next->k : nullptr, next_t0, next_c);
+  load_rows(x.v, t0, c, x.v_scale, S(1), b.v, next ? &next->v : nullptr, next_t0, next_c);
+  b.gamma.resize(c);  // chunk-local cumulative log decay
+  S running = 0;
+  for (std::int64_t i = 0; i < c; ++i) b.gamma(i) = running += static_cast<S>(x.g.at(t0 + i));
+  if (scores == nullptr) {
+    b.scores.noalias() = b.q * b.k.transpose();  // one BLAS call; the lower triangle is read
+    counts.add("scores", c * (c + 1) / 2 * K);
+  } else {
+    b.scores = ConstStridedMap<S>(scores->row(t0), c, c, Eigen::OuterStride<>(chunk_size));
+  }
+  // L ∘ q kᵀ: exp(Γ_i − Γ_j) for j ≤ i in one exp pass, then zero above the diagonal
+  b.decayed.resize(c, c);
+  for (std::int64_t i = 0; i < c; ++i)
+    for (std::int64_t j = 0; j < c; ++j) b.decayed(i, j) = j <= i ? b.gamma(i) - b.gamma(j) : S(0);
+  exp_in_place(b.decayed.data(), b.decayed.size());
+  b.decayed.array() *= b.scores.array();
+  for (std::int64_t i = 0; i < c; ++i) b.decayed.row(i).tail(c - i - 1).setZero();
+  b.out.noalias() = b.decayed * b.v;  // one BLAS product, as for the scores
+  b.from_start = b.gamma;
+  exp_in_place(b.from_start.data(), c);
+  b.read.noalias() = b.q * s;
+  b.out.noalias() += b.from_start.asDiagonal() * b.read;
+  b.to_end = (b.gamma(c - 1) - b.gamma.array()).matrix();
+  exp_in_place(b.to_end.data(), c);
+  s *= std::exp(b.gamma(c - 1));
+  b.k = b.to_end.asDiagonal() * b.k;
+  s.noalias() += b.k.transpose() * b.v;
+  store_rows(b.out, x, t0, o);
+  counts.add("intra_output", c * (c + 1) / 2 * V);
+  counts.add("state_read", c * K * V);
+  counts.add("state_update", c * K * V);
+}
+
+}  // namespace
+
+template <class S>
+void scalar_decay_chunked(const std::vector<DecayHead>& heads, std::int64_t T,
+                          const std::vector<const HeadMatrix<S>*>& scores, std::int64_t chunk_size,
+                          std::vector<HeadMatrix<S>>& states,
+                          const std::vector<HeadOutput>& outputs, OpCounts& counts) {
+  const std::size_t n = heads.size();
+  ATTNSIM_ASSERT(scores.size() == n && states.size() == n && outputs.size() == n, "heads");
+  std::vector<Map<S>> s;
+  for (std::size_t i = 0; i < n; ++i)
+    s.emplace_back(states[i].data.data(), heads[i].q.cols, heads[i].v.cols);
   ChunkBuffers<S> b;
   for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
     const std::int64_t c = std::min(chunk_size, T - t0);
-    load_rows(x.q, t0, c, T, {}, static_cast<S>(x.q_scale), b.q);
-    load_rows(x.k, t0, c, T, {}, S(1), b.k);
-    load_rows(x.v, t0, c, T, x.v_scale, S(1), b.v);
-    b.gamma.resize(c);  // chunk-local cumulative log decay
-    S running = 0;
-    for (std::int64_t i = 0; i < c; ++i) b.gamma(i) = running += static_cast<S>(x.g.at(t0 + i));
-    if (scores == nullptr) {
-      b.scores.noalias() = b.q * b.k.transpose();  // one BLAS call; the lower triangle is read
-      counts.add("scores", c * (c + 1) / 2 * K);
-    } else {
-      b.scores = ConstStridedMap<S>(scores->row(t0), c, c, Eigen::OuterStride<>(chunk_size));
+    const std::int64_t next_c = std::min(chunk_size, std::max<std::int64_t>(T - t0 - c, 0));
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool last = i + 1 == n;
+      chunk_step(heads[i], t0, c, scores[i], chunk_size, s[i], b, outputs[i],
+                 last ? (next_c > 0 ? &heads[0] : nullptr) : &heads[i + 1], last ? t0 + c : t0,
+                 last ? next_c : c, counts);
     }
-    // L ∘ q kᵀ: exp(Γ_i − Γ_j) for j ≤ i in one exp pass, then zero above the diagonal
-    b.decayed.resize(c, c);
-    for (std::int64_t i = 0; i < c; ++i)
-      for (std::int64_t j = 0; j < c; ++j)
-        b.decayed(i, j) = j <= i ? b.gamma(i) - b.gamma(j) : S(0);
-    exp_in_place(b.decayed.data(), b.decayed.size());
-    b.decayed.array() *= b.scores.array();
-    for (std::int64_t i = 0; i < c; ++i) b.decayed.row(i).tail(c - i - 1).setZero();
-    b.out.noalias() = b.decayed * b.v;  // one BLAS product, as for the scores
-    b.from_start = b.gamma;
-    exp_in_place(b.from_start.data(), c);
-    b.read.noalias() = b.q * s;
-    b.out.noalias() += b.from_start.asDiagonal() * b.read;
-    b.to_end = (b.gamma(c - 1) - b.gamma.array()).matrix();
-    exp_in_place(b.to_end.data(), c);
-    s *= std::exp(b.gamma(c - 1));
-    b.k = b.to_end.asDiagonal() * b.k;
-    s.noalias() += b.k.transpose() * b.v;
-    store_rows(b.out, x, t0, o);
-    counts.add("intra_output", c * (c + 1) / 2 * V);
-    counts.add("state_read", c * K * V);
-    counts.add("state_update", c * K * V);
   }
 }
 
@@ -207,9 +242,13 @@ template void scalar_decay_recurrent(const DecayHead&, std::int64_t, HeadMatrix<
                                      HeadOutput, OpCounts&);
 template HeadMatrix<float> chunk_scores(HeadRows, HeadRows, std::int64_t, std::int64_t, OpCounts&);
 template HeadMatrix<double> chunk_scores(HeadRows, HeadRows, std::int64_t, std::int64_t, OpCounts&);
-template void scalar_decay_chunked(const DecayHead&, std::int64_t, const HeadMatrix<float>*,
-                                   std::int64_t, HeadMatrix<float>&, HeadOutput, OpCounts&);
-template void scalar_decay_chunked(const DecayHead&, std::int64_t, const HeadMatrix<double>*,
-                                   std::int64_t, HeadMatrix<double>&, HeadOutput, OpCounts&);
+template void scalar_decay_chunked(const std::vector<DecayHead>&, std::int64_t,
+                                   const std::vector<const HeadMatrix<float>*>&, std::int64_t,
+                                   std::vector<HeadMatrix<float>>&, const std::vector<HeadOutput>&,
+                                   OpCounts&);
+template void scalar_decay_chunked(const std::vector<DecayHead>&, std::int64_t,
+                                   const std::vector<const HeadMatrix<double>*>&, std::int64_t,
+                                   std::vector<HeadMatrix<double>>&, const std::vector<HeadOutput>&,
+                                   OpCounts&);
 
 }  // namespace attnsim::mixers

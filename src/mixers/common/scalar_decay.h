@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/op_counts.h"
 #include "core/tensor.h"
@@ -48,6 +49,10 @@ struct DecayHead {
   double skip = 0;
 };
 
+// Heads per task for H heads over kernel_threads() threads: ⌈H / threads⌉ (the split changes
+// no head's arithmetic).
+std::int64_t heads_per_task(std::int64_t H);
+
 // Counts "state_update" (k vᵀ) and "readout" (Sᵀq), K·V each per token.
 template <class S>
 void scalar_decay_recurrent(const DecayHead& head, std::int64_t T, HeadMatrix<S>& state,
@@ -60,13 +65,17 @@ template <class S>
 HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t chunk_size,
                            OpCounts& counts);
 
-// Chunked form; with `scores` null it computes each chunk's q kᵀ itself (counting "scores").
-// Per chunk of c tokens counts "intra_output" c(c+1)/2·V, "state_read" c·K·V (inter-chunk
-// output) and "state_update" c·K·V.
+// Chunked form over heads side by side: each chunk of every head in turn, then the next chunk,
+// so that the heads' rows of a chunk, adjacent in the [B, T, H, D] inputs, are read together.
+// Head i's state is states[i], its output outputs[i]; with scores[i] null it computes each
+// chunk's q kᵀ itself (counting "scores"). Per chunk of c tokens and head counts
+// "intra_output" c(c+1)/2·V, "state_read" c·K·V (inter-chunk output) and "state_update" c·K·V.
+// Each head's arithmetic does not depend on which heads it runs beside.
 template <class S>
-void scalar_decay_chunked(const DecayHead& head, std::int64_t T, const HeadMatrix<S>* scores,
-                          std::int64_t chunk_size, HeadMatrix<S>& state, HeadOutput o,
-                          OpCounts& counts);
+void scalar_decay_chunked(const std::vector<DecayHead>& heads, std::int64_t T,
+                          const std::vector<const HeadMatrix<S>*>& scores, std::int64_t chunk_size,
+                          std::vector<HeadMatrix<S>>& states,
+                          const std::vector<HeadOutput>& outputs, OpCounts& counts);
 
 // Multiply-adds of one head for the closed forms (same categories as above); the chunked
 // "scores" term is returned separately because Mamba-2 shares it across a group's heads.

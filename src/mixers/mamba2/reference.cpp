@@ -87,26 +87,42 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
                                   options.chunk_size, counts);
     });
   }
-  mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / sh.H, h = task % sh.H;  // one (sequence, head) per task
-    const std::int64_t g = h / group;
-    // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
-    const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
-    const mixers::DecayHead head{mixers::head_rows(in.Cm, b, g),
-                                 mixers::head_rows(in.Bm, b, g),
-                                 mixers::head_rows(in.x, b, h),
-                                 1.0,
-                                 {delta, sh.H, 1.0},
-                                 {delta, sh.H, in.A[static_cast<std::size_t>(h)]},
-                                 in.D[static_cast<std::size_t>(h)]};
-    auto state = transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N));
-    const mixers::HeadOutput y = mixers::head_output(result.y, b, h);
-    if (chunked)
-      mixers::scalar_decay_chunked(head, T, &scores[static_cast<std::size_t>(b * sh.G + g)],
-                                   options.chunk_size, state, y, counts);
-    else
-      mixers::scalar_decay_recurrent(head, T, state, y, counts);
-    mixers::scatter_matrix(transposed(state), result.final_state, b * sh.H + h);
+  // One task per (sequence, block of heads): the chunked form runs a block's heads side by side.
+  const std::int64_t per_task = mixers::heads_per_task(sh.H);
+  const std::int64_t blocks = (sh.H + per_task - 1) / per_task;
+  mixers::parallel_for_counted(B * blocks, result.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task / blocks, h0 = task % blocks * per_task;
+    const std::int64_t h1 = std::min(sh.H, h0 + per_task);
+    std::vector<mixers::DecayHead> heads;
+    std::vector<const HeadMatrix<S>*> head_scores;
+    std::vector<HeadMatrix<S>> states;
+    std::vector<mixers::HeadOutput> outputs;
+    for (std::int64_t h = h0; h < h1; ++h) {
+      const std::int64_t g = h / group;
+      // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
+      const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
+      heads.push_back({mixers::head_rows(in.Cm, b, g),
+                       mixers::head_rows(in.Bm, b, g),
+                       mixers::head_rows(in.x, b, h),
+                       1.0,
+                       {delta, sh.H, 1.0},
+                       {delta, sh.H, in.A[static_cast<std::size_t>(h)]},
+                       in.D[static_cast<std::size_t>(h)]});
+      head_scores.push_back(chunked ? &scores[static_cast<std::size_t>(b * sh.G + g)] : nullptr);
+      states.push_back(
+          transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N)));
+      outputs.push_back(mixers::head_output(result.y, b, h));
+    }
+    if (chunked) {
+      mixers::scalar_decay_chunked(heads, T, head_scores, options.chunk_size, states, outputs,
+                                   counts);
+    } else {
+      for (std::size_t i = 0; i < heads.size(); ++i)
+        mixers::scalar_decay_recurrent(heads[i], T, states[i], outputs[i], counts);
+    }
+    for (std::int64_t h = h0; h < h1; ++h)
+      mixers::scatter_matrix(transposed(states[static_cast<std::size_t>(h - h0)]),
+                             result.final_state, b * sh.H + h);
   });
   result.state_elements = B * state_elements(sh);
   return result;
