@@ -301,8 +301,13 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
 // have covered them (GDN at T = 4096: 12% of the kernel's time).
 inline void prefetch_rows(const DeltaRuleInputs& in, const Tensor& o, std::int64_t b,
                           std::int64_t j, std::int64_t group, std::int64_t t0, std::int64_t c) {
-  for (const auto& [x, h] :
-       {std::pair{&in.q, j / group}, {&in.k, j / group}, {&in.v, j}, {&o, j}}) {
+  const auto source = [&](std::size_t part, const Tensor& x) {  // what the loads read
+    return in.conv != nullptr ? &in.conv->part(part) : &x;
+  };
+  for (const auto& [x, h] : {std::pair{source(0, in.q), j / group},
+                             {source(1, in.k), j / group},
+                             {source(2, in.v), j},
+                             {&o, j}}) {
     const std::int64_t T = x->dim(1), heads = x->dim(2), dim = x->dim(3);
     for (std::int64_t t = t0; t < t0 + c; ++t) {
       const double* row = x->data.data() + ((b * T + t) * heads + h) * dim;

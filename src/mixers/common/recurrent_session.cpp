@@ -33,6 +33,11 @@ void RecurrentSession::convolve(std::vector<std::string> names, bool silu) {
   conv_silu_ = silu;
 }
 
+void RecurrentSession::convolve_in_core(std::vector<std::string> names, bool silu) {
+  convolve(std::move(names), silu);
+  conv_in_core_ = true;
+}
+
 Step RecurrentSession::prefill(const Tensors& inputs) {
   for (const auto& [name, tensor] : inputs.floats) {
     const TensorSpec* spec = spec_of(signature_, name);
@@ -49,7 +54,8 @@ Step RecurrentSession::step(const Tensors& inputs, std::size_t form) {
   Tensors merged = carried_;
   merged.ints = inputs.ints;
   const auto convolved = [&](const std::string& name) {
-    return conv_ && std::find(conv_inputs_.begin(), conv_inputs_.end(), name) != conv_inputs_.end();
+    return conv_ && !conv_in_core_ &&
+           std::find(conv_inputs_.begin(), conv_inputs_.end(), name) != conv_inputs_.end();
   };
   for (const auto& [name, tensor] : inputs.floats) {
     const TensorSpec* spec = spec_of(signature_, name);
@@ -59,11 +65,16 @@ Step RecurrentSession::step(const Tensors& inputs, std::size_t form) {
   if (conv_) {
     std::vector<const Tensor*> parts;
     for (const std::string& name : conv_inputs_) parts.push_back(&input(inputs, name));
-    std::vector<Tensor> mixed = conv_->run(parts, conv_counts);
-    for (std::size_t i = 0; i < parts.size(); ++i)
-      put(merged, conv_inputs_[i], std::move(mixed[i]));
+    if (conv_in_core_) {
+      conv_->bind(parts);  // the step's inputs, which outlive run()
+    } else {
+      std::vector<Tensor> mixed = conv_->run(parts, conv_counts);
+      for (std::size_t i = 0; i < parts.size(); ++i)
+        put(merged, conv_inputs_[i], std::move(mixed[i]));
+    }
   }
   Step result = run(merged, form);
+  if (conv_ && conv_in_core_) conv_->finish(conv_counts);
   result.counts.merge(conv_counts);
   for (const auto& [name, tensor] : result.outputs.floats) {
     if (name.rfind("final_", 0) != 0) continue;

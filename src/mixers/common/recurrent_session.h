@@ -41,6 +41,11 @@ class RecurrentSession : public reference::Session {
   // With the layer input `conv_weight` [C, k], the step inputs `names` pass through a depthwise
   // causal conv over their channels side by side (in this order), with SiLU after it or not.
   void convolve(std::vector<std::string> names, bool silu = true);
+  // As convolve, but the core runs the conv itself as it loads its inputs (ShortConv::rows):
+  // run() gets the step inputs `names` as they come, and conv() bound to them (null when the
+  // layer has no conv weights); the session moves the conv state on after the call.
+  void convolve_in_core(std::vector<std::string> names, bool silu = true);
+  const ShortConv* conv() const { return conv_in_core_ && conv_ ? &*conv_ : nullptr; }
   // Elements of the carried tensors `names` (after a step: the states it left).
   std::int64_t held(std::initializer_list<std::string_view> names) const;
   const reference::Tensors& carried() const { return carried_; }
@@ -56,7 +61,7 @@ class RecurrentSession : public reference::Session {
   reference::Signature signature_;
   std::size_t form_, decode_form_;
   std::vector<std::string> conv_inputs_;
-  bool conv_silu_ = true;
+  bool conv_silu_ = true, conv_in_core_ = false;
   std::optional<ShortConv> conv_;
   reference::Tensors carried_;  // layer tensors and states
 };

@@ -31,6 +31,7 @@ class ShortConv {
   void rows(std::size_t part, std::int64_t b, std::int64_t begin, std::int64_t width,
             std::int64_t t0, std::int64_t n, S* out, std::int64_t out_stride) const;
   void finish(OpCounts& counts);
+  const Tensor& part(std::size_t i) const { return *parts_.at(i); }  // bound part i
 
   std::int64_t state_elements() const { return static_cast<std::int64_t>(state_.size()); }
 

@@ -38,7 +38,7 @@ class DeltaRuleSession final : public mixers::RecurrentSession {
     options_.use_qk_l2norm = bound.flag_or("use_qk_l2norm", options_.use_qk_l2norm);
     options_.l2norm_eps = bound.number("l2norm_eps").value_or(options_.l2norm_eps);
     options_.precision = options.precision;
-    convolve({"q", "k", "v"});
+    convolve_in_core({"q", "k", "v"});  // parts 0, 1, 2 of DeltaRuleInputs::conv
   }
   std::vector<Kept> kept() const override {
     std::vector<Kept> kept{state("recurrent state", CacheRole::recurrent_state, {"initial_state"})};
@@ -52,7 +52,7 @@ class DeltaRuleSession final : public mixers::RecurrentSession {
     options.form = form == 0 ? mixers::DeltaRuleForm::chunked : mixers::DeltaRuleForm::recurrent;
     auto r = mixers::run_delta_rule(
         {take(inputs, "q"), take(inputs, "k"), take(inputs, "v"), take(inputs, "g"),
-         take(inputs, "beta"), take(inputs, "initial_state")},
+         take(inputs, "beta"), take(inputs, "initial_state"), conv()},
         options, gate_);
     return emit(std::move(r.counts), std::move(r.o), std::move(r.final_state));
   }
