@@ -101,9 +101,14 @@ void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& s
     load_rows(x.q, t, 1, {}, static_cast<S>(x.q_scale), q, &x.q, t + 1, next);
     load_rows(x.k, t, 1, {}, S(1), k, &x.k, t + 1, next);
     load_rows(x.v, t, 1, x.v_scale, S(1), v, &x.v, t + 1, next);
-    s *= std::exp(static_cast<S>(x.g.at(t)));
-    s.noalias() += k.transpose() * v;
-    out.noalias() = q * s;
+    // One pass over the state, row by row: decay, add k_r v, and accumulate q_r·(new row) into
+    // the output (three passes over K·V values before: the state is read once per token here).
+    const S decay = std::exp(static_cast<S>(x.g.at(t)));
+    out.setZero();
+    for (std::int64_t r = 0; r < K; ++r) {
+      s.row(r) = decay * s.row(r) + k(0, r) * v.row(0);
+      out.row(0) += q(0, r) * s.row(r);
+    }
     store_rows(out, x, t, o);
   }
   counts.add("state_update", T * K * V);
