@@ -13,7 +13,7 @@ thread count (default 1 and all cores):
     mamba_ssm/modules/ssd_minimal.py, "Listing 1" of the Mamba-2 paper): diagonal blocks through
     the segment-sum decay matrix, chunk states, the inter-chunk recurrence as one product with
     the chunk-level decay matrix, state-to-output;
-and attnsim_bench's matching cases (softmax_attn, gated_deltanet, mamba2_ssd) through
+and attnsim_bench's matching cases (softmax_attn, gated_deltanet, mamba2) through
 `attnsim_bench --json --tokens T --threads n`. Prints both times and torch / attnsim.
 
 The torch functions are written here from those algorithms (not copied); their inputs are random
@@ -37,6 +37,9 @@ import torch
 import torch.nn.functional as F
 
 HEADS, DIM, CHUNK = 16, 128, 64
+# attnsim_bench's mixer name for each case (the SSD core is the mamba2 kind)
+BENCH_NAMES = {"softmax_attn": "softmax_attn", "gated_deltanet": "gated_deltanet",
+               "mamba2_ssd": "mamba2"}
 
 
 def softmax_attention(q, k, v):
@@ -172,9 +175,10 @@ def torch_cases(T, dtype):
 def attnsim_seconds(bench, T, threads, precision, reps):
     lines = subprocess.run(
         [bench, "--json", "--tokens", str(T), "--threads", str(threads), "--precision", precision,
-         "--reps", str(reps), "softmax_attn", "gated_deltanet", "mamba2_ssd"],
+         "--reps", str(reps), *BENCH_NAMES.values()],
         check=True, capture_output=True, text=True).stdout.splitlines()
-    return {row["mixer"]: row["seconds"] for row in map(json.loads, lines)}
+    seconds = {row["mixer"]: row["seconds"] for row in map(json.loads, lines)}
+    return {case: seconds[mixer] for case, mixer in BENCH_NAMES.items()}
 
 
 def main():
