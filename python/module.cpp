@@ -46,13 +46,20 @@ py::tuple run(const std::vector<std::string>& args) {
   return py::make_tuple(exit_code, out.str());
 }
 
-// A NumPy array as attnsim's tensor of T: one copy (converted to T where its dtype differs).
+// A NumPy array as attnsim's tensor of T, without a copy where the layout fits: a C-contiguous,
+// aligned array of T in native byte order is viewed (core/tensor.h: read-only). Any other (another
+// dtype, Fortran order, strides, unaligned, byte-swapped) is converted once by NumPy into a new
+// array, viewed in turn. `held` keeps each viewed array alive until the call returns: a tensor
+// must not outlive it.
 template <class T>
-attnsim::BasicTensor<T> tensor_of(const py::array& array) {
-  const auto typed = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(array);
-  attnsim::BasicTensor<T> tensor(
-      std::vector<std::int64_t>(typed.shape(), typed.shape() + typed.ndim()));
-  std::copy(typed.data(), typed.data() + typed.size(), tensor.data.begin());
+attnsim::BasicTensor<T> tensor_of(const py::array& array, std::vector<py::array>& held) {
+  constexpr int fits =
+      py::array::c_style | py::array::forcecast | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  // The converting constructor keeps NumPy's error (a MemoryError) where ensure() would clear it.
+  py::array_t<T, fits> typed(array);
+  auto tensor = attnsim::BasicTensor<T>::view(
+      std::vector<std::int64_t>(typed.shape(), typed.shape() + typed.ndim()), typed.data());
+  held.push_back(std::move(typed));
   return tensor;
 }
 
@@ -60,7 +67,7 @@ attnsim::BasicTensor<T> tensor_of(const py::array& array) {
 // a capsule owning the vector, deleted with the array.
 template <class T>
 py::array array_of(attnsim::BasicTensor<T>&& tensor) {
-  auto values = std::make_unique<std::vector<T>>(std::move(tensor.data));
+  auto values = std::make_unique<std::vector<T>>(std::move(tensor.data).release());
   const T* first = values->data();
   py::capsule owner(values.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
   values.release();
@@ -75,9 +82,10 @@ py::array float32_array_of(const attnsim::Tensor& tensor) {
 }
 
 // attnsim.oracle's kernel call: the params (JSON text) and the arrays (floating ones as float64,
-// integer ones as int64) make a case held in memory, which the oracle's driver reads with the
-// same validation and messages as a case folder; the outputs come back as arrays over the
-// kernels' buffers (float32 copies under dtype float32, as the .npy path writes them).
+// integer ones as int64: viewed, or converted once) make a case held in memory, which the
+// oracle's driver reads with the same validation and messages as a case folder; the outputs come
+// back as arrays over the kernels' buffers (float32 copies under dtype float32, as the .npy path
+// writes them).
 py::dict oracle(const std::string& mixer, const std::string& form, const std::string& dtype,
                 const std::string& params_json, const py::dict& arrays) {
   if (dtype != "float64" && dtype != "float32")
@@ -86,20 +94,24 @@ py::dict oracle(const std::string& mixer, const std::string& form, const std::st
       form, dtype == "float32" ? attnsim::Precision::float32 : attnsim::Precision::float64};
   std::vector<std::pair<std::string, attnsim::Tensor>> floats;
   std::vector<std::pair<std::string, attnsim::IndexTensor>> ints;
+  std::vector<py::array> held;  // the arrays `floats` and `ints` view, released last
   for (const auto& [key, value] : arrays) {
     const std::string name = py::str(key);
     const auto array = py::array::ensure(value);
     const char kind = array ? array.dtype().kind() : '?';
     if (kind == 'f')
-      floats.emplace_back(name, tensor_of<double>(array));
+      floats.emplace_back(name, tensor_of<double>(array, held));
     else if (kind == 'i' || kind == 'u')
-      ints.emplace_back(name, tensor_of<std::int64_t>(array));
+      ints.emplace_back(name, tensor_of<std::int64_t>(array, held));
     else
       throw attnsim::UserError({}, "inputs." + name, "a floating-point or integer NumPy array",
-                               py::str(py::type::of(value)));
+                               array ? "dtype " + std::string(py::str(array.dtype()))
+                                     : std::string(py::str(py::type::of(value))));
   }
   attnsim::oracle::Outputs outputs;
   {
+    // Without the GIL: the kernels read only the arrays in `held`, which this call keeps alive
+    // (another Python thread writing into them meanwhile races, as with NumPy's own kernels).
     py::gil_scoped_release release;
     const attnsim::oracle::CaseFile c("attnsim.oracle(" + mixer + ")", params_json,
                                       std::move(floats), std::move(ints));
@@ -126,6 +138,10 @@ void translate_errors(std::exception_ptr error) {
     const py::object type = py::module_::import("attnsim").attr("InputError");
     raise("InputError", type(e.what(), e.where().file, e.where().line, e.where().column,
                              e.key_path(), e.expected(), e.found(), e.hint()));
+  } catch (const py::error_already_set&) {
+    throw;  // a Python exception (NumPy's MemoryError) stays what it is
+  } catch (const py::builtin_exception&) {
+    throw;  // pybind11's own (a wrong argument type), translated by pybind11
   } catch (const std::filesystem::filesystem_error& e) {
     const py::object type = py::module_::import("attnsim").attr("InputError");
     raise("InputError", type(e.what()));

@@ -184,6 +184,16 @@ def test_oracle_rejects_a_missing_input_and_an_unknown_form():
         attnsim.oracle("short_conv", form="parallel", **arrays, **params)
 
 
+def test_oracle_names_the_dtype_of_an_array_it_cannot_take():
+    arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
+    arrays["x"] = arrays["x"] > 0
+    with pytest.raises(attnsim.InputError) as error:
+        attnsim.oracle("short_conv", **arrays, **params)
+    assert error.value.key == "inputs.x"
+    assert error.value.expected == "a floating-point or integer NumPy array"
+    assert error.value.found == "dtype bool"
+
+
 def test_oracle_outputs_are_not_copied():
     # Each float64 or int64 output takes over the C++ result's vector: NumPy did not allocate it
     # (its base is the capsule owning the vector), and the data pointer is that vector's first
@@ -197,6 +207,83 @@ def test_oracle_outputs_are_not_copied():
         assert type(array.base).__name__ == "PyCapsule", name
         vector = get_pointer(array.base, None)
         assert ctypes.c_void_p.from_address(vector).value == array.ctypes.data, name
+
+
+# Runs in a fresh interpreter: the peak resident memory (ru_maxrss, KiB on Linux) that one
+# attnsim.oracle call adds, with gmu's g and m (y = silu(g)·m) of ~100 MB each in a layout.
+PEAK_SCRIPT = """
+import resource, sys, numpy, attnsim
+B, T, d = 1, 1_562_500, 8  # 12.5 M elements of 8 bytes: 100 MB per array
+order = sys.argv[1]
+g = numpy.full((B, T, d), 0.5, order=order)
+m = numpy.full((B, T, d), 2.0, order=order)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+y = attnsim.oracle("gmu", g=g, m=m, B=B, T=T, d_inner=d)["y"]
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert abs(y[0, 0, 0] - 0.5 / (1 + numpy.exp(-0.5)) * 2.0) < 1e-12
+print((after - before) * 1024, g.nbytes + m.nbytes, y.nbytes)
+"""
+
+
+def oracle_peak_growth(order):
+    env = dict(os.environ, PYTHONPATH=str(BUILD_PYTHON))
+    done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, order], check=True, env=env,
+                          capture_output=True, text=True)
+    return [int(word) for word in done.stdout.split()]
+
+
+def test_oracle_views_c_contiguous_float64_inputs():
+    # C order fits: g and m are read where they are, and y is handed over, so the call grows the
+    # peak by y alone (100 MB), not by the 200 MB of inputs nor by a second y. Fortran order
+    # does not fit: NumPy converts each input once (200 MB more), which the measure must see.
+    # Measured on the development machine: 101 MB (C) and 301 MB (F); with the C++ side forced
+    # to copy its inputs, 301 MB (C), which fails here. The rest of the call (the JSON params,
+    # the dict, thread stacks) is about 1 MB; the margin of a quarter of the inputs (50 MB) on
+    # either side leaves room for allocator and page rounding while a copy of even one input
+    # (100 MB) fails. Each figure is the peak of a fresh interpreter (see PEAK_SCRIPT), so
+    # earlier tests' allocations cannot hide it.
+    growth, inputs, y = oracle_peak_growth("C")
+    assert growth < y + inputs // 4, (growth, inputs, y)
+    growth, inputs, y = oracle_peak_growth("F")
+    assert growth > y + inputs * 3 // 4, (growth, inputs, y)
+
+
+def layouts(array):
+    """The same values in other layouts: Fortran order, strided, byte-swapped and unaligned
+    (each converted once), and read-only (viewed as it is: attnsim never writes to an input)."""
+    doubled = numpy.repeat(array, 2, axis=-1)
+    unaligned = numpy.frombuffer(b"\0" + array.tobytes(), dtype=array.dtype, offset=1)
+    read_only = array.copy()
+    read_only.setflags(write=False)
+    return {
+        "fortran": numpy.asfortranarray(array),
+        "strided": doubled[..., ::2],
+        "byte-swapped": array.astype(array.dtype.newbyteorder()),
+        "unaligned": unaligned.reshape(array.shape),
+        "read-only": read_only,
+    }
+
+
+def test_oracle_converts_other_layouts_to_the_same_bits():
+    arrays, params, _ = example("gated_attn", "B2_T7_hq4_kv2_d16")
+    expected = attnsim.oracle("gated_attn", **arrays, **params)
+    for name in ("q_and_gate", "k_positions"):
+        for layout, array in layouts(arrays[name]).items():
+            kept = array.copy()
+            got = attnsim.oracle("gated_attn", **dict(arrays, **{name: array}), **params)
+            assert numpy.array_equal(array, kept), (name, layout)
+            for key, value in expected.items():
+                assert got[key].dtype == value.dtype, (name, layout, key)
+                assert numpy.array_equal(got[key], value, equal_nan=True), (name, layout, key)
+    # Another dtype: float32 inputs and int32 positions give what their float64 and int64
+    # values give.
+    narrow = {name: value.astype(numpy.float32) if value.dtype.kind == "f" else
+              value.astype(numpy.int32) for name, value in arrays.items()}
+    widened = {name: value.astype(numpy.float64) if value.dtype.kind == "f" else
+               value.astype(numpy.int64) for name, value in narrow.items()}
+    got = attnsim.oracle("gated_attn", **narrow, **params)
+    for key, value in attnsim.oracle("gated_attn", **widened, **params).items():
+        assert numpy.array_equal(got[key], value, equal_nan=True), key
 
 
 def test_example_script_draws_a_png(tmp_path):

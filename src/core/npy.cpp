@@ -184,7 +184,7 @@ std::string header_text(NpyDType dtype, const std::vector<std::int64_t>& shape) 
 
 template <class T>
 void write_array(const std::string& path, NpyDType dtype, const std::vector<std::int64_t>& shape,
-                 const std::vector<T>& values) {
+                 const T* values, std::size_t count) {
   const std::string header = header_text(dtype, shape);
   ATTNSIM_ASSERT(header.size() <= 65535, "header too long for format 1.0");
   std::string bytes(kMagic, kMagicSize);
@@ -194,8 +194,8 @@ void write_array(const std::string& path, NpyDType dtype, const std::vector<std:
   bytes += static_cast<char>(header.size() >> 8);
   bytes += header;
   const std::size_t start = bytes.size();
-  bytes.resize(start + values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(bytes.data() + start, values.data(), values.size() * sizeof(T));
+  bytes.resize(start + count * sizeof(T));
+  if (count > 0) std::memcpy(bytes.data() + start, values, count * sizeof(T));
   write_file_atomically(path, bytes);
 }
 
@@ -241,13 +241,14 @@ IndexTensor read_npy_int(const std::string& path,
 
 void write_npy(const std::string& path, const Tensor& tensor, NpyDType dtype) {
   ATTNSIM_ASSERT(dtype != NpyDType::int64, "use the IndexTensor overload for int64");
-  if (dtype == NpyDType::float64) return write_array(path, dtype, tensor.shape, tensor.data);
+  if (dtype == NpyDType::float64)
+    return write_array(path, dtype, tensor.shape, tensor.data.data(), tensor.size());
   std::vector<float> narrow(tensor.data.begin(), tensor.data.end());
-  write_array(path, dtype, tensor.shape, narrow);
+  write_array(path, dtype, tensor.shape, narrow.data(), narrow.size());
 }
 
 void write_npy(const std::string& path, const IndexTensor& tensor) {
-  write_array(path, NpyDType::int64, tensor.shape, tensor.data);
+  write_array(path, NpyDType::int64, tensor.shape, tensor.data.data(), tensor.size());
 }
 
 }  // namespace attnsim

@@ -1,25 +1,105 @@
-// A small owning tensor (shape + row-major data) for the reference kernels and .npy files.
+// A small tensor (shape + row-major data) for the reference kernels and .npy files: it owns its
+// elements, or views read-only memory (attnsim.oracle's NumPy inputs, not copied).
 // Activations use the BTHD layout of mixers-spec §0: [B, T, heads, dim], last axis fastest.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/error.h"
 
 namespace attnsim {
 
 // Arithmetic of a reference run: float64 by default, float32 for `oracle --dtype float32`.
 enum class Precision { float64, float32 };
 
+// A tensor's elements: a vector of its own, or a read-only view of `size` elements at `first`
+// that its creator keeps alive and unchanged while the view exists. A view is read in place,
+// never copied: moved, it stays a view; copied, the copy is a vector of its own. Writing through
+// a view is our bug and fails loudly, so a kernel that reads its inputs through const references
+// takes views as they are, and one that changes an input works on its own copy.
+template <class T>
+class Storage {
+ public:
+  Storage() = default;
+  Storage(std::size_t count, T fill) : owned_(count, fill) {}
+  Storage(std::vector<T> values) : owned_(std::move(values)) {}  // NOLINT: as a vector
+  Storage(std::initializer_list<T> values) : owned_(values) {}
+  static Storage view(const T* first, std::size_t size) {
+    Storage storage;
+    storage.view_ = first;
+    storage.view_size_ = size;
+    return storage;
+  }
+  Storage(const Storage& other) : owned_(other.begin(), other.end()) {}
+  Storage& operator=(const Storage& other) {
+    if (this != &other) *this = Storage(other);
+    return *this;
+  }
+  Storage(Storage&&) noexcept = default;
+  Storage& operator=(Storage&&) noexcept = default;
+
+  bool is_view() const { return view_ != nullptr; }
+  std::size_t size() const { return view_ ? view_size_ : owned_.size(); }
+  bool empty() const { return size() == 0; }
+  const T* data() const { return view_ ? view_ : owned_.data(); }
+  T* data() {
+    writable();
+    return owned_.data();
+  }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size(); }
+  T* begin() { return data(); }
+  T* end() { return data() + size(); }
+  const T& operator[](std::size_t i) const { return data()[i]; }
+  T& operator[](std::size_t i) { return data()[i]; }
+  void resize(std::size_t count) {
+    writable();
+    owned_.resize(count);
+  }
+  // The elements as a vector: its own, moved out (not copied); a view's, copied.
+  std::vector<T> release() && {
+    if (view_) return {begin(), end()};
+    return std::move(owned_);
+  }
+  operator std::vector<T>() const { return {begin(), end()}; }  // NOLINT: as a vector
+
+  friend bool operator==(const Storage& a, const Storage& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  void writable() const {
+    ATTNSIM_ASSERT(view_ == nullptr, "a read-only view is written: copy the tensor first");
+  }
+
+  std::vector<T> owned_;
+  const T* view_ = nullptr;  // a view: view_size_ elements there, and owned_ is empty
+  std::size_t view_size_ = 0;
+};
+
 template <class T>
 struct BasicTensor {
   std::vector<std::int64_t> shape;
-  std::vector<T> data;
+  Storage<T> data;
 
   BasicTensor() = default;
   explicit BasicTensor(std::vector<std::int64_t> dims, T fill = T{})
       : shape(std::move(dims)), data(element_count(shape), fill) {}
+  // A read-only view of row-major elements at `first` (see Storage), which must outlive it.
+  static BasicTensor view(std::vector<std::int64_t> dims, const T* first) {
+    BasicTensor tensor;
+    tensor.data = Storage<T>::view(first, element_count(dims));
+    tensor.shape = std::move(dims);
+    return tensor;
+  }
+  // A read-only view of this tensor's elements, which must outlive it.
+  BasicTensor borrowed() const { return view(shape, data.data()); }
 
   static std::size_t element_count(const std::vector<std::int64_t>& dims) {
     std::size_t count = 1;

@@ -89,7 +89,7 @@ Tensor take(Tensors& inputs, std::string_view name) {
 
 std::vector<std::int64_t> positions(const Tensors& inputs, std::string_view name) {
   const IndexTensor* tensor = inputs.find_ints(name);
-  return tensor ? tensor->data : std::vector<std::int64_t>{};
+  return tensor ? std::vector<std::int64_t>(tensor->data) : std::vector<std::int64_t>{};
 }
 
 void append_tokens(Tensor& head, const Tensor& tail) {

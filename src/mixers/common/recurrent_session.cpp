@@ -59,7 +59,8 @@ Step RecurrentSession::step(const Tensors& inputs, std::size_t form) {
   };
   for (const auto& [name, tensor] : inputs.floats) {
     const TensorSpec* spec = spec_of(signature_, name);
-    if ((spec == nullptr || spec->feed == Feed::step) && !convolved(name)) merged.add(name, tensor);
+    if ((spec == nullptr || spec->feed == Feed::step) && !convolved(name))
+      merged.add(name, tensor.borrowed());  // read in place: the step's inputs outlive run()
   }
   OpCounts conv_counts;
   if (conv_) {

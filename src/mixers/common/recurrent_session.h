@@ -26,9 +26,9 @@ class RecurrentSession : public reference::Session {
   reference::Step decode(const reference::Tensors& inputs) final;
 
  protected:
-  // One call of the core in `form` on the step's tensors (after the conv), the prefill's layer
-  // tensors and the carried initial_* states: the session's own copies, which the core may move
-  // out (reference::take).
+  // One call of the core in `form` on the step's tensors (after the conv; the others are
+  // read-only views of the step's inputs, not copied), the prefill's layer tensors and the
+  // carried initial_* states, all of which the core may move out (reference::take) for the call.
   virtual reference::Step run(reference::Tensors& inputs, std::size_t form) = 0;
   // A step of `counts` whose outputs are `tensors`, named by the signature's outputs in order.
   template <class... Outputs>
