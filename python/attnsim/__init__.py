@@ -21,8 +21,8 @@ import json
 
 __all__ = [
     "Architecture", "InputError", "InternalError", "compare", "compare_frame", "fit", "flops",
-    "flops_frame", "kinds", "kv", "kv_frame", "layers", "load", "oracle", "params", "roofline",
-    "version",
+    "flops_frame", "kinds", "kv", "kv_frame", "layers", "load", "oracle", "params", "params_frame",
+    "roofline", "roofline_frame", "version",
 ]
 
 
@@ -129,7 +129,15 @@ def _frame(command, architectures, options):
     import pandas  # optional: only the *_frame functions need it
 
     _, text = _call(command, architectures, options, "csv")
-    return pandas.read_csv(io.StringIO(text))
+    # The CSV writes large counts with thousands separators ("525,336,576", quoted) and leaves
+    # a cell empty where a value does not apply; counts stay exact integers either way (Int64,
+    # pandas' integer with missing values, rather than float64).
+    frame = pandas.read_csv(io.StringIO(text), thousands=",")
+    cells = pandas.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if frame[column].dtype.kind == "f" and cells[column].str.fullmatch(r"-?[0-9,]*").all():
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def kv(architectures, **options):
@@ -157,9 +165,19 @@ def flops_frame(architecture, **options):
     return _frame("flops", architecture, options)
 
 
+def params_frame(architecture, **options):
+    """``params`` as a pandas DataFrame, with the columns of ``attnsim params --format csv``."""
+    return _frame("params", architecture, options)
+
+
 def roofline(architecture, **options):
     """Decode and prefill time and bound on a GPU (``attnsim roofline --format json``)."""
     return _json("roofline", architecture, options)
+
+
+def roofline_frame(architecture, **options):
+    """``roofline`` as a pandas DataFrame, with the columns of ``attnsim roofline --format csv``."""
+    return _frame("roofline", architecture, options)
 
 
 def fit(architecture, **options):

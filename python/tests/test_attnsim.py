@@ -108,6 +108,38 @@ def test_kv_frame_has_the_csv_columns():
     assert isinstance(frame, pandas.DataFrame)
 
 
+@pytest.mark.parametrize("function, architectures, options, extra", [
+    ("flops_frame", ["llama-3-8b"], {}, []),
+    ("params_frame", ["llama-3-8b"], {}, []),
+    ("roofline_frame", ["llama-3-8b"], {"hw": "h100-sxm"}, ["--hw", "h100-sxm"]),
+    ("compare_frame", ["qwen3-next-80b-a3b", "llama-3-8b"], {}, []),
+])
+def test_every_frame_has_its_csv_columns(function, architectures, options, extra):
+    pytest.importorskip("pandas")
+    frame = getattr(attnsim, function)(architectures, **options)
+    done = subprocess.run([str(CLI), function[:-len("_frame")], *architectures, *extra, "--format",
+                           "csv"], check=True, capture_output=True, text=True)
+    assert list(frame.columns) == done.stdout.splitlines()[0].split(",")
+    assert len(frame) == len(done.stdout.strip().splitlines()) - 1
+
+
+def test_frames_keep_counts_as_exact_integers():
+    pytest.importorskip("pandas")
+    # Llama 3 8B's embeddings: 128,256 × 4,096 = 525,336,576 parameters, written "525,336,576".
+    frame = attnsim.params_frame("llama-3-8b")
+    embeddings = frame[frame["component"] == "embeddings"]
+    assert embeddings["total"].tolist() == [525336576]
+    assert frame["total"].dtype.kind == "i"
+    # kv leaves full_attention_kv_bytes empty on the per-kind rows: an integer column with missing
+    # values (Int64), not float64. Qwen3-Next at 4,096 tokens with every layer as attention:
+    # 48 layers × 2 KV heads × 256 dims × (K and V) × 2 bytes × 4,096 = 402,653,184 bytes.
+    frame = attnsim.kv_frame("qwen3-next-80b-a3b", context=[4096])
+    column = frame["full_attention_kv_bytes"]
+    assert str(column.dtype) == "Int64"
+    assert column[frame["layer_kind"] == "total"].tolist() == [402653184]
+    assert column.isna().sum() == len(frame) - 1
+
+
 def test_oracle_reproduces_the_worked_example():
     case = EXAMPLES / "gated_deltanet" / "B2_T7_h2_chunk4"
     spec = json.loads((case / "case.json").read_text())
