@@ -29,46 +29,71 @@ using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 // are 1 KiB runs heads·dim apart, which the hardware prefetchers do not follow, so the rows the
 // next load will read (`ahead`, from token `ahead_t0`; none when null) are asked for meanwhile.
 template <class S>
-void load_rows(HeadRows rows, std::int64_t t0, std::int64_t c, TokenScalars scale, S extra_scale,
-               Mat<S>& into, const HeadRows* ahead = nullptr, std::int64_t ahead_t0 = 0,
-               std::int64_t ahead_c = 0) {
+void load_rows(const HeadRows& rows, std::int64_t t0, std::int64_t c, TokenScalars scale,
+               S extra_scale, Mat<S>& into, const HeadRows* ahead = nullptr,
+               std::int64_t ahead_t0 = 0, std::int64_t ahead_c = 0) {
   into.resize(c, rows.cols);
+  const auto prefetch = [&](std::int64_t i) {
+    if (ahead == nullptr || i >= ahead_c) return;
+    const double* next = ahead->row(ahead_t0 + i);
+    for (std::int64_t d = 0; d < ahead->cols; d += 8) __builtin_prefetch(next + d);
+  };
+  if (rows.conv != nullptr) {  // convolved as loaded, then scaled
+    for (std::int64_t i = 0; i < ahead_c; ++i) prefetch(i);
+    rows.conv->rows<S>(rows.part, rows.b, rows.begin, rows.cols, t0, c, into.data(), rows.cols);
+    for (std::int64_t i = 0; i < c; ++i)
+      into.row(i) *= static_cast<S>(scale.at(t0 + i)) * extra_scale;
+    return;
+  }
   for (std::int64_t i = 0; i < c; ++i) {
+    prefetch(i);
     const double* src = rows.row(t0 + i);
-    if (ahead != nullptr && i < ahead_c) {
-      const double* next = ahead->row(ahead_t0 + i);
-      for (std::int64_t d = 0; d < ahead->cols; d += 8) __builtin_prefetch(next + d);
-    }
     S* dst = into.row(i).data();
     const S factor = static_cast<S>(scale.at(t0 + i)) * extra_scale;
     for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]) * factor;
   }
 }
 
-// Writes out [c, V] to output rows [t0, t0 + c), adding skip·v[t] (Mamba-2's D x).
+// v = v_scale·x for a head whose output adds skip·x (Mamba-2: x is kept for D x); else v alone.
 template <class S>
-void store_rows(const Mat<S>& out, const DecayHead& x, std::int64_t t0, HeadOutput o) {
-  const S skip = static_cast<S>(x.skip);
+void load_values(const DecayHead& head, std::int64_t t0, std::int64_t c, Mat<S>& v, Mat<S>& x,
+                 const HeadRows* ahead, std::int64_t ahead_t0, std::int64_t ahead_c) {
+  if (head.skip == 0) {
+    load_rows(head.v, t0, c, head.v_scale, S(1), v, ahead, ahead_t0, ahead_c);
+    return;
+  }
+  load_rows(head.v, t0, c, {}, S(1), x, ahead, ahead_t0, ahead_c);
+  v.resize(c, x.cols());
+  for (std::int64_t i = 0; i < c; ++i)
+    v.row(i) = x.row(i) * static_cast<S>(head.v_scale.at(t0 + i));
+}
+
+// Writes out [c, V] to output rows [t0, t0 + c), adding skip·x (Mamba-2's D x).
+template <class S>
+void store_rows(const Mat<S>& out, const DecayHead& head, const Mat<S>& x, std::int64_t t0,
+                HeadOutput o) {
+  const S skip = static_cast<S>(head.skip);
   for (Eigen::Index i = 0; i < out.rows(); ++i) {
     double* dst = o.row(t0 + i);
     const S* row = out.row(i).data();
-    if (x.skip == 0) {
+    if (head.skip == 0) {
       for (Eigen::Index p = 0; p < out.cols(); ++p) dst[p] = static_cast<double>(row[p]);
       continue;
     }
-    const double* v = x.v.row(t0 + i);
+    const S* v = x.row(i).data();
     for (Eigen::Index p = 0; p < out.cols(); ++p)
-      dst[p] = static_cast<double>(row[p] + skip * static_cast<S>(v[p]));
+      dst[p] = static_cast<double>(row[p] + skip * v[p]);
   }
 }
 
 // A chunk's buffers, kept from chunk to chunk (the last chunk may be shorter).
 template <class S>
 struct ChunkBuffers {
-  Mat<S> q, k, v;                    // [c, K], [c, K], [c, V]
+  Mat<S> q, k, v, x;                 // [c, K], [c, K], [c, V], unscaled values [c, V]
   Vec<S> gamma, from_start, to_end;  // [c]
   Mat<S> scores, decayed;            // [c, c]
   Mat<S> read, out;                  // [c, V]
+  Mat<S> k_to_end;                   // [c, K]
 };
 
 }  // namespace
@@ -77,6 +102,15 @@ HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h) {
   ATTNSIM_ASSERT(x.rank() == 4, shape_string(x.shape));
   const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
   return {x.data.data() + (b * T * heads + h) * dim, heads * dim, dim};
+}
+
+HeadRows conv_rows(const ShortConv& conv, std::size_t part, std::int64_t b, std::int64_t h) {
+  HeadRows rows = head_rows(conv.part(part), b, h);
+  rows.conv = &conv;
+  rows.part = part;
+  rows.b = b;
+  rows.begin = h * rows.cols;
+  return rows;
 }
 
 HeadOutput head_output(Tensor& x, std::int64_t b, std::int64_t h) {
@@ -95,12 +129,12 @@ void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& s
                             OpCounts& counts) {
   const std::int64_t K = x.q.cols, V = x.v.cols;
   Map<S> s(state.data.data(), K, V);
-  Mat<S> q, k, v, out(1, V);
+  Mat<S> q, k, v, values, out(1, V);
   for (std::int64_t t = 0; t < T; ++t) {
     const std::int64_t next = t + 1 < T ? 1 : 0;
     load_rows(x.q, t, 1, {}, static_cast<S>(x.q_scale), q, &x.q, t + 1, next);
     load_rows(x.k, t, 1, {}, S(1), k, &x.k, t + 1, next);
-    load_rows(x.v, t, 1, x.v_scale, S(1), v, &x.v, t + 1, next);
+    load_values(x, t, 1, v, values, &x.v, t + 1, next);
     // One pass over the state, row by row: decay, add k_r v, and accumulate q_r·(new row) into
     // the output (three passes over K·V values before: the state is read once per token here).
     const S decay = std::exp(static_cast<S>(x.g.at(t)));
@@ -109,7 +143,7 @@ void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& s
       s.row(r) = decay * s.row(r) + k(0, r) * v.row(0);
       out.row(0) += q(0, r) * s.row(r);
     }
-    store_rows(out, x, t, o);
+    store_rows(out, x, values, t, o);
   }
   counts.add("state_update", T * K * V);
   counts.add("readout", T * K * V);
@@ -136,19 +170,26 @@ HeadMatrix<S> chunk_scores(HeadRows q, HeadRows k, std::int64_t T, std::int64_t 
 
 namespace {
 
+bool same_rows(const HeadRows& a, const HeadRows& b) {
+  return a.first == b.first && a.stride == b.stride && a.cols == b.cols && a.conv == b.conv &&
+         a.part == b.part && a.b == b.b && a.begin == b.begin;
+}
+
 // One chunk [t0, t0 + c) of head x: o rows out, state s carried. While it loads its rows it asks
 // for those of `next` from token next_t0 (the next head's same chunk, or the first head's next
 // chunk), so that they arrive while this chunk's products run.
 template <class S>
-void chunk_step(const DecayHead& x, std::int64_t t0, std::int64_t c, const HeadMatrix<S>* scores,
-                std::int64_t chunk_size, Map<S>& s, ChunkBuffers<S>& b, HeadOutput o,
-                const DecayHead* next, std::int64_t next_t0, std::int64_t next_c,
+void chunk_step(const DecayHead& x, bool qk_loaded, std::int64_t t0, std::int64_t c,
+                const HeadMatrix<S>* scores, std::int64_t chunk_size, Map<S>& s, ChunkBuffers<S>& b,
+                HeadOutput o, const DecayHead* next, std::int64_t next_t0, std::int64_t next_c,
                 OpCounts& counts) {
   const std::int64_t K = x.q.cols, V = x.v.cols;
-  load_rows(x.q, t0, c, {}, static_cast<S>(x.q_scale), b.q, next ? &next->q : nullptr, next_t0,
-            next_c);
-  load_rows(x.k, t0, c, {}, S(1), b.k, next ? &next->k : nullptr, next_t0, next_c);
-  load_rows(x.v, t0, c, x.v_scale, S(1), b.v, next ? &next->v : nullptr, next_t0, next_c);
+  if (!qk_loaded) {  // else the previous head's (the same rows: Mamba-2's group)
+    load_rows(x.q, t0, c, {}, static_cast<S>(x.q_scale), b.q, next ? &next->q : nullptr, next_t0,
+              next_c);
+    load_rows(x.k, t0, c, {}, S(1), b.k, next ? &next->k : nullptr, next_t0, next_c);
+  }
+  load_values(x, t0, c, b.v, b.x, next ? &next->v : nullptr, next_t0, next_c);
   b.gamma.resize(c);  // chunk-local cumulative log decay
   S running = 0;
   for (std::int64_t i = 0; i < c; ++i) b.gamma(i) = running += static_cast<S>(x.g.at(t0 + i));
@@ -173,9 +214,9 @@ void chunk_step(const DecayHead& x, std::int64_t t0, std::int64_t c, const HeadM
   b.to_end = (b.gamma(c - 1) - b.gamma.array()).matrix();
   exp_in_place(b.to_end.data(), c);
   s *= std::exp(b.gamma(c - 1));
-  b.k = b.to_end.asDiagonal() * b.k;
-  s.noalias() += b.k.transpose() * b.v;
-  store_rows(b.out, x, t0, o);
+  b.k_to_end = b.to_end.asDiagonal() * b.k;
+  s.noalias() += b.k_to_end.transpose() * b.v;
+  store_rows(b.out, x, b.x, t0, o);
   counts.add("intra_output", c * (c + 1) / 2 * V);
   counts.add("state_read", c * K * V);
   counts.add("state_update", c * K * V);
@@ -199,7 +240,11 @@ void scalar_decay_chunked(const std::vector<DecayHead>& heads, std::int64_t T,
     const std::int64_t next_c = std::min(chunk_size, std::max<std::int64_t>(T - t0 - c, 0));
     for (std::size_t i = 0; i < n; ++i) {
       const bool last = i + 1 == n;
-      chunk_step(heads[i], t0, c, scores[i], chunk_size, s[i], b, outputs[i],
+      // Heads that read the same q and k rows (Mamba-2's group) load them once.
+      const bool qk_loaded = i > 0 && same_rows(heads[i].q, heads[i - 1].q) &&
+                             same_rows(heads[i].k, heads[i - 1].k) &&
+                             heads[i].q_scale == heads[i - 1].q_scale;
+      chunk_step(heads[i], qk_loaded, t0, c, scores[i], chunk_size, s[i], b, outputs[i],
                  last ? (next_c > 0 ? &heads[0] : nullptr) : &heads[i + 1], last ? t0 + c : t0,
                  last ? next_c : c, counts);
     }

@@ -12,16 +12,25 @@
 #include "core/op_counts.h"
 #include "core/tensor.h"
 #include "mixers/common/head_matrix.h"
+#include "mixers/common/short_conv.h"
 
 namespace attnsim::mixers {
 
 // One head's rows of a [B, T, heads, dim] tensor: token t's `cols` values at first + t·stride.
+// With a conv, the rows are its outputs for that tensor (bound part `part`, sequence b, the
+// part's channels from `begin`), computed as they are loaded; first and stride then locate its
+// inputs, which the loads prefetch.
 struct HeadRows {
   const double* first = nullptr;
   std::int64_t stride = 0, cols = 0;
+  const ShortConv* conv = nullptr;
+  std::size_t part = 0;
+  std::int64_t b = 0, begin = 0;
   const double* row(std::int64_t t) const { return first + t * stride; }
 };
 HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h);
+// Head h of sequence b of the conv's bound part `part` ([B, T, heads, dim]), convolved.
+HeadRows conv_rows(const ShortConv& conv, std::size_t part, std::int64_t b, std::int64_t h);
 
 // One head's rows of a [B, T, heads, dim] output.
 struct HeadOutput {

@@ -68,6 +68,12 @@ HeadMatrix<S> transposed(const HeadMatrix<S>& m) {
   return t;
 }
 
+// Head h of sequence b of x (conv part 0), Bm (1) or Cm (2), through the conv when there is one.
+mixers::HeadRows rows_of(const Inputs& in, const Tensor& x, std::size_t part, std::int64_t b,
+                         std::int64_t h) {
+  return in.conv ? mixers::conv_rows(*in.conv, part, b, h) : mixers::head_rows(x, b, h);
+}
+
 template <class S>
 Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const std::int64_t B = in.x.dim(0), T = in.x.dim(1), group = sh.H / sh.G;
@@ -82,9 +88,8 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   if (chunked) {
     mixers::parallel_for_counted(B * sh.G, result.counts, [&](std::int64_t task, OpCounts& counts) {
       const std::int64_t b = task / sh.G, g = task % sh.G;
-      scores[static_cast<std::size_t>(task)] =
-          mixers::chunk_scores<S>(mixers::head_rows(in.Cm, b, g), mixers::head_rows(in.Bm, b, g), T,
-                                  options.chunk_size, counts);
+      scores[static_cast<std::size_t>(task)] = mixers::chunk_scores<S>(
+          rows_of(in, in.Cm, 2, b, g), rows_of(in, in.Bm, 1, b, g), T, options.chunk_size, counts);
     });
   }
   // One task per (sequence, block of heads): the chunked form runs a block's heads side by side.
@@ -101,9 +106,9 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
       const std::int64_t g = h / group;
       // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
       const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
-      heads.push_back({mixers::head_rows(in.Cm, b, g),
-                       mixers::head_rows(in.Bm, b, g),
-                       mixers::head_rows(in.x, b, h),
+      heads.push_back({rows_of(in, in.Cm, 2, b, g),
+                       rows_of(in, in.Bm, 1, b, g),
+                       rows_of(in, in.x, 0, b, h),
                        1.0,
                        {delta, sh.H, 1.0},
                        {delta, sh.H, in.A[static_cast<std::size_t>(h)]},

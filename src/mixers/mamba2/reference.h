@@ -8,6 +8,7 @@
 
 #include "core/op_counts.h"
 #include "core/tensor.h"
+#include "mixers/common/short_conv.h"
 #include "mixers/mamba2/core_flops.h"
 
 namespace attnsim::mamba2 {
@@ -21,6 +22,9 @@ struct Inputs {
   Tensor Cm;             // [B, T, G, N]
   Tensor D;              // [H], skip
   Tensor initial_state;  // [B, H, P, N] (mamba_ssm layout); empty = zeros
+  // With a conv: x, Bm and Cm are its inputs, bound as its parts 0, 1 and 2 (ShortConv::bind),
+  // and the core convolves each chunk's rows as it loads them.
+  const mixers::ShortConv* conv = nullptr;
 };
 
 enum class Form { recurrent, chunked };

@@ -130,6 +130,50 @@ TEST_CASE("mamba2::run") {
     }
     CHECK(max_abs_diff(state, full.final_state) < 1e-12);
   }
+  SUBCASE("the short conv fused into the loads equals the conv run first, step after step") {
+    // Two convs with the same weights over x, Bm and Cm: one runs over the whole step first
+    // (ShortConv::run), the other is bound and convolves inside the core. float64: the same
+    // bits; float32: its own arithmetic, within float32 accuracy of float64.
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      CAPTURE(static_cast<int>(precision));
+      const std::int64_t H = 4, P = 3, N = 5, G = 2;
+      const Tensor weights = random_tensor({H * P + 2 * G * N, 4}, 200);
+      mixers::ShortConv first(weights), fused(weights);
+      Tensor state = random_tensor({2, H, P, N}, 201), fused_state = state;
+      for (const auto& [T, form] :
+           std::vector<std::pair<std::int64_t, Form>>{{19, Form::chunked},
+                                                      {1, Form::recurrent},
+                                                      {2, Form::chunked},
+                                                      {5, Form::recurrent}}) {
+        CAPTURE(T);
+        Inputs in = random_inputs(2, T, H, P, N, G, -1.0, 210 + T);
+        Options options = options_for(form, 8);
+        OpCounts conv_counts, fused_counts;
+        const std::vector<Tensor> mixed = first.run({&in.x, &in.Bm, &in.Cm}, conv_counts);
+        Inputs convolved = in;
+        convolved.x = mixed[0], convolved.Bm = mixed[1], convolved.Cm = mixed[2];
+        convolved.initial_state = state;
+        const Result reference = run(convolved, options);  // float64
+        options.precision = precision;
+        const Result expected = run(convolved, options);
+        in.initial_state = fused_state;
+        fused.bind({&in.x, &in.Bm, &in.Cm});
+        in.conv = &fused;
+        const Result r = run(in, options);
+        fused.finish(fused_counts);
+        if (precision == Precision::float64) {
+          CHECK(max_abs_diff(r.y, expected.y) == 0.0);
+          CHECK(max_abs_diff(r.final_state, expected.final_state) == 0.0);
+        } else {
+          CHECK(max_abs_diff(r.y, reference.y) < 1e-4);
+          CHECK(max_abs_diff(r.final_state, reference.final_state) < 1e-4);
+        }
+        CHECK(fused_counts.macs == conv_counts.macs);
+        state = reference.final_state;
+        fused_state = r.final_state;
+      }
+    }
+  }
   SUBCASE("rejects H not a multiple of G") {
     CHECK_THROWS_AS(run(random_inputs(1, 3, 3, 2, 2, 2, -1.0, 90), Options()), UserError);
   }

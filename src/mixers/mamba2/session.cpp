@@ -40,7 +40,7 @@ class Mamba2Session final : public mixers::RecurrentSession {
     std::tie(options_.dt_min, options_.dt_max) =
         bound.range("dt_limit").value_or(std::pair{options_.dt_min, options_.dt_max});
     options_.precision = options.precision;
-    convolve({"x", "Bm", "Cm"});
+    convolve_in_core({"x", "Bm", "Cm"});  // parts 0, 1, 2 of Inputs::conv
   }
   std::vector<Kept> kept() const override {
     std::vector<Kept> kept{state("ssm state", CacheRole::recurrent_state, {"initial_state"})};
@@ -52,10 +52,10 @@ class Mamba2Session final : public mixers::RecurrentSession {
   Step run(Tensors& inputs, std::size_t form) override {
     Options options = options_;
     options.form = form == 0 ? Form::chunked : Form::recurrent;
-    auto r = mamba2::run(
-        {take(inputs, "x"), take(inputs, "dt"), take(inputs, "dt_bias"), take(inputs, "A"),
-         take(inputs, "Bm"), take(inputs, "Cm"), take(inputs, "D"), take(inputs, "initial_state")},
-        options);
+    auto r = mamba2::run({take(inputs, "x"), take(inputs, "dt"), take(inputs, "dt_bias"),
+                          take(inputs, "A"), take(inputs, "Bm"), take(inputs, "Cm"),
+                          take(inputs, "D"), take(inputs, "initial_state"), conv()},
+                         options);
     return emit(std::move(r.counts), std::move(r.y), std::move(r.final_state),
                 std::move(r.dt_discretized));
   }
