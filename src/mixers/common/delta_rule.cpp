@@ -295,7 +295,8 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
   }
 }
 
-// Asks for the next chunk's q, k and v rows (and its rows of the output o) ahead of their use:
+// Asks for the next chunk's q, k, v (and KDA's g) rows and its rows of the output o ahead of
+// their use:
 // they are 1 KiB runs far apart in [B, T, H, D], which the hardware prefetchers do not follow,
 // so without this the loads wait on memory a row at a time while the chunk's products could
 // have covered them (GDN at T = 4096: 12% of the kernel's time).
@@ -304,10 +305,14 @@ inline void prefetch_rows(const DeltaRuleInputs& in, const Tensor& o, std::int64
   const auto source = [&](std::size_t part, const Tensor& x) {  // what the loads read
     return in.conv != nullptr ? &in.conv->part(part) : &x;
   };
+  // KDA's per-channel gates are [B, T, HV, K] too (a scalar gate's few bytes a token are not).
+  const Tensor* gates = in.g.rank() == 4 ? &in.g : nullptr;
   for (const auto& [x, h] : {std::pair{source(0, in.q), j / group},
                              {source(1, in.k), j / group},
                              {source(2, in.v), j},
+                             {gates, j},
                              {&o, j}}) {
+    if (x == nullptr) continue;
     const std::int64_t T = x->dim(1), heads = x->dim(2), dim = x->dim(3);
     for (std::int64_t t = t0; t < t0 + c; ++t) {
       const double* row = x->data.data() + ((b * T + t) * heads + h) * dim;
