@@ -112,6 +112,10 @@ TEST_CASE("find_runner") {
             CHECK(same_outputs(got.ints, expected.ints));
             CHECK(same_outputs(floats, pristine_floats));
             CHECK(same_outputs(ints, pristine_ints));
+            // No output is a view of an input: each owns its elements, which the Python module
+            // hands to NumPy after the inputs are released.
+            for (const auto& [name, tensor] : got.floats) CHECK_FALSE(tensor.data.is_view());
+            for (const auto& [name, tensor] : got.ints) CHECK_FALSE(tensor.data.is_view());
             ++runs;
           }
       }
