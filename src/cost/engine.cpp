@@ -22,6 +22,7 @@ std::uint64_t latent_record_bytes(const LatentRecordRule& rule, const CacheTerm&
   std::uint64_t bytes = bytes_for_elements(latent, rule.latent_dtype, "latent record");
   bytes =
       checked_add(bytes, checked_mul(blocks, rule.scale_bytes, "latent record"), "latent record");
+  bytes = checked_add(bytes, rule.pad_bytes, "latent record");
   return checked_add(bytes,
                      bytes_for_elements(term.rope_elements_per_token, rule.rope_dtype, "latent"),
                      "latent record");
@@ -35,14 +36,27 @@ bool listed(const std::vector<std::string>& kinds, const Mixer& mixer) {
 // The record applies to the listed kinds when the command line asks for fp8, and by default
 // unless it is tied to a GPU generation the target does not reach (vLLM switches 'auto' and
 // 'fp8*' to fp8_ds_mla and keeps an explicit bfloat16; SGLang picks fp8_e4m3 for DSA on SM100).
-bool uses_latent_record(const EngineProfile& engine, const Mixer& mixer, const CacheTerm& term,
-                        const CacheDTypeOverrides& overrides,
-                        std::optional<std::uint64_t> cuda_sm) {
-  if (!engine.latent_record || term.rope_elements_per_token == 0) return false;
-  if (!listed(engine.latent_record->kinds, mixer)) return false;
-  if (overrides.kv_cache) return *overrides.kv_cache == DType::fp8;
-  const auto& from = engine.latent_record->default_from_sm;
-  return !from || (cuda_sm && *cuda_sm >= *from);
+// The record a term is stored in, if any. It applies to the listed kinds when the command line
+// asks for fp8, and by default unless it is tied to a GPU generation the target does not reach
+// (vLLM switches 'auto' and 'fp8*' to fp8_ds_mla and keeps an explicit bfloat16; SGLang picks
+// fp8_e4m3 for DSA on SM100). An MLA latent (a term with a RoPE part) takes fp8_latent_record,
+// else compressed_record; a term named "indexer keys" takes indexer_key_record.
+const LatentRecordRule* record_for(const EngineProfile& engine, const Mixer& mixer,
+                                   const CacheTerm& term, const CacheDTypeOverrides& overrides,
+                                   std::optional<std::uint64_t> cuda_sm) {
+  const auto applies = [&](const std::optional<LatentRecordRule>& rule) {
+    if (!rule || !listed(rule->kinds, mixer)) return false;
+    if (overrides.kv_cache) return *overrides.kv_cache == DType::fp8;
+    const auto& from = rule->default_from_sm;
+    return !from || (cuda_sm && *cuda_sm >= *from);
+  };
+  if (term.rope_elements_per_token > 0) {
+    if (applies(engine.latent_record)) return &*engine.latent_record;
+    if (applies(engine.compressed_record)) return &*engine.compressed_record;
+  } else if (term.name == "indexer keys" && applies(engine.indexer_key_record)) {
+    return &*engine.indexer_key_record;
+  }
+  return nullptr;
 }
 
 bool charges_windows_in_full(const EngineProfile& engine, const Architecture& architecture) {
@@ -114,11 +128,12 @@ LayerCache engine_layer(const Layer& layer, const std::string& family,
     // A layer reading an earlier layer's KV stores none of its own (as in the paper model).
     const DType dtype = cache_term_dtype(term, dtypes);
     if (term.elements_per_token > 0 && !layer.kv_shared_from) {
-      const std::uint64_t per_token = uses_latent_record(engine, mixer, term, overrides, cuda_sm)
-                                          ? latent_record_bytes(*engine.latent_record, term)
-                                          : term_bytes_per_token(term, dtype);
+      const LatentRecordRule* record = record_for(engine, mixer, term, overrides, cuda_sm);
+      const std::uint64_t per_token =
+          record ? latent_record_bytes(*record, term) : term_bytes_per_token(term, dtype);
       const std::optional<std::uint64_t> cap = windows_in_full ? std::nullopt : term.max_tokens;
-      out.growing.push_back({per_token, cap, !term.chunked, 0, term.tokens_per_entry});
+      out.growing.push_back({per_token, cap, !term.chunked, 0, term.tokens_per_entry,
+                             record ? record->page_bytes_multiple : 1});
       if (term.rope_elements_per_token > 0 && listed(engine.separate_v_latent_kinds, mixer)) {
         const std::uint64_t latent = term.elements_per_token - term.rope_elements_per_token;
         out.growing.push_back(
@@ -165,6 +180,26 @@ std::optional<std::uint64_t> attention_head_dim(const Architecture& architecture
   return std::nullopt;
 }
 
+// The engine would not start: an attention page of a size it refuses for this head size.
+void refuse_pages(const EngineProfile& engine, const Architecture& architecture,
+                  const std::vector<LayerCache>& layers, std::optional<std::uint64_t> cuda_sm) {
+  if (engine.refused_block_tokens_by_head_dim.empty()) return;
+  const auto head_dim = attention_head_dim(architecture);
+  if (!head_dim) return;
+  const auto rule = engine.refused_block_tokens_by_head_dim.find(*head_dim);
+  if (rule == engine.refused_block_tokens_by_head_dim.end()) return;
+  for (const auto& layer : layers)
+    if (!layer.growing.empty() && layer.block_tokens == rule->second.block_tokens)
+      throw UserError(
+          rule->second.where, rule->second.key_path,
+          fmt::format("a model {} starts on this GPU", engine.display_name),
+          fmt::format("{}: head size {} in {}-token pages on SM {}, which {} refuses",
+                      architecture.name, *head_dim, layer.block_tokens, cuda_sm.value_or(0),
+                      engine.display_name),
+          "the engine asks for another page size (vLLM: --block-size 32 or 64); the rule's "
+          "source is in the profile");
+}
+
 std::uint64_t hybrid_alignment(const EngineProfile& engine, const Architecture& architecture) {
   if (const auto head_dim = attention_head_dim(architecture))
     if (auto it = engine.hybrid_page_align_tokens_by_head_dim.find(*head_dim);
@@ -178,19 +213,18 @@ namespace {
 // What engine_layer does to the architecture's KV terms beyond its dtype, in words.
 std::string kv_storage(const Architecture& architecture, const EngineProfile& engine,
                        const CacheDTypeOverrides& overrides, std::optional<std::uint64_t> cuda_sm) {
-  bool record = false;
+  const LatentRecordRule* record = nullptr;
   bool expanded = false;
   for (const auto& layer : architecture.layers) {
     if (!layer.mixer) continue;
     for (const auto& term : layer.mixer->cache_terms()) {
       expanded = expanded || (term.decompressed_elements_per_token > 0 &&
                               listed(engine.decompressed_latent_kinds, *layer.mixer));
-      record = record ||
-               (!expanded && uses_latent_record(engine, *layer.mixer, term, overrides, cuda_sm));
+      if (!expanded && !record && term.rope_elements_per_token > 0)
+        record = record_for(engine, *layer.mixer, term, overrides, cuda_sm);
     }
   }
-  if (record)
-    return fmt::format("{} latent record", dtype_name(engine.latent_record->latent_dtype));
+  if (record) return fmt::format("{} latent record", dtype_name(record->latent_dtype));
   return expanded ? "expanded MLA K/V" : "";
 }
 
@@ -227,6 +261,8 @@ EngineProfile profile_for_gpu(const EngineProfile& engine, std::optional<std::ui
       out.block_tokens_by_family[family] = tokens;
     for (const auto& [head_dim, tokens] : defaults.hybrid_page_align_tokens_by_head_dim)
       out.hybrid_page_align_tokens_by_head_dim[head_dim] = tokens;
+    for (const auto& [head_dim, refusal] : defaults.refused_block_tokens_by_head_dim)
+      out.refused_block_tokens_by_head_dim[head_dim] = refusal;
   }
   return out;
 }
@@ -261,6 +297,7 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture,
   }
   if (engine.hybrid_page_align_tokens)
     unify_hybrid_pages(layers, hybrid_alignment(engine, architecture));
+  refuse_pages(engine, architecture, layers, cuda_sm);
   return layers;
 }
 

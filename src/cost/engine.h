@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "cost/layer_cache.h"
 #include "cost/memory.h"
 
@@ -25,6 +26,9 @@ struct LatentRecordRule {
   std::uint64_t quant_block = 128;
   std::uint64_t scale_bytes = 4;
   DType rope_dtype = DType::bf16;
+  std::uint64_t pad_bytes = 0;  // bytes after the scales (SGLang's DeepSeek V4 record: 1)
+  // Each page's bytes rounded up to a multiple of this (SGLang's DeepSeek V4 pools: 576).
+  std::uint64_t page_bytes_multiple = 1;
   // Absent: the record is the engine's default (vLLM). Set: the default only on GPUs of at least
   // this CUDA SM (compute capability × 10; SGLang: 100, Blackwell); below it, or without --hw,
   // only an explicit --kv-dtype fp8 selects the record.
@@ -40,6 +44,14 @@ struct EngineNote {
   std::vector<std::string> families;
 };
 
+// A page size the engine refuses to start with for models of one attention head size (vLLM's
+// FlashInfer builder on SM 10.x: block 16 with head size 256), and where the rule is written.
+struct BlockRefusal {
+  std::uint64_t block_tokens = 0;
+  SourceLocation where;
+  std::string key_path;
+};
+
 // Defaults an engine picks on GPUs of CUDA SM in [from_sm, below_sm) (compute capability × 10,
 // from --hw): the attention backend it selects there fixes the page size. Each key replaces the
 // profile's own (maps key by key); without --hw the profile's own keys hold.
@@ -50,6 +62,7 @@ struct GpuDefaults {
   std::map<std::string, std::uint64_t> block_tokens_by_kind;
   std::map<std::string, std::uint64_t> block_tokens_by_family;
   std::map<std::uint64_t, std::uint64_t> hybrid_page_align_tokens_by_head_dim;
+  std::map<std::uint64_t, BlockRefusal> refused_block_tokens_by_head_dim;
 };
 
 struct EngineProfile {
@@ -89,7 +102,15 @@ struct EngineProfile {
   // The alignment for models whose attention head size (Dk = Dv) is a key here, instead of
   // hybrid_page_align_tokens (vLLM on SM 10.0: 32 for head size 256, FlashInfer's block 16 bug).
   std::map<std::uint64_t, std::uint64_t> hybrid_page_align_tokens_by_head_dim;
+  // From gpu_defaults: engine_layers throws a UserError, located at the rule, for a model of that
+  // head size whose attention pages would have the refused size.
+  std::map<std::uint64_t, BlockRefusal> refused_block_tokens_by_head_dim;
   std::optional<LatentRecordRule> latent_record;
+  // The same record for the key=value terms (window and compressed entries) of compressed
+  // attention (DeepSeek V4: SGLang's 584-byte fp8 NoPE + bf16 RoPE entries), and for its indexer
+  // keys (no RoPE part: SGLang's 128 fp8 values + one fp32 scale).
+  std::optional<LatentRecordRule> compressed_record;
+  std::optional<LatentRecordRule> indexer_key_record;
   // Mixer kinds whose MLA latent (Dc = elements − rope elements) the engine stores a second time,
   // as the V of a separate V cache (llama.cpp's deepseek2 graph before PR #19067).
   std::vector<std::string> separate_v_latent_kinds;

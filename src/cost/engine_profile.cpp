@@ -77,11 +77,13 @@ std::map<std::string, std::uint64_t> read_blocks_by_family(config::MapReader& pa
 }
 
 // `hybrid_page_align_tokens_by_head_dim`: head size → alignment in tokens.
-std::map<std::uint64_t, std::uint64_t> read_align_by_head_dim(config::MapReader& parent) {
-  std::map<std::uint64_t, std::uint64_t> align;
-  const config::Node* node = parent.get("hybrid_page_align_tokens_by_head_dim");
-  if (!node) return align;
-  const std::string path = parent.child_path("hybrid_page_align_tokens_by_head_dim");
+// A map keyed by attention head size (`hybrid_page_align_tokens_by_head_dim`,
+// `refused_block_tokens_by_head_dim`): {HEAD: TOKENS}, with where each entry was written.
+std::map<std::uint64_t, BlockRefusal> read_by_head_dim(config::MapReader& parent, const char* key) {
+  std::map<std::uint64_t, BlockRefusal> out;
+  const config::Node* node = parent.get(key);
+  if (!node) return out;
+  const std::string path = parent.child_path(key);
   config::MapReader reader(*node, path);
   for (const auto& entry : node->entries) {
     std::uint64_t head_dim = 0;
@@ -90,9 +92,17 @@ std::map<std::uint64_t, std::uint64_t> read_align_by_head_dim(config::MapReader&
     if (parsed.ec != std::errc() || parsed.ptr != end || head_dim == 0)
       throw UserError(entry.key_where, path + "." + entry.key, "a head size (a positive integer)",
                       fmt::format("'{}'", entry.key));
-    align[head_dim] = reader.required_positive(entry.key);
+    out[head_dim] = {reader.required_positive(entry.key), entry.key_where, path + "." + entry.key};
   }
   reader.finish();
+  return out;
+}
+
+std::map<std::uint64_t, std::uint64_t> read_align_by_head_dim(config::MapReader& parent) {
+  std::map<std::uint64_t, std::uint64_t> align;
+  for (const auto& [head_dim, rule] :
+       read_by_head_dim(parent, "hybrid_page_align_tokens_by_head_dim"))
+    align[head_dim] = rule.block_tokens;
   return align;
 }
 
@@ -119,12 +129,15 @@ std::vector<GpuDefaults> read_gpu_defaults(config::MapReader& parent) {
     defaults.block_tokens_by_kind = read_blocks_by_kind(reader);
     defaults.block_tokens_by_family = read_blocks_by_family(reader);
     defaults.hybrid_page_align_tokens_by_head_dim = read_align_by_head_dim(reader);
+    defaults.refused_block_tokens_by_head_dim =
+        read_by_head_dim(reader, "refused_block_tokens_by_head_dim");
     if (!defaults.block_tokens && defaults.block_tokens_by_kind.empty() &&
         defaults.block_tokens_by_family.empty() &&
-        defaults.hybrid_page_align_tokens_by_head_dim.empty())
+        defaults.hybrid_page_align_tokens_by_head_dim.empty() &&
+        defaults.refused_block_tokens_by_head_dim.empty())
       throw UserError(node->items[i].where, reader.path(),
                       "at least one of block_tokens, block_tokens_by_kind, block_tokens_by_family, "
-                      "hybrid_page_align_tokens_by_head_dim",
+                      "hybrid_page_align_tokens_by_head_dim, refused_block_tokens_by_head_dim",
                       "none");
     reader.finish();
     list.push_back(std::move(defaults));
@@ -143,10 +156,12 @@ std::vector<std::string> read_kind_list(config::MapReader& reader, const std::st
   return kinds;
 }
 
-std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent) {
-  const config::Node* node = parent.get("fp8_latent_record");
+// `fp8_latent_record`, `compressed_record` and `indexer_key_record` (the last has no RoPE part).
+std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent, const char* key,
+                                                   bool with_rope = true) {
+  const config::Node* node = parent.get(key);
   if (!node) return std::nullopt;
-  const std::string path = parent.child_path("fp8_latent_record");
+  const std::string path = parent.child_path(key);
   config::MapReader reader(*node, path);
   LatentRecordRule rule;
   rule.kinds = read_kind_list(reader, "kinds");
@@ -155,7 +170,9 @@ std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent) {
   rule.latent_dtype = reader.required_dtype("latent_dtype");
   rule.quant_block = reader.required_positive("quant_block");
   rule.scale_bytes = reader.required_positive("scale_bytes");
-  rule.rope_dtype = reader.required_dtype("rope_dtype");
+  if (with_rope) rule.rope_dtype = reader.required_dtype("rope_dtype");
+  rule.pad_bytes = reader.optional_positive("pad_bytes").value_or(0);
+  rule.page_bytes_multiple = reader.optional_positive("page_bytes_multiple", 1);
   rule.default_from_sm = reader.optional_positive("default_from_sm");
   reader.finish();
   return rule;
@@ -293,7 +310,9 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.sliding_window_full_for_families =
       reader.optional_string_list("sliding_window_full_for_families");
   engine.hybrid_page_align_tokens = read_hybrid_alignment(reader);
-  engine.latent_record = read_latent_record(reader);
+  engine.latent_record = read_latent_record(reader, "fp8_latent_record");
+  engine.compressed_record = read_latent_record(reader, "compressed_record");
+  engine.indexer_key_record = read_latent_record(reader, "indexer_key_record", false);
   engine.separate_v_latent_kinds = read_kind_list(reader, "separate_v_latent_kinds");
   engine.decompressed_latent_kinds = read_kind_list(reader, "decompressed_latent_kinds");
   engine.unquantised_terms = reader.optional_string_list("unquantised_terms");

@@ -459,9 +459,10 @@ TEST_CASE("engine_memory properties") {
       // compare both at the same dtype there.
       CacheDTypeOverrides overrides;
       overrides.kv_cache = engine.default_dtypes.kv_cache;
-      if (engine.latent_record)
-        for (const auto& kind : engine.latent_record->kinds)
-          if (has_mixer_kind(arch, kind)) overrides.kv_cache = DType::bf16;
+      for (const auto& record : {engine.latent_record, engine.compressed_record})
+        if (record)
+          for (const auto& kind : record->kinds)
+            if (has_mixer_kind(arch, kind)) overrides.kv_cache = DType::bf16;
       // A sliding window frees only whole pages behind it: cdiv(L, B) − ⌊(L − W)/B⌋ pages is
       // cdiv(W, B) or one more depending on where the window starts, so a longer context may
       // hold one page less per sliding layer (vLLM's unified hybrid pages: RecurrentGemma-9B).
@@ -532,6 +533,85 @@ TEST_CASE("engine_memory reproduces published llama.cpp start-up lines") {
     CHECK(report.rows[0].state_bytes == 5898240 + 150994944);
     CHECK(mib(report.rows[0].state_bytes) == "149.62");
   }
+}
+
+TEST_CASE("engine_memory: DeepSeek V4 under SGLang (deepseek_v4_memory_pool.py @ 007bddd4)") {
+  const auto sglang = load_engine_profile("sglang");
+  // Records: window and compressed entries 448 fp8 NoPE + 448 / 64 = 7 one-byte scales + 1 pad +
+  // 64 × 2 B RoPE = 584 B (the pool asserts 448 + 64·2 + 8); indexer keys 128 + 4 = 132 B.
+  // Pages of 256 tokens, each padded to a multiple of 576 B:
+  //   window   256 entries × 584 = 149,504 → 260 × 576 = 149,760
+  //   C4        64 entries × 584 =  37,376 →  65 × 576 =  37,440; indexer 64 × 132 = 8,448
+  //   C128       2 entries × 584 =   1,168 →   3 × 576 =   1,728
+  SUBCASE("the stored records") {
+    const auto layers = engine_layers(load_architecture("deepseek-v4-flash"), sglang);
+    const LayerCache& csa = layers[2];  // compress_ratios[2] == 4
+    REQUIRE(csa.growing.size() == 3);
+    CHECK(csa.block_tokens == 256);
+    CHECK(csa.growing[0].bytes_per_token == 584);
+    CHECK(csa.growing[1].bytes_per_token == 584);
+    CHECK(csa.growing[1].tokens_per_entry == 4);
+    CHECK(csa.growing[2].bytes_per_token == 132);
+    CHECK(csa.growing[2].page_bytes_multiple == 1);
+  }
+  SUBCASE("DeepSeek-V4-Flash: 43 windows, 21 C4 + indexer, 20 C128, any CUDA GPU") {
+    // L = 1,000: 4 pages; the window holds 4 − ⌊(1000 − 128) / 256⌋ = 1 page
+    //   43 × 149,760 + 21 × 4 × (37,440 + 8,448) + 20 × 4 × 1,728
+    //   = 6,439,680 + 3,854,592 + 138,240 = 10,432,512
+    // L = 1,048,576: 4,096 pages, the window 4,096 − ⌊1,048,448 / 256⌋ = 1 page
+    //   6,439,680 + 21 × 4,096 × 45,888 + 20 × 4,096 × 1,728
+    //   = 6,439,680 + 3,947,102,208 + 141,557,760 = 4,095,099,648
+    const auto arch = load_architecture("deepseek-v4-flash");
+    for (const std::optional<std::uint64_t> sm :
+         {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{90},
+          std::optional<std::uint64_t>{100}}) {
+      const auto report = engine_memory(arch, {1000, 1048576}, 1, sglang, {}, sm);
+      CHECK(report.rows[0].kv_bytes == 10432512);
+      CHECK(report.rows[1].kv_bytes == 4095099648);
+    }
+  }
+  SUBCASE("DeepSeek-V4-Pro at 1M: 5.46 GiB against the paper's bf16 9.62 GiB") {
+    // 61 × 149,760 + 30 × 4,096 × 45,888 + 31 × 4,096 × 1,728
+    //   = 9,135,360 + 5,638,717,440 + 219,414,528 = 5,867,267,328
+    const auto report =
+        engine_memory(load_architecture("deepseek-v4-pro"), {1048576}, 1, sglang, {}, 100);
+    CHECK(report.rows[0].kv_bytes == 5867267328);
+  }
+  SUBCASE("--kv-dtype bf16 keeps the paper's entries in 256-token pages, unpadded") {
+    // L = 1,000, Flash: window 43 × 256 × 1024 = 11,272,192; C4 21 × 256 × (1024 + 256);
+    // C128 20 × 8 × 1024 (1,024 tokens in pages: 256 C4 and 8 C128 entries) = 163,840
+    CacheDTypeOverrides bf16;
+    bf16.kv_cache = DType::bf16;
+    const auto report =
+        engine_memory(load_architecture("deepseek-v4-flash"), {1000}, 1, sglang, bf16);
+    CHECK(report.rows[0].kv_bytes == 11272192 + 21 * 256 * 1280 + 163840);
+  }
+}
+
+TEST_CASE("engine_layers: vLLM refuses head size 256 in 16-token blocks on SM 10.x (PR #27994)") {
+  const auto vllm = load_engine_profile("vllm");
+  // FlashInferMetadataBuilder asserts block_size != 16 for head_dim 256 on SM 10.x; nothing
+  // raises a non-hybrid model's default block of 16, so vLLM does not start
+  for (const auto& name : {"gemma-3-1b", "gemma-3-4b", "gemma-3-12b", "gemma-3n-e4b"})
+    for (const std::uint64_t sm : {100, 103}) {
+      CAPTURE(name);
+      CAPTURE(sm);
+      try {
+        engine_layers(load_architecture(name), vllm, {}, sm);
+        FAIL("expected vLLM to refuse");
+      } catch (const UserError& error) {
+        CHECK(error.where().file.ends_with("vllm.yaml"));
+        CHECK(error.where().line > 0);
+        CHECK(error.key_path() == "gpu_defaults[1].refused_block_tokens_by_head_dim.256");
+        CHECK(std::string(error.what()).find("16-token pages") != std::string::npos);
+      }
+    }
+  // Hopper, SM 12.0, head size 128 (Gemma 3 27B) and hybrids (Qwen3-Next's 544-token block) start
+  CHECK_NOTHROW(engine_layers(load_architecture("gemma-3-4b"), vllm, {}, 90));
+  CHECK_NOTHROW(engine_layers(load_architecture("gemma-3-4b"), vllm, {}, 120));
+  CHECK_NOTHROW(engine_layers(load_architecture("gemma-3-4b"), vllm));
+  CHECK_NOTHROW(engine_layers(load_architecture("gemma-3-27b"), vllm, {}, 100));
+  CHECK_NOTHROW(engine_layers(load_architecture("qwen3-next-80b-a3b"), vllm, {}, 100));
 }
 
 }  // namespace attnsim

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+
 namespace attnsim {
 
 std::uint64_t LayerCache::kv_bytes_per_token() const {
@@ -26,6 +28,15 @@ std::uint64_t LayerCache::kv_bytes(std::uint64_t context) const {
     } else {
       const std::uint64_t kept = term.max_tokens ? std::min(context, *term.max_tokens) : context;
       pages = pages_for(checked_add(kept, persistent, "KV tokens"));
+    }
+    if (term.page_bytes_multiple > 1) {  // whole padded pages of block / m entries each
+      ATTNSIM_ASSERT(block_tokens % term.tokens_per_entry == 0, "whole entries in a page");
+      const std::uint64_t raw =
+          checked_mul(block_tokens / term.tokens_per_entry, term.bytes_per_token, "KV page bytes");
+      const std::uint64_t unit = term.page_bytes_multiple;
+      const std::uint64_t page = checked_mul(raw / unit + (raw % unit != 0 ? 1 : 0), unit, "KV");
+      total = checked_add(total, checked_mul(page, pages, "KV bytes"), "KV bytes");
+      continue;
     }
     // A compressed term keeps one entry per complete group of tokens_per_entry tokens.
     const std::uint64_t entries =

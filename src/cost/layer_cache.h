@@ -24,6 +24,9 @@ struct LayerCache {
     // Compressed terms (CacheTerm::tokens_per_entry): bytes_per_token is then the bytes of one
     // entry, kept for each complete group of this many tokens.
     std::uint64_t tokens_per_entry = 1;
+    // Each page's bytes (block_tokens / tokens_per_entry entries) rounded up to a multiple of
+    // this (SGLang pads every DeepSeek V4 page to 576-byte units); 1: no padding.
+    std::uint64_t page_bytes_multiple = 1;
     // Bytes per token of context: an entry's bytes over its tokens, rounded up.
     std::uint64_t bytes_per_context_token() const {
       return bytes_per_token / tokens_per_entry + (bytes_per_token % tokens_per_entry != 0 ? 1 : 0);

@@ -134,12 +134,14 @@ class CompressedAttention final : public Mixer {
     window.name = "window k=v";
     window.elements_per_token = shape_.head_dim;  // K = V: one D-wide entry per token
     window.max_tokens = shape_.window;
+    window.rope_elements_per_token = shape_.rope_head_dim;  // for engines' fp8 NoPE records
     terms.push_back(window);
     if (shape_.compress_ratio == 0) return terms;
     CacheTerm compressed;
     compressed.name = "compressed k=v";
     compressed.elements_per_token = shape_.head_dim;
     compressed.tokens_per_entry = shape_.compress_ratio;
+    compressed.rope_elements_per_token = shape_.rope_head_dim;
     terms.push_back(compressed);
     // The compressor keeps, in fp32, the kv and gate-score projections of the tokens its next
     // entries pool: coff·m rows of coff·D each, twice (kv_state and score_state).
