@@ -19,7 +19,7 @@ struct DTypeInfo {
   int bits;
   std::array<std::string_view, 3> aliases;
 };
-constexpr std::array<DTypeInfo, 9> kDTypes{{
+constexpr std::array<DTypeInfo, 15> kDTypes{{
     {DType::fp64, "fp64", 64, {"float64", "double", ""}},
     {DType::fp32, "fp32", 32, {"float32", "float", ""}},
     {DType::bf16, "bf16", 16, {"bfloat16", "", ""}},
@@ -29,6 +29,12 @@ constexpr std::array<DTypeInfo, 9> kDTypes{{
     {DType::int4, "int4", 4, {"", "", ""}},
     {DType::nvfp4, "nvfp4", 4, {"", "", ""}},
     {DType::mxfp4, "mxfp4", 4, {"", "", ""}},
+    {DType::q8_0, "q8_0", 8, {"", "", ""}},
+    {DType::q4_0, "q4_0", 4, {"", "", ""}},
+    {DType::q4_1, "q4_1", 4, {"", "", ""}},
+    {DType::q5_0, "q5_0", 5, {"", "", ""}},
+    {DType::q5_1, "q5_1", 5, {"", "", ""}},
+    {DType::iq4_nl, "iq4_nl", 4, {"", "", ""}},
 }};
 
 const DTypeInfo& info(DType dtype) {
@@ -58,7 +64,28 @@ std::optional<BlockScale> dtype_block_scale(DType dtype) {
   // (k = 32, scale E8M0, elements FP4 E2M1); NVIDIA Transformer Engine's MX documentation
   // (one E8M0 scale per 32 consecutive values).
   if (dtype == DType::mxfp4) return BlockScale{32, 1};
-  return std::nullopt;
+  // ggml-common.h (ggml-org/llama.cpp ggml/src/ggml-common.h): QK8_0 = QK4_0 = QK4_1 = QK5_0 =
+  // QK5_1 = QK4_NL = 32 values per block; block_q8_0 {ggml_half d; int8_t qs[32]} = 34 bytes,
+  // block_q4_0 {d; uint8_t qs[16]} = 18, block_q5_0 {d; qh[4]; qs[16]} = 22, block_iq4_nl
+  // {d; qs[16]} = 18, each with one fp16 scale; block_q4_1 {d, m; qs[16]} = 20 and block_q5_1
+  // {d, m; qh[4]; qs[16]} = 24 carry a minimum beside it (static_asserts in that file).
+  switch (dtype) {
+    case DType::q8_0:
+    case DType::q4_0:
+    case DType::q5_0:
+    case DType::iq4_nl:
+      return BlockScale{32, 2};
+    case DType::q4_1:
+    case DType::q5_1:
+      return BlockScale{32, 4};
+    default:
+      return std::nullopt;
+  }
+}
+
+bool is_ggml_block_type(DType dtype) {
+  return dtype == DType::q8_0 || dtype == DType::q4_0 || dtype == DType::q4_1 ||
+         dtype == DType::q5_0 || dtype == DType::q5_1 || dtype == DType::iq4_nl;
 }
 
 double dtype_bytes_per_element(DType dtype) {

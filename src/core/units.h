@@ -17,8 +17,26 @@ namespace attnsim {
 
 // nvfp4 and mxfp4 are block-scaled 4-bit floats (E2M1 values, two per byte) that store one
 // scale per block of values beside them: NVFP4 an FP8 E4M3 scale per 16 values (plus one fp32
-// scale per tensor), MXFP4 (OCP Microscaling v1.0) an E8M0 scale per 32 values.
-enum class DType { fp64, fp32, bf16, fp16, fp8, int8, int4, nvfp4, mxfp4 };
+// scale per tensor), MXFP4 (OCP Microscaling v1.0) an E8M0 scale per 32 values. q8_0 ... iq4_nl
+// are ggml's block types (llama.cpp's --cache-type-k/-v): 32 values with an fp16 scale d (q4_1
+// and q5_1 also an fp16 minimum m), ggml/src/ggml-common.h.
+enum class DType {
+  fp64,
+  fp32,
+  bf16,
+  fp16,
+  fp8,
+  int8,
+  int4,
+  nvfp4,
+  mxfp4,
+  q8_0,
+  q4_0,
+  q4_1,
+  q5_0,
+  q5_1,
+  iq4_nl
+};
 
 // Bits of one value, without block scales (4 for nvfp4 and mxfp4).
 int dtype_bits(DType dtype);
@@ -29,6 +47,8 @@ struct BlockScale {
   std::uint64_t scale_bytes = 0;
 };
 std::optional<BlockScale> dtype_block_scale(DType dtype);
+// ggml's block-quantised types (q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl): llama.cpp's alone.
+bool is_ggml_block_type(DType dtype);
 // Bytes per value with the block scales spread over it (nvfp4 0.5625, mxfp4 0.53125): for
 // bandwidth and weight-size estimates that are floating point anyway.
 double dtype_bytes_per_element(DType dtype);

@@ -58,9 +58,23 @@ TEST_CASE("bytes_for_elements") {
     CHECK(bytes_for_elements(24, DType::nvfp4, "t") == 12 + 2);        // 16 + a partial 8
     CHECK(bytes_for_elements(24, DType::mxfp4, "t") == 12 + 1);
     CHECK(bytes_for_elements(1, DType::nvfp4, "t") == 1 + 1);
-    CHECK(dtype_bytes_per_element(DType::nvfp4) == 0.5625);  // 4 bits + 8 / 16
+    CHECK(dtype_bytes_per_element(DType::nvfp4) == 0.5625);   // 4 bits + 8 / 16
     CHECK(dtype_bytes_per_element(DType::mxfp4) == 0.53125);  // 4 bits + 8 / 32
     CHECK(dtype_bytes_per_element(DType::bf16) == 2.0);
+  }
+  SUBCASE("ggml block types: 32 values with an fp16 scale (and an fp16 minimum for _1)") {
+    // One 128-wide head: 4 blocks. q8_0 4 × (32 + 2) = 136; q4_0 4 × (16 + 2) = 72; q4_1
+    // 4 × (16 + 4) = 80; q5_0 4 × (20 + 2) = 88; q5_1 4 × (20 + 4) = 96; iq4_nl as q4_0.
+    CHECK(bytes_for_elements(128, DType::q8_0, "t") == 136);
+    CHECK(bytes_for_elements(128, DType::q4_0, "t") == 72);
+    CHECK(bytes_for_elements(128, DType::q4_1, "t") == 80);
+    CHECK(bytes_for_elements(128, DType::q5_0, "t") == 88);
+    CHECK(bytes_for_elements(128, DType::q5_1, "t") == 96);
+    CHECK(bytes_for_elements(128, DType::iq4_nl, "t") == 72);
+    CHECK(dtype_bytes_per_element(DType::q8_0) == 34.0 / 32.0);
+    CHECK(is_ggml_block_type(DType::q5_1));
+    CHECK_FALSE(is_ggml_block_type(DType::mxfp4));
+    CHECK(parse_dtype("Q8_0") == DType::q8_0);
   }
   CHECK(bytes_for_elements(10, DType::fp32, "t") == 40);
 }

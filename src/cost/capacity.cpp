@@ -97,15 +97,12 @@ std::optional<Capacity> vllm_capacity(const Architecture& architecture, const Ha
     type.layers += 1;
   };
   // The MTP modules a speculative run drafts with keep KV in the same pool.
-  Architecture drafting = architecture;
-  if (options.mtp_speculative_tokens > 0) {
-    if (!architecture.mtp) return fail("no MTP modules to draft with");
-    for (std::uint64_t i = 0; i < architecture.mtp->modules; ++i)
-      drafting.layers.push_back(architecture.mtp->block);
-  }
-  for (const LayerCache& layer :
-       engine_layers(drafting, engine, options.cache_dtypes, options.cuda_sm, options.tp,
-                     options.mtp_speculative_tokens)) {
+  if (options.mtp_speculative_tokens > 0 && !architecture.mtp)
+    return fail("no MTP modules to draft with");
+  for (const LayerCache& layer : engine_layers(
+           options.mtp_speculative_tokens > 0 ? with_mtp_layers(architecture) : architecture,
+           engine, options.cache_dtypes, options.cuda_sm, options.tp,
+           options.mtp_speculative_tokens)) {
     const std::uint64_t block = layer.block_tokens;
     if (!layer.growing.empty()) {
       const LayerCache::Growing& first = layer.growing.front();

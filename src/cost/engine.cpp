@@ -99,6 +99,28 @@ CacheTerm stored_term(const EngineProfile& engine, const Mixer& mixer, CacheTerm
   return term;
 }
 
+// A --kv-dtype the engine cannot store is the user's mistake, named with the engine's own list.
+void check_kv_dtype(const EngineProfile& engine, const CacheDTypeOverrides& overrides) {
+  if (!overrides.kv_cache) return;
+  const DType wanted = *overrides.kv_cache;
+  const auto& allowed = engine.kv_cache_dtypes;
+  if (allowed.empty() ? !is_ggml_block_type(wanted)
+                      : std::find(allowed.begin(), allowed.end(), wanted) != allowed.end())
+    return;
+  std::string expected = fmt::format("a KV-cache dtype {} stores: ", engine.display_name);
+  if (allowed.empty()) {
+    expected += "any but ggml's block types (q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl)";
+  } else {
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      expected += fmt::format("{}{}", i == 0 ? "" : ", ", dtype_name(allowed[i]));
+  }
+  throw UserError({}, "--kv-dtype", expected, fmt::format("'{}'", dtype_name(wanted)),
+                  is_ggml_block_type(wanted)
+                      ? "ggml's block types are llama.cpp's --cache-type-k/-v: use --engine "
+                        "llama.cpp or llama-server"
+                      : "pick one of the listed dtypes, or --engine paper for any storage format");
+}
+
 // Tokens per page: the family's rule, else the mixer kind's, else the profile's.
 std::uint64_t block_tokens_for(const EngineProfile& engine, const std::string& family,
                                const std::string& kind) {
@@ -274,6 +296,7 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture,
                                       std::uint64_t extra_conv_columns) {
   ATTNSIM_ASSERT(tp > 0, "at least one rank");
   const EngineProfile engine = profile_for_gpu(profile, cuda_sm);
+  check_kv_dtype(engine, overrides);
   const CacheDTypes dtypes =
       apply_overrides(apply_overrides(architecture.dtypes, engine.default_dtypes), overrides);
   const bool windows_in_full = charges_windows_in_full(engine, architecture);
@@ -302,21 +325,48 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture,
 }
 
 std::vector<EngineNote> notes_for(const EngineProfile& engine,
-                                  const std::vector<Architecture>& architectures) {
+                                  const std::vector<Architecture>& architectures,
+                                  const CacheDTypeOverrides& overrides) {
   std::vector<EngineNote> notes;
-  for (const auto& note : engine.not_modelled)
+  for (const auto& note : engine.not_modelled) {
+    const auto& dtypes = note.kv_dtypes;
+    if (!dtypes.empty() && (!overrides.kv_cache || std::find(dtypes.begin(), dtypes.end(),
+                                                             *overrides.kv_cache) == dtypes.end()))
+      continue;
     for (const auto& architecture : architectures)
       if (concerns(note, architecture)) {
         notes.push_back(note);
         break;
       }
+  }
   return notes;
+}
+
+Architecture with_mtp_layers(const Architecture& architecture) {
+  if (!architecture.mtp)
+    throw UserError({}, "--mtp-speculative-tokens", "a model with MTP modules to draft with",
+                    fmt::format("{}, which has none", architecture.name),
+                    "drop --mtp-speculative-tokens");
+  Architecture drafting = architecture;
+  for (std::uint64_t i = 0; i < architecture.mtp->modules; ++i)
+    drafting.layers.push_back(architecture.mtp->block);
+  return drafting;
 }
 
 MemoryReport engine_memory(const Architecture& architecture,
                            const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
                            const EngineProfile& engine, const CacheDTypeOverrides& overrides,
                            std::optional<std::uint64_t> cuda_sm) {
+  EngineRun run;
+  run.cuda_sm = cuda_sm;
+  return engine_memory(architecture, contexts, batch, engine, overrides, run);
+}
+
+MemoryReport engine_memory(const Architecture& architecture,
+                           const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
+                           const EngineProfile& engine, const CacheDTypeOverrides& overrides,
+                           const EngineRun& run) {
+  const std::optional<std::uint64_t> cuda_sm = run.cuda_sm;
   const MemoryReport paper = kv_memory(architecture, contexts, batch, overrides);
   MemoryReport report;
   report.name = architecture.name;
@@ -332,9 +382,13 @@ MemoryReport engine_memory(const Architecture& architecture,
         shown = apply_overrides(shown, forced->second);
   report.dtypes = shown;
   report.kv_storage = kv_storage(architecture, engine, overrides, cuda_sm);
-  const std::vector<LayerCache> layers = engine_layers(architecture, engine, overrides, cuda_sm);
+  const std::uint64_t speculative = run.mtp_speculative_tokens;
+  const std::vector<LayerCache> layers =
+      engine_layers(speculative > 0 ? with_mtp_layers(architecture) : architecture, engine,
+                    overrides, cuda_sm, run.tp, speculative);
 
-  const std::uint64_t slots = engine.state_slots_per_sequence;
+  // vLLM reserves one more state page per speculative token (num_speculative_blocks).
+  const std::uint64_t slots = checked_add(engine.state_slots_per_sequence, speculative, "slots");
   for (const auto& layer : layers) {
     report.kv_bytes_per_token =
         checked_add(report.kv_bytes_per_token, layer.kv_bytes_per_token(), "KV bytes");
@@ -342,16 +396,39 @@ MemoryReport engine_memory(const Architecture& architecture,
         checked_add(report.state_bytes_per_sequence,
                     checked_mul(layer.state_bytes_per_slot, slots, "state bytes"), "state bytes");
   }
+  const StreamLayout streams = stream_layout(engine, run, batch);
   for (std::size_t i = 0; i < contexts.size(); ++i) {
     MemoryRow row;
     row.context = contexts[i];
     row.batch = batch;
-    row.full_attention_bytes = paper.rows[i].full_attention_bytes;
-    for (const auto& layer : layers) charge_layer(row, layer, slots, batch);
+    if (run.tp == 1) row.full_attention_bytes = paper.rows[i].full_attention_bytes;
+    for (const auto& layer : layers) {
+      if (!engine.kv_streams) {
+        charge_layer(row, layer, slots, batch);
+        continue;
+      }
+      // llama.cpp: the cells of every slot, and one state cell per slot, busy or not.
+      const std::uint64_t per_slot = checked_mul(layer.state_bytes_per_slot, slots, "state");
+      charge_layer_bytes(
+          row, layer,
+          stream_kv_bytes(layer, streams, row.context, batch, engine.sliding_window_extra_tokens),
+          checked_mul(per_slot, streams.slots, "state bytes"), per_slot);
+    }
     row.total_bytes = checked_add(row.kv_bytes, row.state_bytes, "total bytes");
     report.rows.push_back(std::move(row));
   }
   return report;
+}
+
+MemoryReport paper_memory_per_rank(const Architecture& architecture,
+                                   const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
+                                   const CacheDTypeOverrides& overrides, std::uint64_t tp) {
+  EngineProfile paper;  // no rules: one-token pages, one slot, the model's dtypes
+  paper.name = "paper";
+  for (const auto& name : dtype_names()) paper.kv_cache_dtypes.push_back(*parse_dtype(name));
+  EngineRun run;
+  run.tp = tp;
+  return engine_memory(architecture, contexts, batch, paper, overrides, run);
 }
 
 }  // namespace attnsim

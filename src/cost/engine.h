@@ -35,6 +35,14 @@ struct LatentRecordRule {
   std::optional<std::uint64_t> default_from_sm;
 };
 
+// llama.cpp's KV cells (llama_kv_cache): allocated at start-up for n_seq_max sequence slots in
+// n_seq_max streams of n_ctx_seq cells each, or, with kv_unified, in one stream of n_ctx cells;
+// sliding layers' caches and recurrent states likewise (engine_streams.cpp has the rules).
+struct StreamRule {
+  std::optional<std::uint64_t> auto_parallel;  // slots when --parallel is not given (llama-server)
+  bool auto_kv_unified = false;                // and one unified stream with them
+};
+
 // A rule looked for and not confirmed, or left out. It concerns the architectures with a layer
 // of one of `layer_kinds` (Mixer::kind or Mixer::layer_kind; "sliding_attn" also matches
 // "gated_sliding_attn") or of one of `families`; with neither it concerns every architecture.
@@ -42,6 +50,9 @@ struct EngineNote {
   std::string text;
   std::vector<std::string> layer_kinds;
   std::vector<std::string> families;
+  // Set: the note concerns only runs whose --kv-dtype is one of these (llama.cpp's quantised V
+  // cache needs flash attention).
+  std::vector<DType> kv_dtypes;
 };
 
 // A page size the engine refuses to start with for models of one attention head size (vLLM's
@@ -74,6 +85,9 @@ struct EngineProfile {
 
   // Cache dtypes the engine uses unless the command line names one (--kv-dtype, ...).
   CacheDTypeOverrides default_dtypes;
+  // The --kv-dtype values the engine can store (the profile's kv_cache_dtypes); empty: any dtype
+  // but ggml's block types (q8_0, ...), which only llama.cpp's cache holds.
+  std::vector<DType> kv_cache_dtypes;
   // Dtypes the engine forces in layers of a mixer kind, whatever the model or command line says.
   std::map<std::string, CacheDTypeOverrides> forced_dtypes_by_kind;
   // Tokens per page: a sequence's growing terms occupy whole pages (1 = no rounding).
@@ -122,6 +136,9 @@ struct EngineProfile {
   std::vector<std::string> unquantised_terms;
   // Recurrent-state slots the engine reserves per running sequence.
   std::uint64_t state_slots_per_sequence = 1;
+  // Set: caches are whole streams of cells allocated at start-up (llama.cpp), not pages per
+  // sequence; block_tokens pads the cells.
+  std::optional<StreamRule> kv_streams;
 };
 
 std::vector<std::filesystem::path> list_engine_files();
@@ -143,9 +160,42 @@ std::vector<LayerCache> engine_layers(const Architecture& architecture, const En
                                       std::optional<std::uint64_t> cuda_sm = std::nullopt,
                                       std::uint64_t tp = 1, std::uint64_t extra_conv_columns = 0);
 
-// The notes of `engine.not_modelled` that concern at least one of `architectures`.
+// How the engine is run, beyond the dtypes.
+struct EngineRun {
+  std::optional<std::uint64_t> cuda_sm;  // the GPU's (Hardware::cuda_sm, from --hw)
+  std::uint64_t tp = 1;                  // tensor-parallel ranks: the report is one rank's
+  // vLLM speculative decoding with the model's MTP modules (capacity.h, CapacityOptions): their
+  // layers join the cache, and each recurrent layer keeps N more conv columns and N more state
+  // slots per sequence (num_speculative_blocks).
+  std::uint64_t mtp_speculative_tokens = 0;
+  // llama.cpp (profiles with kv_streams): -np, the sequence slots (n_seq_max), and --kv-unified.
+  std::optional<std::uint64_t> parallel;
+  bool kv_unified = false;
+};
+
+// llama.cpp's slots and streams for `batch` sequences: --parallel N (else the profile's
+// auto_parallel, else the batch itself), unified by --kv-unified (or the profile's auto rule).
+// UserErrors: more sequences than slots; --parallel or --kv-unified for an engine without slots.
+struct StreamLayout {
+  std::uint64_t slots = 1;
+  bool unified = false;
+};
+StreamLayout stream_layout(const EngineProfile& engine, const EngineRun& run, std::uint64_t batch);
+// The cells one layer (engine_layers) allocates under `layout` so that `batch` sequences of
+// `context` tokens fit, in bytes; a window term's cap holds `extra_window_tokens` beyond W.
+std::uint64_t stream_kv_bytes(const LayerCache& layer, const StreamLayout& layout,
+                              std::uint64_t context, std::uint64_t batch,
+                              std::uint64_t extra_window_tokens);
+
+// The architecture with its MTP modules' layers appended (as a speculative run drafts with them);
+// a UserError when it has none.
+Architecture with_mtp_layers(const Architecture& architecture);
+
+// The notes of `engine.not_modelled` that concern at least one of `architectures` (and, for a
+// note tied to KV dtypes, the command line's --kv-dtype).
 std::vector<EngineNote> notes_for(const EngineProfile& engine,
-                                  const std::vector<Architecture>& architectures);
+                                  const std::vector<Architecture>& architectures,
+                                  const CacheDTypeOverrides& overrides = {});
 
 // What `engine` allocates for `architecture` at each context and batch, in the shape of the paper
 // report (the full-attention baseline stays the paper minimum's). `overrides` are the command
@@ -155,5 +205,17 @@ MemoryReport engine_memory(const Architecture& architecture,
                            const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
                            const EngineProfile& engine, const CacheDTypeOverrides& overrides = {},
                            std::optional<std::uint64_t> cuda_sm = std::nullopt);
+// The same on one of run.tp ranks (engine_layers' sharding), with speculative decoding; at tp > 1
+// the rows carry no full-attention baseline (it is the whole model's).
+MemoryReport engine_memory(const Architecture& architecture,
+                           const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
+                           const EngineProfile& engine, const CacheDTypeOverrides& overrides,
+                           const EngineRun& run);
+// The paper minimum on one of `tp` ranks: each layer's cache split over its heads as
+// engine_layers splits it (KV heads, replicated when fewer than the ranks; an MLA latent on
+// every rank; recurrent state by value head), with one-token pages and one state slot.
+MemoryReport paper_memory_per_rank(const Architecture& architecture,
+                                   const std::vector<std::uint64_t>& contexts, std::uint64_t batch,
+                                   const CacheDTypeOverrides& overrides, std::uint64_t tp);
 
 }  // namespace attnsim

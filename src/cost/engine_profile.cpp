@@ -156,6 +156,19 @@ std::vector<std::string> read_kind_list(config::MapReader& reader, const std::st
   return kinds;
 }
 
+// A list of dtype names under `key` (empty when absent).
+std::vector<DType> read_dtype_list(config::MapReader& reader, const std::string& key) {
+  std::vector<DType> dtypes;
+  for (const auto& name : reader.optional_string_list(key)) {
+    const auto dtype = parse_dtype(name);
+    if (!dtype)
+      throw UserError(reader.require(key, "").where, reader.child_path(key), "dtypes",
+                      fmt::format("'{}'", name), config::did_you_mean(name, dtype_names()));
+    dtypes.push_back(*dtype);
+  }
+  return dtypes;
+}
+
 // `fp8_latent_record`, `compressed_record` and `indexer_key_record` (the last has no RoPE part).
 std::optional<LatentRecordRule> read_latent_record(config::MapReader& parent, const char* key,
                                                    bool with_rope = true) {
@@ -187,6 +200,17 @@ std::optional<std::uint64_t> read_hybrid_alignment(config::MapReader& parent) {
   return align;
 }
 
+std::optional<StreamRule> read_streams(config::MapReader& parent) {
+  const config::Node* node = parent.get("kv_streams");
+  if (!node) return std::nullopt;
+  config::MapReader reader(*node, parent.child_path("kv_streams"));
+  StreamRule rule;
+  rule.auto_parallel = reader.optional_positive("auto_parallel");
+  rule.auto_kv_unified = reader.optional_bool("auto_kv_unified", false);
+  reader.finish();
+  return rule;
+}
+
 // `not_modelled`: each item a string (concerns every model) or {note, layer_kinds, families}.
 std::vector<EngineNote> read_notes(config::MapReader& parent) {
   std::vector<EngineNote> notes;
@@ -198,7 +222,7 @@ std::vector<EngineNote> read_notes(config::MapReader& parent) {
     const config::Node& item = node->items[i];
     const std::string item_path = fmt::format("{}[{}]", path, i);
     if (!item.is_map()) {
-      notes.push_back({config::as_string(item, item_path), {}, {}});
+      notes.push_back({config::as_string(item, item_path), {}, {}, {}});
       continue;
     }
     config::MapReader reader(item, item_path);
@@ -212,6 +236,7 @@ std::vector<EngineNote> read_notes(config::MapReader& parent) {
                         "mixer kinds or attention layer kinds (sliding_attn, chunked_attn, ...)",
                         fmt::format("'{}'", kind), config::did_you_mean(kind, kinds));
     note.families = reader.optional_string_list("families");
+    note.kv_dtypes = read_dtype_list(reader, "kv_dtypes");
     reader.finish();
     notes.push_back(std::move(note));
   }
@@ -300,6 +325,7 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.not_modelled = read_notes(reader);
   if (const config::Node* node = reader.get("default_dtypes"))
     engine.default_dtypes = read_dtypes(*node, reader.child_path("default_dtypes"));
+  engine.kv_cache_dtypes = read_dtype_list(reader, "kv_cache_dtypes");
   engine.forced_dtypes_by_kind = read_forced_dtypes(reader);
   engine.block_tokens = reader.optional_positive("block_tokens", 1);
   engine.block_tokens_by_kind = read_blocks_by_kind(reader);
@@ -317,6 +343,7 @@ EngineProfile load_engine_profile(const std::string& name_or_path) {
   engine.decompressed_latent_kinds = read_kind_list(reader, "decompressed_latent_kinds");
   engine.unquantised_terms = reader.optional_string_list("unquantised_terms");
   engine.state_slots_per_sequence = reader.optional_positive("state_slots_per_sequence", 1);
+  engine.kv_streams = read_streams(reader);
   reader.finish();
   if (engine.sources.empty())
     throw UserError(root.where, "sources", "at least one source for the rules", "none");

@@ -106,9 +106,16 @@ TEST_CASE("engine_memory under the shipped profiles") {
     const EngineProfile server = load_engine_profile("llama-server");
     CHECK(server.sliding_window_extra_tokens == 512);
     CHECK(server.block_tokens == 256);  // inherited from llama.cpp.yaml
-    // 52 sliding layers × pad256(min(32,768, 1,024 + 512)) = 1,536 cells × 8,192 B, and the 10
-    // global layers × 32,768 cells × 8,192 B: 654,311,424 + 2,684,354,560 = 3,338,665,984 B.
-    CHECK(engine_memory(arch, {32768}, 1, server).rows[0].kv_bytes == 3338665984ull);
+    // With -np 1: 52 sliding layers × pad256(min(32,768, 1,024 + 512)) = 1,536 cells × 8,192 B,
+    // and the 10 global layers × 32,768 cells × 8,192 B: 654,311,424 + 2,684,354,560 =
+    // 3,338,665,984 B.
+    EngineRun one_slot;
+    one_slot.parallel = 1;
+    CHECK(engine_memory(arch, {32768}, 1, server, {}, one_slot).rows[0].kv_bytes == 3338665984ull);
+    // By default llama-server runs 4 slots in one unified stream: the SWA cache holds
+    // pad256(min(32,768, 1,024 × 4 + 512)) = 4,608 cells: 52 × 4,608 × 8,192 = 1,962,934,272,
+    // + 2,684,354,560 = 4,647,288,832 B.
+    CHECK(engine_memory(arch, {32768}, 1, server).rows[0].kv_bytes == 4647288832ull);
     // At -c 1000 every layer holds pad256(1000) = 1,024 cells: 62 × 1,024 × 8,192 = 520,093,696.
     CHECK(engine_memory(arch, {1000}, 1, server).rows[0].kv_bytes == 520093696ull);
   }
@@ -336,7 +343,7 @@ TEST_CASE("notes_for") {
     REQUIRE(result.exit_code == 0);
     CHECK(result.out.find("GLM-5") == std::string::npos);
     CHECK(result.out.find("Kimi Linear") == std::string::npos);
-    CHECK(result.out.find("tensor parallelism") != std::string::npos);
+    CHECK(result.out.find("prefix caching modes") != std::string::npos);
     CHECK(result.out.find("'vllm/paper total' = the total bytes vLLM allocates") !=
           std::string::npos);
   }
@@ -484,9 +491,15 @@ TEST_CASE("engine_memory properties") {
                   mine.rows[i - 1].total_bytes);
         }
         if (batch > 1) {
+          // Sequences in streams of their own add up; llama-server's one unified stream for its
+          // 4 slots holds them in no more than that (pad256(B·L) ≤ B·pad256(L), 4 state cells).
+          const bool shared = engine.kv_streams && engine.kv_streams->auto_kv_unified;
           const auto single = engine_memory(arch, contexts, 1, engine, overrides);
           for (std::size_t i = 0; i < contexts.size(); ++i)
-            CHECK(mine.rows[i].total_bytes == batch * single.rows[i].total_bytes);
+            if (shared)
+              CHECK(mine.rows[i].total_bytes <= batch * single.rows[i].total_bytes);
+            else
+              CHECK(mine.rows[i].total_bytes == batch * single.rows[i].total_bytes);
         }
       }
     }
@@ -532,6 +545,231 @@ TEST_CASE("engine_memory reproduces published llama.cpp start-up lines") {
     CHECK(report.rows[0].kv_bytes == 2147483648ull);
     CHECK(report.rows[0].state_bytes == 5898240 + 150994944);
     CHECK(mib(report.rows[0].state_bytes) == "149.62");
+  }
+  SUBCASE("Llama 3 8B at -c 8192 with -ctk q8_0 -ctv q8_0 -fa on") {
+    // The same KV calculator's validation note, run 3 (stored file id 70947194673):
+    // "llama_kv_cache: size =  544.00 MiB (  8192 cells,  32 layers,  1/1 seqs),
+    //  K (q8_0):  272.00 MiB, V (q8_0):  272.00 MiB"
+    // A K row of 8 heads × 128 = 1,024 values is 32 blocks of 34 B = 1,088 B; × 8,192 cells × 32
+    // layers = 285,212,672 B = 272 MiB, and as much for V.
+    CacheDTypeOverrides q8;
+    q8.kv_cache = DType::q8_0;
+    const auto report = engine_memory(load_architecture("llama-3-8b"), {8192}, 1, llama_cpp, q8);
+    CHECK(report.rows[0].kv_bytes == 2ull * 285212672);
+    CHECK(mib(report.rows[0].kv_bytes) == "544.00");
+  }
+}
+
+TEST_CASE("ggml's block-quantised KV types") {
+  const Architecture llama = load_architecture("llama-3-8b");
+  const auto with = [](DType dtype) {
+    CacheDTypeOverrides overrides;
+    overrides.kv_cache = dtype;
+    return overrides;
+  };
+  SUBCASE("llama.cpp stores each type llama-server's -ctk/-ctv accepts, per 32-value block") {
+    // Llama 3 8B per token: 32 layers × 2 (K, V) × 1,024 values = 65,536 values = 2,048 blocks:
+    // q4_0 18 B, q4_1 20, q5_0 22, q5_1 24, iq4_nl 18 per block; bf16 and f32 2 and 4 B a value.
+    const EngineProfile server = load_engine_profile("llama-server");
+    const std::vector<std::pair<DType, std::uint64_t>> per_token{
+        {DType::q4_0, 2048 * 18}, {DType::q4_1, 2048 * 20},   {DType::q5_0, 2048 * 22},
+        {DType::q5_1, 2048 * 24}, {DType::iq4_nl, 2048 * 18}, {DType::bf16, 65536 * 2},
+        {DType::fp32, 65536 * 4}};
+    for (const auto& [dtype, bytes] : per_token)
+      CHECK(engine_memory(llama, {256}, 1, server, with(dtype)).kv_bytes_per_token == bytes);
+  }
+  SUBCASE("engines without the ggml types refuse them; llama.cpp refuses fp8") {
+    CHECK_THROWS_WITH_AS(
+        engine_memory(llama, {256}, 1, load_engine_profile("vllm"), with(DType::q8_0)),
+        doctest::Contains("use --engine llama.cpp or llama-server"), UserError);
+    CHECK_THROWS_WITH_AS(
+        engine_memory(llama, {256}, 1, load_engine_profile("llama.cpp"), with(DType::fp8)),
+        doctest::Contains("fp16, bf16, q8_0, q4_0"), UserError);
+    // The paper minimum prices any storage format: 2,048 blocks of 34 B.
+    CHECK(kv_memory(llama, {256}, 1, with(DType::q8_0)).kv_bytes_per_token == 2048 * 34);
+  }
+  SUBCASE("the flash-attention note is printed only for a quantised cache type") {
+    std::vector<Architecture> one{llama};
+    const auto mentions_fa = [](const std::vector<EngineNote>& notes) {
+      for (const auto& note : notes)
+        if (note.text.find("flash attention") != std::string::npos) return true;
+      return false;
+    };
+    const EngineProfile llama_cpp = load_engine_profile("llama.cpp");
+    CHECK(mentions_fa(notes_for(llama_cpp, one, with(DType::q4_0))));
+    CHECK_FALSE(mentions_fa(notes_for(llama_cpp, one, with(DType::bf16))));
+    CHECK_FALSE(mentions_fa(notes_for(llama_cpp, one)));
+  }
+}
+
+}  // namespace attnsim
+
+namespace attnsim {
+
+// kv --tp N: one rank's share, as engine_layers splits each layer's cache over its heads.
+TEST_CASE("engine_memory per rank (--tp) and with MTP drafting") {
+  const auto per_rank = [](std::uint64_t tp, std::uint64_t speculative = 0) {
+    EngineRun run;
+    run.tp = tp;
+    run.mtp_speculative_tokens = speculative;
+    return run;
+  };
+  SUBCASE("Qwen3-235B-A22B under SGLang: 4 KV heads split, replicated past tp 4") {
+    // 94 layers × 2 (K, V) × 128 × 2 B = 48,128 B per token for each KV head a rank keeps:
+    // tp 2 keeps 2 heads, tp 4 one, tp 8 one (each head on two ranks).
+    const auto arch = load_architecture("qwen3-235b-a22b");
+    const EngineProfile sglang = load_engine_profile("sglang");
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, per_rank(2)).kv_bytes_per_token == 96256);
+    CHECK(engine_memory(arch, {1000}, 1, sglang, {}, per_rank(4)).kv_bytes_per_token == 48128);
+    const auto tp8 = engine_memory(arch, {1000}, 1, sglang, {}, per_rank(8));
+    CHECK(tp8.kv_bytes_per_token == 48128);
+    CHECK(tp8.rows[0].kv_bytes == 48128ull * 1000);
+    CHECK_FALSE(tp8.rows[0].full_attention_bytes.has_value());  // the whole model's, not a rank's
+    CHECK(paper_memory_per_rank(arch, {1000}, 1, {}, 8).kv_bytes_per_token == 48128);
+  }
+  SUBCASE("DeepSeek V3 under vLLM: the MLA latent on every rank") {
+    // 61 layers × (512 + 64) × 2 B = 70,272 B per token whatever the ranks.
+    const auto report = engine_memory(load_architecture("deepseek-v3"), {4096}, 1,
+                                      load_engine_profile("vllm"), {}, per_rank(8));
+    CHECK(report.kv_bytes_per_token == 70272);
+  }
+  SUBCASE("Qwen3-Next under vLLM at tp 2: GDN state split by value head, pages unified again") {
+    // Per rank: attention 1 of 2 KV heads × 256 × 2 (K, V) × 2 B = 1,024 B per token and layer;
+    // GDN (16 of 32 value heads) state 16 × 128 × 128 × 2 B = 524,288 + conv 3 columns × 4,096
+    // of 8,192 channels × 2 B = 24,576 → 548,864 B (paper per rank). Page 16 × cdiv(548,864,
+    // 16 × 1,024) = 16 × 34 = 544 tokens, state page 544 × 1,024 = 557,056 B.
+    const auto arch = load_architecture("qwen3-next-80b-a3b");
+    const auto report =
+        engine_memory(arch, {1088}, 1, load_engine_profile("vllm"), {}, per_rank(2));
+    CHECK(report.kv_bytes_per_token == 12 * 1024);
+    CHECK(report.state_bytes_per_sequence == 36ull * 557056);
+    CHECK(report.rows[0].kv_bytes == 12ull * 1088 * 1024);  // two pages of 544 tokens
+    const auto paper = paper_memory_per_rank(arch, {1088}, 1, {}, 2);
+    CHECK(paper.kv_bytes_per_token == 12 * 1024);
+    CHECK(paper.state_bytes_per_sequence == 36ull * 548864);
+  }
+  SUBCASE("Qwen3.5-27B under vLLM, fp8 KV, tp 2, MTP drafting of 3 tokens") {
+    // The club-3090 #594 run of capacity_test.cpp: per rank 1,024 B per token and attention
+    // layer, the MTP module's attention layer beside the 16; GDN conv 5,120 channels × (3 + 3)
+    // columns × 2 B = 61,440 + fp32 SSM 24 × 128 × 128 × 4 B = 1,572,864 → 1,634,304 B, padded
+    // to the 1,600-token page: 1,638,400 B; 1 + 3 state slots per sequence (num_speculative_
+    // blocks). At 16,000 tokens (10 pages): 17 × 10 × 1,638,400 = 278,528,000 B of KV.
+    CacheDTypeOverrides fp8;
+    fp8.kv_cache = DType::fp8;
+    const auto report = engine_memory(load_architecture("qwen3.5-27b"), {16000}, 1,
+                                      load_engine_profile("vllm"), fp8, per_rank(2, 3));
+    CHECK(report.kv_bytes_per_token == 17 * 1024);
+    CHECK(report.state_bytes_per_sequence == 48ull * 1638400 * 4);
+    CHECK(report.rows[0].kv_bytes == 278528000ull);
+    CHECK_THROWS_AS(engine_memory(load_architecture("llama-3-8b"), {16000}, 1,
+                                  load_engine_profile("vllm"), {}, per_rank(1, 3)),
+                    UserError);
+  }
+  SUBCASE("kv --tp and --mtp-speculative-tokens on the command line") {
+    const auto ok = testing::run({"kv", "qwen3-235b-a22b", "-c", "1000", "--engine", "sglang",
+                                  "--tp", "8", "--format", "json"});
+    REQUIRE(ok.exit_code == 0);
+    const auto json = nlohmann::json::parse(ok.out);
+    CHECK(json["architectures"][0]["rows"][0]["kv_bytes"] == 48128000);
+    CHECK(json["architectures"][0]["paper"]["rows"][0]["kv_bytes"] == 48128000);
+    const auto text =
+        testing::run({"kv", "qwen3-235b-a22b", "-c", "1000", "--engine", "vllm", "--tp", "8"});
+    CHECK(text.out.find("sizes per GPU of --tp 8") != std::string::npos);
+    const auto llama = testing::run({"kv", "llama-3-8b", "--engine", "llama.cpp", "--tp", "2"});
+    CHECK(llama.exit_code != 0);
+    CHECK(llama.err.find("--engine vllm, sglang or paper") != std::string::npos);
+    const auto drafted =
+        testing::run({"kv", "qwen3.5-27b", "--engine", "sglang", "--mtp-speculative-tokens", "3"});
+    CHECK(drafted.exit_code != 0);
+  }
+}
+
+}  // namespace attnsim
+
+namespace attnsim {
+
+// llama.cpp's sequence slots: -np N streams of cells, or one unified stream (engine_streams.cpp).
+TEST_CASE("engine_memory with llama.cpp's sequence slots (--parallel, --kv-unified)") {
+  const EngineProfile server = load_engine_profile("llama-server");
+  const EngineProfile libllama = load_engine_profile("llama.cpp");
+  const auto slots = [](std::uint64_t n, bool unified) {
+    EngineRun run;
+    run.parallel = n;
+    run.kv_unified = unified;
+    return run;
+  };
+  const auto mib = [](std::uint64_t bytes) { return fmt::format("{:.2f}", bytes / 1048576.0); };
+  SUBCASE("Llama 3 8B, llama-server -c 8192 -np 4: four streams of 2,048 cells (published)") {
+    // The KV calculator's validation note, run 2 (stored file id 70947194673): "llama_kv_cache:
+    // size = 1024.00 MiB (  2048 cells,  32 layers,  4/4 seqs), K (f16):  512.00 MiB, V (f16):
+    // 512.00 MiB". An explicit -np keeps kv_unified off: 4 streams × 2,048 cells × 32 layers ×
+    // 2,048 B (K and V of 8 heads × 128 in f16) = 1,073,741,824 B. attnsim's rows: 4 sequences
+    // of 2,048 tokens (-c = 4 × 2,048).
+    const auto report =
+        engine_memory(load_architecture("llama-3-8b"), {2048}, 4, server, {}, slots(4, false));
+    CHECK(report.rows[0].kv_bytes == 1073741824ull);
+    CHECK(mib(report.rows[0].kv_bytes) == "1024.00");
+    // One busy sequence of the four still has all four streams allocated.
+    CHECK(engine_memory(load_architecture("llama-3-8b"), {2048}, 1, server, {}, slots(4, false))
+              .rows[0]
+              .kv_bytes == 1073741824ull);
+  }
+  SUBCASE("llama-server's default: 4 slots in one unified stream of n_ctx cells (published)") {
+    // A llama-server b7342 log (Qwen3-Coder-30B-A3B-Instruct Q8_0, --ctx-size 65536, no -np;
+    // stored file id 28957180799): "main: setting n_parallel = 4 and kv_unified = true",
+    // "llama_kv_cache: size = 6144.00 MiB ( 65536 cells,  48 layers,  4/1 seqs), K (f16):
+    // 3072.00 MiB, V (f16): 3072.00 MiB". Its print_info: 48 layers, n_head_kv 4, head 128.
+    // 65,536 cells × 48 layers × 2 × 4 × 128 × 2 B = 6,442,450,944 B = 6,144 MiB.
+    const Architecture coder = testing::load_text(testing::architecture_yaml(
+        "  attn: {kind: softmax_attn, n_heads: 32, n_kv_heads: 4, head_dim: 128}", "  mixer: attn",
+        48));
+    const auto report = engine_memory(coder, {65536}, 1, server);
+    CHECK(report.rows[0].kv_bytes == 6442450944ull);
+    CHECK(mib(report.rows[0].kv_bytes) == "6144.00");
+    // Four sequences of 16,384 tokens share the same 65,536 cells.
+    CHECK(engine_memory(coder, {16384}, 4, server).rows[0].kv_bytes == 6442450944ull);
+    // A fifth sequence needs a fifth slot.
+    CHECK_THROWS_WITH_AS(engine_memory(coder, {16384}, 5, server), doctest::Contains("--parallel"),
+                         UserError);
+  }
+  SUBCASE("Gemma 3 27B: the SWA cache per stream, or W × N + 512 cells when unified") {
+    // 8,192 B per token and layer (2 × 16 × 128 × 2 B); 10 global + 52 sliding layers (W 1,024).
+    const auto gemma = load_architecture("gemma-3-27b");
+    // -np 2, two sequences of 4,096: 2 streams × (10 × 4,096 + 52 × pad256(min(4,096, 1,536)) =
+    // 1,536 cells) × 8,192 = 2 × (335,544,320 + 654,311,424) = 1,979,711,488 B (llama-server
+    // logs of a W = 1,024 model at -c 8192 -np 2: 'creating SWA KV cache, size = 1536 cells').
+    CHECK(engine_memory(gemma, {4096}, 2, server, {}, slots(2, false)).rows[0].kv_bytes ==
+          1979711488ull);
+    // -np 2 --kv-unified, two sequences of 8,192: one stream of 16,384 cells for the 10 global
+    // layers = 1,342,177,280, and pad256(min(16,384, 1,024 × 2 + 512)) = 2,560 cells for the 52
+    // sliding ones = 1,090,519,040: 2,432,696,320 B.
+    CHECK(engine_memory(gemma, {8192}, 2, server, {}, slots(2, true)).rows[0].kv_bytes ==
+          2432696320ull);
+    // libllama's swa_full: every layer n_ctx cells, 62 × 16,384 × 8,192 = 8,321,499,136.
+    CHECK(engine_memory(gemma, {8192}, 2, libllama, {}, slots(2, true)).rows[0].kv_bytes ==
+          8321499136ull);
+  }
+  SUBCASE("Qwen3.5-27B: one recurrent cell per slot, unified or not") {
+    // Per slot 48 GDN layers: R 5,898,240 + S 150,994,944 = 156,893,184 B (the motlie log's
+    // 149.62 MiB); llama-server's default 4 slots hold 4 cells: 627,572,736 B. Attention: 16
+    // layers × 2 × 4 × 256 × 2 B = 65,536 B per cell × 32,768 cells = 2,147,483,648 B.
+    const auto report = engine_memory(load_architecture("qwen3.5-27b"), {32768}, 1, server);
+    CHECK(report.rows[0].state_bytes == 4ull * 156893184);
+    CHECK(report.rows[0].kv_bytes == 2147483648ull);
+    CHECK(report.state_bytes_per_sequence == 156893184);
+  }
+  SUBCASE("--parallel and --kv-unified belong to the llama.cpp engines") {
+    const auto llama = load_architecture("llama-3-8b");
+    CHECK_THROWS_WITH_AS(
+        engine_memory(llama, {1024}, 1, load_engine_profile("vllm"), {}, slots(4, false)),
+        doctest::Contains("--engine llama.cpp or llama-server"), UserError);
+    const auto result = testing::run({"kv", "llama-3-8b", "-c", "2k", "--batch", "4", "--engine",
+                                      "llama-server", "--parallel", "4", "--format", "json"});
+    REQUIRE(result.exit_code == 0);
+    CHECK(nlohmann::json::parse(result.out)["architectures"][0]["rows"][0]["kv_bytes"] ==
+          1073741824);
+    const auto text = testing::run({"kv", "llama-3-8b", "-c", "16k", "--engine", "llama-server"});
+    CHECK(text.out.find("llama.cpp -np 4 --kv-unified") != std::string::npos);
   }
 }
 

@@ -57,25 +57,29 @@ std::uint64_t term_state_bytes(const CacheTerm& term, DType dtype) {
 
 void charge_layer(MemoryRow& row, const LayerCache& layer, std::uint64_t slots,
                   std::uint64_t batch) {
+  const std::uint64_t state_per_sequence =
+      checked_mul(layer.state_bytes_per_slot, slots, "state bytes");
+  charge_layer_bytes(row, layer, checked_mul(layer.kv_bytes(row.context), batch, "KV bytes"),
+                     checked_mul(state_per_sequence, batch, "state bytes"), state_per_sequence);
+}
+
+void charge_layer_bytes(MemoryRow& row, const LayerCache& layer, std::uint64_t kv_bytes,
+                        std::uint64_t state_bytes, std::uint64_t state_per_sequence) {
   auto kind = std::find_if(row.by_kind.begin(), row.by_kind.end(),
                            [&](const KindMemory& k) { return k.layer_kind == layer.kind; });
   if (kind == row.by_kind.end()) {
     row.by_kind.push_back({layer.kind, 0, 0, 0, 0, 0});
     kind = row.by_kind.end() - 1;
   }
-  const std::uint64_t state_per_sequence =
-      checked_mul(layer.state_bytes_per_slot, slots, "state bytes");
-  const std::uint64_t kv = checked_mul(layer.kv_bytes(row.context), batch, "KV bytes");
-  const std::uint64_t state = checked_mul(state_per_sequence, batch, "state bytes");
   kind->n_layers += 1;
   kind->kv_bytes_per_token =
       checked_add(kind->kv_bytes_per_token, layer.kv_bytes_per_token(), "KV bytes");
   kind->state_bytes_per_sequence =
       checked_add(kind->state_bytes_per_sequence, state_per_sequence, "state bytes");
-  kind->kv_bytes = checked_add(kind->kv_bytes, kv, "KV bytes");
-  kind->state_bytes = checked_add(kind->state_bytes, state, "state bytes");
-  row.kv_bytes = checked_add(row.kv_bytes, kv, "KV bytes");
-  row.state_bytes = checked_add(row.state_bytes, state, "state bytes");
+  kind->kv_bytes = checked_add(kind->kv_bytes, kv_bytes, "KV bytes");
+  kind->state_bytes = checked_add(kind->state_bytes, state_bytes, "state bytes");
+  row.kv_bytes = checked_add(row.kv_bytes, kv_bytes, "KV bytes");
+  row.state_bytes = checked_add(row.state_bytes, state_bytes, "state bytes");
 }
 
 }  // namespace attnsim

@@ -57,5 +57,9 @@ std::uint64_t term_state_bytes(const CacheTerm& term, DType dtype);
 // and its per-kind breakdown (a kind's entry is created on first use, in layer order).
 void charge_layer(MemoryRow& row, const LayerCache& layer, std::uint64_t slots,
                   std::uint64_t batch);
+// The same with the bytes given: KV and state of the whole batch, and state per sequence (an
+// engine that allocates whole streams at start-up, cost/engine_streams.cpp).
+void charge_layer_bytes(MemoryRow& row, const LayerCache& layer, std::uint64_t kv_bytes,
+                        std::uint64_t state_bytes, std::uint64_t state_per_sequence);
 
 }  // namespace attnsim

@@ -316,6 +316,7 @@ std::string render_kv(const std::vector<MemoryReport>& reports, const KvReportOp
       const bool markdown = options.format == OutputFormat::markdown;
       const TableFormat format = markdown ? TableFormat::markdown : TableFormat::text;
       std::string out = heading(options.unit);
+      if (!options.run_line.empty()) out += options.run_line + "\n";
       out += totals_table(reports, options.unit).render(format);
       if (options.by_kind) {
         out += markdown ? "\nBy layer kind (batch included):\n\n"
@@ -340,6 +341,7 @@ std::string render_kv_engine(const std::vector<EngineKv>& reports, const EngineP
       const bool markdown = options.format == OutputFormat::markdown;
       const TableFormat format = markdown ? TableFormat::markdown : TableFormat::text;
       std::string out = engine_heading(engine, options.unit, markdown);
+      if (!options.run_line.empty()) out += options.run_line + "\n";
       out += side_by_side_table(reports, engine, options.unit).render(format);
       if (options.by_kind) {
         std::vector<MemoryReport> mine;

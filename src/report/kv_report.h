@@ -14,7 +14,8 @@ namespace attnsim::report {
 struct KvReportOptions {
   OutputFormat format = OutputFormat::text;
   ByteUnit unit = ByteUnit::GiB;
-  bool by_kind = true;  // add the breakdown by layer kind
+  bool by_kind = true;   // add the breakdown by layer kind
+  std::string run_line;  // engine reports: how the engine runs (ranks, drafting), lines of text
 };
 
 std::string render_kv(const std::vector<MemoryReport>& reports, const KvReportOptions& options);
