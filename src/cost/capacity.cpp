@@ -221,6 +221,13 @@ std::optional<Capacity> sglang_capacity(const Architecture& architecture, const 
         if (why) *why = "chunked-local layers (SGLang's chunked attention pool was not read)";
         return std::nullopt;
       }
+      // DeepSeek V4's window, compressed and indexer pools are sized by their own rules
+      // (deepseek_v4_memory_pool.py), not by the token pool's below, and were not read.
+      if (term.tokens_per_entry > 1) {
+        if (why)
+          *why = "compressed-entry layers (the sizing of SGLang's DeepSeek V4 pools was not read)";
+        return std::nullopt;
+      }
       std::uint64_t& cell = term.max_tokens ? window_cell : full_cell;
       cell = checked_add(cell, term.bytes_per_context_token(), "cell bytes");
       if (term.max_tokens) window = std::max(window.value_or(0), *term.max_tokens);

@@ -203,6 +203,15 @@ TEST_CASE("sglang_capacity") {
     REQUIRE(hopper);
     CHECK(hopper->cell_bytes == 61 * (576 * 2 + 132));
   }
+  SUBCASE("SGLang's DeepSeek V4 pools are not sized as its token pool: no figure") {
+    CapacityOptions options;
+    options.tp = 4;
+    options.max_model_len = 131072;
+    std::string why;
+    CHECK_FALSE(sglang_capacity(load_architecture("deepseek-v4-flash"), load_hardware("b200"),
+                                sglang, options, &why));
+    CHECK(why.find("DeepSeek V4") != std::string::npos);
+  }
   SUBCASE("capacity --engine sglang prints SGLang's line and the fraction it used") {
     const auto result = testing::run({"capacity", "llama-3-8b", "--hw", "h100-sxm", "-c", "8192",
                                       "--engine", "sglang", "--mem-fraction-static", "0.88"});
