@@ -119,9 +119,16 @@ HeadOutput head_output(Tensor& x, std::int64_t b, std::int64_t h) {
   return {x.data.data() + (b * T * heads + h) * dim, heads * dim};
 }
 
-std::int64_t heads_per_task(std::int64_t H) {
+void for_each_head_block(
+    std::int64_t B, std::int64_t H, OpCounts& counts,
+    const std::function<void(std::int64_t, std::int64_t, std::int64_t, OpCounts&)>& block) {
   const std::int64_t threads = kernel_threads();
-  return std::max<std::int64_t>(1, (H + threads - 1) / threads);
+  const std::int64_t per_task = std::max<std::int64_t>(1, (H + threads - 1) / threads);
+  const std::int64_t blocks = (H + per_task - 1) / per_task;
+  parallel_for_counted(B * blocks, counts, [&](std::int64_t task, OpCounts& task_counts) {
+    const std::int64_t h0 = task % blocks * per_task;
+    block(task / blocks, h0, std::min(H, h0 + per_task), task_counts);
+  });
 }
 
 template <class S>

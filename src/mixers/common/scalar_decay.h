@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/op_counts.h"
@@ -58,9 +59,13 @@ struct DecayHead {
   double skip = 0;
 };
 
-// Heads per task for H heads over kernel_threads() threads: ⌈H / threads⌉ (the split changes
-// no head's arithmetic).
-std::int64_t heads_per_task(std::int64_t H);
+// Runs block(b, h0, h1, counts) for every sequence b < B and block [h0, h1) of ⌈H / threads⌉
+// heads, one task each over the kernel threads, the tasks' counts added to `counts`. A block's
+// heads run side by side (their rows are adjacent in [B, T, H, D]); the split changes no head's
+// arithmetic.
+void for_each_head_block(
+    std::int64_t B, std::int64_t H, OpCounts& counts,
+    const std::function<void(std::int64_t, std::int64_t, std::int64_t, OpCounts&)>& block);
 
 // Counts "state_update" (k vᵀ) and "readout" (Sᵀq), K·V each per token.
 template <class S>

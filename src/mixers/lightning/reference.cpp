@@ -2,11 +2,9 @@
 // on top of the shared scalar-decay kernels (the scale is folded into q).
 #include "mixers/lightning/reference.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
-#include "mixers/common/parallel.h"
 #include "mixers/common/scalar_decay.h"
 
 namespace attnsim::lightning {
@@ -38,37 +36,34 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   Result result;
   result.o = Tensor({B, T, sh.H, sh.V});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.K, sh.V}) : in.initial_state;
-  // One task per (sequence, block of heads): the chunked form runs a block's heads side by side.
-  const std::int64_t per_task = mixers::heads_per_task(sh.H);
-  const std::int64_t blocks = (sh.H + per_task - 1) / per_task;
-  mixers::parallel_for_counted(B * blocks, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / blocks, h0 = task % blocks * per_task;
-    const std::int64_t h1 = std::min(sh.H, h0 + per_task);
-    std::vector<mixers::DecayHead> heads;
-    std::vector<mixers::HeadMatrix<S>> states;
-    std::vector<mixers::HeadOutput> outputs;
-    for (std::int64_t h = h0; h < h1; ++h) {
-      heads.push_back({mixers::head_rows(in.q, b, h),
-                       mixers::head_rows(in.k, b, h),
-                       mixers::head_rows(in.v, b, h),
-                       static_cast<double>(scale),
-                       {},
-                       {nullptr, 0, in.g_gamma[static_cast<std::size_t>(h)]}});
-      states.push_back(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.K, sh.V));
-      outputs.push_back(mixers::head_output(result.o, b, h));
-    }
-    if (options.form == Form::recurrent) {
-      for (std::size_t i = 0; i < heads.size(); ++i)
-        mixers::scalar_decay_recurrent(heads[i], T, states[i], outputs[i], counts);
-    } else {
-      const std::vector<const mixers::HeadMatrix<S>*> no_scores(heads.size(), nullptr);
-      mixers::scalar_decay_chunked(heads, T, no_scores, options.chunk_size, states, outputs,
-                                   counts);
-    }
-    for (std::int64_t h = h0; h < h1; ++h)
-      mixers::scatter_matrix(states[static_cast<std::size_t>(h - h0)], result.final_state,
-                             b * sh.H + h);
-  });
+  mixers::for_each_head_block(
+      B, sh.H, result.counts,
+      [&](std::int64_t b, std::int64_t h0, std::int64_t h1, OpCounts& counts) {
+        std::vector<mixers::DecayHead> heads;
+        std::vector<mixers::HeadMatrix<S>> states;
+        std::vector<mixers::HeadOutput> outputs;
+        for (std::int64_t h = h0; h < h1; ++h) {
+          heads.push_back({mixers::head_rows(in.q, b, h),
+                           mixers::head_rows(in.k, b, h),
+                           mixers::head_rows(in.v, b, h),
+                           static_cast<double>(scale),
+                           {},
+                           {nullptr, 0, in.g_gamma[static_cast<std::size_t>(h)]}});
+          states.push_back(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.K, sh.V));
+          outputs.push_back(mixers::head_output(result.o, b, h));
+        }
+        if (options.form == Form::recurrent) {
+          for (std::size_t i = 0; i < heads.size(); ++i)
+            mixers::scalar_decay_recurrent(heads[i], T, states[i], outputs[i], counts);
+        } else {
+          const std::vector<const mixers::HeadMatrix<S>*> no_scores(heads.size(), nullptr);
+          mixers::scalar_decay_chunked(heads, T, no_scores, options.chunk_size, states, outputs,
+                                       counts);
+        }
+        for (std::int64_t h = h0; h < h1; ++h)
+          mixers::scatter_matrix(states[static_cast<std::size_t>(h - h0)], result.final_state,
+                                 b * sh.H + h);
+      });
   result.state_elements = B * state_elements(sh);
   return result;
 }

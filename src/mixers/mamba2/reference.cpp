@@ -92,43 +92,41 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
           rows_of(in, in.Cm, 2, b, g), rows_of(in, in.Bm, 1, b, g), T, options.chunk_size, counts);
     });
   }
-  // One task per (sequence, block of heads): the chunked form runs a block's heads side by side.
-  const std::int64_t per_task = mixers::heads_per_task(sh.H);
-  const std::int64_t blocks = (sh.H + per_task - 1) / per_task;
-  mixers::parallel_for_counted(B * blocks, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / blocks, h0 = task % blocks * per_task;
-    const std::int64_t h1 = std::min(sh.H, h0 + per_task);
-    std::vector<mixers::DecayHead> heads;
-    std::vector<const HeadMatrix<S>*> head_scores;
-    std::vector<HeadMatrix<S>> states;
-    std::vector<mixers::HeadOutput> outputs;
-    for (std::int64_t h = h0; h < h1; ++h) {
-      const std::int64_t g = h / group;
-      // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
-      const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
-      heads.push_back({rows_of(in, in.Cm, 2, b, g),
-                       rows_of(in, in.Bm, 1, b, g),
-                       rows_of(in, in.x, 0, b, h),
-                       1.0,
-                       {delta, sh.H, 1.0},
-                       {delta, sh.H, in.A[static_cast<std::size_t>(h)]},
-                       in.D[static_cast<std::size_t>(h)]});
-      head_scores.push_back(chunked ? &scores[static_cast<std::size_t>(b * sh.G + g)] : nullptr);
-      states.push_back(
-          transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N)));
-      outputs.push_back(mixers::head_output(result.y, b, h));
-    }
-    if (chunked) {
-      mixers::scalar_decay_chunked(heads, T, head_scores, options.chunk_size, states, outputs,
-                                   counts);
-    } else {
-      for (std::size_t i = 0; i < heads.size(); ++i)
-        mixers::scalar_decay_recurrent(heads[i], T, states[i], outputs[i], counts);
-    }
-    for (std::int64_t h = h0; h < h1; ++h)
-      mixers::scatter_matrix(transposed(states[static_cast<std::size_t>(h - h0)]),
-                             result.final_state, b * sh.H + h);
-  });
+  mixers::for_each_head_block(
+      B, sh.H, result.counts,
+      [&](std::int64_t b, std::int64_t h0, std::int64_t h1, OpCounts& counts) {
+        std::vector<mixers::DecayHead> heads;
+        std::vector<const HeadMatrix<S>*> head_scores;
+        std::vector<HeadMatrix<S>> states;
+        std::vector<mixers::HeadOutput> outputs;
+        for (std::int64_t h = h0; h < h1; ++h) {
+          const std::int64_t g = h / group;
+          // q ← C, k ← B, v ← Δ x, g ← Δ A, and y gets D x.
+          const double* delta = result.dt_discretized.data.data() + b * T * sh.H + h;
+          heads.push_back({rows_of(in, in.Cm, 2, b, g),
+                           rows_of(in, in.Bm, 1, b, g),
+                           rows_of(in, in.x, 0, b, h),
+                           1.0,
+                           {delta, sh.H, 1.0},
+                           {delta, sh.H, in.A[static_cast<std::size_t>(h)]},
+                           in.D[static_cast<std::size_t>(h)]});
+          head_scores.push_back(chunked ? &scores[static_cast<std::size_t>(b * sh.G + g)]
+                                        : nullptr);
+          states.push_back(
+              transposed(mixers::gather_matrix<S>(result.final_state, b * sh.H + h, sh.P, sh.N)));
+          outputs.push_back(mixers::head_output(result.y, b, h));
+        }
+        if (chunked) {
+          mixers::scalar_decay_chunked(heads, T, head_scores, options.chunk_size, states, outputs,
+                                       counts);
+        } else {
+          for (std::size_t i = 0; i < heads.size(); ++i)
+            mixers::scalar_decay_recurrent(heads[i], T, states[i], outputs[i], counts);
+        }
+        for (std::int64_t h = h0; h < h1; ++h)
+          mixers::scatter_matrix(transposed(states[static_cast<std::size_t>(h - h0)]),
+                                 result.final_state, b * sh.H + h);
+      });
   result.state_elements = B * state_elements(sh);
   return result;
 }
