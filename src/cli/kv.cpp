@@ -59,7 +59,8 @@ int run_kv(const CommandArgs& args, std::ostream& out) {
   options.add_options()(
       "hw", po::value<std::string>(),
       "hardware preset in configs/hardware/: its GPU generation selects the "
-      "engine's hardware-dependent defaults (SGLang's fp8 DSA cache on Blackwell)");
+      "engine's hardware-dependent defaults (page sizes and attention backends, SGLang's fp8 DSA "
+      "records on Blackwell)");
   add_tp_option(options);
   options.add_options()(
       "mtp-speculative-tokens", po::value<std::string>(),

@@ -142,8 +142,8 @@ void add_engine_option(po::options_description& options) {
   options.add_options()(
       "engine,e", po::value<std::string>()->default_value("paper"),
       "paper (the architectural minimum) or an engine profile in configs/engines/ (vllm, sglang, "
-      "llama.cpp, transformers) or a YAML file: prints what the engine allocates beside the "
-      "minimum");
+      "llama.cpp, llama-server, transformers) or a YAML file: prints what the engine allocates "
+      "beside the minimum");
 }
 
 void add_architecture_options(po::options_description& options) {
