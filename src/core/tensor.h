@@ -64,7 +64,7 @@ class Storage {
   }
   // The elements as a vector: its own, moved out (not copied); a view's, copied.
   std::vector<T> release() && {
-    if (view_) return {begin(), end()};
+    if (view_) return {view_, view_ + view_size_};
     return std::move(owned_);
   }
   operator std::vector<T>() const { return {begin(), end()}; }  // NOLINT: as a vector

@@ -70,6 +70,17 @@ TEST_CASE("CaseFile") {
     CHECK_THROWS(view[0] = 7);
     CHECK(std::vector<double>(view.data) == values);
   }
+  SUBCASE("releasing a view's elements copies them; releasing owned elements moves them") {
+    const std::vector<double> values{1, 2, 3};
+    std::vector<double> released = Tensor::view({3}, values.data()).data.release();
+    CHECK(released == values);
+    CHECK(released.data() != values.data());
+    Tensor owned({2}, 5.0);
+    const double* elements = owned.data.data();
+    released = std::move(owned.data).release();
+    CHECK(released == std::vector<double>{5, 5});
+    CHECK(released.data() == elements);
+  }
 }
 
 TEST_CASE("find_runner") {
