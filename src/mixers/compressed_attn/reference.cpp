@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
 
 namespace attnsim::compressed_attn {
@@ -112,6 +113,9 @@ S softmax_pool(const std::vector<S>& scores, const std::vector<S>& values) {
   return num / den;
 }
 
+// Groups pooled per task of the parallel form.
+constexpr std::int64_t kGroupsPerTask = 32;
+
 // One sequence's compressor (model.py Compressor): its state and the entries it has made.
 template <class S>
 class Pooler {
@@ -131,16 +135,23 @@ class Pooler {
   // g − 1's first half; then the state keeps the last complete group and the remainder.
   void prefill(const double* kv, const double* score, std::int64_t T) {
     const std::int64_t groups = T / m_, offset = o_.overlap ? m_ : 0;
-    std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
-    for (std::int64_t g = 0; g < groups; ++g) {
-      for (std::int64_t c = 0; c < Dc_; ++c) {
-        s.clear(), v.clear();
-        if (o_.overlap && g > 0) gather(kv, score, (g - 1) * m_, c, s, v);
-        gather(kv, score, g * m_, offset > 0 ? Dc_ + c : c, s, v);
-        pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
+    entries_.resize(static_cast<std::size_t>(groups * Dc_));
+    n_ = groups;
+    // Each group's entry depends only on the step's rows: blocks of groups over the threads.
+    const std::int64_t blocks = (groups + kGroupsPerTask - 1) / kGroupsPerTask;
+    mixers::parallel_for(blocks, [&](std::int64_t block) {
+      std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
+      const std::int64_t g1 = std::min(groups, (block + 1) * kGroupsPerTask);
+      for (std::int64_t g = block * kGroupsPerTask; g < g1; ++g) {
+        for (std::int64_t c = 0; c < Dc_; ++c) {
+          s.clear(), v.clear();
+          if (o_.overlap && g > 0) gather(kv, score, (g - 1) * m_, c, s, v);
+          gather(kv, score, g * m_, offset > 0 ? Dc_ + c : c, s, v);
+          pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
+        }
+        finish(pooled, g * m_, entries_.data() + g * Dc_);
       }
-      finish(pooled, g * m_);
-    }
+    });
     if (o_.overlap && groups > 0)
       for (std::int64_t j = 0; j < m_; ++j) store(j, kv, score, (groups - 1) * m_ + j);
     for (std::int64_t t = groups * m_; t < T; ++t) store(offset + t - groups * m_, kv, score, t);
@@ -163,7 +174,8 @@ class Pooler {
       }
       pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
     }
-    finish(pooled, p + 1 - m_);
+    entries_.resize(entries_.size() + static_cast<std::size_t>(Dc_));
+    finish(pooled, p + 1 - m_, entries_.data() + n_++ * Dc_);
     if (o_.overlap) {
       std::copy_n(kv_state_.begin() + m_ * C_, m_ * C_, kv_state_.begin());
       std::copy_n(score_state_.begin() + m_ * C_, m_ * C_, score_state_.begin());
@@ -192,17 +204,15 @@ class Pooler {
     }
   }
   // model.py: kv = norm(kv) (RMSNorm with weight), then RoPE on its last rd channels at the
-  // group's first token.
-  void finish(std::vector<S>& pooled, std::int64_t position) {
+  // group's first token; written to `entry` (Dc wide).
+  void finish(const std::vector<S>& pooled, std::int64_t position, S* entry) const {
     S square{0};
     for (const S x : pooled) square += x * x;
     const S inv = S{1} / std::sqrt(square / static_cast<S>(Dc_) + static_cast<S>(o_.eps));
     for (std::int64_t c = 0; c < Dc_; ++c)
-      pooled[static_cast<std::size_t>(c)] *=
-          inv * static_cast<S>(w_.norm[static_cast<std::size_t>(c)]);
-    rope_tail(pooled.data(), Dc_, o_.rope_dim, static_cast<double>(position), o_.rope_theta);
-    entries_.insert(entries_.end(), pooled.begin(), pooled.end());
-    ++n_;
+      entry[c] = pooled[static_cast<std::size_t>(c)] *
+                 (inv * static_cast<S>(w_.norm[static_cast<std::size_t>(c)]));
+    rope_tail(entry, Dc_, o_.rope_dim, static_cast<double>(position), o_.rope_theta);
   }
 
   const CompressorWeights& w_;
@@ -227,6 +237,9 @@ std::vector<std::int64_t> top_entries(const std::vector<double>& scores, std::in
   order.resize(kept);
   return order;
 }
+
+// Queries per task of the attention (and indexer) pass.
+constexpr std::int64_t kQueriesPerTask = 16;
 
 template <class S>
 class EngineT final : public Kernel::Engine {
@@ -256,8 +269,17 @@ class EngineT final : public Kernel::Engine {
         compress(seq.main, in.comp_kv, in.comp_score, b, T, d.C);
         if (o_.topk > 0) compress(*seq.index, in.index_kv, in.index_score, b, T, d.CI);
       }
-      // (3) every query of the step.
-      for (std::int64_t t = 0; t < T; ++t) attend(in, r, seq, b, t, T, d);
+    }
+    // (3) every query of the step, in tasks of (sequence, block of queries), the latest blocks
+    // (the most keys) first; each task writes its own rows.
+    const std::int64_t blocks = (T + kQueriesPerTask - 1) / kQueriesPerTask;
+    mixers::parallel_for_counted(d.B * blocks, r.counts, [&](std::int64_t task, OpCounts& counts) {
+      const std::int64_t b = task % d.B, t0 = (blocks - 1 - task / d.B) * kQueriesPerTask;
+      const Sequence& seq = sequences_[static_cast<std::size_t>(b)];
+      for (std::int64_t t = t0; t < std::min(T, t0 + kQueriesPerTask); ++t)
+        attend(in, r, seq, b, t, T, d, counts);
+    });
+    for (Sequence& seq : sequences_) {
       if (o_.window) {
         const auto keep = static_cast<std::size_t>(*o_.window * d.D);
         if (seq.window.size() > keep)
@@ -266,8 +288,6 @@ class EngineT final : public Kernel::Engine {
       }
       seq.window_first = t0_ + T - static_cast<std::int64_t>(seq.window.size()) / d.D;
     }
-    r.counts = std::move(counts_);
-    counts_ = {};
     t0_ += T;
     return r;
   }
@@ -320,7 +340,8 @@ class EngineT final : public Kernel::Engine {
   // over the n visible entries; the top min(k, n). In float64 whatever the run's precision (as
   // DSA's indexer), so a float32 run selects the entries a float64 run does.
   std::vector<std::int64_t> select(const StepInputs& in, const Sequence& seq, std::int64_t b,
-                                   std::int64_t t, std::int64_t T, std::int64_t n, const Dims& d) {
+                                   std::int64_t t, std::int64_t T, std::int64_t n, const Dims& d,
+                                   OpCounts& counts) const {
     if (n == 0) return {};
     Mat<double> q(d.HI, d.dI);
     for (std::int64_t h = 0; h < d.HI; ++h) {
@@ -336,7 +357,7 @@ class EngineT final : public Kernel::Engine {
       w(h) = in.index_w[static_cast<std::size_t>((b * T + t) * d.HI + h)] * scale;
     const Eigen::Map<const Mat<double>> keys(seq.index->entry(0), n, d.dI);
     const Vec<double> scores = (keys * q.transpose()).cwiseMax(0.0) * w;
-    counts_.add("index_scores", d.HI * d.dI * n);
+    counts.add("index_scores", d.HI * d.dI * n);
     return top_entries(std::vector<double>(scores.data(), scores.data() + n), o_.topk);
   }
 
@@ -344,14 +365,14 @@ class EngineT final : public Kernel::Engine {
   // entries chosen; softmax with the sink in the denominator (kernel.py sparse_attn); the output
   // de-rotated on its last rd channels (model.py: apply_rotary_emb(o[..., -rd:], inverse=True)).
   void attend(const StepInputs& in, StepResult& r, const Sequence& seq, std::int64_t b,
-              std::int64_t t, std::int64_t T, const Dims& d) {
+              std::int64_t t, std::int64_t T, const Dims& d, OpCounts& counts) const {
     const std::int64_t p = t0_ + t;
     const std::int64_t first = o_.window ? std::max<std::int64_t>(0, p - *o_.window + 1) : 0;
     const std::int64_t n_window = p - first + 1;
     const std::int64_t visible = o_.compress_ratio > 0 ? (p + 1) / o_.compress_ratio : 0;
     std::vector<std::int64_t> chosen;
     if (o_.topk > 0) {
-      chosen = select(in, seq, b, t, T, visible, d);
+      chosen = select(in, seq, b, t, T, visible, d, counts);
       for (std::size_t i = 0; i < chosen.size(); ++i)
         r.topk_entries[static_cast<std::size_t>((b * T + t) * o_.topk) + i] = chosen[i];
     } else {
@@ -374,7 +395,7 @@ class EngineT final : public Kernel::Engine {
     }
     const S scale = static_cast<S>(o_.scale.value_or(1.0 / std::sqrt(static_cast<double>(d.D))));
     Mat<S> weights = (q * keys.transpose()) * scale;  // [H, n]
-    counts_.add("scores", d.H * d.D * n);
+    counts.add("scores", d.H * d.D * n);
     Vec<S> lse(d.H), denominator(d.H);
     for (std::int64_t h = 0; h < d.H; ++h) {
       const S sink = static_cast<S>(layer_.attn_sink[static_cast<std::size_t>(h)]);
@@ -384,7 +405,7 @@ class EngineT final : public Kernel::Engine {
       lse(h) = top + std::log(denominator(h));
     }
     Mat<S> o = denominator.cwiseInverse().asDiagonal() * (weights * keys);  // [H, D]
-    counts_.add("av", d.H * d.D * n);
+    counts.add("av", d.H * d.D * n);
     for (std::int64_t h = 0; h < d.H; ++h) {
       rope_tail(o.data() + h * d.D, d.D, o_.rope_dim, -static_cast<double>(p), o_.rope_theta);
       for (std::int64_t c = 0; c < d.D; ++c)
@@ -400,7 +421,6 @@ class EngineT final : public Kernel::Engine {
   bool started_ = false;
   std::int64_t t0_ = 0;  // tokens before this step
   std::vector<Sequence> sequences_;
-  OpCounts counts_;
 };
 
 }  // namespace

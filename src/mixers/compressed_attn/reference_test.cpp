@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 #include "mixers/mixer.h"
 
@@ -288,6 +289,45 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
     in.index_q = in.index_w = in.index_kv = in.index_score = Tensor();
     CHECK(close(a.o, without.step(in).o, 1e-10));
   }
+}
+
+TEST_CASE("Kernel: the threaded run equals the one-thread run, bit for bit") {
+  // Tasks are (sequence, query block) and blocks of compressor groups, fixed by the sizes alone,
+  // each computed by one thread in one order: 2 sequences × 150 queries, 75 groups of m = 2.
+  Case csa;
+  csa.B = 2, csa.T = 150, csa.H = 3, csa.D = 10, csa.rope_dim = 4, csa.W = 7, csa.m = 2;
+  csa.HI = 2, csa.dI = 6, csa.k = 5;
+  Case hca = csa;
+  hca.m = 4, hca.overlap = false, hca.HI = 0, hca.dI = 0, hca.k = 0;
+  const int saved = mixers::kernel_threads();
+  for (const Case& c : {csa, hca}) {
+    CAPTURE(c.m);
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      Options o = options_of(c);
+      o.precision = precision;
+      const Layer layer = random_layer(c, 31);
+      const StepInputs all = random_inputs(c, 41);
+      const auto run = [&](int threads) {
+        mixers::set_kernel_threads(threads);
+        Kernel kernel(o, layer);
+        std::vector<StepResult> steps{kernel.step(tokens(all, 0, 100))};
+        steps.push_back(kernel.step(tokens(all, 100, 150)));
+        return steps;
+      };
+      const std::vector<StepResult> serial = run(1);
+      for (const int threads : {2, 3}) {
+        CAPTURE(threads);
+        const std::vector<StepResult> threaded = run(threads);
+        for (std::size_t s = 0; s < serial.size(); ++s) {
+          CHECK(threaded[s].o.data == serial[s].o.data);
+          CHECK(threaded[s].lse.data == serial[s].lse.data);
+          CHECK(threaded[s].topk_entries.data == serial[s].topk_entries.data);
+          CHECK(threaded[s].counts.macs == serial[s].counts.macs);
+        }
+      }
+    }
+  }
+  mixers::set_kernel_threads(saved);
 }
 
 TEST_CASE("Kernel: shapes and options are checked with located errors") {
