@@ -14,13 +14,12 @@
 
 #include "core/error.h"
 #include "mixers/common/activations.h"
-#include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::mamba3 {
 namespace {
 
-using mixers::HeadMatrix;
 template <class S>
 using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
@@ -76,31 +75,103 @@ Shapes validate(const Inputs& in, const Options& options) {
   return sh;
 }
 
-// One (sequence, head) after the elementwise preprocessing: rows t·R + r of the fused
-// (token, rank) matrices, and the per-token scalars.
+// A head's per-layer values in the run's precision: the biases, the MIMO projections (all ones
+// when absent), D and the output-norm weight.
 template <class S>
-struct Head {
-  HeadMatrix<S> q, k;                          // [T·R, N] biased and rotated
-  HeadMatrix<S> v;                             // [T·R, P] x ⊙ mimo_v[r]
-  std::vector<S> adt, alpha, beta_hat, gamma;  // [T]; β̂ = (1 − λ)Δ, so β = β̂·α
-  HeadMatrix<S> k_prev, v_prev;                // [R, N], [R, P]: the token before the first
-  std::vector<S> theta;                        // [S] Θ after the last token (unreduced)
+struct HeadWeights {
+  Mat<S> q_bias, k_bias;          // [R, N]
+  Mat<S> mimo_v, mimo_z, mimo_o;  // [R, P]
+  std::vector<S> norm_weight;     // [P], with outproj_norm
+  S skip{0};                      // D
 };
 
 template <class S>
-S mimo_weight(const Tensor& w, std::int64_t hd, std::int64_t r, std::int64_t p, const Shapes& sh) {
-  return w.empty() ? S{1} : static_cast<S>(w[static_cast<std::size_t>((hd * sh.R + r) * sh.P + p)]);
+void load_rows(const Tensor& t, std::int64_t index, Mat<S>& m) {
+  if (t.empty()) return;
+  const double* src = t.data.data() + index * m.size();
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<S>(src[i]);
 }
 
-// Turns pair j < S of x [N] by the angle whose cosine and sine are cos[j], sin[j]:
+template <class S>
+HeadWeights<S> head_weights(const Inputs& in, const Options& options, const Shapes& sh,
+                            std::int64_t hd) {
+  const std::int64_t R = sh.R, N = sh.N, P = sh.P;
+  HeadWeights<S> w{
+      Mat<S>(R, N), Mat<S>(R, N), Mat<S>::Ones(R, P), Mat<S>::Ones(R, P), Mat<S>::Ones(R, P),
+      {},           S{0}};
+  load_rows(in.q_bias, hd, w.q_bias);
+  load_rows(in.k_bias, hd, w.k_bias);
+  load_rows(in.mimo_v, hd, w.mimo_v);
+  load_rows(in.mimo_z, hd, w.mimo_z);
+  load_rows(in.mimo_o, hd, w.mimo_o);
+  if (options.outproj_norm)
+    for (std::int64_t p = 0; p < P; ++p)
+      w.norm_weight.push_back(
+          static_cast<S>(in.outproj_norm_weight[static_cast<std::size_t>(hd * P + p)]));
+  if (!in.D.empty()) w.skip = static_cast<S>(in.D[static_cast<std::size_t>(hd)]);
+  return w;
+}
+
+// What one (sequence, head) carries from a chunk to the next.
+template <class S>
+struct Carry {
+  std::vector<S> theta;   // [S] Θ after the last loaded token (unreduced)
+  Mat<S> k_prev, v_prev;  // [R, N], [R, P]: the rows of the token before the chunk
+  Mat<S> h;               // [P, N] the state after that token
+};
+
+template <class S>
+Carry<S> initial_carry(const Inputs& in, const Shapes& sh, std::int64_t b, std::int64_t hd,
+                       const HeadWeights<S>& w) {
+  const std::int64_t H = sh.H, R = sh.R, N = sh.N, P = sh.P;
+  Carry<S> carry{std::vector<S>(static_cast<std::size_t>(sh.S), S{0}), Mat<S>::Zero(R, N),
+                 Mat<S>::Zero(R, P), Mat<S>::Zero(P, N)};
+  const auto at = [](const Tensor& t, std::int64_t i) {
+    return static_cast<S>(t[static_cast<std::size_t>(i)]);
+  };
+  if (!in.initial_angle_state.empty())
+    for (std::int64_t j = 0; j < sh.S; ++j)
+      carry.theta[static_cast<std::size_t>(j)] =
+          at(in.initial_angle_state, (b * H + hd) * sh.S + j);
+  for (std::int64_t r = 0; r < R; ++r) {
+    for (std::int64_t n = 0; n < N && !in.initial_k_state.empty(); ++n)
+      carry.k_prev(r, n) = at(in.initial_k_state, ((b * R + r) * H + hd) * N + n);
+    for (std::int64_t p = 0; p < P && !in.initial_v_state.empty(); ++p)
+      carry.v_prev(r, p) = at(in.initial_v_state, (b * H + hd) * P + p) * w.mimo_v(r, p);
+  }
+  load_rows(in.initial_ssm_state, b * H + hd, carry.h);
+  return carry;
+}
+
+// One chunk of c ≤ C tokens: rows i·R + r of the fused (token, rank) matrices, the per-token
+// scalars, and the chunked form's work buffers.
+template <class S>
+struct ChunkRows {
+  ChunkRows(std::int64_t C, const Shapes& sh)
+      : q(C * sh.R, sh.N),
+        k(C * sh.R, sh.N),
+        v(C * sh.R, sh.P),
+        o(C * sh.R, sh.P),
+        gate(C * sh.R, sh.P),
+        scores(C * sh.R, C * sh.R),
+        weighted(C * sh.R, sh.P) {}
+  Mat<S> q, k;                                 // [C·R, N] biased and rotated
+  Mat<S> v, o;                                 // [C·R, P] x ⊙ mimo_v[r]; the output rows
+  Mat<S> gate;                                 // [C·R, P] z ⊙ mimo_z[r], then silu of it
+  Mat<S> scores, weighted;                     // [C·R, C·R], [C·R, P] (chunked form)
+  std::vector<S> adt, alpha, beta_hat, gamma;  // [c]; β̂ = (1 − λ)Δ, so β = β̂·α
+  std::vector<S> cos, sin;                     // [c·S] of Θ_t
+  std::vector<S> decay, weight;                // [c] e^{Γ_t}; [c·c] token weights (chunked)
+};
+
+// Turns pairs j < S of x [N] by the angles whose cosines and sines are cos[j], sin[j]:
 // (a, b) ↦ (a cos − b sin, a sin + b cos).
 template <class S>
-void rotate(S* x, const std::vector<S>& cos, const std::vector<S>& sin, std::int64_t N,
+void rotate(S* x, const S* cos, const S* sin, std::int64_t S_angles, std::int64_t N,
             RopePairing pairing) {
-  for (std::size_t j = 0; j < cos.size(); ++j) {
-    const auto i = static_cast<std::int64_t>(j);
-    const std::int64_t ia = pairing == RopePairing::interleaved ? 2 * i : i;
-    const std::int64_t ib = pairing == RopePairing::interleaved ? 2 * i + 1 : i + N / 2;
+  for (std::int64_t j = 0; j < S_angles; ++j) {
+    const std::int64_t ia = pairing == RopePairing::interleaved ? 2 * j : j;
+    const std::int64_t ib = pairing == RopePairing::interleaved ? 2 * j + 1 : j + N / 2;
     const S c = cos[j], s = sin[j];
     const S a = x[ia], b = x[ib];
     x[ia] = a * c - b * s;
@@ -108,222 +179,218 @@ void rotate(S* x, const std::vector<S>& cos, const std::vector<S>& sin, std::int
   }
 }
 
+// The elementwise preprocessing of tokens [s0, s0 + c): angles, biased and rotated q and k,
+// up-projected v, the per-token scalars, and the oracle's intermediates.
 template <class S>
-Head<S> preprocess(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
-                   std::int64_t hd, Result& result) {
-  const std::int64_t T = in.v.dim(1), H = sh.H, R = sh.R, N = sh.N, P = sh.P;
+void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
+                std::int64_t hd, std::int64_t s0, std::int64_t c, const HeadWeights<S>& w,
+                Carry<S>& carry, ChunkRows<S>& rows, Result& result) {
+  const std::int64_t T = in.v.dim(1), H = sh.H, R = sh.R, N = sh.N, P = sh.P, SA = sh.S;
   const std::int64_t g = hd / (H / sh.G);
-  Head<S> head{HeadMatrix<S>(T * R, N),
-               HeadMatrix<S>(T * R, N),
-               HeadMatrix<S>(T * R, P),
-               {},
-               {},
-               {},
-               {},
-               HeadMatrix<S>(R, N),
-               HeadMatrix<S>(R, P),
-               std::vector<S>(static_cast<std::size_t>(sh.S), S{0})};
   const auto at = [](const Tensor& t, std::int64_t i) {
     return static_cast<S>(t[static_cast<std::size_t>(i)]);
   };
-  if (!in.initial_angle_state.empty())
-    for (std::int64_t j = 0; j < sh.S; ++j)
-      head.theta[static_cast<std::size_t>(j)] = at(in.initial_angle_state, (b * H + hd) * sh.S + j);
-  for (std::int64_t r = 0; r < R; ++r) {
-    for (std::int64_t n = 0; n < N; ++n)
-      if (!in.initial_k_state.empty())
-        head.k_prev.at(r, n) = at(in.initial_k_state, ((b * R + r) * H + hd) * N + n);
-    for (std::int64_t p = 0; p < P; ++p)
-      if (!in.initial_v_state.empty())
-        head.v_prev.at(r, p) =
-            at(in.initial_v_state, (b * H + hd) * P + p) * mimo_weight<S>(in.mimo_v, hd, r, p, sh);
-  }
   const S pi = std::numbers::pi_v<S>;
-  std::vector<S> cos(static_cast<std::size_t>(sh.S)), sin(cos);  // of Θ_t, for every rank, q and k
-  for (std::int64_t t = 0; t < T; ++t) {
-    const std::int64_t bth = (b * T + t) * H + hd;
+  rows.adt.clear(), rows.alpha.clear(), rows.beta_hat.clear(), rows.gamma.clear();
+  rows.cos.resize(static_cast<std::size_t>(c * SA));
+  rows.sin.resize(static_cast<std::size_t>(c * SA));
+  for (std::int64_t i = 0; i < c; ++i) {
+    const std::int64_t bth = (b * T + s0 + i) * H + hd;
     const S dt = at(in.dt, bth);
-    for (std::int64_t j = 0; j < sh.S; ++j) {
-      S& theta = head.theta[static_cast<std::size_t>(j)];
-      theta += pi * std::tanh(at(in.angles, bth * sh.S + j)) * dt;
-      cos[static_cast<std::size_t>(j)] = std::cos(theta);
-      sin[static_cast<std::size_t>(j)] = std::sin(theta);
+    for (std::int64_t j = 0; j < SA; ++j) {
+      S& theta = carry.theta[static_cast<std::size_t>(j)];
+      theta += pi * std::tanh(at(in.angles, bth * SA + j)) * dt;
+      const auto a = static_cast<std::size_t>(i * SA + j);
+      rows.cos[a] = std::cos(theta);
+      rows.sin[a] = std::sin(theta);
       if (options.intermediates)
-        result.theta[static_cast<std::size_t>(bth * sh.S + j)] =
+        result.theta[static_cast<std::size_t>(bth * SA + j)] =
             reduce_angle(static_cast<double>(theta));
     }
+    const S lambda = static_cast<S>(mixers::sigmoid(static_cast<double>(at(in.trap, bth))));
+    rows.adt.push_back(at(in.adt, bth));
+    rows.alpha.push_back(std::exp(rows.adt.back()));
+    rows.beta_hat.push_back((S{1} - lambda) * dt);
+    rows.gamma.push_back(lambda * dt);
+  }
+  for (std::int64_t i = 0; i < c; ++i) {
+    const std::int64_t t = s0 + i, bth = (b * T + t) * H + hd;
+    const double* x = in.v.data.data() + bth * P;
     for (std::int64_t r = 0; r < R; ++r) {
-      S* q = head.q.row(t * R + r);
-      S* k = head.k.row(t * R + r);
+      const std::int64_t row = i * R + r, src = (((b * T + t) * R + r) * sh.G + g) * N;
+      S* q = rows.q.row(row).data();
+      S* k = rows.k.row(row).data();
       for (std::int64_t n = 0; n < N; ++n) {
-        q[n] = at(in.q, (((b * T + t) * R + r) * sh.G + g) * N + n) +
-               at(in.q_bias, (hd * R + r) * N + n);
-        k[n] = at(in.k, (((b * T + t) * R + r) * sh.G + g) * N + n) +
-               at(in.k_bias, (hd * R + r) * N + n);
+        q[n] = static_cast<S>(in.q.data.data()[src + n]) + w.q_bias(r, n);
+        k[n] = static_cast<S>(in.k.data.data()[src + n]) + w.k_bias(r, n);
       }
-      rotate(q, cos, sin, N, options.pairing);
-      rotate(k, cos, sin, N, options.pairing);
+      rotate(q, rows.cos.data() + i * SA, rows.sin.data() + i * SA, SA, N, options.pairing);
+      rotate(k, rows.cos.data() + i * SA, rows.sin.data() + i * SA, SA, N, options.pairing);
       for (std::int64_t n = 0; n < N && options.intermediates; ++n) {
         const auto out = static_cast<std::size_t>((((b * T + t) * R + r) * H + hd) * N + n);
         result.q_rot[out] = static_cast<double>(q[n]);
         result.k_rot[out] = static_cast<double>(k[n]);
       }
-      for (std::int64_t p = 0; p < P; ++p)
-        head.v.at(t * R + r, p) = at(in.v, bth * P + p) * mimo_weight<S>(in.mimo_v, hd, r, p, sh);
+      S* v = rows.v.row(row).data();
+      for (std::int64_t p = 0; p < P; ++p) v[p] = static_cast<S>(x[p]) * w.mimo_v(r, p);
     }
-    const S lambda = static_cast<S>(mixers::sigmoid(static_cast<double>(at(in.trap, bth))));
-    head.adt.push_back(at(in.adt, bth));
-    head.alpha.push_back(std::exp(head.adt.back()));
-    head.beta_hat.push_back((S{1} - lambda) * dt);
-    head.gamma.push_back(lambda * dt);
   }
-  return head;
 }
 
-// h += coef · Σ_r v[r] k[r]ᵀ over the R rows starting at `row` (R·P·N multiply-adds).
+// h += coef · Σ_r v[r] k[r]ᵀ over R rows (R·P·N multiply-adds).
 template <class S>
-void rank_update(HeadMatrix<S>& h, S coef, const HeadMatrix<S>& v, const HeadMatrix<S>& k,
-                 std::int64_t row, std::int64_t R) {
-  for (std::int64_t r = row; r < row + R; ++r)
-    for (std::int64_t p = 0; p < h.rows; ++p) {
-      const S cv = coef * v.at(r, p);
-      S* hp = h.row(p);
-      const S* kr = k.row(r);
-      for (std::int64_t n = 0; n < h.cols; ++n) hp[n] += cv * kr[n];
+void rank_update(Mat<S>& h, S coef, const S* v, const S* k, std::int64_t R) {
+  const std::int64_t P = h.rows(), N = h.cols();
+  for (std::int64_t r = 0; r < R; ++r)
+    for (std::int64_t p = 0; p < P; ++p) {
+      const S cv = coef * v[r * P + p];
+      S* hp = h.row(p).data();
+      const S* kr = k + r * N;
+      for (std::int64_t n = 0; n < N; ++n) hp[n] += cv * kr[n];
     }
 }
 
-// out[p] = scale · Σ_n h[p, n] q[n] (P·N multiply-adds).
+// out[p] = Σ_n h[p, n] q[n] (P·N multiply-adds).
 template <class S>
-void read_state(const HeadMatrix<S>& h, const S* q, S scale, S* out) {
-  for (std::int64_t p = 0; p < h.rows; ++p) {
+void read_state(const Mat<S>& h, const S* q, S* out) {
+  for (std::int64_t p = 0; p < h.rows(); ++p) {
     S sum{0};
-    const S* hp = h.row(p);
-    for (std::int64_t n = 0; n < h.cols; ++n) sum += hp[n] * q[n];
-    out[p] = scale * sum;
+    const S* hp = h.row(p).data();
+    for (std::int64_t n = 0; n < h.cols(); ++n) sum += hp[n] * q[n];
+    out[p] = sum;
   }
-}
-
-template <class S>
-void scale_state(HeadMatrix<S>& h, S factor) {
-  for (S& value : h.data) value *= factor;
 }
 
 // 1. Token by token: decay, previous-token half-step, current-token step, read-out.
 template <class S>
-HeadMatrix<S> recurrent(const Head<S>& head, const Shapes& sh, HeadMatrix<S>& h, OpCounts& counts) {
-  const std::int64_t T = head.v.rows / sh.R, R = sh.R;
-  HeadMatrix<S> o(T * R, sh.P);
-  for (std::int64_t t = 0; t < T; ++t) {
-    const auto i = static_cast<std::size_t>(t);
-    scale_state(h, head.alpha[i]);
-    const S beta = head.beta_hat[i] * head.alpha[i];
-    if (t == 0)
-      rank_update(h, beta, head.v_prev, head.k_prev, 0, R);
+void recurrent(const Shapes& sh, std::int64_t c, Carry<S>& carry, ChunkRows<S>& rows,
+               OpCounts& counts) {
+  const std::int64_t R = sh.R;
+  for (std::int64_t i = 0; i < c; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    carry.h *= rows.alpha[u];
+    const S beta = rows.beta_hat[u] * rows.alpha[u];
+    if (i == 0)
+      rank_update(carry.h, beta, carry.v_prev.data(), carry.k_prev.data(), R);
     else
-      rank_update(h, beta, head.v, head.k, (t - 1) * R, R);
-    rank_update(h, head.gamma[i], head.v, head.k, t * R, R);
+      rank_update(carry.h, beta, rows.v.row((i - 1) * R).data(), rows.k.row((i - 1) * R).data(), R);
+    rank_update(carry.h, rows.gamma[u], rows.v.row(i * R).data(), rows.k.row(i * R).data(), R);
     for (std::int64_t r = 0; r < R; ++r)
-      read_state(h, head.q.row(t * R + r), S{1}, o.row(t * R + r));
+      read_state(carry.h, rows.q.row(i * R + r).data(), rows.o.row(i * R + r).data());
   }
-  counts.add("state_update", 2 * T * R * sh.P * sh.N);
-  counts.add("readout", T * R * sh.P * sh.N);
-  return o;
+  counts.add("state_update", 2 * c * R * sh.P * sh.N);
+  counts.add("readout", c * R * sh.P * sh.N);
 }
 
-// 2. Chunks [s0, e) with chunk-local Γ_t = Σ_{s0 ≤ u ≤ t} adt_u:
+// 2. One chunk [s0, s0 + c) with chunk-local Γ_t = Σ_{s0 ≤ u ≤ t} adt_u:
 //   h_in = h_{s0−1} + β̂_{s0} Σ_r v_{s0−1,r} k̂_{s0−1,r}ᵀ
-//   o_{t,a} = e^{Γ_t} h_in q̂_{t,a} + Σ_{s≤t} e^{Γ_t−Γ_s}(γ_s + β̂_{s+1}[s<t]) Σ_c (q̂_{t,a}·k̂_{s,c})
-//   v_{s,c} h_{e−1} = e^{Γ_{e−1}} h_in + Σ_s e^{Γ_{e−1}−Γ_s}(γ_s + β̂_{s+1}[s<e−1]) Σ_c v_{s,c}
-//   k̂_{s,c}ᵀ
-// The (token, rank) pairs are c·R fused rows. Only differences Γ_t − Γ_s ≤ 0 are
-// exponentiated, so strong decays cannot overflow.
+//   o_{t,a} = e^{Γ_t} h_in q̂_{t,a} + Σ_{s≤t} W_{t,s} Σ_c (q̂_{t,a}·k̂_{s,c}) v_{s,c}
+//   h_{e−1} = e^{Γ_{e−1}} h_in + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ
+// with W_{t,s} = e^{Γ_t−Γ_s}(γ_s + β̂_{s+1}[s<t]) for s ≤ t, the weight of token s's rank-R term
+// in the state at t. The (token, rank) pairs are c·R fused rows; the chunk's scores are one
+// [c·R, c·R] product whose pairs s > t are then zeroed (only the s ≤ t half is counted). Only
+// differences Γ_t − Γ_s ≤ 0 are exponentiated, so strong decays cannot overflow.
 template <class S>
-HeadMatrix<S> chunked(const Head<S>& head, const Shapes& sh, std::int64_t chunk_size,
-                      HeadMatrix<S>& state, OpCounts& counts) {
-  const std::int64_t T = head.v.rows / sh.R, R = sh.R, P = sh.P, N = sh.N;
-  HeadMatrix<S> o(T * R, P);
-  Eigen::Map<Mat<S>> h(state.data.data(), P, N);
-  std::vector<S> gamma_cum;
-  for (std::int64_t s0 = 0; s0 < T; s0 += chunk_size) {
-    const std::int64_t e = std::min(T, s0 + chunk_size), c = e - s0;
-    gamma_cum.assign(static_cast<std::size_t>(c), S{0});
-    S sum{0};
-    for (std::int64_t t = s0; t < e; ++t)
-      gamma_cum[static_cast<std::size_t>(t - s0)] = sum += head.adt[static_cast<std::size_t>(t)];
-    const auto G = [&](std::int64_t t) { return gamma_cum[static_cast<std::size_t>(t - s0)]; };
-    // The weight of token s's rank-R term in the state at t ≥ s (β̂ of the next token if t > s).
-    const auto weight = [&](std::int64_t t, std::int64_t s) {
-      const S pending = s < t ? head.beta_hat[static_cast<std::size_t>(s + 1)] : S{0};
-      return std::exp(G(t) - G(s)) * (head.gamma[static_cast<std::size_t>(s)] + pending);
-    };
-    // The previous token's pending half-step: R·P·N.
-    const bool first = s0 == 0;
-    const ConstMap<S> v_prev(first ? head.v_prev.row(0) : head.v.row((s0 - 1) * R), R, P);
-    const ConstMap<S> k_prev(first ? head.k_prev.row(0) : head.k.row((s0 - 1) * R), R, N);
-    h.noalias() += head.beta_hat[static_cast<std::size_t>(s0)] * v_prev.transpose() * k_prev;
-    const ConstMap<S> q(head.q.row(s0 * R), c * R, N), k(head.k.row(s0 * R), c * R, N);
-    const ConstMap<S> v(head.v.row(s0 * R), c * R, P);
-    Eigen::Map<Mat<S>> out(o.row(s0 * R), c * R, P);
-    // Inter-chunk read-out e^{Γ_t} h_in q̂: c·R·P·N.
-    out.noalias() = q * h.transpose();
-    for (std::int64_t t = s0; t < e; ++t) out.middleRows((t - s0) * R, R) *= std::exp(G(t));
-    // Intra-chunk: each token's R rows against the (t − s0 + 1)·R key rows up to it.
-    for (std::int64_t t = s0; t < e; ++t) {
-      const std::int64_t m = (t - s0 + 1) * R;
-      Mat<S> scores = q.middleRows((t - s0) * R, R) * k.topRows(m).transpose();  // R·m·N
-      for (std::int64_t s = s0; s <= t; ++s) scores.middleCols((s - s0) * R, R) *= weight(t, s);
-      out.middleRows((t - s0) * R, R).noalias() += scores * v.topRows(m);  // R·m·P
-    }
-    // End state: e^{Γ_{e−1}} h_in + Σ_s w_s Σ_c v_{s,c} k̂_{s,c}ᵀ: c·R·P·N.
-    Mat<S> weighted = v;
-    for (std::int64_t s = s0; s < e; ++s) weighted.middleRows((s - s0) * R, R) *= weight(e - 1, s);
-    h *= std::exp(G(e - 1));
-    h.noalias() += weighted.transpose() * k;
-    counts.add("state_update", R * P * N * (1 + c));
-    counts.add("state_read", c * R * P * N);
-    counts.add("scores", R * R * c * (c + 1) / 2 * N);
-    counts.add("intra_output", R * R * c * (c + 1) / 2 * P);
+void chunked(const Shapes& sh, std::int64_t c, Carry<S>& carry, ChunkRows<S>& rows,
+             OpCounts& counts) {
+  const std::int64_t R = sh.R, P = sh.P, N = sh.N, m = c * R;
+  const auto cu = static_cast<std::size_t>(c);
+  rows.decay.assign(cu, S{0});  // Γ_t, then e^{Γ_t}
+  S sum{0};
+  for (std::size_t t = 0; t < cu; ++t) rows.decay[t] = sum += rows.adt[t];
+  rows.weight.assign(cu * cu, S{0});  // Γ_t − Γ_s for s ≤ t, then W_{t,s}
+  for (std::size_t t = 0; t < cu; ++t)
+    for (std::size_t s = 0; s <= t; ++s) rows.weight[t * cu + s] = rows.decay[t] - rows.decay[s];
+  mixers::exp_in_place(rows.weight.data(), c * c);
+  mixers::exp_in_place(rows.decay.data(), c);
+  for (std::size_t t = 0; t < cu; ++t)
+    for (std::size_t s = 0; s < cu; ++s)
+      rows.weight[t * cu + s] *=
+          s > t ? S{0} : rows.gamma[s] + (s < t ? rows.beta_hat[s + 1] : S{0});
+  // The previous token's pending half-step: R·P·N.
+  carry.h.noalias() += rows.beta_hat[0] * carry.v_prev.transpose() * carry.k_prev;
+  const auto q = rows.q.topRows(m), k = rows.k.topRows(m), v = rows.v.topRows(m);
+  auto out = rows.o.topRows(m);
+  // Inter-chunk read-out e^{Γ_t} h_in q̂: c·R·P·N.
+  out.noalias() = q * carry.h.transpose();
+  for (std::int64_t t = 0; t < c; ++t)
+    out.middleRows(t * R, R) *= rows.decay[static_cast<std::size_t>(t)];
+  // Intra-chunk: the chunk's scores, weighted, against its value rows: R²·c(c+1)/2·(N + P).
+  auto scores = rows.scores.topLeftCorner(m, m);
+  scores.noalias() = q * k.transpose();
+  for (std::int64_t i = 0; i < m; ++i) {
+    const S* w = rows.weight.data() + (i / R) * c;
+    S* row = scores.row(i).data();
+    for (std::int64_t j = 0; j < m; ++j) row[j] *= w[j / R];
   }
-  return o;
+  out.noalias() += scores * v;
+  // End state: e^{Γ_{e−1}} h_in + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ: c·R·P·N.
+  auto weighted = rows.weighted.topRows(m);
+  const S* last = rows.weight.data() + (c - 1) * c;
+  for (std::int64_t i = 0; i < m; ++i) weighted.row(i) = v.row(i) * last[i / R];
+  carry.h *= rows.decay[cu - 1];
+  carry.h.noalias() += weighted.transpose() * k;
+  counts.add("state_update", R * P * N * (1 + c));
+  counts.add("state_read", c * R * P * N);
+  counts.add("scores", R * R * c * (c + 1) / 2 * N);
+  counts.add("intra_output", R * R * c * (c + 1) / 2 * P);
 }
 
 // o_{t,r} += D v_{t,r}; optional RMSNorm_P·w; gate silu(z ⊙ mimo_z[r]); y_t = Σ_r mimo_o[r] ⊙
-// o_{t,r}.
+// o_{t,r}, written to y for tokens [s0, s0 + c).
 template <class S>
-void finish_output(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
-                   std::int64_t hd, const Head<S>& head, HeadMatrix<S>& o, Tensor& y) {
-  const std::int64_t T = o.rows / sh.R, P = sh.P, H = sh.H;
-  const S skip = in.D.empty() ? S{0} : static_cast<S>(in.D[static_cast<std::size_t>(hd)]);
-  for (std::int64_t t = 0; t < T; ++t) {
-    const std::int64_t bth = (b * T + t) * H + hd;
-    std::vector<S> y_t(static_cast<std::size_t>(P), S{0});
-    for (std::int64_t r = 0; r < sh.R; ++r) {
-      S* out = o.row(t * sh.R + r);
-      for (std::int64_t p = 0; p < P; ++p) out[p] += skip * head.v.at(t * sh.R + r, p);
+void finish_chunk(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
+                  std::int64_t hd, std::int64_t s0, std::int64_t c, const HeadWeights<S>& w,
+                  ChunkRows<S>& rows, Tensor& y) {
+  const std::int64_t T = in.v.dim(1), P = sh.P, H = sh.H, R = sh.R;
+  if (!in.z.empty()) {  // silu(g) = g · 1/(1 + e^{−g}), the chunk's exps in one vector pass
+    for (std::int64_t i = 0; i < c; ++i) {
+      const double* z = in.z.data.data() + ((b * T + s0 + i) * H + hd) * P;
+      for (std::int64_t r = 0; r < R; ++r)
+        for (std::int64_t p = 0; p < P; ++p)
+          rows.gate(i * R + r, p) = -(static_cast<S>(z[p]) * w.mimo_z(r, p));
+    }
+    mixers::exp_in_place(rows.gate.data(), c * R * P);
+    for (std::int64_t i = 0; i < c; ++i) {
+      const double* z = in.z.data.data() + ((b * T + s0 + i) * H + hd) * P;
+      for (std::int64_t r = 0; r < R; ++r) {
+        S* gate = rows.gate.row(i * R + r).data();
+        for (std::int64_t p = 0; p < P; ++p)
+          gate[p] = static_cast<S>(z[p]) * w.mimo_z(r, p) * (S{1} / (S{1} + gate[p]));
+      }
+    }
+  }
+  std::vector<S> y_t(static_cast<std::size_t>(P));
+  for (std::int64_t i = 0; i < c; ++i) {
+    std::fill(y_t.begin(), y_t.end(), S{0});
+    for (std::int64_t r = 0; r < R; ++r) {
+      S* out = rows.o.row(i * R + r).data();
+      const S* v = rows.v.row(i * R + r).data();
+      for (std::int64_t p = 0; p < P; ++p) out[p] += w.skip * v[p];
       if (options.outproj_norm) {
         S mean_square{0};
         for (std::int64_t p = 0; p < P; ++p) mean_square += out[p] * out[p];
         mean_square /= static_cast<S>(P);
         const S inv_rms = S{1} / std::sqrt(mean_square + static_cast<S>(options.outproj_norm_eps));
         for (std::int64_t p = 0; p < P; ++p)
-          out[p] *= inv_rms *
-                    static_cast<S>(in.outproj_norm_weight[static_cast<std::size_t>(hd * P + p)]);
+          out[p] *= inv_rms * w.norm_weight[static_cast<std::size_t>(p)];
       }
-      for (std::int64_t p = 0; p < P; ++p) {
-        if (!in.z.empty()) {
-          const S gate = static_cast<S>(in.z[static_cast<std::size_t>(bth * P + p)]) *
-                         mimo_weight<S>(in.mimo_z, hd, r, p, sh);
-          out[p] *= static_cast<S>(mixers::silu(static_cast<double>(gate)));
-        }
-        y_t[static_cast<std::size_t>(p)] += mimo_weight<S>(in.mimo_o, hd, r, p, sh) * out[p];
+      if (!in.z.empty()) {
+        const S* gate = rows.gate.row(i * R + r).data();
+        for (std::int64_t p = 0; p < P; ++p) out[p] *= gate[p];
       }
+      for (std::int64_t p = 0; p < P; ++p)
+        y_t[static_cast<std::size_t>(p)] += w.mimo_o(r, p) * out[p];
     }
+    double* dst = y.data.data() + ((b * T + s0 + i) * H + hd) * P;
     for (std::int64_t p = 0; p < P; ++p)
-      y[static_cast<std::size_t>(bth * P + p)] =
-          static_cast<double>(y_t[static_cast<std::size_t>(p)]);
+      dst[p] = static_cast<double>(y_t[static_cast<std::size_t>(p)]);
   }
 }
+
+// The recurrent form walks the sequence in blocks of this many tokens (its arithmetic does
+// not depend on the block).
+constexpr std::int64_t kRecurrentBlock = 64;
 
 template <class S>
 Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
@@ -340,23 +407,35 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
       in.initial_ssm_state.empty() ? Tensor({B, H, P, N}) : in.initial_ssm_state;
   result.final_k_state = in.initial_k_state.empty() ? Tensor({B, R, H, N}) : in.initial_k_state;
   result.final_v_state = in.initial_v_state.empty() ? Tensor({B, H, P}) : in.initial_v_state;
+  const bool chunked_form = options.form == Form::chunked;
+  const std::int64_t block =
+      std::max<std::int64_t>(1, std::min(chunked_form ? options.chunk_size : kRecurrentBlock, T));
   mixers::parallel_for_counted(B * H, result.counts, [&](std::int64_t task, OpCounts& counts) {
     const std::int64_t b = task / H, hd = task % H;  // one (sequence, head) per task
-    const Head<S> head = preprocess<S>(in, options, sh, b, hd, result);
-    auto h = mixers::gather_matrix<S>(result.final_ssm_state, b * H + hd, P, N);
-    HeadMatrix<S> o = options.form == Form::chunked
-                          ? chunked(head, sh, options.chunk_size, h, counts)
-                          : recurrent(head, sh, h, counts);
-    finish_output(in, options, sh, b, hd, head, o, result.y);
-    mixers::scatter_matrix(h, result.final_ssm_state, b * H + hd);
+    const HeadWeights<S> w = head_weights<S>(in, options, sh, hd);
+    Carry<S> carry = initial_carry<S>(in, sh, b, hd, w);
+    ChunkRows<S> rows(block, sh);
+    for (std::int64_t s0 = 0; s0 < T; s0 += block) {
+      const std::int64_t c = std::min(block, T - s0);
+      load_chunk(in, options, sh, b, hd, s0, c, w, carry, rows, result);
+      if (chunked_form)
+        chunked(sh, c, carry, rows, counts);
+      else
+        recurrent(sh, c, carry, rows, counts);
+      finish_chunk(in, options, sh, b, hd, s0, c, w, rows, result.y);
+      carry.k_prev = rows.k.middleRows((c - 1) * R, R);
+      carry.v_prev = rows.v.middleRows((c - 1) * R, R);
+    }
     for (std::int64_t j = 0; j < sh.S; ++j)
       result.final_angle_state[static_cast<std::size_t>((b * H + hd) * sh.S + j)] =
-          reduce_angle(static_cast<double>(head.theta[static_cast<std::size_t>(j)]));
+          reduce_angle(static_cast<double>(carry.theta[static_cast<std::size_t>(j)]));
     if (T == 0) return;
+    double* h = result.final_ssm_state.data.data() + (b * H + hd) * P * N;
+    for (Eigen::Index i = 0; i < carry.h.size(); ++i) h[i] = static_cast<double>(carry.h.data()[i]);
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t n = 0; n < N; ++n)
         result.final_k_state[static_cast<std::size_t>(((b * R + r) * H + hd) * N + n)] =
-            static_cast<double>(head.k.at((T - 1) * R + r, n));
+            static_cast<double>(carry.k_prev(r, n));
     for (std::int64_t p = 0; p < P; ++p)
       result.final_v_state[static_cast<std::size_t>((b * H + hd) * P + p)] =
           in.v[static_cast<std::size_t>(((b * T + T - 1) * H + hd) * P + p)];
