@@ -4,6 +4,7 @@
 #include "mixers/common/vector_exp.h"
 
 #include <Eigen/Core>
+#include <cmath>
 
 #if defined(ATTNSIM_HAVE_LIBMVEC)
 #include <immintrin.h>
@@ -13,6 +14,10 @@
 // AVX, as the argument would be passed in memory instead of a register.
 extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_exp(__m256d x);
 extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_expf(__m256 x);
+#if defined(ATTNSIM_HAVE_LIBMVEC_EXPM1)
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_expm1(__m256d x);
+extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_expm1f(__m256 x);
+#endif
 #endif
 
 namespace attnsim::mixers {
@@ -48,7 +53,37 @@ __attribute__((target("avx2,fma"))) void avx2_exp(float* x, std::int64_t n) {
     for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
   }
 }
+
+#if defined(ATTNSIM_HAVE_LIBMVEC_EXPM1)
+// The same loops over libmvec's expm1 (the padding lanes compute expm1(0) = 0, unused).
+__attribute__((target("avx2,fma"))) void avx2_expm1(double* x, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _ZGVdN4v_expm1(_mm256_loadu_pd(x + i)));
+  if (i < n) {
+    alignas(32) double tail[4] = {0, 0, 0, 0};
+    for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
+    _mm256_store_pd(tail, _ZGVdN4v_expm1(_mm256_load_pd(tail)));
+    for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
+  }
+}
+
+__attribute__((target("avx2,fma"))) void avx2_expm1(float* x, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_expm1f(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
+    _mm256_store_ps(tail, _ZGVdN8v_expm1f(_mm256_load_ps(tail)));
+    for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
+  }
+}
 #endif
+#endif
+
+template <class S>
+void scalar_expm1(S* x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) x[i] = std::expm1(x[i]);
+}
 
 }  // namespace
 
@@ -64,6 +99,20 @@ void exp_in_place(float* x, std::int64_t n) {
   if (has_avx2) return avx2_exp(x, n);
 #endif
   eigen_exp(x, n);
+}
+
+void expm1_in_place(double* x, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC) && defined(ATTNSIM_HAVE_LIBMVEC_EXPM1)
+  if (has_avx2) return avx2_expm1(x, n);
+#endif
+  scalar_expm1(x, n);
+}
+
+void expm1_in_place(float* x, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC) && defined(ATTNSIM_HAVE_LIBMVEC_EXPM1)
+  if (has_avx2) return avx2_expm1(x, n);
+#endif
+  scalar_expm1(x, n);
 }
 
 bool vector_exp_is_avx2() {

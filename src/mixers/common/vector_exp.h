@@ -11,6 +11,12 @@ namespace attnsim::mixers {
 void exp_in_place(double* x, std::int64_t n);
 void exp_in_place(float* x, std::int64_t n);
 
+// x[i] ← e^{x[i]} − 1 for i < n, accurate near 0 (the RG-LRU's sqrt(−expm1(2 log a)), a → 1):
+// glibc's AVX2 vector expm1 (libmvec from glibc 2.35, 4 doubles or 8 floats per call) where
+// the CPU has AVX2 and FMA and the library has it; std::expm1 a value at a time otherwise.
+void expm1_in_place(double* x, std::int64_t n);
+void expm1_in_place(float* x, std::int64_t n);
+
 // Whether exp_in_place uses the AVX2 path on this machine (the benchmark prints it).
 bool vector_exp_is_avx2();
 

@@ -1,4 +1,5 @@
-// Tests of exp_in_place against the C library's scalar exp, for every tail length.
+// Tests of exp_in_place and expm1_in_place against the C library's scalar exp and expm1, for
+// every tail length.
 #include "mixers/common/vector_exp.h"
 
 #include <doctest/doctest.h>
@@ -40,6 +41,34 @@ TEST_CASE("exp_in_place") {
   SUBCASE("float, within 4 ulp (4 · 2^−23 ≈ 4.8e-7 relative)") {
     check_against_std_exp<float>(4.8e-7f);
   }
+}
+
+// expm1 near 0, where e^x − 1 would cancel: relative to std::expm1, and two values by Taylor
+// series (expm1(x) = x + x²/2 + x³/6 + …): expm1(1e-10) = 1.00000000005e-10 and
+// expm1(−2e-9) = −2e-9 + 2e-18 − 1.3e-27 = −1.999999998e-9 (to 1e-27).
+template <class S>
+void check_against_std_expm1(double relative_tolerance) {
+  const std::vector<S> values{0,       S(1e-10), S(-2e-9), S(-0.25), S(0.5), S(-1),
+                              S(-3.5), S(-40),   S(1e-6),  S(-1e-4), S(2),   S(-1e-30)};
+  for (std::size_t n = 0; n <= values.size(); ++n) {
+    CAPTURE(n);
+    std::vector<S> x(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
+    expm1_in_place(x.data(), static_cast<std::int64_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      const S expected = std::expm1(values[i]);
+      CAPTURE(values[i]);
+      CHECK(std::abs(x[i] - expected) <= relative_tolerance * std::abs(expected));
+    }
+  }
+  std::vector<S> x{S(1e-10), S(-2e-9)};
+  expm1_in_place(x.data(), 2);
+  CHECK(std::abs(x[0] - S(1.00000000005e-10)) <= relative_tolerance * 1e-10);
+  CHECK(std::abs(x[1] - S(-1.999999998e-9)) <= relative_tolerance * 2e-9);
+}
+
+TEST_CASE("expm1_in_place") {
+  SUBCASE("double, within 4 ulp") { check_against_std_expm1<double>(8.9e-16); }
+  SUBCASE("float, within 4 ulp") { check_against_std_expm1<float>(4.8e-7f); }
 }
 
 }  // namespace

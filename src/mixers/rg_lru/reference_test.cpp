@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::rg_lru {
@@ -117,6 +118,55 @@ TEST_CASE("rg_lru::run") {
         }
       }
     }
+  }
+  SUBCASE("every form equals the loops across pass 1's tiles of 128 tokens, float64 and float32") {
+    // T = 300: tiles 0–127, 128–255, 256–299; document starts at 127 (the last row of a tile),
+    // 128 (the first of the next) and 290, so the state crosses tile ends and resets on both
+    // sides of one.
+    std::vector<std::int64_t> positions;
+    for (std::int64_t t = 0, p = 3; t < 300; ++t, ++p) {
+      if (t == 127 || t == 128 || t == 290) p = 0;
+      positions.push_back(p);
+    }
+    const Inputs in = random_inputs(2, 300, 3, 5, positions, 3.0, 60);
+    const Loops expected = recurrence_by_loops(in, 8.0);
+    for (const Form form : kForms) {
+      CAPTURE(static_cast<int>(form));
+      Options options = options_for(form, 64);
+      const Result r = run(in, options);
+      CHECK(max_abs_diff(r.y, expected.y) < 1e-12);
+      CHECK(max_abs_diff(r.final_state, expected.state) < 1e-12);
+      // float32 throughout (gates, decays and the state). The values are up to about 3, float32's
+      // epsilon 1.2e-7: the recurrence and the scan keep within 1e-6 (4.2e-7 measured). The
+      // chunked form differences chunk-local cumulative sums Γ of log a, which reach about
+      // 64 · 8 · softplus(3) ≈ 1,560 here, where a float32 ulp is 1.2e-4: its error grows with
+      // the decay (1.0e-5 measured), hence 3e-5.
+      options.precision = Precision::float32;
+      const Result r32 = run(in, options);
+      const double tolerance = form == Form::chunked ? 3e-5 : 1e-6;
+      CHECK(max_abs_diff(r32.y, expected.y) < tolerance);
+      CHECK(max_abs_diff(r32.final_state, expected.state) < tolerance);
+    }
+  }
+  SUBCASE("results do not depend on the run or the thread count") {
+    const int threads_before = mixers::kernel_threads();
+    const Inputs in = random_inputs(2, 300, 3, 5, std::vector<std::int64_t>(300, 1), 3.0, 70);
+    for (const Form form : kForms) {
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        Options options = options_for(form, 64);
+        options.precision = precision;
+        mixers::set_kernel_threads(1);
+        const Result serial = run(in, options);
+        for (const int threads : {1, 2, 3}) {
+          mixers::set_kernel_threads(threads);
+          const Result r = run(in, options);
+          CHECK(r.y.data == serial.y.data);
+          CHECK(r.final_state.data == serial.final_state.data);
+          CHECK(r.normalized_x.data == serial.normalized_x.data);
+        }
+      }
+    }
+    mixers::set_kernel_threads(threads_before);
   }
   SUBCASE("no segment_pos: no resets; T = 1") {
     Inputs in = random_inputs(1, 1, 2, 3, {4}, 1.0, 20);

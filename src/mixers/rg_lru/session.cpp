@@ -81,7 +81,7 @@ const Facet& facet() {
                            "chunked",
                            "{kind: rg_lru, n_heads: 2, block_width: 3, conv_kernel: 3}",
                            "{kind: rg_lru, n_heads: 16, block_width: 128, conv_kernel: 4}",
-                           "chunked",
+                           "recurrent",
                            ""};
   return facet;
 }
