@@ -4,18 +4,23 @@
 // gate), the same m the recurrence produces; the parallel form is one chunk of T.
 #include "mixers/mlstm/reference.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/scalar_decay.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::mlstm {
 namespace {
 
+using mixers::exp_in_place;
 using mixers::HeadMatrix;
 
 Shapes validate(const Inputs& in, const Options& options) {
@@ -97,7 +102,8 @@ void recurrent(const Head<S>& x, State<S>& st, HeadMatrix<S>& o, std::vector<S>&
   counts.add("readout", T * (DK * DV + DK));
 }
 
-// One chunk of c tokens from `start`.
+// One chunk of c tokens from `start`, pair by pair (the parallel form: one chunk of T, which
+// this keeps without a T×T matrix).
 template <class S>
 void chunk(const Head<S>& x, std::int64_t start, std::int64_t c, State<S>& st, HeadMatrix<S>& o,
            std::vector<S>& m_out, double eps, OpCounts& counts) {
@@ -167,6 +173,146 @@ void chunk(const Head<S>& x, std::int64_t start, std::int64_t c, State<S>& st, H
 }
 
 template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+
+// Rows [t0, t0 + c) of a head into the first `rows.cols` columns of `into` (sized by the caller)
+// as S, times `factor`. A head's rows are 1 KiB runs NH·dim apart, which the hardware
+// prefetchers do not follow, so the rows the next load reads (`ahead`, its first c_ahead rows;
+// none when null) and those the next store writes (`ahead_out`, if not null) are asked for
+// meanwhile, and arrive while this chunk's products run.
+template <class S>
+void load_rows(const mixers::HeadRows& rows, std::int64_t t0, std::int64_t c, S factor,
+               Mat<S>& into, const double* ahead, std::int64_t c_ahead,
+               const double* ahead_out = nullptr) {
+  for (std::int64_t i = 0; i < c; ++i) {
+    if (ahead != nullptr && i < c_ahead)
+      for (std::int64_t d = 0; d < rows.cols; d += 8) {
+        __builtin_prefetch(ahead + i * rows.stride + d);
+        if (ahead_out != nullptr) __builtin_prefetch(ahead_out + i * rows.stride + d, 1);
+      }
+    const double* src = rows.row(t0 + i);
+    S* dst = into.row(i).data();
+    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]) * factor;
+  }
+}
+
+// The chunkwise form's buffers, kept from chunk to chunk.
+template <class S>
+struct ChunkBuffers {
+  Mat<S> q, k, v;                     // [c, DK] (q scaled by s), [c, DK], [v | 1] [c, DV + 1]
+  Mat<S> weights, decay;              // [c, c]
+  Mat<S> out;                         // [c, DV + 1]: numerators | denominator
+  Vec<S> F, m, carry, to_end, floor;  // [c]
+};
+
+// The chunkwise form for the chunk of c tokens from `start` loaded in x, as products, with the
+// state C and n side by side in Cn = [C | n] [DK, DV + 1] and v carrying a column of ones, so
+// that each product does the numerators and the denominator at once: with
+// D_ij = e^{F_i − F_j + ĩ_j − m_i} (j ≤ i, 0 above) and W = D ∘ q kᵀ,
+//   [num | den] = diag(e^{F + m_prev − m}) q Cn + W [v | 1],
+//   Cn ← e^{F_c + m_prev − m_c} Cn + (diag(w) k)ᵀ [v | 1],   w_j = D_cj.
+// Every exponent is ≤ 0 (m is the max of those very sums), so nothing overflows. Leaves the
+// outputs in x.out's first DV columns and the stabilisers in x.m.
+template <class S>
+void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkBuffers<S>& x,
+                Mat<S>& Cn, S& m_prev, double eps, OpCounts& counts) {
+  const std::int64_t DK = Cn.rows(), DV = Cn.cols() - 1;
+  const S* i_gate = gates.i_gate.data() + start;
+  x.F.resize(c);
+  S sum{0};
+  for (std::int64_t i = 0; i < c; ++i)
+    x.F(i) = sum += gates.log_f[static_cast<std::size_t>(start + i)];
+  // 1. Stabilisers, as the pair-by-pair form computes them: m_i = max(F_i + m_prev,
+  //    max_{j≤i}(F_i − F_j + ĩ_j)); the exponents of D are those same sums minus m_i.
+  x.m.resize(c);
+  x.decay.resize(c, c);
+  for (std::int64_t i = 0; i < c; ++i) {
+    const S Fi = x.F(i);
+    S best = Fi + m_prev;
+    for (std::int64_t j = 0; j <= i; ++j)
+      best = std::max(best, x.decay(i, j) = Fi - x.F(j) + i_gate[j]);
+    x.m(i) = best;
+    x.decay.row(i).head(i + 1).array() -= best;
+    exp_in_place(x.decay.row(i).data(), i + 1);
+    x.decay.row(i).tail(c - i - 1).setZero();
+  }
+  // 2. Outputs.
+  x.weights.noalias() = x.q * x.k.transpose();  // full product in one BLAS call
+  x.weights.array() *= x.decay.array();
+  x.carry = (x.F.array() + m_prev - x.m.array()).matrix();
+  exp_in_place(x.carry.data(), c);
+  x.out.noalias() = x.q * Cn;
+  x.out = x.carry.asDiagonal() * x.out;
+  x.out.noalias() += x.weights * x.v;
+  x.floor = -x.m;
+  exp_in_place(x.floor.data(), c);
+  for (std::int64_t i = 0; i < c; ++i)
+    x.out.row(i).head(DV) /= std::max(std::abs(x.out(i, DV)), x.floor(i)) + static_cast<S>(eps);
+  counts.add("scores", c * (c + 1) / 2 * DK);
+  counts.add("intra_output", c * (c + 1) / 2 * (DV + 1));
+  counts.add("state_read", c * (DK * DV + DK));
+  // 3. The chunk-end state, stabilised by the last token's m.
+  const S m_end = x.m(c - 1);
+  Cn *= std::exp(x.F(c - 1) + m_prev - m_end);
+  x.to_end = x.decay.row(c - 1).transpose();
+  x.k = x.to_end.asDiagonal() * x.k;  // q kᵀ is done; k is reloaded per chunk
+  Cn.noalias() += x.k.transpose() * x.v;
+  counts.add("state_update", c * (DK * DV + DK));
+  m_prev = m_end;
+}
+
+// One head of the chunkwise form: its gates (q, k, v unused), rows in place, and state.
+template <class S>
+struct ChunkHead {
+  Head<S> gates;
+  mixers::HeadRows q, k, v;
+  mixers::HeadOutput o;
+  Mat<S> Cn;  // [C | n] [DK, DV + 1]
+  S m{0};
+};
+
+// The chunkwise form over a block of heads of sequence b side by side: each chunk of every head
+// in turn, so that the heads' rows of a chunk, adjacent in [B, T, NH, dim], are read together
+// (the next head's rows prefetched while one loads); outputs and stabilisers go straight into
+// the result. A head's arithmetic does not depend on its neighbours.
+template <class S>
+void chunkwise(std::vector<ChunkHead<S>>& heads, std::int64_t b, std::int64_t h0, std::int64_t T,
+               std::int64_t chunk_size, double scale, double eps, Result& result,
+               OpCounts& counts) {
+  const std::int64_t NH = result.m.dim(2);
+  ChunkBuffers<S> x;
+  for (std::int64_t start = 0; start < T; start += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, T - start);
+    const std::int64_t c_next = std::min(chunk_size, std::max<std::int64_t>(T - start - c, 0));
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      ChunkHead<S>& head = heads[i];
+      const bool last = i + 1 == heads.size();
+      const ChunkHead<S>& next = heads[last ? 0 : i + 1];
+      const std::int64_t t_ahead = last ? start + c : start, c_ahead = last ? c_next : c;
+      x.q.resize(c, head.q.cols);
+      x.k.resize(c, head.k.cols);
+      x.v.resize(c, head.v.cols + 1);
+      x.v.col(head.v.cols).setOnes();
+      load_rows(head.q, start, c, static_cast<S>(scale), x.q,
+                c_ahead > 0 ? next.q.row(t_ahead) : nullptr, c_ahead);
+      load_rows(head.k, start, c, S(1), x.k, c_ahead > 0 ? next.k.row(t_ahead) : nullptr, c_ahead);
+      load_rows(head.v, start, c, S(1), x.v, c_ahead > 0 ? next.v.row(t_ahead) : nullptr, c_ahead,
+                c_ahead > 0 ? next.o.row(t_ahead) : nullptr);
+      chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
+      for (std::int64_t r = 0; r < c; ++r) {
+        double* dst = head.o.row(start + r);
+        for (std::int64_t e = 0; e < head.v.cols; ++e) dst[e] = static_cast<double>(x.out(r, e));
+        result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
+                                          static_cast<std::int64_t>(i))] =
+            static_cast<double>(x.m(r));
+      }
+    }
+  }
+}
+
+template <class S>
 Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const std::int64_t B = in.q.dim(0), T = in.q.dim(1), NH = sh.NH, DK = sh.DK, DV = sh.DV;
   const double scale = options.scale.value_or(1.0 / std::sqrt(static_cast<double>(DK)));
@@ -180,43 +326,82 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
     return options.gate_soft_cap ? *options.gate_soft_cap * std::tanh(x / *options.gate_soft_cap)
                                  : x;
   };
-  mixers::parallel_for_counted(B * NH, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / NH, h = task % NH;
-    Head<S> x{mixers::gather_head<S>(in.q, b, h), mixers::gather_head<S>(in.k, b, h),
-              mixers::gather_head<S>(in.v, b, h), std::vector<S>(static_cast<std::size_t>(T)),
-              std::vector<S>(static_cast<std::size_t>(T))};
-    for (S& value : x.q.data) value *= static_cast<S>(scale);
+  const auto gates_of = [&](std::int64_t b, std::int64_t h) {
+    Head<S> x;
+    x.i_gate.resize(static_cast<std::size_t>(T));
+    x.log_f.resize(static_cast<std::size_t>(T));
     for (std::int64_t t = 0; t < T; ++t) {
       const auto gate = static_cast<std::size_t>((b * T + t) * NH + h);
       x.i_gate[static_cast<std::size_t>(t)] = static_cast<S>(cap(in.i_preact[gate]));
       x.log_f[static_cast<std::size_t>(t)] = log_sigmoid(static_cast<S>(cap(in.f_preact[gate])));
     }
-    State<S> st{mixers::gather_matrix<S>(result.final_state, task, DK, DV),
-                std::vector<S>(static_cast<std::size_t>(DK)),
-                static_cast<S>(result.final_m[static_cast<std::size_t>(task)])};
-    for (std::int64_t d = 0; d < DK; ++d)
-      st.n[static_cast<std::size_t>(d)] =
-          static_cast<S>(result.final_n[static_cast<std::size_t>(task * DK + d)]);
-    HeadMatrix<S> o(T, DV);
-    std::vector<S> m(static_cast<std::size_t>(T));
-    if (options.form == Form::recurrent) {
-      recurrent(x, st, o, m, options.eps, counts);
-    } else {
-      const std::int64_t C =
-          options.form == Form::parallel ? std::max<std::int64_t>(T, 1) : options.chunk_size;
-      for (std::int64_t start = 0; start < T; start += C)
-        chunk(x, start, std::min(C, T - start), st, o, m, options.eps, counts);
-    }
-    mixers::scatter_head(o, result.o, b, h);
-    mixers::scatter_matrix(st.C, result.final_state, task);
-    for (std::int64_t d = 0; d < DK; ++d)
-      result.final_n[static_cast<std::size_t>(task * DK + d)] =
-          static_cast<double>(st.n[static_cast<std::size_t>(d)]);
-    result.final_m[static_cast<std::size_t>(task)] = static_cast<double>(st.m);
-    for (std::int64_t t = 0; t < T; ++t)
-      result.m[static_cast<std::size_t>((b * T + t) * NH + h)] =
-          static_cast<double>(m[static_cast<std::size_t>(t)]);
-  });
+    return x;
+  };
+  if (options.form == Form::chunkwise) {
+    mixers::for_each_head_block(
+        B, NH, result.counts,
+        [&](std::int64_t b, std::int64_t h0, std::int64_t h1, OpCounts& counts) {
+          std::vector<ChunkHead<S>> heads;
+          for (std::int64_t h = h0; h < h1; ++h) {
+            const std::int64_t task = b * NH + h;
+            ChunkHead<S> head{gates_of(b, h),
+                              mixers::head_rows(in.q, b, h),
+                              mixers::head_rows(in.k, b, h),
+                              mixers::head_rows(in.v, b, h),
+                              mixers::head_output(result.o, b, h),
+                              Mat<S>(DK, DV + 1),
+                              static_cast<S>(result.final_m[static_cast<std::size_t>(task)])};
+            head.Cn.leftCols(DV) = Eigen::Map<const Mat<double>>(
+                                       result.final_state.data.data() + task * DK * DV, DK, DV)
+                                       .template cast<S>();
+            head.Cn.col(DV) =
+                Eigen::Map<const Vec<double>>(result.final_n.data.data() + task * DK, DK)
+                    .template cast<S>();
+            heads.push_back(std::move(head));
+          }
+          chunkwise(heads, b, h0, T, options.chunk_size, scale, options.eps, result, counts);
+          for (std::int64_t h = h0; h < h1; ++h) {
+            const std::int64_t task = b * NH + h;
+            const ChunkHead<S>& head = heads[static_cast<std::size_t>(h - h0)];
+            Eigen::Map<Mat<double>>(result.final_state.data.data() + task * DK * DV, DK, DV) =
+                head.Cn.leftCols(DV).template cast<double>();
+            Eigen::Map<Vec<double>>(result.final_n.data.data() + task * DK, DK) =
+                head.Cn.col(DV).template cast<double>();
+            result.final_m[static_cast<std::size_t>(task)] = static_cast<double>(head.m);
+          }
+        });
+  } else {
+    mixers::parallel_for_counted(B * NH, result.counts, [&](std::int64_t task, OpCounts& counts) {
+      const std::int64_t b = task / NH, h = task % NH;
+      Head<S> x = gates_of(b, h);
+      x.q = mixers::gather_head<S>(in.q, b, h);
+      x.k = mixers::gather_head<S>(in.k, b, h);
+      x.v = mixers::gather_head<S>(in.v, b, h);
+      for (S& value : x.q.data) value *= static_cast<S>(scale);
+      State<S> st{mixers::gather_matrix<S>(result.final_state, task, DK, DV),
+                  std::vector<S>(static_cast<std::size_t>(DK)),
+                  static_cast<S>(result.final_m[static_cast<std::size_t>(task)])};
+      for (std::int64_t d = 0; d < DK; ++d)
+        st.n[static_cast<std::size_t>(d)] =
+            static_cast<S>(result.final_n[static_cast<std::size_t>(task * DK + d)]);
+      HeadMatrix<S> o(T, DV);
+      std::vector<S> m(static_cast<std::size_t>(T));
+      if (options.form == Form::recurrent) {
+        recurrent(x, st, o, m, options.eps, counts);
+      } else if (T > 0) {
+        chunk(x, 0, T, st, o, m, options.eps, counts);  // parallel: one chunk of T
+      }
+      mixers::scatter_head(o, result.o, b, h);
+      for (std::int64_t t = 0; t < T; ++t)
+        result.m[static_cast<std::size_t>((b * T + t) * NH + h)] =
+            static_cast<double>(m[static_cast<std::size_t>(t)]);
+      mixers::scatter_matrix(st.C, result.final_state, task);
+      for (std::int64_t d = 0; d < DK; ++d)
+        result.final_n[static_cast<std::size_t>(task * DK + d)] =
+            static_cast<double>(st.n[static_cast<std::size_t>(d)]);
+      result.final_m[static_cast<std::size_t>(task)] = static_cast<double>(st.m);
+    });
+  }
   result.final_state_unstabilized = result.final_state;
   result.final_n_unstabilized = result.final_n;
   for (std::int64_t task = 0; task < B * NH; ++task) {

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::mlstm {
@@ -171,6 +172,30 @@ TEST_CASE("mlstm::run") {
     }
     CHECK(max_abs_diff(C, full.final_state) < 1e-12);
     CHECK(max_abs_diff(m, full.final_m) < 1e-13);
+  }
+  SUBCASE("chunkwise: the same bits for any thread count (heads run in blocks of ⌈NH/threads⌉)") {
+    const Inputs in = random_inputs(2, 150, 5, 12, 10, -3, 3, -1, 5, true, 35);
+    const int threads_before = mixers::kernel_threads();
+    mixers::set_kernel_threads(1);
+    const Result serial = run(in, options_for(Form::chunkwise, 32));
+    for (const int threads : {1, 2, 3, 5}) {
+      CAPTURE(threads);
+      mixers::set_kernel_threads(threads);
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        Options options = options_for(Form::chunkwise, 32);
+        options.precision = precision;
+        const Result r = run(in, options);
+        const Result again = run(in, options);
+        CHECK(r.o.data == again.o.data);
+        if (precision == Precision::float64) {
+          CHECK(r.o.data == serial.o.data);
+          CHECK(r.final_state.data == serial.final_state.data);
+          CHECK(r.final_n.data == serial.final_n.data);
+          CHECK(r.m.data == serial.m.data);
+        }
+      }
+    }
+    mixers::set_kernel_threads(threads_before);
   }
   SUBCASE("float32 stays within float32 accuracy") {
     const Inputs in = random_inputs(1, 19, 2, 8, 16, -3, 3, 0, 5, false, 40);
