@@ -37,12 +37,26 @@ struct Head {
   Eigen::Matrix<S, Eigen::Dynamic, 1> beta;
 };
 
-// mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row.
+// mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row, times `factor` (q's scale),
+// as one multiply per element by factor / sqrt(Σ x² + ε).
 template <class Rows>
-void l2_normalize_rows(Rows&& x, double eps) {
+void l2_normalize_rows(Rows&& x, double eps, double factor = 1.0) {
   using S = typename std::decay_t<Rows>::Scalar;
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    x.row(r) /= std::sqrt(x.row(r).squaredNorm() + static_cast<S>(eps));
+    x.row(r) *= static_cast<S>(factor) / std::sqrt(x.row(r).squaredNorm() + static_cast<S>(eps));
+  }
+}
+
+// q̂ = scale · l2norm(q), k̂ = l2norm(k) (or q̂ = scale · q, k̂ = k without the l2norm).
+template <class Q, class K>
+void normalize_qk(Q&& q, K&& k, const DeltaRuleOptions& options) {
+  using S = typename std::decay_t<Q>::Scalar;
+  const double scale = options.scale.value_or(1.0 / std::sqrt(static_cast<double>(q.cols())));
+  if (options.use_qk_l2norm) {
+    l2_normalize_rows(q, options.l2norm_eps, scale);
+    l2_normalize_rows(k, options.l2norm_eps);
+  } else {
+    q *= static_cast<S>(scale);
   }
 }
 
@@ -74,59 +88,68 @@ Mat<S> recurrent(const Head<S>& x, Mat<S>& state, OpCounts& counts) {
 // The chunked form works on one chunk of one value head at a time, loaded straight from the
 // [B, T, H, D] inputs into buffers that live as long as the task (no per-head copies of the
 // whole sequence, no allocation per chunk). qk stacks the chunk's q̂ rows [c, K] on its k̂ rows
-// [c, K], so that the pair products of both are one GEMM.
+// [c, K]; decayed holds the same rows times e^Γ, which is the left factor of both the pair
+// products (per-channel gate) and the state read.
 template <class S>
 struct ChunkBuffers {
-  Mat<S> qk, v, g, gamma;  // [2c, K], [c, V], [c, Kg], Γ [c, Kg]
+  Mat<S> qk, v, g, gamma, growth;  // [2c, K], [c, V], [c, Kg], Γ and e^Γ [c, Kg]
   Vec<S> beta;
-  Mat<S> products, qk_scores, kk_scores, decay;  // [2c, c], [c, c] ×3
-  Mat<S> decayed, read, u, out;                  // [2c, K], [2c, V], [c, V], [c, V]
-  Mat<S> to_block, from_block, to_end;           // per-channel factors, [·, K]
+  Mat<S> products;          // [2c, c]: the q̂·k̂ scores over the k̂·k̂ scores
+  Mat<S> decayed, read, u;  // [2c, K], [2c, V] (becomes O on top), [c, V]
+  Mat<S> shrink, to_end;    // e^−Γ and exp(Γ_C − Γ) [c, K] (scalar gate: [c, 1])
+  Mat<S> to_block, from_block, block_products;  // the blockwise per-channel products
+  std::vector<S> pairs;  // Γ_i − Γ_j for j ≤ i, row by row, then their exps
 };
 
-// decay(i, j) = exp(Γ_i − Γ_j) for j ≤ i, 0 above, for a scalar gate's chunk-local Γ [c, 1]:
-// one exp pass over the whole matrix.
+// Scalar gate: the scores [q̂; k̂] k̂ᵀ (in x.products) times exp(Γ_i − Γ_j), in place, in one
+// pass over the lower triangle: qk(i, j) for j ≤ i, kk(i, j) β_i for j < i. The exps are taken
+// of the c(c+1)/2 pairs j ≤ i only. qk's upper triangle is zeroed (it enters a full product);
+// kk's diagonal and upper triangle are left as they are (the unit-lower solve reads neither).
 template <class S>
-void lower_decay_ratios(const Mat<S>& gamma, Mat<S>& decay) {
-  const Eigen::Index c = gamma.rows();
-  decay.resize(c, c);
+void scalar_gate_scores(Eigen::Index c, ChunkBuffers<S>& x) {
+  x.pairs.resize(static_cast<std::size_t>(c * (c + 1) / 2));
+  S* pair = x.pairs.data();
   for (Eigen::Index i = 0; i < c; ++i)
-    for (Eigen::Index j = 0; j < c; ++j) decay(i, j) = j <= i ? gamma(i, 0) - gamma(j, 0) : S(0);
-  exp_in_place(decay.data(), decay.size());
-  for (Eigen::Index i = 0; i < c; ++i) decay.row(i).tail(c - i - 1).setZero();
+    for (Eigen::Index j = 0; j <= i; ++j) *pair++ = x.gamma(i, 0) - x.gamma(j, 0);
+  exp_in_place(x.pairs.data(), static_cast<std::int64_t>(x.pairs.size()));
+  const S* decay = x.pairs.data();
+  for (Eigen::Index i = 0; i < c; ++i, decay += i) {
+    S* qk = &x.products(i, 0);
+    S* kk = &x.products(c + i, 0);
+    const S beta = x.beta(i);
+    for (Eigen::Index j = 0; j < i; ++j) {
+      qk[j] *= decay[j];
+      kk[j] = beta * (kk[j] * decay[j]);
+    }
+    qk[i] *= decay[i];
+    for (Eigen::Index j = i + 1; j < c; ++j) qk[j] = 0;
+  }
 }
 
-// Pairwise decayed products within a chunk (Γ = chunk-local cumulative gates [c, Kg]):
+// Per-channel gate, the pair products (Γ = chunk-local cumulative gates [c, K]):
 //   qk(i, j) = Σ_d q̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j ≤ i
 //   kk(i, j) = Σ_d k̂_i[d] k̂_j[d] exp(Γ_i[d] − Γ_j[d])  for j < i
+// into x.products (qk on top of kk), exact for j ≤ i (other entries arbitrary), in blocks of
+// rows [r, r + n) against a reference Γ_ref = Γ_{r−1} (0 for the first block). For rows i of the
+// block and any j ≤ i,
+//   exp(Γ_i − Γ_j) = exp(Γ_i − Γ_ref)·exp(Γ_ref − Γ_j),
+// so one product of rescaled rows gives all the block's pairs. With gates ≤ 0 the first factor
+// is ≤ 1 and so is the second for j < r; for j in the block the second grows up to
+// exp(spread), spread = max over the block's rows and channels of Γ_ref − Γ_j. A block grows
+// while that spread stays within safe_spread (no overflow, the factors far from the type's
+// range; a block of one row has spread ≤ max |g|), so the products are as accurate as one exp
+// per (i, j, d) term. (A chunk within safe_spread is one block; chunk_step does that case
+// itself, sharing the factors with the state read.)
 template <class S>
-void decayed_pair_products(Eigen::Index c, ChunkBuffers<S>& x) {
+S safe_spread() {
+  return std::is_same_v<S, float> ? S(20) : S(200);
+}
+
+template <class S>
+void blockwise_pair_products(Eigen::Index c, ChunkBuffers<S>& x) {
   const Eigen::Index K = x.qk.cols();
   const auto k = x.qk.bottomRows(c);
-  Mat<S>& qk = x.qk_scores;
-  Mat<S>& kk = x.kk_scores;
-  if (x.gamma.cols() == 1) {  // scalar gate: [q̂; k̂] k̂ᵀ as one full product, then the ratios
-    // (the full product does the upper triangle too, but in one BLAS call, which outruns
-    // Eigen's own triangular product several times over)
-    x.products.noalias() = x.qk * k.transpose();
-    lower_decay_ratios(x.gamma, x.decay);  // 0 above the diagonal
-    qk = (x.products.topRows(c).array() * x.decay.array()).matrix();
-    x.decay.diagonal().setZero();  // kk: j < i only
-    kk = (x.products.bottomRows(c).array() * x.decay.array()).matrix();
-    return;
-  }
-  // Per-channel gate, in blocks of rows [r, r + n) against a reference Γ_ref = Γ_{r−1} (0 for
-  // the first block). For rows i of the block and any j ≤ i,
-  //   exp(Γ_i − Γ_j) = exp(Γ_i − Γ_ref)·exp(Γ_ref − Γ_j),
-  // so one product of rescaled rows gives all the block's pairs. With gates ≤ 0 the first factor
-  // is ≤ 1 and so is the second for j < r; for j in the block the second grows up to
-  // exp(spread), spread = max over the block's rows and channels of Γ_ref − Γ_j. A block grows
-  // while that spread stays within safe_spread (no overflow, the factors far from the type's
-  // range; a block of one row has spread ≤ max |g|), so the products are as accurate as one exp
-  // per (i, j, d) term, and with mild gates a whole chunk is one block: one GEMM.
-  const S safe_spread = std::is_same_v<S, float> ? S(20) : S(200);
-  qk.setZero(c, c);
-  kk.setZero(c, c);
+  x.products.setZero(2 * c, c);
   for (Eigen::Index r = 0; r < c;) {
     const auto reference = [&](Eigen::Index d) { return r == 0 ? S(0) : x.gamma(r - 1, d); };
     Eigen::Index n = 0;  // rows r … r + n − 1 within safe_spread
@@ -134,7 +157,7 @@ void decayed_pair_products(Eigen::Index c, ChunkBuffers<S>& x) {
       S spread = 0;
       for (Eigen::Index d = 0; d < K; ++d)
         spread = std::max(spread, reference(d) - x.gamma(r + n, d));
-      if (spread > safe_spread) break;
+      if (spread > safe_spread<S>()) break;
     }
     // A row whose own gate exceeds safe_spread is a block alone: its pairs with earlier rows
     // through the product (both factors ≤ 1), its diagonal pair (ratio 1) directly.
@@ -150,29 +173,37 @@ void decayed_pair_products(Eigen::Index c, ChunkBuffers<S>& x) {
         for (Eigen::Index d = 0; d < K; ++d) x.from_block(j, d) = reference(d) - x.gamma(j, d);
       exp_in_place(x.to_block.data(), x.to_block.size());
       exp_in_place(x.from_block.data(), x.from_block.size());
-      x.decayed.resize(2 * n, K);  // the block's q̂ rows, then its k̂ rows, × exp(Γ_i − Γ_ref)
-      x.decayed.topRows(n) = (x.qk.middleRows(r, n).array() * x.to_block.array()).matrix();
-      x.decayed.bottomRows(n) = (k.middleRows(r, n).array() * x.to_block.array()).matrix();
+      x.shrink.resize(2 * n, K);  // the block's q̂ rows, then its k̂ rows, × exp(Γ_i − Γ_ref)
+      x.shrink.topRows(n) = (x.qk.middleRows(r, n).array() * x.to_block.array()).matrix();
+      x.shrink.bottomRows(n) = (k.middleRows(r, n).array() * x.to_block.array()).matrix();
       x.from_block.array() *= k.topRows(seen).array();  // k̂_j exp(Γ_ref − Γ_j)
-      x.products.resize(2 * n, seen);
-      x.products.noalias() = x.decayed * x.from_block.transpose();
-      qk.block(r, 0, n, seen) = x.products.topRows(n);
-      kk.block(r, 0, n, seen) = x.products.bottomRows(n);
+      x.block_products.resize(2 * n, seen);
+      x.block_products.noalias() = x.shrink * x.from_block.transpose();
+      x.products.block(r, 0, n, seen) = x.block_products.topRows(n);
+      x.products.block(c + r, 0, n, seen) = x.block_products.bottomRows(n);
     }
-    if (alone) qk(r, r) = x.qk.row(r).dot(k.row(r));
+    if (alone) x.products(r, r) = x.qk.row(r).dot(k.row(r));
     r += n;
   }
-  // Keep the lower triangle: j ≤ i for qk, j < i for kk.
+}
+
+// Per-channel gate: keeps qk's lower triangle (j ≤ i, zero above: it enters a full product) and
+// scales kk's strict lower triangle by β_i (the unit-lower solve reads nothing else).
+template <class S>
+void per_channel_scores(Eigen::Index c, ChunkBuffers<S>& x) {
   for (Eigen::Index i = 0; i < c; ++i) {
-    kk(i, i) = 0;
-    for (Eigen::Index j = i + 1; j < c; ++j) qk(i, j) = kk(i, j) = 0;
+    S* qk = &x.products(i, 0);
+    S* kk = &x.products(c + i, 0);
+    const S beta = x.beta(i);
+    for (Eigen::Index j = 0; j < i; ++j) kk[j] *= beta;
+    for (Eigen::Index j = i + 1; j < c; ++j) qk[j] = 0;
   }
 }
 
 // Rows of x [c, K] scaled by per-row factors f [c, Kg] (one per channel, or broadcast when
 // Kg = 1), into out.
-template <class S, class Rows, class Out>
-void scale_rows(const Rows& x, const Mat<S>& f, Out&& out) {
+template <class Rows, class F, class Out>
+void scale_rows(const Rows& x, const F& f, Out&& out) {
   if (f.cols() == 1)
     out = f.col(0).asDiagonal() * x;
   else
@@ -180,35 +211,63 @@ void scale_rows(const Rows& x, const Mat<S>& f, Out&& out) {
 }
 
 // mixers-spec §5 chunked form for the chunk loaded in x (c rows); updates `state` from S₀ to
-// S_C and leaves O [c, V] in x.out.
+// S_C and leaves O [c, V] in x.read.topRows(c).
 template <class S>
 void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& counts) {
   const Eigen::Index K = x.qk.cols(), V = x.v.cols();
+  const bool scalar = x.g.cols() == 1;
   const auto q = x.qk.topRows(c);
   const auto k = x.qk.bottomRows(c);
   x.gamma = x.g;  // Γ_i = Σ_{t ≤ i} g_t within the chunk
   for (Eigen::Index i = 1; i < c; ++i) x.gamma.row(i) += x.gamma.row(i - 1);
-  decayed_pair_products(c, x);
-  // (e^Γ ⊙ K̂) S₀ and (e^Γ ⊙ Q̂) S₀ as one [2c, K]·[K, V] product (one larger GEMM runs
-  // faster than two half-size ones).
-  x.to_end = x.gamma;  // e^Γ for now, shared by k̂ and q̂
-  exp_in_place(x.to_end.data(), x.to_end.size());
+  x.growth = x.gamma;  // e^Γ
+  exp_in_place(x.growth.data(), x.growth.size());
+  // [e^Γ ⊙ Q̂; e^Γ ⊙ K̂]: the state read's left factor, and the per-channel pair products'.
   x.decayed.resize(2 * c, K);
-  scale_rows<S>(k, x.to_end, x.decayed.topRows(c));
-  scale_rows<S>(q, x.to_end, x.decayed.bottomRows(c));
+  scale_rows(q, x.growth, x.decayed.topRows(c));
+  scale_rows(k, x.growth, x.decayed.bottomRows(c));
+  // A per-channel chunk within safe_spread (gates ≤ 0: −Γ ≤ safe_spread) is one block with
+  // reference Γ = 0: qk, kk = (e^Γ ⊙ [Q̂; K̂]) (e^−Γ ⊙ K̂)ᵀ, e^Γ ≤ 1 and e^−Γ ≤ e^safe_spread.
+  const bool one_block =
+      !scalar && -x.gamma.minCoeff() <= safe_spread<S>() && x.gamma.maxCoeff() <= safe_spread<S>();
+  x.products.resize(2 * c, c);
+  if (scalar) {
+    // The full [2c, c] product, upper triangle and all, in one BLAS call, which outruns
+    // Eigen's own triangular products several times over.
+    x.products.noalias() = x.qk * k.transpose();
+    scalar_gate_scores(c, x);
+  } else {
+    if (one_block) {
+      x.shrink = -x.gamma;
+      exp_in_place(x.shrink.data(), x.shrink.size());
+      x.from_block = (x.shrink.array() * k.array()).matrix();
+      x.products.noalias() = x.decayed * x.from_block.transpose();
+    } else {
+      blockwise_pair_products(c, x);
+    }
+    per_channel_scores(c, x);
+  }
+  // (e^Γ ⊙ Q̂) S₀ over (e^Γ ⊙ K̂) S₀ as one [2c, K]·[K, V] product (one larger GEMM runs faster
+  // than two half-size ones).
   x.read.noalias() = x.decayed * state;
   // (I + diag(β) kk) U = diag(β) (V − (e^Γ ⊙ K̂) S₀): unit-lower-triangular solve.
-  x.kk_scores = x.beta.asDiagonal() * x.kk_scores;
-  x.u = x.beta.asDiagonal() * (x.v - x.read.topRows(c));
-  x.kk_scores.template triangularView<Eigen::UnitLower>().solveInPlace(x.u);
-  // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U
-  x.out = x.read.bottomRows(c);
-  x.out.noalias() += x.qk_scores * x.u;  // qk is 0 above the diagonal
-  // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ
-  x.to_end = (-x.gamma).rowwise() + x.gamma.row(c - 1);
-  exp_in_place(x.to_end.data(), x.to_end.size());
-  state = channel_decay<S>(x.gamma.row(c - 1), K).asDiagonal() * state;
-  scale_rows<S>(k, x.to_end, x.decayed.topRows(c));
+  x.u = x.beta.asDiagonal() * (x.v - x.read.bottomRows(c));
+  x.products.bottomRows(c).template triangularView<Eigen::UnitLower>().solveInPlace(x.u);
+  // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U, in place of the q̂ rows' read (qk is 0 above the diagonal).
+  x.read.topRows(c).noalias() += x.products.topRows(c) * x.u;
+  // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ. In one block exp(Γ_C − Γ_j) =
+  // e^{Γ_C}·e^{−Γ_j}, both factors within e^±safe_spread.
+  if (one_block) {
+    x.to_end = (x.shrink.array().rowwise() * x.growth.row(c - 1).array()).matrix();
+  } else {
+    x.to_end = (-x.gamma).rowwise() + x.gamma.row(c - 1);
+    exp_in_place(x.to_end.data(), x.to_end.size());
+  }
+  if (scalar)
+    state *= x.growth(c - 1, 0);
+  else
+    state = x.growth.row(c - 1).transpose().asDiagonal() * state;
+  scale_rows(k, x.to_end, x.decayed.topRows(c));
   state.noalias() += x.decayed.topRows(c).transpose() * x.u;
   counts.add("qk_scores", c * (c + 1) / 2 * K);
   counts.add("kk_scores", c * (c - 1) / 2 * K);
@@ -245,11 +304,7 @@ Head<S> gather_value_head(const DeltaRuleInputs& in, const DeltaRuleOptions& opt
     x.k = head_rows(in.k, b, j / group).cast<S>();
     x.v = head_rows(in.v, b, j).cast<S>();
   }
-  if (options.use_qk_l2norm) {
-    l2_normalize_rows(x.q, options.l2norm_eps);
-    l2_normalize_rows(x.k, options.l2norm_eps);
-  }
-  x.q *= static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
+  normalize_qk(x.q, x.k, options);
   x.g.resize(T, gate == GateKind::scalar ? 1 : K);
   x.beta.resize(T);
   for (std::int64_t t = 0; t < T; ++t) {
@@ -281,17 +336,16 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
     x.qk.bottomRows(c) = head_rows(in.k, b, j / group).middleRows(t0, c).cast<S>();
     x.v = head_rows(in.v, b, j).middleRows(t0, c).cast<S>();
   }
-  if (options.use_qk_l2norm) l2_normalize_rows(x.qk, options.l2norm_eps);
-  x.qk.topRows(c) *=
-      static_cast<S>(options.scale.value_or(1.0 / std::sqrt(static_cast<double>(K))));
+  normalize_qk(x.qk.topRows(c), x.qk.bottomRows(c), options);
   x.g.resize(c, Kg);
   x.beta.resize(c);
-  for (std::int64_t i = 0; i < c; ++i) {
-    const auto row = static_cast<std::size_t>((b * T + t0 + i) * HV + j);
-    x.beta(i) = static_cast<S>(in.beta[row]);
-    for (Eigen::Index d = 0; d < Kg; ++d)
-      x.g(i, d) =
-          static_cast<S>(in.g[row * static_cast<std::size_t>(Kg) + static_cast<std::size_t>(d)]);
+  for (std::int64_t i = 0; i < c; ++i)
+    x.beta(i) = static_cast<S>(in.beta[static_cast<std::size_t>((b * T + t0 + i) * HV + j)]);
+  if (Kg == 1) {
+    for (std::int64_t i = 0; i < c; ++i)
+      x.g(i, 0) = static_cast<S>(in.g[static_cast<std::size_t>((b * T + t0 + i) * HV + j)]);
+  } else {  // [B, T, HV, K]: the head's rows in place, as q, k and v
+    x.g = head_rows(in.g, b, j).middleRows(t0, c).cast<S>();
   }
 }
 
@@ -337,7 +391,7 @@ void chunked(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std::in
     chunk_step(c, x, state, counts);
     Eigen::Map<Mat<double>, 0, Eigen::OuterStride<>>(out.data.data() + ((b * T + t0) * HV + j) * V,
                                                      c, V, Eigen::OuterStride<>(HV * V)) =
-        x.out.template cast<double>();
+        x.read.topRows(c).template cast<double>();
   }
 }
 

@@ -81,11 +81,21 @@ TEST_CASE("run_delta_rule") {
       CHECK(max_abs_diff(state_carrier.initial_state, full.final_state) < 1e-12);
     }
     SUBCASE("float32 stays within float32 accuracy") {
-      const auto in = random_inputs(1, 21, 1, 1, 16, 16, gate, -1.0, 500);
-      auto options = delta_rule_options(DeltaRuleForm::chunked, 8);
-      const auto expected = run_delta_rule(in, options, gate);
-      options.precision = Precision::float32;
-      CHECK(max_abs_diff(run_delta_rule(in, options, gate).o, expected.o) < 1e-4);
+      // g ≥ −1: every per-channel chunk is one block (−Γ ≤ 8 < 20); g ≥ −6: chunks of 16 span
+      // Γ down to about −48, beyond float32's safe spread of 20, so they go blockwise.
+      for (const double g_min : {-1.0, -6.0}) {
+        CAPTURE(g_min);
+        const auto in = random_inputs(1, 45, 1, 1, 16, 16, gate, g_min, 500);
+        const auto expected =
+            run_delta_rule(in, delta_rule_options(DeltaRuleForm::recurrent), gate);
+        for (const std::int64_t chunk : {8, 16}) {
+          auto options = delta_rule_options(DeltaRuleForm::chunked, chunk);
+          options.precision = Precision::float32;
+          const auto r = run_delta_rule(in, options, gate);
+          CHECK(max_abs_diff(r.o, expected.o) < 1e-4);
+          CHECK(max_abs_diff(r.final_state, expected.final_state) < 1e-4);
+        }
+      }
     }
   }
   SUBCASE("the short conv fused into the chunk loads equals the conv run first, step after step") {
