@@ -1,6 +1,8 @@
-// LFM2 short convolution (mixers-spec-recurrent §12), per sequence: the L − 1 state columns
-// followed by u = B ⊙ x form one extended sequence e of L − 1 + T columns, and
-// conv_t = bias + Σ_k w[:, k] ⊙ e_{t+k}; the final state is the last L − 1 columns of e.
+// LFM2 short convolution (mixers-spec-recurrent §12): the L − 1 state columns followed by
+// u = B ⊙ x form one extended sequence e of L − 1 + T columns, and
+// conv_t = bias + Σ_k w[:, k] ⊙ e_{t+k}; the final state is the last L − 1 columns of e. Form conv
+// runs fused over blocks of tokens on the kernel threads; step and toeplitz, per sequence, build
+// e first.
 #include "mixers/short_conv/reference.h"
 
 #include <algorithm>
@@ -65,21 +67,106 @@ S bias_of(const Inputs& in, std::int64_t d) {
   return in.conv_bias.empty() ? S{0} : static_cast<S>(in.conv_bias[static_cast<std::size_t>(d)]);
 }
 
-// Form conv: the sliding window, tap k over column t + k.
+// Form conv, fused and vectorised: one task per (sequence, block of kBlock tokens), each token a
+// pass over its D contiguous channels per tap; u of earlier tokens is recomputed from B and x
+// (or read from the state), so a task reads only inputs. Per token and channel the arithmetic is
+// the sliding window's: u = B ⊙ x, conv = bias + Σ_k w[k] ⊙ u_{t−(L−1)+k} (oldest first),
+// y = C ⊙ conv, all in S.
 template <class S>
-std::vector<S> sliding(const Inputs& in, const Sequence<S>& seq, OpCounts& counts) {
-  std::vector<S> out(static_cast<std::size_t>(seq.T * seq.D));
-  for (std::int64_t t = 0; t < seq.T; ++t) {
-    for (std::int64_t d = 0; d < seq.D; ++d) {
-      S acc = bias_of<S>(in, d);
-      for (std::int64_t k = 0; k < seq.L; ++k)
-        acc += static_cast<S>(in.conv_weight[static_cast<std::size_t>(d * seq.L + k)]) *
-               seq.at(t + k, d);
-      out[static_cast<std::size_t>(t * seq.D + d)] = acc;
+struct ConvTask {
+  const double *b_gate, *c_gate, *x;  // [T, D] of this sequence
+  const S* taps;                      // [L, D]: tap-major weights
+  const S* bias;                      // [D] (zeros without a bias)
+  const S* state;                     // [L − 1, D]: the initial state, oldest column first
+  double *u, *conv_out, *y;           // [T, D] of this sequence
+  S* acc;                             // [D] scratch
+  std::int64_t D, L, t0, n;
+};
+
+template <class S>
+[[gnu::always_inline]] inline void conv_tokens(const ConvTask<S>& a) {
+  const std::int64_t D = a.D, L = a.L;
+  for (std::int64_t t = a.t0; t < a.t0 + a.n; ++t) {
+    for (std::int64_t d = 0; d < D; ++d) a.acc[d] = a.bias[d];
+    for (std::int64_t k = 0; k < L; ++k) {
+      const S* w = a.taps + k * D;
+      const std::int64_t tau = t - (L - 1) + k;
+      if (tau < 0) {
+        const S* u = a.state + (L - 1 + tau) * D;
+        for (std::int64_t d = 0; d < D; ++d) a.acc[d] += w[d] * u[d];
+      } else {
+        const double *bg = a.b_gate + tau * D, *x = a.x + tau * D;
+        for (std::int64_t d = 0; d < D; ++d)
+          a.acc[d] += w[d] * (static_cast<S>(bg[d]) * static_cast<S>(x[d]));
+      }
+    }
+    const double *bg = a.b_gate + t * D, *x = a.x + t * D, *cg = a.c_gate + t * D;
+    double *u = a.u + t * D, *conv = a.conv_out + t * D, *y = a.y + t * D;
+    for (std::int64_t d = 0; d < D; ++d) {
+      u[d] = static_cast<double>(static_cast<S>(bg[d]) * static_cast<S>(x[d]));
+      conv[d] = static_cast<double>(a.acc[d]);
+      y[d] = static_cast<double>(static_cast<S>(cg[d]) * a.acc[d]);
     }
   }
-  counts.add("conv", seq.T * seq.L * seq.D);
-  return out;
+}
+
+// The same loops at AVX2 width where the CPU has it, chosen at run time (the pattern of
+// mixers/common/short_conv.cpp): no FMA, so every product and sum rounds as in the baseline
+// loops and both give the same bits.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) void conv_tokens_avx2(const ConvTask<double>& a) { conv_tokens(a); }
+__attribute__((target("avx2"))) void conv_tokens_avx2(const ConvTask<float>& a) { conv_tokens(a); }
+const bool has_avx2 = __builtin_cpu_supports("avx2");
+template <class S>
+void run_conv_tokens(const ConvTask<S>& a) {
+  if (has_avx2) return conv_tokens_avx2(a);
+  conv_tokens(a);
+}
+#else
+template <class S>
+void run_conv_tokens(const ConvTask<S>& a) {
+  conv_tokens(a);
+}
+#endif
+
+template <class S>
+void sliding(const Inputs& in, const Shapes& sh, Result& result) {
+  constexpr std::int64_t kBlock = 64;
+  const std::int64_t B = in.x.dim(0), T = in.x.dim(1), D = sh.D, L = sh.L;
+  std::vector<S> taps(static_cast<std::size_t>(L * D)), bias(static_cast<std::size_t>(D));
+  std::vector<S> states(static_cast<std::size_t>(B * (L - 1) * D), S{0});
+  for (std::int64_t d = 0; d < D; ++d) {
+    bias[static_cast<std::size_t>(d)] = bias_of<S>(in, d);
+    for (std::int64_t k = 0; k < L; ++k)
+      taps[static_cast<std::size_t>(k * D + d)] =
+          static_cast<S>(in.conv_weight[static_cast<std::size_t>(d * L + k)]);
+    for (std::int64_t b = 0; !in.initial_state.empty() && b < B; ++b)
+      for (std::int64_t c = 0; c < L - 1; ++c)
+        states[static_cast<std::size_t>((b * (L - 1) + c) * D + d)] =
+            static_cast<S>(in.initial_state[static_cast<std::size_t>((b * D + d) * (L - 1) + c)]);
+  }
+  const std::int64_t blocks = (T + kBlock - 1) / kBlock;
+  double *u = result.u.data.data(), *conv = result.conv_out.data.data(), *y = result.y.data.data();
+  mixers::parallel_for(B * blocks, [&](std::int64_t task) {
+    const std::int64_t b = task / blocks, t0 = task % blocks * kBlock, at = b * T * D;
+    std::vector<S> acc(static_cast<std::size_t>(D));
+    run_conv_tokens<S>({in.b_gate.data.data() + at, in.c_gate.data.data() + at,
+                        in.x.data.data() + at, taps.data(), bias.data(),
+                        states.data() + b * (L - 1) * D, u + at, conv + at, y + at, acc.data(), D,
+                        L, t0, std::min(kBlock, T - t0)});
+  });
+  double* final_state = result.final_state.data.data();
+  for (std::int64_t b = 0; b < B; ++b)  // the last L − 1 columns of [state, u], oldest first
+    for (std::int64_t c = 0; c < L - 1; ++c) {
+      const std::int64_t tau = T - (L - 1) + c;
+      for (std::int64_t d = 0; d < D; ++d) {
+        const auto i = static_cast<std::size_t>((b * T + tau) * D + d);
+        const S value = tau < 0 ? states[static_cast<std::size_t>((b * (L - 1) + T + c) * D + d)]
+                                : static_cast<S>(in.b_gate[i]) * static_cast<S>(in.x[i]);
+        final_state[(b * D + d) * (L - 1) + c] = static_cast<double>(value);
+      }
+    }
+  result.counts.add("conv", B * T * L * D);
 }
 
 // Form step: decode token by token with a rolling state of L − 1 columns (causal_conv1d_update).
@@ -140,11 +227,15 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   result.u = Tensor({B, T, D});
   result.conv_out = Tensor({B, T, D});
   result.final_state = Tensor({B, D, L - 1});
+  result.state_elements = B * state_elements(sh);
+  if (options.form == Form::conv) {
+    sliding<S>(in, sh, result);
+    return result;
+  }
   mixers::parallel_for_counted(B, result.counts, [&](std::int64_t b, OpCounts& counts) {
     const Sequence<S> seq = extend<S>(in, sh, b, result);
-    const std::vector<S> conv = options.form == Form::conv   ? sliding(in, seq, counts)
-                                : options.form == Form::step ? stepwise(in, seq, counts)
-                                                             : toeplitz(in, seq, counts);
+    const std::vector<S> conv =
+        options.form == Form::step ? stepwise(in, seq, counts) : toeplitz(in, seq, counts);
     for (std::int64_t t = 0; t < T; ++t) {
       for (std::int64_t d = 0; d < D; ++d) {
         const auto i = static_cast<std::size_t>((b * T + t) * D + d);
@@ -158,7 +249,6 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
         result.final_state[static_cast<std::size_t>((b * D + d) * (L - 1) + c)] =
             static_cast<double>(seq.at(T + c, d));
   });
-  result.state_elements = B * state_elements(sh);
   return result;
 }
 

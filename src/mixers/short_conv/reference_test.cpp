@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::short_conv {
@@ -91,6 +92,40 @@ TEST_CASE("short_conv::run") {
           CHECK(max_abs_diff(run(in, options_for(form)).y, expected) < 1e-14);
       }
     }
+  }
+  SUBCASE("across the conv form's blocks of 64 tokens: T = 150, every form, both precisions") {
+    const Inputs in = random_inputs(2, 150, 37, 4, true, true, 60);
+    const Tensor expected = equation_by_loops(in);
+    const Result conv = run(in, options_for(Form::conv));
+    for (const Form form : kForms) {
+      Options options = options_for(form);
+      const Result r = run(in, options);
+      CHECK(max_abs_diff(r.y, expected) < 1e-14);
+      CHECK(max_abs_diff(r.conv_out, conv.conv_out) < 1e-14);
+      CHECK(r.u.data == conv.u.data);  // B ⊙ x, one rounding
+      CHECK(r.final_state.data == conv.final_state.data);
+      // float32 throughout: values up to about 10 (3 taps of products of normals, times C),
+      // float32's epsilon 1.2e-7, so within 1e-5.
+      options.precision = Precision::float32;
+      CHECK(max_abs_diff(run(in, options).y, expected) < 1e-5);
+    }
+  }
+  SUBCASE("results do not depend on the run or the thread count") {
+    const int threads_before = mixers::kernel_threads();
+    const Inputs in = random_inputs(2, 150, 37, 3, true, true, 70);
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      const Options options{Form::conv, precision};
+      mixers::set_kernel_threads(1);
+      const Result serial = run(in, options);
+      for (const int threads : {1, 2, 3}) {
+        mixers::set_kernel_threads(threads);
+        const Result r = run(in, options);
+        CHECK(r.y.data == serial.y.data);
+        CHECK(r.conv_out.data == serial.conv_out.data);
+        CHECK(r.final_state.data == serial.final_state.data);
+      }
+    }
+    mixers::set_kernel_threads(threads_before);
   }
   SUBCASE("final state: the last L − 1 u columns, initial columns kept when T < L − 1") {
     // L = 5, T = 2: state [s0 s1 s2 s3] becomes [s2 s3 u0 u1].
