@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::compressed_attn {
 
@@ -224,22 +225,26 @@ class Pooler {
 };
 
 // The first min(k, n) entries by score descending, ties to the lower entry.
-std::vector<std::int64_t> top_entries(const std::vector<double>& scores, std::int64_t k) {
-  std::vector<std::int64_t> order(scores.size());
-  std::iota(order.begin(), order.end(), 0);
-  const auto better = [&](std::int64_t a, std::int64_t b) {
-    const auto sa = scores[static_cast<std::size_t>(a)], sb = scores[static_cast<std::size_t>(b)];
-    return sa != sb ? sa > sb : a < b;
+std::vector<std::int64_t> top_entries(const double* scores, std::int64_t n, std::int64_t k) {
+  std::vector<std::pair<double, std::int64_t>> order(static_cast<std::size_t>(n));
+  for (std::int64_t e = 0; e < n; ++e) order[static_cast<std::size_t>(e)] = {scores[e], e};
+  const auto better = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
-  const auto kept = std::min<std::size_t>(order.size(), static_cast<std::size_t>(k));
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end(),
-                    better);
-  order.resize(kept);
-  return order;
+  const auto kept = static_cast<std::ptrdiff_t>(std::min(n, k));
+  std::nth_element(order.begin(), order.begin() + kept, order.end(), better);
+  std::sort(order.begin(), order.begin() + kept, better);
+  std::vector<std::int64_t> top(static_cast<std::size_t>(kept));
+  for (std::ptrdiff_t i = 0; i < kept; ++i)
+    top[static_cast<std::size_t>(i)] = order[static_cast<std::size_t>(i)].second;
+  return top;
 }
 
-// Queries per task of the attention (and indexer) pass.
+// Queries per task of the attention (and indexer) pass; index entries per indexer product;
+// how many times its queries' own keys a block's shared product may cover (else it is halved).
 constexpr std::int64_t kQueriesPerTask = 16;
+constexpr std::int64_t kIndexEntriesPerProduct = 256;
+constexpr double kUnionWaste = 1.3;
 
 template <class S>
 class EngineT final : public Kernel::Engine {
@@ -276,8 +281,10 @@ class EngineT final : public Kernel::Engine {
     mixers::parallel_for_counted(d.B * blocks, r.counts, [&](std::int64_t task, OpCounts& counts) {
       const std::int64_t b = task % d.B, t0 = (blocks - 1 - task / d.B) * kQueriesPerTask;
       const Sequence& seq = sequences_[static_cast<std::size_t>(b)];
-      for (std::int64_t t = t0; t < std::min(T, t0 + kQueriesPerTask); ++t)
-        attend(in, r, seq, b, t, T, d, counts);
+      const std::int64_t t1 = std::min(T, t0 + kQueriesPerTask);
+      std::vector<std::vector<std::int64_t>> chosen(static_cast<std::size_t>(t1 - t0));
+      if (o_.topk > 0) select(in, r, seq, b, t0, t1, T, d, counts, chosen);
+      attend(in, r, seq, b, t0, t1, T, d, chosen, t0, counts);
     });
     for (Sequence& seq : sequences_) {
       if (o_.window) {
@@ -336,82 +343,219 @@ class EngineT final : public Kernel::Engine {
     for (std::int64_t t = 0; t < T; ++t) pooler.push(k + t * C, s + t * C, t0_ + t);
   }
 
-  // The indexer (model.py Indexer.forward): I[e] = Σ_h relu(qI_h · kI_e) · w_h · dI^−1/2 · HI^−1/2
-  // over the n visible entries; the top min(k, n). In float64 whatever the run's precision (as
-  // DSA's indexer), so a float32 run selects the entries a float64 run does.
-  std::vector<std::int64_t> select(const StepInputs& in, const Sequence& seq, std::int64_t b,
-                                   std::int64_t t, std::int64_t T, std::int64_t n, const Dims& d,
-                                   OpCounts& counts) const {
-    if (n == 0) return {};
-    Mat<double> q(d.HI, d.dI);
-    for (std::int64_t h = 0; h < d.HI; ++h) {
-      const double* row = in.index_q.data.data() + ((b * T + t) * d.HI + h) * d.dI;
-      for (std::int64_t c = 0; c < d.dI; ++c) q(h, c) = row[c];
-      rope_tail(q.data() + h * d.dI, d.dI, o_.rope_dim, static_cast<double>(t0_ + t),
-                o_.rope_theta);
-    }
+  // The indexer (model.py Indexer.forward) for queries [t0, t1) of sequence b:
+  // I[e] = Σ_h relu(qI_h · kI_e) · w_h · dI^−1/2 · HI^−1/2 over each query's n_q visible entries;
+  // its top min(k, n_q), written to topk_entries. The block's queries and heads are the columns
+  // of one product per 256 entries, [256, dI]·[dI, nq·HI], whose ReLU and weighting are read
+  // from cache. In float64 whatever the run's precision (as DSA's indexer), so a float32 run
+  // selects the entries a float64 run does.
+  void select(const StepInputs& in, StepResult& r, const Sequence& seq, std::int64_t b,
+              std::int64_t t0, std::int64_t t1, std::int64_t T, const Dims& d, OpCounts& counts,
+              std::vector<std::vector<std::int64_t>>& chosen) const {
+    const std::int64_t nq = t1 - t0, n_last = visible_entries(t0_ + t1 - 1);
+    if (n_last == 0) return;
+    Mat<double> q(nq * d.HI, d.dI);
+    Mat<double> w(nq, d.HI);
     const double scale = o_.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(d.dI))) /
                          std::sqrt(static_cast<double>(d.HI));
-    Vec<double> w(d.HI);
-    for (std::int64_t h = 0; h < d.HI; ++h)
-      w(h) = in.index_w[static_cast<std::size_t>((b * T + t) * d.HI + h)] * scale;
-    const Eigen::Map<const Mat<double>> keys(seq.index->entry(0), n, d.dI);
-    const Vec<double> scores = (keys * q.transpose()).cwiseMax(0.0) * w;
-    counts.add("index_scores", d.HI * d.dI * n);
-    return top_entries(std::vector<double>(scores.data(), scores.data() + n), o_.topk);
+    for (std::int64_t i = 0; i < nq; ++i) {
+      const Rotation rotation = rotation_at(static_cast<double>(t0_ + t0 + i));
+      q.middleRows(i * d.HI, d.HI) = Eigen::Map<const Mat<double>>(
+          in.index_q.data.data() + (b * T + t0 + i) * d.HI * d.dI, d.HI, d.dI);
+      for (std::int64_t h = 0; h < d.HI; ++h) rotate(q.row(i * d.HI + h).data(), d.dI, rotation);
+      for (std::int64_t h = 0; h < d.HI; ++h)
+        w(i, h) = in.index_w[static_cast<std::size_t>((b * T + t0 + i) * d.HI + h)] * scale;
+    }
+    Mat<double> scores(nq, n_last), products;
+    for (std::int64_t e0 = 0; e0 < n_last; e0 += kIndexEntriesPerProduct) {
+      const std::int64_t ne = std::min(kIndexEntriesPerProduct, n_last - e0);
+      products.resize(nq * d.HI, ne);
+      products.noalias() =
+          q * Eigen::Map<const Mat<double>>(seq.index->entry(e0), ne, d.dI).transpose();
+      for (std::int64_t i = 0; i < nq; ++i) {
+        auto row = scores.row(i).segment(e0, ne);
+        row = products.row(i * d.HI).cwiseMax(0.0) * w(i, 0);
+        for (std::int64_t h = 1; h < d.HI; ++h)
+          row += products.row(i * d.HI + h).cwiseMax(0.0) * w(i, h);
+      }
+    }
+    for (std::int64_t i = 0; i < nq; ++i) {
+      const std::int64_t n = visible_entries(t0_ + t0 + i);
+      counts.add("index_scores", d.HI * d.dI * n);
+      auto& list = chosen[static_cast<std::size_t>(i)];
+      list = top_entries(scores.row(i).data(), n, o_.topk);
+      std::copy(list.begin(), list.end(), r.topk_entries.data.data() + (b * T + t0 + i) * o_.topk);
+    }
   }
 
-  // One query at position p = t0 + t: keys = the window's last min(p + 1, W) tokens, then the
-  // entries chosen; softmax with the sink in the denominator (kernel.py sparse_attn); the output
-  // de-rotated on its last rd channels (model.py: apply_rotary_emb(o[..., -rd:], inverse=True)).
+  std::int64_t visible_entries(std::int64_t p) const {
+    return o_.compress_ratio > 0 ? (p + 1) / o_.compress_ratio : 0;
+  }
+  std::int64_t window_start(std::int64_t p) const {
+    return o_.window ? std::max<std::int64_t>(0, p - *o_.window + 1) : 0;
+  }
+
+  // RoPE's cos and sin per pair at one position, the arithmetic of mixers::apply_rope, shared
+  // by a query's heads, its indexer heads and its output (turned back).
+  struct Rotation {
+    std::vector<double> cos, sin;
+  };
+  Rotation rotation_at(double position) const {
+    const std::int64_t half = o_.rope_dim / 2;
+    Rotation r{std::vector<double>(static_cast<std::size_t>(half)),
+               std::vector<double>(static_cast<std::size_t>(half))};
+    for (std::int64_t j = 0; j < half; ++j) {
+      const double inv_freq =
+          std::pow(o_.rope_theta, -2.0 * static_cast<double>(j) / static_cast<double>(o_.rope_dim));
+      const double angle = position * inv_freq;
+      r.cos[static_cast<std::size_t>(j)] = std::cos(angle);
+      r.sin[static_cast<std::size_t>(j)] = std::sin(angle);
+    }
+    return r;
+  }
+  // The last rope_dim channels of a width-wide row, interleaved pairs; `inverse` turns back.
+  template <class P>
+  void rotate(P* row, std::int64_t width, const Rotation& r, bool inverse = false) const {
+    P* x = row + width - o_.rope_dim;
+    for (std::size_t j = 0; j < r.cos.size(); ++j) {
+      const double c = r.cos[j], s = inverse ? -r.sin[j] : r.sin[j];
+      const double a = static_cast<double>(x[2 * j]), b = static_cast<double>(x[2 * j + 1]);
+      x[2 * j] = static_cast<P>(a * c - b * s);
+      x[2 * j + 1] = static_cast<P>(b * c + a * s);
+    }
+  }
+
+  // Queries [t0, t1) of sequence b (step positions t0_ + t): each attends to the window's last
+  // min(p + 1, W) tokens and its chosen entries (every visible one without an indexer). The
+  // block's queries share one product against the window rows any of them sees and the union of
+  // their entries, the keys a query does not attend to masked; a block whose union would more
+  // than kUnionWaste-fold its queries' own keys is halved until it does not (down to single
+  // queries, which gather only their own keys).
   void attend(const StepInputs& in, StepResult& r, const Sequence& seq, std::int64_t b,
-              std::int64_t t, std::int64_t T, const Dims& d, OpCounts& counts) const {
-    const std::int64_t p = t0_ + t;
-    const std::int64_t first = o_.window ? std::max<std::int64_t>(0, p - *o_.window + 1) : 0;
-    const std::int64_t n_window = p - first + 1;
-    const std::int64_t visible = o_.compress_ratio > 0 ? (p + 1) / o_.compress_ratio : 0;
-    std::vector<std::int64_t> chosen;
+              std::int64_t t0, std::int64_t t1, std::int64_t T, const Dims& d,
+              const std::vector<std::vector<std::int64_t>>& chosen, std::int64_t chosen_t0,
+              OpCounts& counts) const {
+    const std::int64_t nq = t1 - t0, p0 = t0_ + t0, p1 = t0_ + t1 - 1;
+    const std::int64_t first = window_start(p0), n_window = p1 - first + 1;
+    // The union of the entries attended to, ascending; column[e]: its place among them.
+    std::vector<std::int64_t> entries;
+    std::int64_t own = 0;  // Σ over the queries of the keys each attends to
     if (o_.topk > 0) {
-      chosen = select(in, seq, b, t, T, visible, d, counts);
-      for (std::size_t i = 0; i < chosen.size(); ++i)
-        r.topk_entries[static_cast<std::size_t>((b * T + t) * o_.topk) + i] = chosen[i];
+      std::vector<std::int64_t> column(static_cast<std::size_t>(visible_entries(p1)), -1);
+      for (std::int64_t t = t0; t < t1; ++t)
+        for (const std::int64_t e : chosen[static_cast<std::size_t>(t - chosen_t0)])
+          if (column[static_cast<std::size_t>(e)] < 0) column[static_cast<std::size_t>(e)] = 0;
+      for (std::size_t e = 0; e < column.size(); ++e)
+        if (column[e] == 0) entries.push_back(static_cast<std::int64_t>(e));
     } else {
-      chosen.resize(static_cast<std::size_t>(visible));
-      std::iota(chosen.begin(), chosen.end(), 0);
+      entries.resize(static_cast<std::size_t>(visible_entries(p1)));
+      std::iota(entries.begin(), entries.end(), 0);
     }
-    const std::int64_t n = n_window + static_cast<std::int64_t>(chosen.size());
+    for (std::int64_t t = t0; t < t1; ++t)
+      own += t0_ + t - window_start(t0_ + t) + 1 + n_chosen(chosen, t - chosen_t0, t0_ + t);
+    const std::int64_t n = n_window + static_cast<std::int64_t>(entries.size());
+    if (nq > 1 && static_cast<double>(nq * n) > kUnionWaste * static_cast<double>(own)) {
+      const std::int64_t half = t0 + nq / 2;
+      attend(in, r, seq, b, t0, half, T, d, chosen, chosen_t0, counts);
+      attend(in, r, seq, b, half, t1, T, d, chosen, chosen_t0, counts);
+      return;
+    }
     Mat<S> keys(n, d.D);
-    const std::int64_t offset = first - seq.window_first;
-    keys.topRows(n_window) =
-        Eigen::Map<const Mat<S>>(seq.window.data() + offset * d.D, n_window, d.D);
-    for (std::size_t i = 0; i < chosen.size(); ++i)
+    keys.topRows(n_window) = Eigen::Map<const Mat<S>>(
+        seq.window.data() + (first - seq.window_first) * d.D, n_window, d.D);
+    for (std::size_t i = 0; i < entries.size(); ++i)
       keys.row(n_window + static_cast<std::int64_t>(i)) =
-          Eigen::Map<const Vec<S>>(seq.main.entry(chosen[i]), d.D).transpose();
-    Mat<S> q(d.H, d.D);
-    for (std::int64_t h = 0; h < d.H; ++h) {
-      const double* row = in.q.data.data() + ((b * T + t) * d.H + h) * d.D;
-      for (std::int64_t c = 0; c < d.D; ++c) q(h, c) = static_cast<S>(row[c]);
-      rope_tail(q.data() + h * d.D, d.D, o_.rope_dim, static_cast<double>(p), o_.rope_theta);
-    }
+          Eigen::Map<const Vec<S>>(seq.main.entry(entries[i]), d.D).transpose();
+    // Query rows (query-major: row i·H + h), RoPE'd and scaled.
     const S scale = static_cast<S>(o_.scale.value_or(1.0 / std::sqrt(static_cast<double>(d.D))));
-    Mat<S> weights = (q * keys.transpose()) * scale;  // [H, n]
-    counts.add("scores", d.H * d.D * n);
-    Vec<S> lse(d.H), denominator(d.H);
-    for (std::int64_t h = 0; h < d.H; ++h) {
-      const S sink = static_cast<S>(layer_.attn_sink[static_cast<std::size_t>(h)]);
-      const S top = std::max(weights.row(h).maxCoeff(), sink);
-      weights.row(h) = (weights.row(h).array() - top).exp();
-      denominator(h) = weights.row(h).sum() + std::exp(sink - top);
-      lse(h) = top + std::log(denominator(h));
+    Mat<S> q(nq * d.H, d.D);
+    std::vector<Rotation> rotations;
+    for (std::int64_t i = 0; i < nq; ++i) {
+      rotations.push_back(rotation_at(static_cast<double>(p0 + i)));
+      for (std::int64_t h = 0; h < d.H; ++h) {
+        const double* row = in.q.data.data() + ((b * T + t0 + i) * d.H + h) * d.D;
+        S* out = q.row(i * d.H + h).data();
+        for (std::int64_t c = 0; c < d.D; ++c) out[c] = static_cast<S>(row[c]);
+        rotate(out, d.D, rotations.back());
+      }
     }
-    Mat<S> o = denominator.cwiseInverse().asDiagonal() * (weights * keys);  // [H, D]
-    counts.add("av", d.H * d.D * n);
-    for (std::int64_t h = 0; h < d.H; ++h) {
-      rope_tail(o.data() + h * d.D, d.D, o_.rope_dim, -static_cast<double>(p), o_.rope_theta);
-      for (std::int64_t c = 0; c < d.D; ++c)
-        r.o[static_cast<std::size_t>(((b * T + t) * d.H + h) * d.D + c)] =
-            static_cast<double>(o(h, c));
-      r.lse[static_cast<std::size_t>((b * T + t) * d.H + h)] = static_cast<double>(lse(h));
+    q *= scale;
+    Mat<S> z(nq * d.H, n);
+    z.noalias() = q * keys.transpose();
+    if (nq > 1) mask(z, chosen, chosen_t0, entries, t0, t1, first, n_window, d.H);
+    // Softmax with the head's sink in the denominator only (kernel.py sparse_attn).
+    Vec<S> inverse(nq * d.H), lse(nq * d.H);
+    for (std::int64_t row = 0; row < nq * d.H; ++row) {
+      const S sink = static_cast<S>(layer_.attn_sink[static_cast<std::size_t>(row % d.H)]);
+      const S top = std::max(z.row(row).maxCoeff(), sink);
+      z.row(row).array() -= top;
+      mixers::exp_in_place(z.row(row).data(), n);
+      const S denominator = z.row(row).sum() + std::exp(sink - top);
+      inverse(row) = S{1} / denominator;
+      lse(row) = top + std::log(denominator);
+    }
+    Mat<S> o(nq * d.H, d.D);
+    o.noalias() = z * keys;
+    for (std::int64_t i = 0; i < nq; ++i) {
+      const std::int64_t t = t0 + i;
+      const std::int64_t keys_seen =
+          t0_ + t - window_start(t0_ + t) + 1 + n_chosen(chosen, t - chosen_t0, t0_ + t);
+      counts.add("scores", d.H * d.D * keys_seen);
+      counts.add("av", d.H * d.D * keys_seen);
+      for (std::int64_t h = 0; h < d.H; ++h) {
+        const std::int64_t row = i * d.H + h;
+        o.row(row) *= inverse(row);
+        rotate(o.row(row).data(), d.D, rotations[static_cast<std::size_t>(i)], true);
+        double* out = r.o.data.data() + ((b * T + t) * d.H + h) * d.D;
+        for (std::int64_t c = 0; c < d.D; ++c) out[c] = static_cast<double>(o(row, c));
+        r.lse[static_cast<std::size_t>((b * T + t) * d.H + h)] = static_cast<double>(lse(row));
+      }
+    }
+  }
+
+  // Entries query t attends to: its chosen ones, or every visible one without an indexer.
+  std::int64_t n_chosen(const std::vector<std::vector<std::int64_t>>& chosen, std::int64_t i,
+                        std::int64_t p) const {
+    return o_.topk > 0 ? static_cast<std::int64_t>(chosen[static_cast<std::size_t>(i)].size())
+                       : visible_entries(p);
+  }
+
+  // −inf where a query of the block does not attend: window columns [0, n_window) hold
+  // positions first.., entry columns the union `entries`. Each row is filled with −inf around
+  // the scores it keeps (saved and put back), so no branch per key.
+  void mask(Mat<S>& z, const std::vector<std::vector<std::int64_t>>& chosen, std::int64_t chosen_t0,
+            const std::vector<std::int64_t>& entries, std::int64_t t0, std::int64_t t1,
+            std::int64_t first, std::int64_t n_window, std::int64_t H) const {
+    const S minus_inf = -std::numeric_limits<S>::infinity();
+    const std::int64_t n_entries = static_cast<std::int64_t>(entries.size());
+    std::vector<std::int64_t> kept_columns;
+    std::vector<S> kept;
+    for (std::int64_t t = t0; t < t1; ++t) {
+      const std::int64_t p = t0_ + t, i = t - t0;
+      const std::int64_t begin = window_start(p) - first, end = p - first + 1;
+      // A query that attends to every entry it sees (n ≤ k) keeps the union's first n.
+      const bool all_visible =
+          o_.topk == 0 || n_chosen(chosen, t - chosen_t0, p) == visible_entries(p);
+      if (!all_visible) {
+        kept_columns.clear();
+        for (const std::int64_t e : chosen[static_cast<std::size_t>(t - chosen_t0)])
+          kept_columns.push_back(std::lower_bound(entries.begin(), entries.end(), e) -
+                                 entries.begin());
+        kept.resize(kept_columns.size());
+      }
+      for (std::int64_t h = 0; h < H; ++h) {
+        S* row = z.row(i * H + h).data();
+        std::fill(row, row + begin, minus_inf);
+        std::fill(row + end, row + n_window, minus_inf);
+        S* tail = row + n_window;
+        if (!all_visible) {
+          for (std::size_t c = 0; c < kept_columns.size(); ++c) kept[c] = tail[kept_columns[c]];
+          std::fill(tail, tail + n_entries, minus_inf);
+          for (std::size_t c = 0; c < kept_columns.size(); ++c) tail[kept_columns[c]] = kept[c];
+        } else {
+          std::fill(tail + visible_entries(p), tail + n_entries, minus_inf);
+        }
+      }
     }
   }
 

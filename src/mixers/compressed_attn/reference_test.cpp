@@ -235,13 +235,16 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
   Case csa;
   csa.B = 2, csa.T = 29, csa.H = 3, csa.D = 10, csa.rope_dim = 4, csa.W = 5, csa.m = 3;
   csa.HI = 2, csa.dI = 6, csa.k = 3;
+  // A window wider than the entries chosen: neighbouring queries share one masked product.
+  Case csa_wide = csa;
+  csa_wide.W = 20;
   Case hca = csa;
   hca.m = 4, hca.overlap = false, hca.HI = 0, hca.dI = 0, hca.k = 0;
   Case swa = hca;
   swa.m = 0;
   Case dense = swa;
   dense.W = 0;
-  for (const Case& c : {csa, hca, swa, dense}) {
+  for (const Case& c : {csa, csa_wide, hca, swa, dense}) {
     CAPTURE(c.m);
     CAPTURE(c.W);
     const Layer layer = random_layer(c, 11);
