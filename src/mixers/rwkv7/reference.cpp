@@ -1,20 +1,26 @@
 // RWKV-7 WKV7 (mixers-spec-recurrent §13), per (sequence, head): the recurrence token by token,
-// or chunks whose intra-chunk terms carry pairwise decays e^{G_i − G_j} (later − earlier ≤ 0, so
-// no overflow for strong decays) and a unit-lower-triangular solve for u_i = a_iᵀ S_{i−1}.
+// or chunks whose intra-chunk terms carry pairwise decays e^{G_i − G_j} (split per row block so
+// that no factor overflows for strong decays) and a unit-lower-triangular solve for
+// u_i = a_iᵀ S_{i−1}, all as per-chunk BLAS products.
 #include "mixers/rwkv7/reference.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/scalar_decay.h"
+#include "mixers/common/vector_exp.h"
 
 namespace attnsim::rwkv7 {
 namespace {
 
+using mixers::exp_in_place;
 using mixers::HeadMatrix;
 
 Shapes validate(const Inputs& in, const Options& options) {
@@ -64,74 +70,201 @@ HeadMatrix<S> recurrent(const Head<S>& x, HeadMatrix<S>& state, OpCounts& counts
   return o;
 }
 
-// One chunk of c tokens from `start` (mixers-spec-recurrent §13 "Chunked form"), with G the
-// inclusive and G' = G − g the exclusive cumulative decay:
-//   u_i = (a_i ⊙ e^{G'_i})ᵀ S₀ + Σ_{j<i} A_ak[i,j] v_j + Σ_{j<i} A_ab[i,j] u_j
-//   o_i = (r_i ⊙ e^{G_i})ᵀ S₀ + Σ_{j≤i} A_rk[i,j] v_j + A_rb[i,j] u_j
-//   S   = e^{G_c} ⊙ S₀ + Σ_j (e^{G_c − G_j} ⊙ k_j) v_jᵀ + (e^{G_c − G_j} ⊙ b_j) u_jᵀ
 template <class S>
-void chunk(const Head<S>& x, std::int64_t start, std::int64_t c, HeadMatrix<S>& state,
-           HeadMatrix<S>& o, OpCounts& counts) {
-  const std::int64_t K = state.rows, V = state.cols;
-  HeadMatrix<S> G(c, K), Gx(c, K);  // inclusive, exclusive
-  for (std::int64_t d = 0; d < K; ++d) {
-    S sum{0};
-    for (std::int64_t i = 0; i < c; ++i) {
-      Gx.at(i, d) = sum;
-      sum += x.g.at(start + i, d);
-      G.at(i, d) = sum;
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A chunk's buffers, kept from chunk to chunk (the last chunk may be shorter).
+template <class S>
+struct ChunkBuffers {
+  Mat<S> r, g, k, v, a, b;    // [c, K] ([c, V] for v)
+  Mat<S> G, Gx;               // inclusive and exclusive cumulative decays [c, K]
+  Mat<S> to, from, products;  // a block's [r̃; ã] [2n, K], [b̃; k̃] [2·seen, K], their product
+  Mat<S> A_b, A_k;            // [A_ab; A_rb], [A_ak; A_rk] [2c, c]
+  Mat<S> decayed;             // [2c, K]
+  Mat<S> read, kv, vu;        // [2c, V]
+  Mat<S> solve;               // [c, c]
+  Eigen::Matrix<S, 1, Eigen::Dynamic> to_end;  // e^{G_c} [1, K]
+};
+
+// The four intra-chunk matrices as products, in blocks of rows [r, r + n) against a reference
+// decay ref = G_{r−1} (0 for the first block): for rows i of the block and j ≤ i,
+//   e^{G_i − G_j} = e^{G_i − ref}·e^{ref − G_j},  e^{G'_i − G_j} = e^{G'_i − ref}·e^{ref − G_j},
+// so one product [r ⊙ e^{G − ref}; a ⊙ e^{G' − ref}]·[b ⊙ e^{ref − G}; k ⊙ e^{ref − G}]ᵀ gives
+// all four for the block's rows. With g ≤ 0 the first factors are ≤ 1 and so is the second for
+// j < r; for j in the block it grows up to e^{spread}, spread = max over the block's rows and
+// channels of ref − G_j, which a block keeps within safe_spread (no overflow, far from the type's
+// range), so the terms are as accurate as one exp per (i, j, d). A row whose own decay exceeds
+// safe_spread is a block alone: its pairs with earlier rows through the product (both factors
+// ≤ 1), its diagonal (decay ratio 1) directly. With trained decays (g > −0.61) a float64 chunk of
+// 64 is one block: one GEMM. (As the KDA chunked form in mixers/common/delta_rule.cpp.)
+template <class S>
+void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
+  const std::int64_t K = x.r.cols();
+  const S safe_spread = std::is_same_v<S, float> ? S(20) : S(200);
+  x.A_b.setZero(2 * c, c);
+  x.A_k.setZero(2 * c, c);
+  for (std::int64_t r = 0; r < c;) {
+    const auto reference = [&](std::int64_t d) { return r == 0 ? S(0) : x.G(r - 1, d); };
+    std::int64_t n = 0;  // rows r … r + n − 1 within safe_spread
+    for (; r + n < c; ++n) {
+      S spread = 0;
+      for (std::int64_t d = 0; d < K; ++d) spread = std::max(spread, reference(d) - x.G(r + n, d));
+      if (spread > safe_spread) break;
     }
+    const bool alone = n == 0;
+    if (alone) n = 1;
+    const std::int64_t seen = alone ? r : r + n;  // columns j done by the product
+    if (seen > 0) {
+      x.to.resize(2 * n, K);
+      x.from.resize(2 * seen, K);
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t d = 0; d < K; ++d) {
+          x.to(i, d) = x.G(r + i, d) - reference(d);
+          x.to(n + i, d) = x.Gx(r + i, d) - reference(d);
+        }
+      for (std::int64_t j = 0; j < seen; ++j)
+        for (std::int64_t d = 0; d < K; ++d) x.from(j, d) = reference(d) - x.G(j, d);
+      exp_in_place(x.to.data(), x.to.size());
+      exp_in_place(x.from.data(), seen * K);
+      x.to.topRows(n).array() *= x.r.middleRows(r, n).array();
+      x.to.bottomRows(n).array() *= x.a.middleRows(r, n).array();
+      x.from.bottomRows(seen) = (x.from.topRows(seen).array() * x.k.topRows(seen).array()).matrix();
+      x.from.topRows(seen).array() *= x.b.topRows(seen).array();
+      x.products.noalias() = x.to * x.from.transpose();
+      x.A_b.block(c + r, 0, n, seen) = x.products.block(0, 0, n, seen);     // A_rb
+      x.A_k.block(c + r, 0, n, seen) = x.products.block(0, seen, n, seen);  // A_rk
+      x.A_b.block(r, 0, n, seen) = x.products.block(n, 0, n, seen);         // A_ab
+      x.A_k.block(r, 0, n, seen) = x.products.block(n, seen, n, seen);      // A_ak
+    }
+    if (alone) {
+      x.A_b(c + r, r) = x.r.row(r).dot(x.b.row(r));
+      x.A_k(c + r, r) = x.r.row(r).dot(x.k.row(r));
+    }
+    r += n;
+  }
+  // Keep j < i for A_ab and A_ak, j ≤ i for A_rb and A_rk.
+  for (std::int64_t i = 0; i < c; ++i) {
+    x.A_b.row(i).tail(c - i).setZero();
+    x.A_k.row(i).tail(c - i).setZero();
+    x.A_b.row(c + i).tail(c - i - 1).setZero();
+    x.A_k.row(c + i).tail(c - i - 1).setZero();
+  }
+}
+
+// One chunk of c tokens loaded in x (mixers-spec-recurrent §13 "Chunked form"), with G the
+// inclusive and G' = G − g the exclusive cumulative decay, as products:
+//   [Ã; R̃] = [a ⊙ e^{G'}; r ⊙ e^{G}],  read = [Ã; R̃] S₀
+//   (I − A_ab) U = Ã S₀ + A_ak V                     (unit-lower-triangular solve)
+//   O = R̃ S₀ + A_rk V + A_rb U
+//   S = e^{G_c} ⊙ S₀ + [k ⊙ e^{G_c − G}; b ⊙ e^{G_c − G}]ᵀ [V; U]
+// Leaves O in x.kv's bottom rows.
+template <class S>
+void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& counts) {
+  const std::int64_t K = state.rows(), V = state.cols();
+  x.G.resize(c, K);  // row by row, the same sums per channel as a running total
+  x.Gx.resize(c, K);
+  x.Gx.row(0).setZero();
+  x.G.row(0) = x.g.row(0);
+  for (std::int64_t i = 1; i < c; ++i) {
+    x.Gx.row(i) = x.G.row(i - 1);
+    x.G.row(i) = x.G.row(i - 1) + x.g.row(i);
   }
   // 1. Intra-chunk matrices (pairwise decays).
-  HeadMatrix<S> A_ab(c, c), A_ak(c, c), A_rb(c, c), A_rk(c, c);
-  for (std::int64_t i = 0; i < c; ++i) {
-    for (std::int64_t j = 0; j <= i; ++j) {
-      for (std::int64_t d = 0; d < K; ++d) {
-        const S to_i = std::exp(G.at(i, d) - G.at(j, d));
-        A_rb.at(i, j) += x.r.at(start + i, d) * x.b.at(start + j, d) * to_i;
-        A_rk.at(i, j) += x.r.at(start + i, d) * x.k.at(start + j, d) * to_i;
-        if (j < i) {
-          const S to_before_i = std::exp(Gx.at(i, d) - G.at(j, d));
-          A_ab.at(i, j) += x.a.at(start + i, d) * x.b.at(start + j, d) * to_before_i;
-          A_ak.at(i, j) += x.a.at(start + i, d) * x.k.at(start + j, d) * to_before_i;
-        }
-      }
-    }
-  }
+  intra_matrices(c, x);
   counts.add("intra_scores", 2 * c * c * K);
-  // 2. Forward substitution for U (rows u_i = a_iᵀ S_{i−1}), then the outputs.
-  HeadMatrix<S> U(c, V);
-  for (std::int64_t i = 0; i < c; ++i) {
-    for (std::int64_t d = 0; d < K; ++d) {
-      const S ad = x.a.at(start + i, d) * std::exp(Gx.at(i, d));
-      const S rd = x.r.at(start + i, d) * std::exp(G.at(i, d));
-      for (std::int64_t e = 0; e < V; ++e) {
-        U.at(i, e) += ad * state.at(d, e);
-        o.at(start + i, e) += rd * state.at(d, e);
-      }
-    }
-    for (std::int64_t j = 0; j < i; ++j)
-      for (std::int64_t e = 0; e < V; ++e)
-        U.at(i, e) += A_ak.at(i, j) * x.v.at(start + j, e) + A_ab.at(i, j) * U.at(j, e);
-    for (std::int64_t j = 0; j <= i; ++j)
-      for (std::int64_t e = 0; e < V; ++e)
-        o.at(start + i, e) += A_rk.at(i, j) * x.v.at(start + j, e) + A_rb.at(i, j) * U.at(j, e);
-  }
+  // 2. The start state's share, then U by forward substitution, then the outputs.
+  x.decayed.resize(2 * c, K);
+  x.decayed.topRows(c) = x.Gx;
+  x.decayed.bottomRows(c) = x.G;
+  exp_in_place(x.decayed.data(), x.decayed.size());
+  x.decayed.topRows(c).array() *= x.a.array();
+  x.decayed.bottomRows(c).array() *= x.r.array();
+  x.read.noalias() = x.decayed * state;
+  x.kv.noalias() = x.A_k * x.v;  // [A_ak V; A_rk V]
+  x.vu.resize(2 * c, V);
+  x.vu.topRows(c) = x.v;
+  auto U = x.vu.bottomRows(c);
+  U = x.read.topRows(c) + x.kv.topRows(c);
+  x.solve = -x.A_b.topRows(c);  // the unit diagonal is implied
+  x.solve.template triangularView<Eigen::UnitLower>().solveInPlace(U);
+  x.kv.bottomRows(c) += x.read.bottomRows(c);
+  x.kv.bottomRows(c).noalias() += x.A_b.bottomRows(c) * U;
   counts.add("state_read", 2 * c * K * V);
   counts.add("solve", c * (c - 1) * V);
   counts.add("intra_output", c * (c + 1) * V);
   // 3. The state at the chunk end.
-  for (std::int64_t d = 0; d < K; ++d) {
-    const S last = G.at(c - 1, d);
-    for (std::int64_t e = 0; e < V; ++e) state.at(d, e) *= std::exp(last);
-    for (std::int64_t j = 0; j < c; ++j) {
-      const S decay = std::exp(last - G.at(j, d));
-      const S kd = decay * x.k.at(start + j, d), bd = decay * x.b.at(start + j, d);
-      for (std::int64_t e = 0; e < V; ++e)
-        state.at(d, e) += kd * x.v.at(start + j, e) + bd * U.at(j, e);
+  for (std::int64_t i = 0; i < c; ++i) x.decayed.row(i) = x.G.row(c - 1) - x.G.row(i);
+  exp_in_place(x.decayed.data(), c * K);
+  x.decayed.bottomRows(c) = (x.decayed.topRows(c).array() * x.b.array()).matrix();
+  x.decayed.topRows(c).array() *= x.k.array();
+  x.to_end = x.G.row(c - 1);
+  exp_in_place(x.to_end.data(), K);
+  state = x.to_end.transpose().asDiagonal() * state;
+  state.noalias() += x.decayed.transpose() * x.vu;
+  counts.add("state_update", 2 * c * K * V);
+}
+
+// Rows [t0, t0 + c) of a head into `into` [c, cols] as S, asking for the rows the next load
+// reads (`ahead`, its first c_ahead rows; none when null) meanwhile: a head's rows are 1 KiB runs
+// H·dim apart, which the hardware prefetchers do not follow.
+template <class S>
+void load_rows(const mixers::HeadRows& rows, std::int64_t t0, std::int64_t c, Mat<S>& into,
+               const double* ahead, std::int64_t c_ahead, const double* ahead_out = nullptr) {
+  into.resize(c, rows.cols);
+  for (std::int64_t i = 0; i < c; ++i) {
+    if (ahead != nullptr && i < c_ahead)
+      for (std::int64_t d = 0; d < rows.cols; d += 8) {
+        __builtin_prefetch(ahead + i * rows.stride + d);
+        if (ahead_out != nullptr) __builtin_prefetch(ahead_out + i * rows.stride + d, 1);
+      }
+    const double* src = rows.row(t0 + i);
+    S* dst = into.row(i).data();
+    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]);
+  }
+}
+
+// One head of the chunked form: its rows in place, its output rows and its state.
+template <class S>
+struct ChunkHead {
+  mixers::HeadRows r, g, k, v, a, b;
+  mixers::HeadOutput o;
+  Mat<S> state;  // [K, V]
+};
+
+// The chunked form over a block of heads of one sequence side by side: each chunk of every head
+// in turn, so that the heads' rows of a chunk, adjacent in [B, T, H, dim], are read together
+// (the next head's rows prefetched while one loads); outputs go straight into the result. A
+// head's arithmetic does not depend on its neighbours.
+template <class S>
+void chunked(std::vector<ChunkHead<S>>& heads, std::int64_t T, std::int64_t chunk_size,
+             OpCounts& counts) {
+  ChunkBuffers<S> x;
+  for (std::int64_t start = 0; start < T; start += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, T - start);
+    const std::int64_t c_next = std::min(chunk_size, std::max<std::int64_t>(T - start - c, 0));
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      ChunkHead<S>& head = heads[i];
+      const bool last = i + 1 == heads.size();
+      const ChunkHead<S>& next = heads[last ? 0 : i + 1];
+      const std::int64_t t_ahead = last ? start + c : start, c_ahead = last ? c_next : c;
+      const auto ahead = [&](const mixers::HeadRows& rows) {
+        return c_ahead > 0 ? rows.row(t_ahead) : nullptr;
+      };
+      load_rows(head.r, start, c, x.r, ahead(next.r), c_ahead);
+      load_rows(head.g, start, c, x.g, ahead(next.g), c_ahead);
+      load_rows(head.k, start, c, x.k, ahead(next.k), c_ahead);
+      load_rows(head.v, start, c, x.v, ahead(next.v), c_ahead,
+                c_ahead > 0 ? next.o.row(t_ahead) : nullptr);
+      load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
+      load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
+      chunk_step(c, x, head.state, counts);
+      for (std::int64_t row = 0; row < c; ++row) {
+        double* dst = head.o.row(start + row);
+        for (std::int64_t e = 0; e < x.kv.cols(); ++e)
+          dst[e] = static_cast<double>(x.kv(c + row, e));
+      }
     }
   }
-  counts.add("state_update", 2 * c * K * V);
 }
 
 template <class S>
@@ -140,22 +273,38 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   Result result;
   result.o = Tensor({B, T, sh.H, sh.V});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.K, sh.V}) : in.initial_state;
-  mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / sh.H, h = task % sh.H;
-    const Head<S> x{mixers::gather_head<S>(in.r, b, h), mixers::gather_head<S>(in.g, b, h),
-                    mixers::gather_head<S>(in.k, b, h), mixers::gather_head<S>(in.v, b, h),
-                    mixers::gather_head<S>(in.a, b, h), mixers::gather_head<S>(in.b, b, h)};
-    HeadMatrix<S> state = mixers::gather_matrix<S>(result.final_state, task, sh.K, sh.V);
-    HeadMatrix<S> o(T, sh.V);
-    if (options.form == Form::recurrent) {
-      o = recurrent(x, state, counts);
-    } else {
-      for (std::int64_t start = 0; start < T; start += options.chunk_size)
-        chunk(x, start, std::min(options.chunk_size, T - start), state, o, counts);
-    }
-    mixers::scatter_head(o, result.o, b, h);
-    mixers::scatter_matrix(state, result.final_state, task);
-  });
+  if (options.form == Form::chunked) {
+    mixers::for_each_head_block(
+        B, sh.H, result.counts,
+        [&](std::int64_t b, std::int64_t h0, std::int64_t h1, OpCounts& counts) {
+          std::vector<ChunkHead<S>> heads;
+          for (std::int64_t h = h0; h < h1; ++h) {
+            using mixers::head_rows;
+            heads.push_back(
+                {head_rows(in.r, b, h), head_rows(in.g, b, h), head_rows(in.k, b, h),
+                 head_rows(in.v, b, h), head_rows(in.a, b, h), head_rows(in.b, b, h),
+                 mixers::head_output(result.o, b, h),
+                 Eigen::Map<const Mat<double>>(
+                     result.final_state.data.data() + (b * sh.H + h) * sh.K * sh.V, sh.K, sh.V)
+                     .template cast<S>()});
+          }
+          chunked(heads, T, options.chunk_size, counts);
+          for (std::int64_t h = h0; h < h1; ++h)
+            Eigen::Map<Mat<double>>(result.final_state.data.data() + (b * sh.H + h) * sh.K * sh.V,
+                                    sh.K, sh.V) =
+                heads[static_cast<std::size_t>(h - h0)].state.template cast<double>();
+        });
+  } else {
+    mixers::parallel_for_counted(B * sh.H, result.counts, [&](std::int64_t task, OpCounts& counts) {
+      const std::int64_t b = task / sh.H, h = task % sh.H;
+      const Head<S> x{mixers::gather_head<S>(in.r, b, h), mixers::gather_head<S>(in.g, b, h),
+                      mixers::gather_head<S>(in.k, b, h), mixers::gather_head<S>(in.v, b, h),
+                      mixers::gather_head<S>(in.a, b, h), mixers::gather_head<S>(in.b, b, h)};
+      HeadMatrix<S> state = mixers::gather_matrix<S>(result.final_state, task, sh.K, sh.V);
+      mixers::scatter_head(recurrent(x, state, counts), result.o, b, h);
+      mixers::scatter_matrix(state, result.final_state, task);
+    });
+  }
   result.state_elements = B * state_elements(sh);
   return result;
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::rwkv7 {
@@ -114,7 +115,10 @@ TEST_CASE("rwkv7::run") {
   SUBCASE("both forms equal wkv7.cu's loops: odd sizes, K ≠ V, H = 1, strong decays") {
     for (const auto& [H, K, V, g_min] :
          std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, double>>{
-             {1, 7, 5, -0.6}, {3, 5, 5, -20.0}, {2, 9, 4, -5.0}}) {
+             {1, 7, 5, -0.6},
+             {3, 5, 5, -20.0},  // chunks split into row blocks (spread > 200 within a chunk)
+             {2, 9, 4, -5.0},
+             {2, 6, 3, -400.0}}) {  // rows whose own decay exceeds 200: blocks of one row
       CAPTURE(K);
       const Inputs in = random_inputs(2, 23, H, K, V, g_min, 10 + K);
       const Loops expected = rwkv_lm_loops(in);
@@ -150,6 +154,32 @@ TEST_CASE("rwkv7::run") {
     const Tensor expected = run(in, options).o;
     options.precision = Precision::float32;
     CHECK(max_abs_diff(run(in, options).o, expected) < 1e-4);
+  }
+  SUBCASE("float32 chunked with strong decays (row blocks, rows alone past 20) equals the loops") {
+    for (const double g_min : {-3.0, -40.0}) {
+      CAPTURE(g_min);
+      const Inputs in = random_inputs(2, 45, 2, 12, 8, g_min, 45);
+      const Loops expected = rwkv_lm_loops(in);
+      Options options = options_for(Form::chunked, 32);
+      options.precision = Precision::float32;
+      const Result r = run(in, options);
+      CHECK(max_abs_diff(r.o, expected.o) < 2e-5);
+      CHECK(max_abs_diff(r.final_state, expected.state) < 2e-5);
+    }
+  }
+  SUBCASE("chunked: the same bits for any thread count (heads run in blocks of ⌈H/threads⌉)") {
+    const Inputs in = random_inputs(2, 100, 5, 12, 10, -1.0, 55);
+    const int threads_before = mixers::kernel_threads();
+    mixers::set_kernel_threads(1);
+    const Result serial = run(in, options_for(Form::chunked, 32));
+    for (const int threads : {1, 2, 3, 5}) {
+      CAPTURE(threads);
+      mixers::set_kernel_threads(threads);
+      const Result r = run(in, options_for(Form::chunked, 32));
+      CHECK(r.o.data == serial.o.data);
+      CHECK(r.final_state.data == serial.final_state.data);
+    }
+    mixers::set_kernel_threads(threads_before);
   }
 }
 
