@@ -1,6 +1,7 @@
 // attnsim_bench: speed of each mixer's fastest reference form (bench/cases.h) against this
-// machine's OpenBLAS GEMM peak measured in the same run, on one thread and on all, with the fitted
-// exponent of time vs T; or (--memory) each form's peak resident memory at one T.
+// machine's OpenBLAS GEMM peak and STREAM-like memory bandwidth measured in the same run, on one
+// thread and on all, with the fitted exponent of time vs T; or (--memory) each form's peak
+// resident memory at one T.
 // Not a test: run `attnsim_bench` (several minutes), `attnsim_bench --quick`, or see --help.
 #include <malloc.h>
 #include <sys/wait.h>
@@ -43,7 +44,7 @@ const char* name_of(Precision precision) {
 }
 
 struct Timing {
-  double seconds = 1e30, cpu_seconds = 0, gflop = 0;
+  double seconds = 1e30, cpu_seconds = 0, gflop = 0, bytes = 0;
 };
 
 Timing time_kernel(const Kernel& kernel, int reps) {
@@ -51,10 +52,10 @@ Timing time_kernel(const Kernel& kernel, int reps) {
   for (int rep = 0; rep < reps; ++rep) {
     const double cpu_start = cpu_seconds();
     const auto start = Clock::now();
-    const OpCounts counts = kernel();
+    const Measured run = kernel();
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (seconds < best.seconds) {
-      best = {seconds, cpu_seconds() - cpu_start, total_flops(counts.flops()) / 1e9};
+      best = {seconds, cpu_seconds() - cpu_start, total_flops(run.counts.flops()) / 1e9, run.bytes};
     }
   }
   return best;
@@ -71,13 +72,23 @@ double fitted_exponent(const std::vector<double>& tokens, const std::vector<doub
   return (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
+// Which ceiling bounds a run: the time its FLOPs take at the GEMM rate against the time its
+// minimal traffic (Measured::bytes) takes at the triad rate; the longer one applies.
+const char* ceiling_of(const Timing& t, const GemmPeak& peak, const Bandwidth& bandwidth) {
+  return t.gflop / peak.wall >= t.bytes / 1e9 / bandwidth.wall ? "compute" : "memory";
+}
+
 void time_case(const Case& c, Precision precision, int threads, const Settings& s) {
   const GemmPeak peak = gemm_peak_gflops(precision, threads, s.quick ? 1024 : 2048);
+  const Bandwidth bandwidth = triad_gbps(threads);
   mixers::set_kernel_threads(threads);
   if (!s.json) {
-    std::printf("%-15s %s, %d thread(s): OpenBLAS %s rate now %.1f GFLOP/s (%.1f per CPU second)\n",
-                c.mixer.c_str(), name_of(precision), threads,
-                precision == Precision::float64 ? "dgemm" : "sgemm", peak.wall, peak.cpu);
+    std::printf(
+        "%-15s %s, %d thread(s): OpenBLAS %s rate now %.1f GFLOP/s (%.1f per CPU second); "
+        "triad %.1f GB/s (%.1f per CPU second)\n",
+        c.mixer.c_str(), name_of(precision), threads,
+        precision == Precision::float64 ? "dgemm" : "sgemm", peak.wall, peak.cpu, bandwidth.wall,
+        bandwidth.cpu);
   }
   std::vector<std::int64_t> lengths = s.quick
                                           ? std::vector<std::int64_t>{512, 1024, 2048}
@@ -89,20 +100,29 @@ void time_case(const Case& c, Precision precision, int threads, const Settings& 
     if (s.tokens.empty() && T > s.max_tokens) break;
     const Timing t = time_kernel(c.prepare(T), s.reps);
     const double gflops = t.gflop / t.seconds, cpu_gflops = t.gflop / t.cpu_seconds;
+    const double gbps = t.bytes / 1e9 / t.seconds, cpu_gbps = t.bytes / 1e9 / t.cpu_seconds;
     if (s.json) {
       std::printf(
           "{\"mixer\": \"%s\", \"form\": \"%s\", \"precision\": \"%s\", \"T\": %lld, "
           "\"threads\": %d, \"seconds\": %.6f, \"cpu_seconds\": %.6f, \"gflop\": %.6f, "
           "\"gflops\": %.3f, \"peak_gflops\": %.3f, \"percent_of_peak\": %.2f, "
-          "\"cpu_gflops\": %.3f, \"cpu_peak_gflops\": %.3f, \"percent_of_cpu_peak\": %.2f}\n",
+          "\"cpu_gflops\": %.3f, \"cpu_peak_gflops\": %.3f, \"percent_of_cpu_peak\": %.2f, "
+          "\"bytes\": %.0f, \"gbps\": %.3f, \"peak_gbps\": %.3f, "
+          "\"percent_of_bandwidth\": %.2f, \"cpu_gbps\": %.3f, \"cpu_peak_gbps\": %.3f, "
+          "\"percent_of_cpu_bandwidth\": %.2f, \"ceiling\": \"%s\"}\n",
           c.mixer.c_str(), c.form.c_str(), name_of(precision), static_cast<long long>(T), threads,
           t.seconds, t.cpu_seconds, t.gflop, gflops, peak.wall, 100.0 * gflops / peak.wall,
-          cpu_gflops, peak.cpu, 100.0 * cpu_gflops / peak.cpu);
+          cpu_gflops, peak.cpu, 100.0 * cpu_gflops / peak.cpu, t.bytes, gbps, bandwidth.wall,
+          100.0 * gbps / bandwidth.wall, cpu_gbps, bandwidth.cpu, 100.0 * cpu_gbps / bandwidth.cpu,
+          ceiling_of(t, peak, bandwidth));
     } else {
-      std::printf("%-15s %-48s %6lld %3d %9.3f %9.3f %9.2f %8.2f %6.1f%% %6.1f%%\n",
-                  c.mixer.c_str(), c.form.c_str(), static_cast<long long>(T), threads, t.seconds,
-                  t.cpu_seconds, t.gflop, gflops, 100.0 * gflops / peak.wall,
-                  100.0 * cpu_gflops / peak.cpu);
+      std::printf(
+          "%-15s %-48s %6lld %3d %9.3f %9.3f %9.2f %8.2f %6.1f%% %6.1f%% %8.2f %6.1f%% %6.1f%%  "
+          "%s\n",
+          c.mixer.c_str(), c.form.c_str(), static_cast<long long>(T), threads, t.seconds,
+          t.cpu_seconds, t.gflop, gflops, 100.0 * gflops / peak.wall, 100.0 * cpu_gflops / peak.cpu,
+          gbps, 100.0 * gbps / bandwidth.wall, 100.0 * cpu_gbps / bandwidth.cpu,
+          ceiling_of(t, peak, bandwidth));
     }
     std::fflush(stdout);
     tokens.push_back(static_cast<double>(T));
@@ -171,7 +191,10 @@ constexpr const char* kUsage =
     "  --reps      timed runs per point, the fastest reported (default 1)\n"
     "  --json      one JSON object per line (mixer, form, precision, T, threads, seconds,\n"
     "              cpu_seconds, gflop, gflops, peak_gflops, percent_of_peak and the same\n"
-    "              per CPU second: cpu_gflops, cpu_peak_gflops, percent_of_cpu_peak)\n"
+    "              per CPU second: cpu_gflops, cpu_peak_gflops, percent_of_cpu_peak; then\n"
+    "              bytes (minimal traffic), gbps, peak_gbps (STREAM triad), percent_of_bandwidth,\n"
+    "              cpu_gbps, cpu_peak_gbps, percent_of_cpu_bandwidth, and ceiling: compute or\n"
+    "              memory, whichever bound is longer for the form)\n"
     "  --memory T  instead of timing: peak resident memory of one run at T, per form\n";
 
 }  // namespace
@@ -245,9 +268,14 @@ int main(int argc, char** argv) {
           "%%peak is relative to an OpenBLAS GEMM of the same precision and thread count measured\n"
           "just before each mixer (the machine may be shared, so the rate is re-measured);\n"
           "%%cpu-peak compares rates per CPU second instead, which a busy machine does not "
-          "skew.\n\n"
-          "%-15s %-48s %6s %3s %9s %9s %9s %8s %7s %7s\n",
-          "mixer", "form", "T", "thr", "time_s", "cpu_s", "GFLOP", "GFLOP/s", "%peak", "%cpu-peak");
+          "skew.\n"
+          "GB/s is the form's minimal traffic (each input read and each output written once, 8\n"
+          "bytes an element) per second; %%bw and %%cpu-bw relate it to a STREAM triad measured\n"
+          "likewise; 'ceiling' names the bound that applies: compute when the FLOPs at the GEMM\n"
+          "rate take longer than the minimal traffic at the triad rate, else memory.\n\n"
+          "%-15s %-48s %6s %3s %9s %9s %9s %8s %7s %7s %8s %7s %7s  %s\n",
+          "mixer", "form", "T", "thr", "time_s", "cpu_s", "GFLOP", "GFLOP/s", "%peak", "%cpu-peak",
+          "GB/s", "%bw", "%cpu-bw", "ceiling");
     }
   }
   for (const Precision precision : s.precisions) {

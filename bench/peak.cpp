@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "mixers/common/parallel.h"
+
 // OpenBLAS extras, not in every cblas.h variant.
 extern "C" {
 void openblas_set_num_threads(int num_threads);
@@ -64,6 +66,30 @@ GemmPeak gemm_peak_gflops(Precision precision, int threads, int n, int reps) {
             });
   const double gflop = 2.0 * n * n * static_cast<double>(n) / 1e9;
   return {gflop / seconds.wall, gflop / seconds.cpu};
+}
+
+Bandwidth triad_gbps(int threads, std::int64_t n, int reps) {
+  mixers::set_kernel_threads(threads);
+  std::vector<double> a(static_cast<std::size_t>(n)), b(a.size(), 1.0), c(a.size(), 2.0);
+  const std::int64_t block = (n + threads - 1) / threads;
+  const auto triad = [&] {
+    mixers::parallel_for(threads, [&](std::int64_t task) {
+      const std::int64_t end = std::min(n, (task + 1) * block);
+      for (std::int64_t i = task * block; i < end; ++i) a[i] = b[i] + 3.0 * c[i];
+    });
+  };
+  triad();  // warm-up: the threads start, every page is mapped
+  double wall = 1e30, cpu = 1e30;
+  for (int rep = 0; rep < reps; ++rep) {
+    const double cpu_start = cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    triad();
+    wall = std::min(
+        wall, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    cpu = std::min(cpu, cpu_seconds() - cpu_start);
+  }
+  const double gb = 3.0 * 8.0 * static_cast<double>(n) / 1e9;
+  return {gb / wall, gb / cpu};
 }
 
 std::string cpu_features() {

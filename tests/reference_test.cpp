@@ -229,7 +229,15 @@ TEST_CASE("reference facets: every kind, every form, every driver") {
       int found = 0;
       for (const bench::Case& c : bench::cases(Precision::float64)) {
         if (c.mixer != kind.kind) continue;
-        CHECK(total_flops(c.prepare(8)().flops()) > 0);
+        const bench::Measured run = c.prepare(8)();
+        CHECK(total_flops(run.counts.flops()) > 0);
+        CHECK(run.bytes > 0);
+        if (kind.kind == "short_conv") {
+          // Minimal traffic of the LFM2 instance (D 2048, L 3) at T 8, B 1, 8 bytes an element:
+          // inputs b_gate, c_gate, x 3·8·2048 = 49,152, conv_weight 2048·3 = 6,144, conv_bias
+          // 2,048; outputs y, u, conv_out 49,152, final_state 2048·2 = 4,096 → 110,592 elements.
+          CHECK(run.bytes == 8.0 * 110592);
+        }
         ++found;
       }
       CHECK(found == 1);
