@@ -6,7 +6,10 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -224,20 +227,50 @@ class Pooler {
   std::int64_t n_ = 0;
 };
 
-// The first min(k, n) entries by score descending, ties to the lower entry.
+// A key whose ascending order is the scores' descending order (IEEE-754 bits, sign folded; −0
+// taken as +0, as the two compare equal).
+std::uint64_t descending_key(double score) {
+  std::uint64_t bits = 0;
+  const double x = score + 0.0;
+  std::memcpy(&bits, &x, sizeof bits);
+  const std::uint64_t ascending = bits >> 63 ? ~bits : bits | (std::uint64_t{1} << 63);
+  return ~ascending;
+}
+
+// The first min(k, n) entries by score descending, ties to the lower entry: the k-th largest
+// score τ by nth_element, the entries above τ and then those equal to it taken in entry order
+// (the lowest first), then a stable radix sort of their keys, a byte at a time, which keeps
+// equal scores in entry order (the same list a comparison sort by (score desc, entry) gives).
 std::vector<std::int64_t> top_entries(const double* scores, std::int64_t n, std::int64_t k) {
-  std::vector<std::pair<double, std::int64_t>> order(static_cast<std::size_t>(n));
-  for (std::int64_t e = 0; e < n; ++e) order[static_cast<std::size_t>(e)] = {scores[e], e};
-  const auto better = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  const auto kept = static_cast<std::ptrdiff_t>(std::min(n, k));
-  std::nth_element(order.begin(), order.begin() + kept, order.end(), better);
-  std::sort(order.begin(), order.begin() + kept, better);
-  std::vector<std::int64_t> top(static_cast<std::size_t>(kept));
-  for (std::ptrdiff_t i = 0; i < kept; ++i)
-    top[static_cast<std::size_t>(i)] = order[static_cast<std::size_t>(i)].second;
-  return top;
+  const std::int64_t kept = std::min(n, k);
+  std::vector<std::pair<std::uint64_t, std::int64_t>> top, swap;
+  top.reserve(static_cast<std::size_t>(kept));
+  if (kept < n) {
+    std::vector<double> copy(scores, scores + n);
+    std::nth_element(copy.begin(), copy.begin() + (kept - 1), copy.end(), std::greater<>());
+    const double threshold = copy[static_cast<std::size_t>(kept - 1)];
+    std::int64_t above = 0;
+    for (std::int64_t e = 0; e < n; ++e) above += scores[e] > threshold;
+    std::int64_t ties = kept - above;
+    for (std::int64_t e = 0; e < n; ++e)
+      if (scores[e] > threshold || (scores[e] == threshold && ties-- > 0))
+        top.emplace_back(descending_key(scores[e]), e);
+  } else {
+    for (std::int64_t e = 0; e < n; ++e) top.emplace_back(descending_key(scores[e]), e);
+  }
+  swap.resize(top.size());
+  for (int shift = 0; shift < 64; shift += 8) {
+    std::array<std::size_t, 257> start{};
+    for (const auto& item : top) ++start[((item.first >> shift) & 0xff) + 1];
+    if (std::any_of(start.begin(), start.end(), [&](std::size_t c) { return c == top.size(); }))
+      continue;  // every key has this byte
+    for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    for (const auto& item : top) swap[start[(item.first >> shift) & 0xff]++] = item;
+    top.swap(swap);
+  }
+  std::vector<std::int64_t> entries(top.size());
+  for (std::size_t i = 0; i < top.size(); ++i) entries[i] = top[i].second;
+  return entries;
 }
 
 // Queries per task of the attention (and indexer) pass; index entries per indexer product;

@@ -294,6 +294,29 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
   }
 }
 
+TEST_CASE("Kernel: index-score ties go to the lower entry") {
+  // Every index score equal: head weights 0 make I = +0; zero index queries with weights −1
+  // make every term relu(0)·(−1) = −0, so I = −0. Either way query p's top-k is its first
+  // min(k, ⌊(p + 1)/m⌋) entries in entry order: 0, 1, 2, …
+  Case c;
+  c.T = 40, c.m = 2, c.k = 5, c.W = 4;
+  for (const bool negative_zero : {false, true}) {
+    CAPTURE(negative_zero);
+    StepInputs in = random_inputs(c, 51);
+    for (std::size_t i = 0; i < in.index_w.size(); ++i) in.index_w[i] = negative_zero ? -1.0 : 0.0;
+    if (negative_zero)
+      for (std::size_t i = 0; i < in.index_q.size(); ++i) in.index_q[i] = 0.0;
+    Kernel kernel(options_of(c), random_layer(c, 52));
+    const StepResult r = kernel.step(in);
+    for (std::int64_t p = 0; p < c.T; ++p) {
+      CAPTURE(p);
+      const std::int64_t n = std::min<std::int64_t>((p + 1) / c.m, c.k);
+      for (std::int64_t j = 0; j < c.k; ++j)
+        CHECK(r.topk_entries[static_cast<std::size_t>(p * c.k + j)] == (j < n ? j : -1));
+    }
+  }
+}
+
 TEST_CASE("Kernel: the threaded run equals the one-thread run, bit for bit") {
   // Tasks are (sequence, query block) and blocks of compressor groups, fixed by the sizes alone,
   // each computed by one thread in one order: 2 sequences × 150 queries, 75 groups of m = 2.
