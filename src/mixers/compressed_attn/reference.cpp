@@ -104,18 +104,39 @@ void rope_tail(S* row, std::int64_t width, std::int64_t rope_dim, double positio
                        mixers::RopeStyle::interleaved);
 }
 
-// Σ_i softmax(s)_i · v_i over one channel's candidate rows.
+// The candidate rows of one entry, [R, Dc] each: score (+ ape) and kv, then pooled per channel:
+// out[c] = Σ_r softmax_r(score[r][c]) · kv[r][c] (model.py: (kv * score.softmax(dim)).sum(dim)).
 template <class S>
-S softmax_pool(const std::vector<S>& scores, const std::vector<S>& values) {
-  const S top = *std::max_element(scores.begin(), scores.end());
-  S num{0}, den{0};
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    const S w = std::exp(scores[i] - top);  // a −inf row (no previous group yet) weighs 0
-    num += w * values[i];
-    den += w;
+struct Candidates {
+  std::vector<S> score, kv;
+  std::int64_t rows = 0;
+
+  void clear() { score.clear(), kv.clear(), rows = 0; }
+  void add(const S* score_row, const S* kv_row, std::int64_t Dc) {
+    score.insert(score.end(), score_row, score_row + Dc);
+    kv.insert(kv.end(), kv_row, kv_row + Dc);
+    ++rows;
   }
-  return num / den;
-}
+  // Column maxima, one exp pass over the block (AVX2 where the CPU has it), then the sums in
+  // row order; a −inf row (no previous group yet in the state) weighs 0.
+  void pool(std::int64_t Dc, std::vector<S>& out, std::vector<S>& den) {
+    out.assign(score.begin(), score.begin() + Dc);
+    for (std::int64_t r = 1; r < rows; ++r)
+      for (std::int64_t c = 0; c < Dc; ++c) out[c] = std::max(out[c], score[r * Dc + c]);
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < Dc; ++c) score[r * Dc + c] -= out[c];
+    mixers::exp_in_place(score.data(), rows * Dc);
+    den.assign(static_cast<std::size_t>(Dc), S{0});
+    std::fill(out.begin(), out.end(), S{0});
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < Dc; ++c) {
+        const S w = score[r * Dc + c];
+        out[c] += w * kv[r * Dc + c];
+        den[c] += w;
+      }
+    for (std::int64_t c = 0; c < Dc; ++c) out[c] /= den[c];
+  }
+};
 
 // Groups pooled per task of the parallel form.
 constexpr std::int64_t kGroupsPerTask = 32;
@@ -144,15 +165,23 @@ class Pooler {
     // Each group's entry depends only on the step's rows: blocks of groups over the threads.
     const std::int64_t blocks = (groups + kGroupsPerTask - 1) / kGroupsPerTask;
     mixers::parallel_for(blocks, [&](std::int64_t block) {
-      std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
+      Candidates<S> candidates;
+      std::vector<S> score_row(static_cast<std::size_t>(Dc_)), kv_row(score_row), pooled, den;
+      const auto add = [&](std::int64_t t, std::int64_t j, std::int64_t c0) {
+        for (std::int64_t c = 0; c < Dc_; ++c) {
+          score_row[c] = static_cast<S>(score[t * C_ + c0 + c]) +
+                         static_cast<S>(w_.ape[static_cast<std::size_t>(j * C_ + c0 + c)]);
+          kv_row[c] = static_cast<S>(kv[t * C_ + c0 + c]);
+        }
+        candidates.add(score_row.data(), kv_row.data(), Dc_);
+      };
       const std::int64_t g1 = std::min(groups, (block + 1) * kGroupsPerTask);
       for (std::int64_t g = block * kGroupsPerTask; g < g1; ++g) {
-        for (std::int64_t c = 0; c < Dc_; ++c) {
-          s.clear(), v.clear();
-          if (o_.overlap && g > 0) gather(kv, score, (g - 1) * m_, c, s, v);
-          gather(kv, score, g * m_, offset > 0 ? Dc_ + c : c, s, v);
-          pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
-        }
+        candidates.clear();
+        if (o_.overlap && g > 0)
+          for (std::int64_t j = 0; j < m_; ++j) add((g - 1) * m_ + j, j, 0);
+        for (std::int64_t j = 0; j < m_; ++j) add(g * m_ + j, j, offset > 0 ? Dc_ : 0);
+        candidates.pool(Dc_, pooled, den);
         finish(pooled, g * m_, entries_.data() + g * Dc_);
       }
     });
@@ -168,16 +197,13 @@ class Pooler {
     const std::int64_t j = p % m_, offset = o_.overlap ? m_ : 0;
     store(offset + j, kv, score, 0);
     if (j != m_ - 1) return;
-    std::vector<S> s, v, pooled(static_cast<std::size_t>(Dc_));
-    for (std::int64_t c = 0; c < Dc_; ++c) {
-      s.clear(), v.clear();
-      for (std::int64_t r = 0; r < (o_.overlap ? 2 : 1) * m_; ++r) {
-        const std::int64_t channel = r >= offset && o_.overlap ? Dc_ + c : c;
-        s.push_back(score_state_[static_cast<std::size_t>(r * C_ + channel)]);
-        v.push_back(kv_state_[static_cast<std::size_t>(r * C_ + channel)]);
-      }
-      pooled[static_cast<std::size_t>(c)] = softmax_pool(s, v);
+    Candidates<S> candidates;
+    for (std::int64_t r = 0; r < (o_.overlap ? 2 : 1) * m_; ++r) {
+      const std::int64_t at = r * C_ + (r >= offset && o_.overlap ? Dc_ : 0);
+      candidates.add(score_state_.data() + at, kv_state_.data() + at, Dc_);
     }
+    std::vector<S> pooled, den;
+    candidates.pool(Dc_, pooled, den);
     entries_.resize(entries_.size() + static_cast<std::size_t>(Dc_));
     finish(pooled, p + 1 - m_, entries_.data() + n_++ * Dc_);
     if (o_.overlap) {
@@ -187,16 +213,6 @@ class Pooler {
   }
 
  private:
-  // Channel c of group rows first .. first + m − 1 (score + ape[j]) as candidates.
-  void gather(const double* kv, const double* score, std::int64_t first, std::int64_t c,
-              std::vector<S>& s, std::vector<S>& v) const {
-    for (std::int64_t j = 0; j < m_; ++j) {
-      const std::int64_t at = (first + j) * C_ + c;
-      s.push_back(static_cast<S>(score[at]) +
-                  static_cast<S>(w_.ape[static_cast<std::size_t>(j * C_ + c)]));
-      v.push_back(static_cast<S>(kv[at]));
-    }
-  }
   // State row `row` ← token t of the step: its kv, and its score + ape of its place in the group.
   void store(std::int64_t row, const double* kv, const double* score, std::int64_t t) {
     const std::int64_t j = (o_.overlap ? row % m_ : row);
