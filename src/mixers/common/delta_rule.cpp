@@ -5,8 +5,13 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/error.h"
 #include "mixers/common/head_matrix.h"
@@ -94,9 +99,9 @@ template <class S>
 struct ChunkBuffers {
   Mat<S> qk, v, g, gamma, growth;  // [2c, K], [c, V], [c, Kg], Γ and e^Γ [c, Kg]
   Vec<S> beta;
-  Mat<S> products;          // [2c, c]: the q̂·k̂ scores over the k̂·k̂ scores
-  Mat<S> decayed, read, u;  // [2c, K], [2c, V] (becomes O on top), [c, V]
-  Mat<S> shrink, to_end;    // e^−Γ and exp(Γ_C − Γ) [c, K] (scalar gate: [c, 1])
+  Mat<S> products;               // [2c, c]: the q̂·k̂ scores over the k̂·k̂ scores
+  Mat<S> decayed, read, u;       // [2c, K], [2c, V] (becomes O on top), [c, V]
+  Mat<S> shrink, to_end, range;  // (blocks) scaled rows; exp(Γ_C − Γ); Γ's range per channel
   Mat<S> to_block, from_block, block_products;  // the blockwise per-channel products
   std::vector<S> pairs;  // Γ_i − Γ_j for j ≤ i, row by row, then their exps
 };
@@ -200,6 +205,113 @@ void per_channel_scores(Eigen::Index c, ChunkBuffers<S>& x) {
   }
 }
 
+// The elementwise passes of a per-channel chunk, on row-major [c, K] arrays, written as plain
+// loops so that they run at AVX2 width where the CPU has it (see per_channel_factors).
+template <class S>
+struct FactorRows {
+  const S* g;
+  S *gamma, *growth, *low, *high;  // low/high: [K], the least and greatest Γ per channel
+  const S *q, *k;
+  S *decayed_q, *decayed_k, *from_block, *to_end;
+  std::int64_t c, K;
+};
+
+// Γ (into gamma, and into growth for the exps), its range per channel.
+template <class S>
+[[gnu::always_inline]] inline void cumulative_gates(const FactorRows<S>& a) {
+  for (std::int64_t d = 0; d < a.K; ++d) a.gamma[d] = a.growth[d] = a.low[d] = a.high[d] = a.g[d];
+  for (std::int64_t i = 1; i < a.c; ++i) {
+    const S* previous = a.gamma + (i - 1) * a.K;
+    S* gamma = a.gamma + i * a.K;
+    S* growth = a.growth + i * a.K;
+    const S* g = a.g + i * a.K;
+    for (std::int64_t d = 0; d < a.K; ++d) {
+      gamma[d] = growth[d] = previous[d] + g[d];
+      a.low[d] = std::min(a.low[d], gamma[d]);
+      a.high[d] = std::max(a.high[d], gamma[d]);
+    }
+  }
+}
+
+// From e^Γ (growth): e^Γ ⊙ q̂ and e^Γ ⊙ k̂, and for one block (reference 0) the pair products'
+// right factor e^−Γ ⊙ k̂ and the state update's exp(Γ_C − Γ) = e^{Γ_C}·e^{−Γ}, with e^−Γ as
+// 1 / e^Γ (e^Γ ≥ e^−safe_spread, far from underflow).
+template <class S>
+[[gnu::always_inline]] inline void decay_factors(const FactorRows<S>& a, bool one_block) {
+  const S* last = a.growth + (a.c - 1) * a.K;
+  for (std::int64_t i = 0; i < a.c * a.K; i += a.K) {
+    const S* e = a.growth + i;
+    for (std::int64_t d = 0; d < a.K; ++d) {
+      a.decayed_q[i + d] = a.q[i + d] * e[d];
+      a.decayed_k[i + d] = a.k[i + d] * e[d];
+    }
+    if (!one_block) continue;
+    for (std::int64_t d = 0; d < a.K; ++d) {
+      const S shrink = S(1) / e[d];
+      a.from_block[i + d] = a.k[i + d] * shrink;
+      a.to_end[i + d] = last[d] * shrink;
+    }
+  }
+}
+
+// The same loops at AVX2 width where the CPU has it (chosen at run time; the binary needs no
+// -march). Without FMA each product, sum and quotient rounds as in the SSE2 loops: the same
+// bits on any machine.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+template <class S>
+__attribute__((target("avx2"))) void cumulative_gates_avx2(const FactorRows<S>& a) {
+  cumulative_gates(a);
+}
+template <class S>
+__attribute__((target("avx2"))) void decay_factors_avx2(const FactorRows<S>& a, bool one_block) {
+  decay_factors(a, one_block);
+}
+const bool has_avx2 = __builtin_cpu_supports("avx2");
+#endif
+
+// Per-channel gate: Γ, e^Γ, [e^Γ ⊙ Q̂; e^Γ ⊙ K̂] into x.decayed, and whether the chunk is one
+// block: its −Γ within safe_spread (gates ≤ 0), reference Γ = 0, so that its pair products are
+// (e^Γ ⊙ [Q̂; K̂]) (e^−Γ ⊙ K̂)ᵀ with e^Γ ≤ 1 and e^−Γ ≤ e^safe_spread; then also x.from_block
+// (e^−Γ ⊙ K̂) and x.to_end (exp(Γ_C − Γ)). Two passes over the chunk's rows and one exp.
+template <class S>
+bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
+  const Eigen::Index K = x.qk.cols();
+  x.gamma.resize(c, K);
+  x.growth.resize(c, K);
+  x.from_block.resize(c, K);
+  x.to_end.resize(c, K);
+  x.range.resize(2, K);
+  const FactorRows<S> rows{x.g.data(),
+                           x.gamma.data(),
+                           x.growth.data(),
+                           &x.range(0, 0),
+                           &x.range(1, 0),
+                           x.qk.data(),
+                           x.qk.data() + c * K,
+                           x.decayed.data(),
+                           x.decayed.data() + c * K,
+                           x.from_block.data(),
+                           x.to_end.data(),
+                           c,
+                           K};
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (has_avx2)
+    cumulative_gates_avx2(rows);
+  else
+#endif
+    cumulative_gates(rows);
+  const bool one_block = -x.range.row(0).minCoeff() <= safe_spread<S>() &&
+                         x.range.row(1).maxCoeff() <= safe_spread<S>();
+  exp_in_place(x.growth.data(), x.growth.size());
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (has_avx2)
+    decay_factors_avx2(rows, one_block);
+  else
+#endif
+    decay_factors(rows, one_block);
+  return one_block;
+}
+
 // Rows of x [c, K] scaled by per-row factors f [c, Kg] (one per channel, or broadcast when
 // Kg = 1), into out.
 template <class Rows, class F, class Out>
@@ -218,33 +330,28 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   const bool scalar = x.g.cols() == 1;
   const auto q = x.qk.topRows(c);
   const auto k = x.qk.bottomRows(c);
-  x.gamma = x.g;  // Γ_i = Σ_{t ≤ i} g_t within the chunk
-  for (Eigen::Index i = 1; i < c; ++i) x.gamma.row(i) += x.gamma.row(i - 1);
-  x.growth = x.gamma;  // e^Γ
-  exp_in_place(x.growth.data(), x.growth.size());
-  // [e^Γ ⊙ Q̂; e^Γ ⊙ K̂]: the state read's left factor, and the per-channel pair products'.
+  // Γ_i = Σ_{t ≤ i} g_t within the chunk, e^Γ, and [e^Γ ⊙ Q̂; e^Γ ⊙ K̂]: the state read's left
+  // factor, and the per-channel pair products'.
   x.decayed.resize(2 * c, K);
-  scale_rows(q, x.growth, x.decayed.topRows(c));
-  scale_rows(k, x.growth, x.decayed.bottomRows(c));
-  // A per-channel chunk within safe_spread (gates ≤ 0: −Γ ≤ safe_spread) is one block with
-  // reference Γ = 0: qk, kk = (e^Γ ⊙ [Q̂; K̂]) (e^−Γ ⊙ K̂)ᵀ, e^Γ ≤ 1 and e^−Γ ≤ e^safe_spread.
-  const bool one_block =
-      !scalar && -x.gamma.minCoeff() <= safe_spread<S>() && x.gamma.maxCoeff() <= safe_spread<S>();
   x.products.resize(2 * c, c);
+  bool one_block = false;
   if (scalar) {
+    x.gamma = x.g;
+    for (Eigen::Index i = 1; i < c; ++i) x.gamma(i, 0) += x.gamma(i - 1, 0);
+    x.growth = x.gamma;
+    exp_in_place(x.growth.data(), x.growth.size());
+    scale_rows(q, x.growth, x.decayed.topRows(c));
+    scale_rows(k, x.growth, x.decayed.bottomRows(c));
     // The full [2c, c] product, upper triangle and all, in one BLAS call, which outruns
     // Eigen's own triangular products several times over.
     x.products.noalias() = x.qk * k.transpose();
     scalar_gate_scores(c, x);
   } else {
-    if (one_block) {
-      x.shrink = -x.gamma;
-      exp_in_place(x.shrink.data(), x.shrink.size());
-      x.from_block = (x.shrink.array() * k.array()).matrix();
+    one_block = per_channel_factors(c, x);
+    if (one_block)
       x.products.noalias() = x.decayed * x.from_block.transpose();
-    } else {
+    else
       blockwise_pair_products(c, x);
-    }
     per_channel_scores(c, x);
   }
   // (e^Γ ⊙ Q̂) S₀ over (e^Γ ⊙ K̂) S₀ as one [2c, K]·[K, V] product (one larger GEMM runs faster
@@ -257,9 +364,7 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   x.read.topRows(c).noalias() += x.products.topRows(c) * x.u;
   // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ. In one block exp(Γ_C − Γ_j) =
   // e^{Γ_C}·e^{−Γ_j}, both factors within e^±safe_spread.
-  if (one_block) {
-    x.to_end = (x.shrink.array().rowwise() * x.growth.row(c - 1).array()).matrix();
-  } else {
+  if (!one_block) {  // (one block: per_channel_factors made it)
     x.to_end = (-x.gamma).rowwise() + x.gamma.row(c - 1);
     exp_in_place(x.to_end.data(), x.to_end.size());
   }
@@ -349,13 +454,13 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
   }
 }
 
-// Asks for the next chunk's q, k, v (and KDA's g) rows and its rows of the output o ahead of
-// their use:
+// Asks for the next chunk's q, k, v (and KDA's g) rows ahead of their use (the output rows are
+// streamed, see store_rows):
 // they are 1 KiB runs far apart in [B, T, H, D], which the hardware prefetchers do not follow,
 // so without this the loads wait on memory a row at a time while the chunk's products could
 // have covered them (GDN at T = 4096: 12% of the kernel's time).
-inline void prefetch_rows(const DeltaRuleInputs& in, const Tensor& o, std::int64_t b,
-                          std::int64_t j, std::int64_t group, std::int64_t t0, std::int64_t c) {
+inline void prefetch_rows(const DeltaRuleInputs& in, std::int64_t b, std::int64_t j,
+                          std::int64_t group, std::int64_t t0, std::int64_t c) {
   const auto source = [&](std::size_t part, const Tensor& x) {  // what the loads read
     return in.conv != nullptr ? &in.conv->part(part) : &x;
   };
@@ -364,14 +469,30 @@ inline void prefetch_rows(const DeltaRuleInputs& in, const Tensor& o, std::int64
   for (const auto& [x, h] : {std::pair{source(0, in.q), j / group},
                              {source(1, in.k), j / group},
                              {source(2, in.v), j},
-                             {gates, j},
-                             {&o, j}}) {
+                             {gates, j}}) {
     if (x == nullptr) continue;
     const std::int64_t T = x->dim(1), heads = x->dim(2), dim = x->dim(3);
     for (std::int64_t t = t0; t < t0 + c; ++t) {
       const double* row = x->data.data() + ((b * T + t) * heads + h) * dim;
       for (std::int64_t d = 0; d < dim; d += 8) __builtin_prefetch(row + d);
     }
+  }
+}
+
+// Rows [rows, cols] of a chunk's output into o (rows `stride` apart), as double. Where a row is
+// 16-byte aligned its pairs of values are streaming stores: the output is written once and not
+// read back by the kernel, and an ordinary store would first read each 64-byte line of it from
+// memory (64 MiB at T = 4096, 16 heads of 128), which the loads of the next chunk wait behind.
+template <class S>
+void store_rows(const S* x, std::int64_t rows, std::int64_t cols, double* o, std::int64_t stride) {
+  for (std::int64_t r = 0; r < rows; ++r, x += cols, o += stride) {
+    std::int64_t d = 0;
+#if defined(__SSE2__)
+    if (reinterpret_cast<std::uintptr_t>(o) % 16 == 0)
+      for (; d + 2 <= cols; d += 2)
+        _mm_stream_pd(o + d, _mm_set_pd(static_cast<double>(x[d + 1]), static_cast<double>(x[d])));
+#endif
+    for (; d < cols; ++d) o[d] = static_cast<double>(x[d]);
   }
 }
 
@@ -386,13 +507,13 @@ void chunked(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std::in
   for (std::int64_t t0 = 0; t0 < T; t0 += options.chunk_size) {
     const std::int64_t c = std::min<std::int64_t>(options.chunk_size, T - t0);
     load_chunk(in, options, b, j, HV / H, t0, c, x);
-    prefetch_rows(in, out, b, j, HV / H, t0 + c,
-                  std::min<std::int64_t>(options.chunk_size, T - t0 - c));
+    prefetch_rows(in, b, j, HV / H, t0 + c, std::min<std::int64_t>(options.chunk_size, T - t0 - c));
     chunk_step(c, x, state, counts);
-    Eigen::Map<Mat<double>, 0, Eigen::OuterStride<>>(out.data.data() + ((b * T + t0) * HV + j) * V,
-                                                     c, V, Eigen::OuterStride<>(HV * V)) =
-        x.read.topRows(c).template cast<double>();
+    store_rows(x.read.data(), c, V, out.data.data() + ((b * T + t0) * HV + j) * V, HV * V);
   }
+#if defined(__SSE2__)
+  _mm_sfence();  // the streaming stores are done before the task's end is seen
+#endif
 }
 
 void validate(const DeltaRuleInputs& in, const DeltaRuleOptions& options, GateKind gate) {
