@@ -28,8 +28,11 @@ Shapes validate(const Inputs& in, const Options& options) {
   require_rank(in.v.shape, 4, "v", "[B, T, H, V]");
   const std::int64_t B = in.r.dim(0), T = in.r.dim(1);
   const Shapes sh{in.r.dim(2), in.r.dim(3), in.v.dim(3)};
+  using Named = std::pair<const Tensor*, const char*>;
+  const bool from_kk = in.a.empty() && in.b.empty();  // then kk and iclr
   for (const auto& [tensor, name] :
-       {std::pair{&in.g, "g"}, std::pair{&in.k, "k"}, std::pair{&in.a, "a"}, std::pair{&in.b, "b"}})
+       {Named{&in.g, "g"}, Named{&in.k, "k"}, from_kk ? Named{&in.kk, "kk"} : Named{&in.a, "a"},
+        from_kk ? Named{&in.iclr, "iclr"} : Named{&in.b, "b"}})
     require_shape(tensor->shape, {B, T, sh.H, sh.K}, name, "B,T,H,K");
   require_shape(in.v.shape, {B, T, sh.H, sh.V}, "v", "B,T,H,V");
   if (!in.initial_state.empty())
@@ -223,10 +226,36 @@ void load_rows(const mixers::HeadRows& rows, std::int64_t t0, std::int64_t c, Ma
   }
 }
 
+// a = −kk and b = kk ⊙ iclr (in float64, as set_a_b_from_kk_iclr) for rows [t0, t0 + c), as
+// load_rows loads them.
+template <class S>
+void load_a_b(const mixers::HeadRows& kk, const mixers::HeadRows& iclr, std::int64_t t0,
+              std::int64_t c, Mat<S>& a, Mat<S>& b, const double* kk_ahead,
+              const double* iclr_ahead, std::int64_t c_ahead) {
+  a.resize(c, kk.cols);
+  b.resize(c, kk.cols);
+  for (std::int64_t i = 0; i < c; ++i) {
+    if (kk_ahead != nullptr && i < c_ahead)
+      for (std::int64_t d = 0; d < kk.cols; d += 8) {
+        __builtin_prefetch(kk_ahead + i * kk.stride + d);
+        __builtin_prefetch(iclr_ahead + i * iclr.stride + d);
+      }
+    const double* kk_row = kk.row(t0 + i);
+    const double* iclr_row = iclr.row(t0 + i);
+    S* a_row = a.row(i).data();
+    S* b_row = b.row(i).data();
+    for (std::int64_t d = 0; d < kk.cols; ++d) {
+      a_row[d] = static_cast<S>(-kk_row[d]);
+      b_row[d] = static_cast<S>(kk_row[d] * iclr_row[d]);
+    }
+  }
+}
+
 // One head of the chunked form: its rows in place, its output rows and its state.
 template <class S>
 struct ChunkHead {
-  mixers::HeadRows r, g, k, v, a, b;
+  mixers::HeadRows r, g, k, v, a, b;  // a, b: kk, iclr when from_kk
+  bool from_kk = false;
   mixers::HeadOutput o;
   Mat<S> state;  // [K, V]
 };
@@ -255,8 +284,12 @@ void chunked(std::vector<ChunkHead<S>>& heads, std::int64_t T, std::int64_t chun
       load_rows(head.k, start, c, x.k, ahead(next.k), c_ahead);
       load_rows(head.v, start, c, x.v, ahead(next.v), c_ahead,
                 c_ahead > 0 ? next.o.row(t_ahead) : nullptr);
-      load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
-      load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
+      if (head.from_kk) {
+        load_a_b(head.a, head.b, start, c, x.a, x.b, ahead(next.a), ahead(next.b), c_ahead);
+      } else {
+        load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
+        load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
+      }
       chunk_step(c, x, head.state, counts);
       for (std::int64_t row = 0; row < c; ++row) {
         double* dst = head.o.row(start + row);
@@ -273,6 +306,7 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   Result result;
   result.o = Tensor({B, T, sh.H, sh.V});
   result.final_state = in.initial_state.empty() ? Tensor({B, sh.H, sh.K, sh.V}) : in.initial_state;
+  const bool from_kk = in.a.empty();  // validated: then kk and iclr
   if (options.form == Form::chunked) {
     mixers::for_each_head_block(
         B, sh.H, result.counts,
@@ -282,7 +316,8 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
             using mixers::head_rows;
             heads.push_back(
                 {head_rows(in.r, b, h), head_rows(in.g, b, h), head_rows(in.k, b, h),
-                 head_rows(in.v, b, h), head_rows(in.a, b, h), head_rows(in.b, b, h),
+                 head_rows(in.v, b, h), head_rows(from_kk ? in.kk : in.a, b, h),
+                 head_rows(from_kk ? in.iclr : in.b, b, h), from_kk,
                  mixers::head_output(result.o, b, h),
                  Eigen::Map<const Mat<double>>(
                      result.final_state.data.data() + (b * sh.H + h) * sh.K * sh.V, sh.K, sh.V)
@@ -323,6 +358,11 @@ void set_a_b_from_kk_iclr(Inputs& inputs, const Tensor& kk, const Tensor& iclr) 
 
 Result run(const Inputs& inputs, const Options& options) {
   const Shapes shapes = validate(inputs, options);
+  if (inputs.a.empty() && options.form == Form::recurrent) {  // the recurrence reads a and b whole
+    Inputs with_a_b = inputs;
+    set_a_b_from_kk_iclr(with_a_b, inputs.kk, inputs.iclr);
+    return run(with_a_b, options);
+  }
   return options.precision == Precision::float32 ? run_typed<float>(inputs, options, shapes)
                                                  : run_typed<double>(inputs, options, shapes);
 }

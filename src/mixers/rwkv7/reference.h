@@ -20,6 +20,10 @@ struct Inputs {
   Tensor a;              // [B, T, H, K]; RWKV-7: −κ̂
   Tensor b;              // [B, T, H, K]; RWKV-7: κ̂ ⊙ iclr
   Tensor initial_state;  // [B, H, K, V], key-major (fla; RWKV-LM's [H, V, K] transposed); empty = 0
+  // Instead of a and b (both empty): the unit keys and in-context learning rates they come from,
+  // a = −kk, b = kk ⊙ iclr, formed as the chunked form loads each chunk (no [B, T, H, K] copies).
+  Tensor kk;    // [B, T, H, K]
+  Tensor iclr;  // [B, T, H, K]
 };
 
 // a = −kk and b = kk ⊙ iclr, for inputs given as (kk, iclr).

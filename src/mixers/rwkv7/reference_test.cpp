@@ -34,7 +34,9 @@ Inputs random_inputs(std::int64_t B, std::int64_t T, std::int64_t H, std::int64_
             random_tensor({B, T, H, V}, seed + 3),
             {},
             {},
-            random_tensor({B, H, K, V}, seed + 4)};
+            random_tensor({B, H, K, V}, seed + 4),
+            {},
+            {}};
   Tensor kk = random_tensor({B, T, H, K}, seed + 5);
   for (std::int64_t row = 0; row < B * T * H; ++row) {
     double norm = 0;
@@ -97,7 +99,9 @@ TEST_CASE("rwkv7::run") {
               read_npy_float(dir + "v.npy"),
               read_npy_float(dir + "a.npy"),
               read_npy_float(dir + "b.npy"),
-              Tensor()};
+              Tensor(),
+              {},
+              {}};
     Inputs from_kk = in;
     set_a_b_from_kk_iclr(from_kk, read_npy_float(dir + "kk.npy"), read_npy_float(dir + "iclr.npy"));
     CHECK(max_abs_diff(from_kk.a, in.a) == 0.0);
@@ -140,8 +144,8 @@ TEST_CASE("rwkv7::run") {
     for (const auto& [t0, t1] :
          std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 11}, {11, 12}, {12, 17}}) {
       const auto slice = [&](const Tensor& x) { return testing::token_slice(x, t0, t1); };
-      const Inputs part{slice(in.r), slice(in.g), slice(in.k), slice(in.v),
-                        slice(in.a), slice(in.b), state};
+      const Inputs part{slice(in.r), slice(in.g), slice(in.k), slice(in.v), slice(in.a),
+                        slice(in.b), state,       {},          {}};
       const Result r = run(part, options_for(t1 - t0 == 1 ? Form::recurrent : Form::chunked, 4));
       CHECK(max_abs_diff(r.o, testing::token_slice(full.o, t0, t1)) < 1e-12);
       state = r.final_state;
@@ -166,6 +170,24 @@ TEST_CASE("rwkv7::run") {
       CHECK(max_abs_diff(r.o, expected.o) < 2e-5);
       CHECK(max_abs_diff(r.final_state, expected.state) < 2e-5);
     }
+  }
+  SUBCASE("kk and iclr given instead of a and b: the same bits, both forms and precisions") {
+    const Inputs in = random_inputs(2, 40, 3, 8, 6, -1.0, 60);
+    Inputs from_kk = in;
+    from_kk.a = Tensor();
+    from_kk.b = Tensor();
+    from_kk.kk = random_tensor({2, 40, 3, 8}, 61);
+    from_kk.iclr = random_tensor({2, 40, 3, 8}, 62, 0, 1);
+    Inputs with_a_b = in;
+    set_a_b_from_kk_iclr(with_a_b, from_kk.kk, from_kk.iclr);
+    for (const Form form : {Form::recurrent, Form::chunked})
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        Options options = options_for(form, 16);
+        options.precision = precision;
+        const Result expected = run(with_a_b, options), r = run(from_kk, options);
+        CHECK(r.o.data == expected.o.data);
+        CHECK(r.final_state.data == expected.final_state.data);
+      }
   }
   SUBCASE("chunked: the same bits for any thread count (heads run in blocks of ⌈H/threads⌉)") {
     const Inputs in = random_inputs(2, 100, 5, 12, 10, -1.0, 55);

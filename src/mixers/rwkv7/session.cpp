@@ -56,9 +56,16 @@ class Rwkv7Session final : public mixers::RecurrentSession {
               take(inputs, "v"),
               take(inputs, "a"),
               take(inputs, "b"),
-              take(inputs, "initial_state")};
-    if (in.a.empty()) set_a_b_from_kk_iclr(in, input(inputs, "kk"), input(inputs, "iclr"));
-    if (in.b.empty())
+              take(inputs, "initial_state"),
+              {},
+              {}};
+    if (in.a.empty()) {  // a and b from kk and iclr, formed by the kernel as it loads them
+      in.kk = take(inputs, "kk");
+      in.iclr = take(inputs, "iclr");
+      if (!in.kk.empty()) in.b = Tensor();  // as before: a b given beside kk is not used
+    }
+    const bool from_kk = in.a.empty() && !in.kk.empty() && !in.iclr.empty();
+    if (!from_kk && (in.a.empty() || in.b.empty()))
       throw UserError({}, "inputs.b", "b [B, T, H, K] with a (or kk and iclr)", "nothing");
     Options options = options_;
     options.form = form == 0 ? Form::chunked : Form::recurrent;
