@@ -14,6 +14,10 @@
 // AVX, as the argument would be passed in memory instead of a register.
 extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_exp(__m256d x);
 extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_expf(__m256 x);
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_sin(__m256d x);
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_cos(__m256d x);
+extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_sinf(__m256 x);
+extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_cosf(__m256 x);
 #if defined(ATTNSIM_HAVE_LIBMVEC_EXPM1)
 extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_expm1(__m256d x);
 extern "C" __attribute__((target("avx2,fma"))) __m256 _ZGVdN8v_expm1f(__m256 x);
@@ -80,6 +84,52 @@ __attribute__((target("avx2,fma"))) void avx2_expm1(float* x, std::int64_t n) {
 #endif
 #endif
 
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+// sin and cos of 4 doubles (8 floats) a call; the last 1–3 (1–7) values through a padded vector.
+__attribute__((target("avx2,fma"))) void avx2_sin_cos(const double* x, double* sin, double* cos,
+                                                      std::int64_t n) {
+  for (std::int64_t i = 0; i < n; i += 4) {
+    alignas(32) double lane[4] = {0, 0, 0, 0}, s_lane[4], c_lane[4];
+    const bool full = i + 4 <= n;
+    for (std::int64_t j = i; j < n && !full; ++j) lane[j - i] = x[j];
+    const __m256d v = full ? _mm256_loadu_pd(x + i) : _mm256_load_pd(lane);
+    const __m256d s = _ZGVdN4v_sin(v), c = _ZGVdN4v_cos(v);
+    if (full) {
+      _mm256_storeu_pd(sin + i, s);
+      _mm256_storeu_pd(cos + i, c);
+      continue;
+    }
+    _mm256_store_pd(s_lane, s);
+    _mm256_store_pd(c_lane, c);
+    for (std::int64_t j = i; j < n; ++j) sin[j] = s_lane[j - i], cos[j] = c_lane[j - i];
+  }
+}
+
+__attribute__((target("avx2,fma"))) void avx2_sin_cos(const float* x, float* sin, float* cos,
+                                                      std::int64_t n) {
+  for (std::int64_t i = 0; i < n; i += 8) {
+    alignas(32) float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s_lane[8], c_lane[8];
+    const bool full = i + 8 <= n;
+    for (std::int64_t j = i; j < n && !full; ++j) lane[j - i] = x[j];
+    const __m256 v = full ? _mm256_loadu_ps(x + i) : _mm256_load_ps(lane);
+    const __m256 s = _ZGVdN8v_sinf(v), c = _ZGVdN8v_cosf(v);
+    if (full) {
+      _mm256_storeu_ps(sin + i, s);
+      _mm256_storeu_ps(cos + i, c);
+      continue;
+    }
+    _mm256_store_ps(s_lane, s);
+    _mm256_store_ps(c_lane, c);
+    for (std::int64_t j = i; j < n; ++j) sin[j] = s_lane[j - i], cos[j] = c_lane[j - i];
+  }
+}
+#endif
+
+template <class S>
+void std_sin_cos(const S* x, S* sin, S* cos, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) sin[i] = std::sin(x[i]), cos[i] = std::cos(x[i]);
+}
+
 template <class S>
 void scalar_expm1(S* x, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) x[i] = std::expm1(x[i]);
@@ -113,6 +163,20 @@ void expm1_in_place(float* x, std::int64_t n) {
   if (has_avx2) return avx2_expm1(x, n);
 #endif
   scalar_expm1(x, n);
+}
+
+void sin_cos(const double* x, double* sin, double* cos, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+  if (has_avx2) return avx2_sin_cos(x, sin, cos, n);
+#endif
+  std_sin_cos(x, sin, cos, n);
+}
+
+void sin_cos(const float* x, float* sin, float* cos, std::int64_t n) {
+#if defined(ATTNSIM_HAVE_LIBMVEC)
+  if (has_avx2) return avx2_sin_cos(x, sin, cos, n);
+#endif
+  std_sin_cos(x, sin, cos, n);
 }
 
 bool vector_exp_is_avx2() {

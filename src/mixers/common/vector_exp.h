@@ -17,6 +17,11 @@ void exp_in_place(float* x, std::int64_t n);
 void expm1_in_place(double* x, std::int64_t n);
 void expm1_in_place(float* x, std::int64_t n);
 
+// sin[i] ← sin(x[i]), cos[i] ← cos(x[i]) for i < n (rotation angles). With AVX2 and FMA, glibc's
+// vector sin and cos (libmvec, within 4 ulp); elsewhere std::sin and std::cos.
+void sin_cos(const double* x, double* sin, double* cos, std::int64_t n);
+void sin_cos(const float* x, float* sin, float* cos, std::int64_t n);
+
 // Whether exp_in_place uses the AVX2 path on this machine (the benchmark prints it).
 bool vector_exp_is_avx2();
 

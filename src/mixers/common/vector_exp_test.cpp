@@ -71,5 +71,38 @@ TEST_CASE("expm1_in_place") {
   SUBCASE("float, within 4 ulp") { check_against_std_expm1<float>(4.8e-7f); }
 }
 
+// Angles as the Mamba-3 kernels turn by: small, a few turns, and the thousands of radians a
+// long sequence accumulates; plus sin(π/6) = 1/2 and cos(π/3) = 1/2 by hand.
+template <class S>
+void check_against_std_sin_cos(double absolute_tolerance) {
+  const std::vector<S> values{0,       1,      -1,     S(0.5), S(-3.25),     S(1000.5),
+                              S(1e-9), S(2.5), S(-40), S(7),   S(3.1415926), S(-2718.25)};
+  for (std::size_t n = 0; n <= values.size(); ++n) {  // every tail length of 4 and 8 lanes
+    CAPTURE(n);
+    std::vector<S> sin(n, S(9)), cos(n, S(9));
+    sin_cos(values.data(), sin.data(), cos.data(), static_cast<std::int64_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      CAPTURE(values[i]);
+      CHECK(std::abs(sin[i] - std::sin(values[i])) <= absolute_tolerance);
+      CHECK(std::abs(cos[i] - std::cos(values[i])) <= absolute_tolerance);
+    }
+  }
+  const S pi = S(3.14159265358979323846);
+  const std::vector<S> sixth{pi / 6, pi / 3};
+  std::vector<S> sin(2), cos(2);
+  sin_cos(sixth.data(), sin.data(), cos.data(), 2);
+  CHECK(std::abs(sin[0] - S(0.5)) <= absolute_tolerance);
+  CHECK(std::abs(cos[1] - S(0.5)) <= absolute_tolerance);
+}
+
+TEST_CASE("sin_cos") {
+  SUBCASE("double, within 4 ulp of 1 (4 · 2^−52 ≈ 8.9e-16)") {
+    check_against_std_sin_cos<double>(8.9e-16);
+  }
+  SUBCASE("float, within 4 ulp of 1 (4 · 2^−23 ≈ 4.8e-7)") {
+    check_against_std_sin_cos<float>(4.8e-7f);
+  }
+}
+
 }  // namespace
 }  // namespace attnsim::mixers

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
 #include "mixers/common/activations.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
+#include "mixers/mamba3/rows.h"
 
 namespace attnsim::mamba3 {
 namespace {
@@ -160,24 +162,9 @@ struct ChunkRows {
   Mat<S> gate;                                 // [C·R, P] z ⊙ mimo_z[r], then silu of it
   Mat<S> scores, weighted;                     // [C·R, C·R], [C·R, P] (chunked form)
   std::vector<S> adt, alpha, beta_hat, gamma;  // [c]; β̂ = (1 − λ)Δ, so β = β̂·α
-  std::vector<S> cos, sin;                     // [c·S] of Θ_t
+  std::vector<S> angle, cos, sin;              // [c·S] Θ_t, its cosines and sines
   std::vector<S> decay, weight;                // [c] e^{Γ_t}; [c·c] token weights (chunked)
 };
-
-// Turns pairs j < S of x [N] by the angles whose cosines and sines are cos[j], sin[j]:
-// (a, b) ↦ (a cos − b sin, a sin + b cos).
-template <class S>
-void rotate(S* x, const S* cos, const S* sin, std::int64_t S_angles, std::int64_t N,
-            RopePairing pairing) {
-  for (std::int64_t j = 0; j < S_angles; ++j) {
-    const std::int64_t ia = pairing == RopePairing::interleaved ? 2 * j : j;
-    const std::int64_t ib = pairing == RopePairing::interleaved ? 2 * j + 1 : j + N / 2;
-    const S c = cos[j], s = sin[j];
-    const S a = x[ia], b = x[ib];
-    x[ia] = a * c - b * s;
-    x[ib] = a * s + b * c;
-  }
-}
 
 // The elementwise preprocessing of tokens [s0, s0 + c): angles, biased and rotated q and k,
 // up-projected v, the per-token scalars, and the oracle's intermediates.
@@ -192,17 +179,24 @@ void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std:
   };
   const S pi = std::numbers::pi_v<S>;
   rows.adt.clear(), rows.alpha.clear(), rows.beta_hat.clear(), rows.gamma.clear();
-  rows.cos.resize(static_cast<std::size_t>(c * SA));
-  rows.sin.resize(static_cast<std::size_t>(c * SA));
+  // Θ_t = Θ_{t−1} + π·tanh(angles_t)·Δ_t with tanh x = 1 − 2/(e^{2x} + 1) (±1 at ±∞, within a
+  // few ulp of 1 elsewhere), the chunk's exps in one vector pass; then sin and cos of every Θ_t.
+  const auto n_angles = static_cast<std::size_t>(c * SA);
+  rows.cos.resize(n_angles), rows.sin.resize(n_angles), rows.angle.resize(n_angles);
+  for (std::int64_t i = 0; i < c; ++i) {
+    const double* angles = in.angles.data.data() + ((b * T + s0 + i) * H + hd) * SA;
+    for (std::int64_t j = 0; j < SA; ++j)
+      rows.cos[static_cast<std::size_t>(i * SA + j)] = S{2} * static_cast<S>(angles[j]);
+  }
+  mixers::exp_in_place(rows.cos.data(), c * SA);
   for (std::int64_t i = 0; i < c; ++i) {
     const std::int64_t bth = (b * T + s0 + i) * H + hd;
     const S dt = at(in.dt, bth);
     for (std::int64_t j = 0; j < SA; ++j) {
       S& theta = carry.theta[static_cast<std::size_t>(j)];
-      theta += pi * std::tanh(at(in.angles, bth * SA + j)) * dt;
       const auto a = static_cast<std::size_t>(i * SA + j);
-      rows.cos[a] = std::cos(theta);
-      rows.sin[a] = std::sin(theta);
+      theta += pi * (S{1} - S{2} / (rows.cos[a] + S{1})) * dt;
+      rows.angle[a] = theta;
       if (options.intermediates)
         result.theta[static_cast<std::size_t>(bth * SA + j)] =
             reduce_angle(static_cast<double>(theta));
@@ -213,28 +207,23 @@ void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std:
     rows.beta_hat.push_back((S{1} - lambda) * dt);
     rows.gamma.push_back(lambda * dt);
   }
-  for (std::int64_t i = 0; i < c; ++i) {
-    const std::int64_t t = s0 + i, bth = (b * T + t) * H + hd;
-    const double* x = in.v.data.data() + bth * P;
-    for (std::int64_t r = 0; r < R; ++r) {
-      const std::int64_t row = i * R + r, src = (((b * T + t) * R + r) * sh.G + g) * N;
-      S* q = rows.q.row(row).data();
-      S* k = rows.k.row(row).data();
+  mixers::sin_cos(rows.angle.data(), rows.sin.data(), rows.cos.data(), c * SA);
+  // q [B, T, R, G, N]: token t's rank-r row of group g at ((t·R + r)·G + g)·N.
+  const std::int64_t first = ((b * T + s0) * R * sh.G + g) * N;
+  for (auto [input, bias, out] :
+       {std::tuple{&in.q, &w.q_bias, &rows.q}, {&in.k, &w.k_bias, &rows.k}})
+    rotated_rows<S>({input->data.data() + first, R * sh.G * N, sh.G * N, bias->data(),
+                     rows.cos.data(), rows.sin.data(), c, R, N, SA,
+                     options.pairing == RopePairing::half, out->data()});
+  scaled_rows<S>({in.v.data.data() + ((b * T + s0) * H + hd) * P, H * P, w.mimo_v.data(), c, R, P,
+                  rows.v.data()});
+  for (std::int64_t i = 0; i < c && options.intermediates; ++i)
+    for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t n = 0; n < N; ++n) {
-        q[n] = static_cast<S>(in.q.data.data()[src + n]) + w.q_bias(r, n);
-        k[n] = static_cast<S>(in.k.data.data()[src + n]) + w.k_bias(r, n);
+        const auto out = static_cast<std::size_t>((((b * T + s0 + i) * R + r) * H + hd) * N + n);
+        result.q_rot[out] = static_cast<double>(rows.q(i * R + r, n));
+        result.k_rot[out] = static_cast<double>(rows.k(i * R + r, n));
       }
-      rotate(q, rows.cos.data() + i * SA, rows.sin.data() + i * SA, SA, N, options.pairing);
-      rotate(k, rows.cos.data() + i * SA, rows.sin.data() + i * SA, SA, N, options.pairing);
-      for (std::int64_t n = 0; n < N && options.intermediates; ++n) {
-        const auto out = static_cast<std::size_t>((((b * T + t) * R + r) * H + hd) * N + n);
-        result.q_rot[out] = static_cast<double>(q[n]);
-        result.k_rot[out] = static_cast<double>(k[n]);
-      }
-      S* v = rows.v.row(row).data();
-      for (std::int64_t p = 0; p < P; ++p) v[p] = static_cast<S>(x[p]) * w.mimo_v(r, p);
-    }
-  }
 }
 
 // h += coef · Σ_r v[r] k[r]ᵀ over R rows (R·P·N multiply-adds).
@@ -318,10 +307,11 @@ void chunked(const Shapes& sh, std::int64_t c, Carry<S>& carry, ChunkRows<S>& ro
   // Intra-chunk: the chunk's scores, weighted, against its value rows: R²·c(c+1)/2·(N + P).
   auto scores = rows.scores.topLeftCorner(m, m);
   scores.noalias() = q * k.transpose();
-  for (std::int64_t i = 0; i < m; ++i) {
+  for (std::int64_t i = 0; i < m; ++i) {  // row i is token i / R's
     const S* w = rows.weight.data() + (i / R) * c;
     S* row = scores.row(i).data();
-    for (std::int64_t j = 0; j < m; ++j) row[j] *= w[j / R];
+    for (std::int64_t s = 0; s < c; ++s)
+      for (std::int64_t a = 0; a < R; ++a) row[s * R + a] *= w[s];
   }
   out.noalias() += scores * v;
   // End state: e^{Γ_{e−1}} h_in + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ: c·R·P·N.
@@ -342,50 +332,12 @@ template <class S>
 void finish_chunk(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
                   std::int64_t hd, std::int64_t s0, std::int64_t c, const HeadWeights<S>& w,
                   ChunkRows<S>& rows, Tensor& y) {
-  const std::int64_t T = in.v.dim(1), P = sh.P, H = sh.H, R = sh.R;
-  if (!in.z.empty()) {  // silu(g) = g · 1/(1 + e^{−g}), the chunk's exps in one vector pass
-    for (std::int64_t i = 0; i < c; ++i) {
-      const double* z = in.z.data.data() + ((b * T + s0 + i) * H + hd) * P;
-      for (std::int64_t r = 0; r < R; ++r)
-        for (std::int64_t p = 0; p < P; ++p)
-          rows.gate(i * R + r, p) = -(static_cast<S>(z[p]) * w.mimo_z(r, p));
-    }
-    mixers::exp_in_place(rows.gate.data(), c * R * P);
-    for (std::int64_t i = 0; i < c; ++i) {
-      const double* z = in.z.data.data() + ((b * T + s0 + i) * H + hd) * P;
-      for (std::int64_t r = 0; r < R; ++r) {
-        S* gate = rows.gate.row(i * R + r).data();
-        for (std::int64_t p = 0; p < P; ++p)
-          gate[p] = static_cast<S>(z[p]) * w.mimo_z(r, p) * (S{1} / (S{1} + gate[p]));
-      }
-    }
-  }
-  std::vector<S> y_t(static_cast<std::size_t>(P));
-  for (std::int64_t i = 0; i < c; ++i) {
-    std::fill(y_t.begin(), y_t.end(), S{0});
-    for (std::int64_t r = 0; r < R; ++r) {
-      S* out = rows.o.row(i * R + r).data();
-      const S* v = rows.v.row(i * R + r).data();
-      for (std::int64_t p = 0; p < P; ++p) out[p] += w.skip * v[p];
-      if (options.outproj_norm) {
-        S mean_square{0};
-        for (std::int64_t p = 0; p < P; ++p) mean_square += out[p] * out[p];
-        mean_square /= static_cast<S>(P);
-        const S inv_rms = S{1} / std::sqrt(mean_square + static_cast<S>(options.outproj_norm_eps));
-        for (std::int64_t p = 0; p < P; ++p)
-          out[p] *= inv_rms * w.norm_weight[static_cast<std::size_t>(p)];
-      }
-      if (!in.z.empty()) {
-        const S* gate = rows.gate.row(i * R + r).data();
-        for (std::int64_t p = 0; p < P; ++p) out[p] *= gate[p];
-      }
-      for (std::int64_t p = 0; p < P; ++p)
-        y_t[static_cast<std::size_t>(p)] += w.mimo_o(r, p) * out[p];
-    }
-    double* dst = y.data.data() + ((b * T + s0 + i) * H + hd) * P;
-    for (std::int64_t p = 0; p < P; ++p)
-      dst[p] = static_cast<double>(y_t[static_cast<std::size_t>(p)]);
-  }
+  const std::int64_t T = in.v.dim(1), H = sh.H, P = sh.P, row = ((b * T + s0) * H + hd) * P;
+  finished_rows<S>({rows.o.data(), rows.v.data(), in.z.empty() ? nullptr : in.z.data.data() + row,
+                    H * P, w.mimo_z.data(), w.mimo_o.data(),
+                    options.outproj_norm ? w.norm_weight.data() : nullptr, w.skip,
+                    static_cast<S>(options.outproj_norm_eps), c, sh.R, P, rows.gate.data(),
+                    y.data.data() + row});
 }
 
 // The recurrent form walks the sequence in blocks of this many tokens (its arithmetic does
