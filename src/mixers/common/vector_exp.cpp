@@ -36,24 +36,42 @@ void eigen_exp(S* x, std::int64_t n) {
 #if defined(ATTNSIM_HAVE_LIBMVEC)
 const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
+// libmvec hands every lane outside its fast range (|x| beyond about 708 for double, 87.3 for
+// float, −∞ included) to the scalar exp, one lane at a time, which made masked softmax rows (−∞)
+// and wide float32 score ranges several times slower. Lanes below kFlush are set to 0 instead
+// (e^x < DBL_MIN or FLT_MIN there, the result the scalar exp rounds to or a subnormal beside it)
+// and the vector exp sees 0 in their place.
+constexpr double kFlushDouble = -708.0;
+constexpr float kFlushFloat = -87.0f;
+
+__attribute__((target("avx2,fma"))) __m256d exp_or_zero(__m256d v) {
+  const __m256d keep = _mm256_cmp_pd(v, _mm256_set1_pd(kFlushDouble), _CMP_NLT_UQ);  // or NaN
+  return _mm256_and_pd(_ZGVdN4v_exp(_mm256_and_pd(v, keep)), keep);
+}
+
+__attribute__((target("avx2,fma"))) __m256 exp_or_zero(__m256 v) {
+  const __m256 keep = _mm256_cmp_ps(v, _mm256_set1_ps(kFlushFloat), _CMP_NLT_UQ);
+  return _mm256_and_ps(_ZGVdN8v_expf(_mm256_and_ps(v, keep)), keep);
+}
+
 __attribute__((target("avx2,fma"))) void avx2_exp(double* x, std::int64_t n) {
   std::int64_t i = 0;
-  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _ZGVdN4v_exp(_mm256_loadu_pd(x + i)));
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, exp_or_zero(_mm256_loadu_pd(x + i)));
   if (i < n) {  // the last 1–3 values through a padded vector
     alignas(32) double tail[4] = {0, 0, 0, 0};
     for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
-    _mm256_store_pd(tail, _ZGVdN4v_exp(_mm256_load_pd(tail)));
+    _mm256_store_pd(tail, exp_or_zero(_mm256_load_pd(tail)));
     for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
   }
 }
 
 __attribute__((target("avx2,fma"))) void avx2_exp(float* x, std::int64_t n) {
   std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _ZGVdN8v_expf(_mm256_loadu_ps(x + i)));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp_or_zero(_mm256_loadu_ps(x + i)));
   if (i < n) {
     alignas(32) float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (std::int64_t j = i; j < n; ++j) tail[j - i] = x[j];
-    _mm256_store_ps(tail, _ZGVdN8v_expf(_mm256_load_ps(tail)));
+    _mm256_store_ps(tail, exp_or_zero(_mm256_load_ps(tail)));
     for (std::int64_t j = i; j < n; ++j) x[j] = tail[j - i];
   }
 }

@@ -6,7 +6,8 @@
 namespace attnsim::mixers {
 
 // x[i] ← e^{x[i]} for i < n. On CPUs with AVX2 and FMA (checked at run time) this is glibc's
-// vector exp (libmvec, 4 doubles or 8 floats per call, within 4 ulp, e^−∞ = 0); elsewhere
+// vector exp (libmvec, 4 doubles or 8 floats per call, within 4 ulp, e^−∞ = 0; e^x is 0 for
+// x < −708 (double) or −87 (float), below the normal range, rather than subnormal); elsewhere
 // Eigen's exp at the width the binary was built for. The binary itself needs no -march.
 void exp_in_place(double* x, std::int64_t n);
 void exp_in_place(float* x, std::int64_t n);
