@@ -13,4 +13,10 @@ enum class RopeStyle { half_split, interleaved };
 template <class S>
 void apply_rope(S* x, std::int64_t rotary_dim, double position, double theta, RopeStyle style);
 
+// apply_rope on `rows` vectors x, x + stride, … that share one position (a token's heads), bit
+// for bit, with each pair's angle, cosine and sine computed once instead of once a row.
+template <class S>
+void apply_rope_rows(S* x, std::int64_t rows, std::int64_t stride, std::int64_t rotary_dim,
+                     double position, double theta, RopeStyle style);
+
 }  // namespace attnsim::mixers

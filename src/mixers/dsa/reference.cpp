@@ -38,12 +38,13 @@ void validate(const IndexerInputs& in, const IndexerOptions& options) {
 Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std::int64_t per_token,
                const IndexerOptions& options) {
   Tensor out = x;
+  if (options.rope_dim == 0) return out;
   const std::int64_t dI = x.shape.back(), T = static_cast<std::int64_t>(positions.size());
-  for (std::int64_t r = 0; r < static_cast<std::int64_t>(x.size()) / dI; ++r) {
-    const double position =
-        static_cast<double>(positions[static_cast<std::size_t>((r / per_token) % T)]);
-    mixers::apply_rope(out.data.data() + r * dI, options.rope_dim, position, options.rope_theta,
-                       mixers::RopeStyle::half_split);
+  const std::int64_t tokens = static_cast<std::int64_t>(x.size()) / (dI * per_token);
+  for (std::int64_t t = 0; t < tokens; ++t) {  // t runs over the batch's tokens
+    const double position = static_cast<double>(positions[static_cast<std::size_t>(t % T)]);
+    mixers::apply_rope_rows(out.data.data() + t * per_token * dI, per_token, dI, options.rope_dim,
+                            position, options.rope_theta, mixers::RopeStyle::half_split);
   }
   return out;
 }
@@ -100,20 +101,28 @@ Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Vi
 
 // min(topk, #visible) visible keys by score descending, ties to the lower index.
 std::vector<std::int64_t> top_keys(const double* scores, std::int64_t Tk, std::int64_t topk) {
-  std::vector<std::int64_t> keys;
-  for (std::int64_t j = 0; j < Tk; ++j) {
-    if (scores[j] != -std::numeric_limits<double>::infinity()) keys.push_back(j);
-  }
-  const auto better = [&](std::int64_t a, std::int64_t b) {
-    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  // (score, key) pairs side by side: the selection and sort compare them in place rather than
+  // through an index into the row (same order, so the same keys in the same order).
+  struct Entry {
+    double score;
+    std::int64_t key;
   };
-  const std::size_t kept = std::min<std::size_t>(keys.size(), static_cast<std::size_t>(topk));
+  std::vector<Entry> entries;
+  entries.reserve(static_cast<std::size_t>(Tk));
+  for (std::int64_t j = 0; j < Tk; ++j) {
+    if (scores[j] != -std::numeric_limits<double>::infinity()) entries.push_back({scores[j], j});
+  }
+  const auto better = [](const Entry& a, const Entry& b) {
+    return a.score != b.score ? a.score > b.score : a.key < b.key;
+  };
+  const std::size_t kept = std::min<std::size_t>(entries.size(), static_cast<std::size_t>(topk));
   // `better` is a total order (ties go to the lower index), so selecting the first `kept` and
   // sorting them gives what a full sort would: O(Tk + k log k) rather than O(Tk log k).
-  const auto end = keys.begin() + static_cast<std::ptrdiff_t>(kept);
-  std::nth_element(keys.begin(), end, keys.end(), better);
-  keys.resize(kept);
-  std::sort(keys.begin(), keys.end(), better);
+  const auto end = entries.begin() + static_cast<std::ptrdiff_t>(kept);
+  std::nth_element(entries.begin(), end, entries.end(), better);
+  std::sort(entries.begin(), end, better);
+  std::vector<std::int64_t> keys(kept);
+  for (std::size_t r = 0; r < kept; ++r) keys[r] = entries[r].key;
   return keys;
 }
 

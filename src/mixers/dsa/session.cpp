@@ -62,7 +62,8 @@ class DsaSession final : public Session {
     indexer_.rope_dim = bound.optional_size("index_rope_dim").value_or(0);
     indexer_.rope_theta = bound.number("rope_theta").value_or(indexer_.rope_theta);
     if (options.query_block > 0) indexer_.query_block = options.query_block;
-    latent_options_ = mla::options_of(bound, {"", options.precision, options.query_block, false, false});
+    latent_options_ =
+        mla::options_of(bound, {"", options.precision, options.query_block, false, false});
     latent_options_.gather_selected_keys = gathered;
     attention_.scale = bound.number("scale");
     attention_.precision = options.precision;
@@ -93,7 +94,7 @@ class DsaSession final : public Session {
     if (!shared_) {
       const Tensor& index_q = input(inputs, "index_q");
       index_cache_.append({&input(inputs, "index_k")}, positions(inputs, "k_positions"));
-      indexer = {index_q, index_k_, input(inputs, "index_w"),
+      indexer = {index_q.borrowed(), index_k_.borrowed(), input(inputs, "index_w").borrowed(),
                  index_cache_.query_positions(index_q.dim(1), positions(inputs, "q_positions")),
                  index_cache_.positions};
     }
@@ -104,26 +105,27 @@ class DsaSession final : public Session {
       mla::Options options = latent_options_;
       options.form = prefill ? mla::Form::naive : mla::Form::absorbed;
       options.selected_keys = reused;
-      const mla::Inputs in = latent_.step(inputs);
+      mla::Inputs in = latent_.step(inputs);
       if (shared_) {
         auto a = mla::run(in, options);
         r.o = std::move(a.o), r.lse = std::move(a.lse), r.counts = std::move(a.counts);
       } else {
-        r = run_on_mla(indexer, indexer_, in, options);
+        r = run_on_mla(indexer, indexer_, std::move(in), options);  // moved views stay views
       }
     } else {
       const Tensor& q = input(inputs, "q");
       cache_.append({&input(inputs, "k"), &input(inputs, "v")}, positions(inputs, "k_positions"));
-      const softmax_attn::Inputs in{
-          q, k_, v_, cache_.query_positions(q.dim(1), positions(inputs, "q_positions")),
-          cache_.positions};
+      // Views of the step's queries and of the cache (read in place, not copied).
+      softmax_attn::Inputs in{q.borrowed(), k_.borrowed(), v_.borrowed(),
+                              cache_.query_positions(q.dim(1), positions(inputs, "q_positions")),
+                              cache_.positions};
       softmax_attn::Options options = attention_;
       options.selected_keys = reused;
       if (shared_) {
         auto a = softmax_attn::run(in, options);
         r.o = std::move(a.o), r.lse = std::move(a.lse), r.counts = std::move(a.counts);
       } else {
-        r = run_on_attention(indexer, indexer_, in, options);
+        r = run_on_attention(indexer, indexer_, std::move(in), options);
       }
     }
     Step step{{}, std::move(r.counts)};

@@ -44,12 +44,11 @@ Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std:
   Tensor out = x;
   if (!options.use_rope) return out;
   const std::int64_t dr = x.shape.back(), T = static_cast<std::int64_t>(positions.size());
-  const std::int64_t rows = static_cast<std::int64_t>(x.size()) / dr;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const double position =
-        static_cast<double>(positions[static_cast<std::size_t>((r / per_token) % T)]);
-    mixers::apply_rope(out.data.data() + r * dr, dr, position, options.rope_theta,
-                       options.rope_style);
+  const std::int64_t tokens = static_cast<std::int64_t>(x.size()) / (dr * per_token);
+  for (std::int64_t t = 0; t < tokens; ++t) {  // t runs over the batch's tokens
+    const double position = static_cast<double>(positions[static_cast<std::size_t>(t % T)]);
+    mixers::apply_rope_rows(out.data.data() + t * per_token * dr, per_token, dr, dr, position,
+                            options.rope_theta, options.rope_style);
   }
   return out;
 }
@@ -65,10 +64,12 @@ HeadMatrix<S> concat_columns(const Mat<S>& left, const HeadMatrix<S>& right) {
 }
 
 template <class S>
-HeadMatrix<S> to_head(const Mat<S>& m) {
-  HeadMatrix<S> h(m.rows(), m.cols());
-  Eigen::Map<Mat<S>>(h.data.data(), m.rows(), m.cols()) = m;
-  return h;
+using BlockMap = Eigen::Map<Mat<S>, 0, Eigen::OuterStride<>>;
+
+// Columns [c0, c0 + cols) of a head matrix, as an Eigen block that products write into.
+template <class S>
+BlockMap<S> columns(HeadMatrix<S>& m, std::int64_t c0, std::int64_t cols) {
+  return BlockMap<S>(m.data.data() + c0, m.rows, cols, Eigen::OuterStride<>(m.cols));
 }
 
 // The [rows, dc] weight of head h of w [H, rows, dc].
@@ -82,24 +83,32 @@ struct Rotated {
   Tensor q_pe, k_pe;
 };
 
+// Per head: q = [q_nope | RoPE(q_pe)], k = [c W_UKᵀ | RoPE(k_pe)] and v = c W_UVᵀ, the
+// up-projections written straight into the head matrices' columns.
 template <class S>
 mixers::AttentionHeads<S> naive_heads(const Inputs& in, const Rotated& rot, const Shapes& s,
                                       std::int64_t b, OpCounts& counts) {
-  const Mat<S> c =
-      ConstMap<S>(mixers::gather_shared<S>(in.c_kv, b).data.data(), in.c_kv.dim(1), s.dc);
+  const HeadMatrix<S> c_rows = mixers::gather_shared<S>(in.c_kv, b);
+  const ConstMap<S> c(c_rows.data.data(), c_rows.rows, s.dc);
   const HeadMatrix<S> k_pe = mixers::gather_shared<S>(rot.k_pe, b);
   mixers::AttentionHeads<S> heads;
   heads.q.resize(static_cast<std::size_t>(s.H));
   heads.k.resize(static_cast<std::size_t>(s.H));
   heads.v.resize(static_cast<std::size_t>(s.H));
   mixers::parallel_for_counted(s.H, counts, [&](std::int64_t h, OpCounts& head_counts) {
-    const Mat<S> q_nope =
-        ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), in.q_nope.dim(1), s.dn);
     const auto i = static_cast<std::size_t>(h);
-    heads.q[i] = concat_columns<S>(q_nope, mixers::gather_head<S>(rot.q_pe, b, h));
-    heads.k[i] = concat_columns<S>(c * head_weight<S>(in.w_uk, h).transpose(), k_pe);
-    heads.v[i] = to_head<S>(c * head_weight<S>(in.w_uv, h).transpose());
-    head_counts.add("kv_expansion", c.rows() * s.dc * (s.dn + s.dv));
+    const std::int64_t Tq = in.q_nope.dim(1), Tk = c.rows();
+    HeadMatrix<S>& q = heads.q[i] = HeadMatrix<S>(Tq, s.dn + s.dr);
+    columns(q, 0, s.dn) =
+        ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), Tq, s.dn);
+    columns(q, s.dn, s.dr) =
+        ConstMap<S>(mixers::gather_head<S>(rot.q_pe, b, h).data.data(), Tq, s.dr);
+    HeadMatrix<S>& k = heads.k[i] = HeadMatrix<S>(Tk, s.dn + s.dr);
+    columns(k, 0, s.dn).noalias() = c * head_weight<S>(in.w_uk, h).transpose();
+    columns(k, s.dn, s.dr) = ConstMap<S>(k_pe.data.data(), Tk, s.dr);
+    HeadMatrix<S>& v = heads.v[i] = HeadMatrix<S>(Tk, s.dv);
+    columns(v, 0, s.dv).noalias() = c * head_weight<S>(in.w_uv, h).transpose();
+    head_counts.add("kv_expansion", Tk * s.dc * (s.dn + s.dv));
   });
   return heads;
 }
@@ -149,11 +158,15 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& s) {
                                     options.selected_keys ? &selection : nullptr, result.counts);
     mixers::parallel_for_counted(s.H, result.counts, [&](std::int64_t h, OpCounts& counts) {
       const auto& o = out.o[static_cast<std::size_t>(h)];
-      const Mat<S> o_head = naive ? Mat<S>(ConstMap<S>(o.data.data(), Tq, s.dv))
-                                  : Mat<S>(ConstMap<S>(o.data.data(), Tq, s.dc) *
-                                           head_weight<S>(in.w_uv, h).transpose());
-      if (!naive) counts.add("output_projection", Tq * s.dc * s.dv);
-      mixers::scatter_head(to_head<S>(o_head), result.o, b, h);
+      if (naive) {
+        mixers::scatter_head(o, result.o, b, h);
+      } else {
+        HeadMatrix<S> o_head(Tq, s.dv);
+        columns(o_head, 0, s.dv).noalias() =
+            ConstMap<S>(o.data.data(), Tq, s.dc) * head_weight<S>(in.w_uv, h).transpose();
+        counts.add("output_projection", Tq * s.dc * s.dv);
+        mixers::scatter_head(o_head, result.o, b, h);
+      }
       for (std::int64_t i = 0; i < Tq; ++i) {
         result.lse[static_cast<std::size_t>((b * Tq + i) * s.H + h)] =
             static_cast<double>(out.lse.at(i, h));

@@ -59,12 +59,13 @@ void LatentHistory::set_weights(const Tensors& inputs) {
 Inputs LatentHistory::step(const Tensors& inputs) {
   const Tensor& q_nope = input(inputs, "q_nope");
   cache_.append({&input(inputs, "c_kv"), &input(inputs, "k_pe")}, positions(inputs, "k_positions"));
-  return {q_nope,
-          input(inputs, "q_pe"),
-          c_kv_,
-          k_pe_,
-          w_uk_,
-          w_uv_,
+  // Views: the kernel reads its inputs in place (the step's and the cache's tensors outlive it).
+  return {q_nope.borrowed(),
+          input(inputs, "q_pe").borrowed(),
+          c_kv_.borrowed(),
+          k_pe_.borrowed(),
+          w_uk_.borrowed(),
+          w_uv_.borrowed(),
           cache_.query_positions(q_nope.dim(1), positions(inputs, "q_positions")),
           cache_.positions};
 }

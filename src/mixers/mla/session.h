@@ -27,7 +27,8 @@ class LatentHistory {
   LatentHistory& operator=(const LatentHistory&) = delete;
   // The first step: w_uk and w_uv, or both split from w_kv_b.
   void set_weights(const reference::Tensors& inputs);
-  // Appends the step's latents and returns the kernel inputs of the step.
+  // Appends the step's latents and returns the kernel inputs of the step: views of the step's
+  // queries and of this cache, valid while both are (pass them on by reference or moved).
   Inputs step(const reference::Tensors& inputs);
   std::int64_t elements() const { return static_cast<std::int64_t>(c_kv_.size() + k_pe_.size()); }
   std::int64_t tokens() const { return static_cast<std::int64_t>(cache_.positions.size()); }
