@@ -196,6 +196,15 @@ inline FlopCounts projection_flops(const ParamCounts& params, double tokens) {
   return flops;
 }
 
+// The projections' FLOPs and a depthwise conv's: each conv tap of each channel is also one
+// multiply-add per token (2·T FLOPs per "conv" weight); a mixer without a conv has no entry.
+inline FlopCounts projection_and_conv_flops(const ParamCounts& params, double tokens) {
+  FlopCounts flops = projection_flops(params, tokens);
+  const auto found = params.find("conv");
+  if (found != params.end()) add_macs(flops, "conv", static_cast<double>(found->second) * tokens);
+  return flops;
+}
+
 // A registered mixer kind: its YAML name, one line for `attnsim kinds`, its parameters (read
 // and validated through the table; unknown keys are rejected after the factory), what it keeps
 // between steps and the forms of its reference kernel (the first is the default).

@@ -20,4 +20,27 @@ FlopCounts linear_core_flops(const FlopContext& context, std::uint64_t tokens,
              : core_flops_recurrent(shapes, T);
 }
 
+// A mixer made of per-token outer work around such a core: prefill runs the core in the
+// algorithm FlopContext::linear names, decode one recurrent step. The outer work is the
+// projections and the depthwise conv where the kind has one.
+template <class Shapes>
+class LinearCoreMixer : public Mixer {
+ public:
+  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const final {
+    return combined(outer_flops(context.d_model, static_cast<double>(tokens)),
+                    linear_core_flops(context, tokens, core_shapes()));
+  }
+  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const final {
+    return combined(outer_flops(context.d_model, 1.0), core_flops_recurrent(core_shapes(), 1));
+  }
+
+ protected:
+  virtual Shapes core_shapes() const = 0;
+
+ private:
+  FlopCounts outer_flops(std::uint64_t d_model, double tokens) const {
+    return projection_and_conv_flops(params({d_model}), tokens);
+  }
+};
+
 }  // namespace attnsim

@@ -110,10 +110,9 @@ FlopCounts delta_rule_flops(Gate gate, const DeltaRuleShape& shape, std::uint64_
                             LinearAlgorithm algorithm, std::uint64_t tokens, std::uint64_t chunk) {
   const ParamCounts params = delta_rule_params(gate, shape, d_model);
   const auto T = static_cast<double>(tokens);
-  FlopCounts flops = projection_flops(params, T);
-  add_macs(flops, "conv", static_cast<double>(params.at("conv")) * T);
-  return combined(flops, core_flops(shape, algorithm, static_cast<std::int64_t>(tokens),
-                                    static_cast<std::int64_t>(chunk)));
+  return combined(projection_and_conv_flops(params, T),
+                  core_flops(shape, algorithm, static_cast<std::int64_t>(tokens),
+                             static_cast<std::int64_t>(chunk)));
 }
 
 class DeltaRuleMixer final : public Mixer {

@@ -24,7 +24,7 @@ struct LightningShape {
   bool output_gate = true;
 };
 
-class LightningAttention final : public Mixer {
+class LightningAttention final : public LinearCoreMixer<Shapes> {
  public:
   explicit LightningAttention(LightningShape shape) : shape_(std::move(shape)) {}
   std::string_view kind() const override { return "lightning"; }
@@ -54,14 +54,6 @@ class LightningAttention final : public Mixer {
     params["norms"] = v_width;
     return params;
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(projection_flops(params({context.d_model}), 1.0),
-                    core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   // The decays are drawn per head (g_gamma): the layer's index is not the mixer's to know.
   std::optional<reference::Binding> reference_binding() const override {
@@ -73,7 +65,7 @@ class LightningAttention final : public Mixer {
   }
 
  private:
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     return {static_cast<std::int64_t>(shape_.n_heads), static_cast<std::int64_t>(shape_.head_dim_k),
             static_cast<std::int64_t>(shape_.head_dim_v)};
   }

@@ -92,8 +92,7 @@ class Mamba1 final : public Mixer {
   FlopCounts step_flops(std::uint64_t d_model, std::uint64_t tokens) const {
     const ParamCounts weights = params({d_model});
     const auto T = static_cast<double>(tokens);
-    FlopCounts flops = projection_flops(weights, T);
-    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * T);
+    const FlopCounts flops = projection_and_conv_flops(weights, T);
     const Shapes core{static_cast<std::int64_t>(shape_.d_inner),
                       static_cast<std::int64_t>(shape_.state_size)};
     return combined(flops, core_flops(core, static_cast<std::int64_t>(tokens)));

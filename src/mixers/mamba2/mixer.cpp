@@ -21,7 +21,7 @@ struct Mamba2Shape {
   bool gated_norm = true;         // mamba_ssm rmsnorm=True; Falcon-H1 mamba_rms_norm may be false
 };
 
-class Mamba2 final : public Mixer {
+class Mamba2 final : public LinearCoreMixer<Shapes> {
  public:
   explicit Mamba2(Mamba2Shape shape) : shape_(shape) {}
   std::string_view kind() const override { return "mamba2"; }
@@ -72,13 +72,6 @@ class Mamba2 final : public Mixer {
             {"out_proj.weight", "projections", d_inner * d_model},
             {"out_proj.bias", "biases", present(shape_.proj_bias, d_model)}};
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(outer_flops(context.d_model, static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(outer_flops(context.d_model, 1.0), core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   std::optional<reference::Binding> reference_binding() const override {
     reference::Binding bound;
@@ -91,17 +84,10 @@ class Mamba2 final : public Mixer {
   }
 
  private:
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     return {static_cast<std::int64_t>(shape_.n_heads), static_cast<std::int64_t>(shape_.head_dim),
             static_cast<std::int64_t>(shape_.state_size),
             static_cast<std::int64_t>(shape_.n_groups)};
-  }
-  // Projections and the depthwise conv (k multiply-adds per channel and token).
-  FlopCounts outer_flops(std::uint64_t d_model, double tokens) const {
-    const ParamCounts weights = params({d_model});
-    FlopCounts flops = projection_flops(weights, tokens);
-    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * tokens);
-    return flops;
   }
   Mamba2Shape shape_;
 };

@@ -23,7 +23,7 @@ struct Mamba3Shape {
   bool outproj_norm = false;     // is_outproj_norm: RMSNormGated of d_inner before out_proj
 };
 
-class Mamba3 final : public Mixer {
+class Mamba3 final : public LinearCoreMixer<Shapes> {
  public:
   explicit Mamba3(Mamba3Shape shape) : shape_(shape) {}
   std::string_view kind() const override { return "mamba3"; }
@@ -72,14 +72,6 @@ class Mamba3 final : public Mixer {
     return {{"in_proj", d_model, static_cast<double>(in_width()), false},
             {"out_proj", d_inner, d_model, true}};
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(projection_flops(params({context.d_model}), 1.0),
-                    core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   // MIMO pairs the angles' features (j, j + N/2) and runs chunks of 64 fused (token, rank) rows
   // (mamba_ssm's chunk_size 64 / R); SISO pairs (2j, 2j+1).
@@ -105,7 +97,7 @@ class Mamba3 final : public Mixer {
            2 * Count(shape_.n_groups) * shape_.mimo_rank * shape_.state_size + 3 * heads +
            static_cast<std::uint64_t>(angles());
   }
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     return {
         static_cast<std::int64_t>(shape_.n_heads),    static_cast<std::int64_t>(shape_.head_dim),
         static_cast<std::int64_t>(shape_.state_size), static_cast<std::int64_t>(shape_.n_groups),

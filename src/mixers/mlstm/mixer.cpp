@@ -17,7 +17,7 @@ struct MlstmShape {
   bool bias = false;             // xLSTMLargeConfig use_bias
 };
 
-class Mlstm final : public Mixer {
+class Mlstm final : public LinearCoreMixer<Shapes> {
  public:
   explicit Mlstm(MlstmShape shape) : shape_(shape) {}
   std::string_view kind() const override { return "mlstm"; }
@@ -48,14 +48,6 @@ class Mlstm final : public Mixer {
     params["norms"] = v;
     return params;
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(projection_flops(params({context.d_model}), 1.0),
-                    core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   // xLSTM-7B's gate soft-cap 15 (xlstm_large mLSTMLayerConfig.gate_soft_cap).
   std::optional<reference::Binding> reference_binding() const override {
@@ -68,7 +60,7 @@ class Mlstm final : public Mixer {
   }
 
  private:
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     return {static_cast<std::int64_t>(shape_.n_heads), static_cast<std::int64_t>(shape_.head_dim_k),
             static_cast<std::int64_t>(shape_.head_dim_v)};
   }

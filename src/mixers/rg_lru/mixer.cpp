@@ -18,7 +18,7 @@ struct RgLruShape {
   std::uint64_t conv_kernel = 0;  // K (conv1d_width)
 };
 
-class RgLru final : public Mixer {
+class RgLru final : public LinearCoreMixer<Shapes> {
  public:
   explicit RgLru(RgLruShape shape) : shape_(shape) {}
   std::string_view kind() const override { return "rg_lru"; }
@@ -55,13 +55,6 @@ class RgLru final : public Mixer {
     params["gates"] = 2 * width * block + width;
     return params;
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(outer_flops(context.d_model, static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(outer_flops(context.d_model, 1.0), core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   std::vector<ProjectionShape> projection_shapes(const ParamContext& context) const override {
     const auto d_model = static_cast<double>(context.d_model);
@@ -78,15 +71,8 @@ class RgLru final : public Mixer {
   }
 
  private:
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     return {static_cast<std::int64_t>(shape_.width), static_cast<std::int64_t>(shape_.n_heads)};
-  }
-  // Projections and the temporal conv1d (K multiply-adds per channel and token).
-  FlopCounts outer_flops(std::uint64_t d_model, double tokens) const {
-    const ParamCounts weights = params({d_model});
-    FlopCounts flops = projection_flops(weights, tokens);
-    add_macs(flops, "conv", static_cast<double>(weights.at("conv")) * tokens);
-    return flops;
   }
   RgLruShape shape_;
 };

@@ -19,7 +19,7 @@ struct Rwkv7Shape {
   std::uint64_t gate_lora = 0;   // D_GATE_LORA (g1, g2)
 };
 
-class Rwkv7 final : public Mixer {
+class Rwkv7 final : public LinearCoreMixer<Shapes> {
  public:
   explicit Rwkv7(Rwkv7Shape shape) : shape_(shape) {}
   std::string_view kind() const override { return "rwkv7"; }
@@ -61,14 +61,6 @@ class Rwkv7 final : public Mixer {
     params["norms"] = 2 * width;
     return params;
   }
-  FlopCounts prefill_flops(const FlopContext& context, std::uint64_t tokens) const override {
-    return combined(projection_flops(params({context.d_model}), static_cast<double>(tokens)),
-                    linear_core_flops(context, tokens, core_shapes()));
-  }
-  FlopCounts decode_flops(const FlopContext& context, std::uint64_t) const override {
-    return combined(projection_flops(params({context.d_model}), 1.0),
-                    core_flops_recurrent(core_shapes(), 1));
-  }
   std::uint64_t cache_split_heads() const override { return shape_.n_heads; }
   std::optional<reference::Binding> reference_binding() const override {
     reference::Binding bound;
@@ -79,7 +71,7 @@ class Rwkv7 final : public Mixer {
   }
 
  private:
-  Shapes core_shapes() const {
+  Shapes core_shapes() const override {
     const auto N = static_cast<std::int64_t>(shape_.head_dim);
     return {static_cast<std::int64_t>(shape_.n_heads), N, N};
   }
