@@ -252,6 +252,15 @@ std::vector<std::string> MapReader::optional_string_list(std::string_view key) {
   return out;
 }
 
+void MapReader::for_each_item(std::string_view key, std::string_view expected,
+                              const std::function<void(const Node&, const std::string&)>& read) {
+  const Node* value = get(key);
+  if (value == nullptr) return;
+  if (!value->is_sequence()) wrong(*value, child_path(key), std::string(expected));
+  for (std::size_t i = 0; i < value->items.size(); ++i)
+    read(value->items[i], fmt::format("{}[{}]", child_path(key), i));
+}
+
 void MapReader::finish() const {
   ErrorCollector errors;
   for (const auto& entry : node_.entries) {

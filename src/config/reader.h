@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ class MapReader {
   DType required_dtype(std::string_view key);
   std::optional<DType> optional_dtype(std::string_view key);
   std::vector<std::string> optional_string_list(std::string_view key);
+  // Calls `read(item, item_path)` for each item of the list under `key` ("key[i]"); nothing when
+  // the key is absent; a value that is not a list is an error expecting `expected`.
+  void for_each_item(std::string_view key, std::string_view expected,
+                     const std::function<void(const Node&, const std::string&)>& read);
 
   // Declares keys that are read elsewhere (e.g. by a child reader) so finish() accepts them.
   void declare(std::string_view key);

@@ -94,6 +94,30 @@ TEST_CASE("MapReader") {
   }
 }
 
+TEST_CASE("MapReader::for_each_item") {
+  const Node doc = parse_document("rules:\n  - a\n  - {b: 2}\nscalar: 3\n", "e.yaml");
+  MapReader reader(doc, "engine");
+  SUBCASE("each item with its path, in order") {
+    std::vector<std::string> seen;
+    reader.for_each_item("rules", "a list of rules",
+                         [&](const Node& item, const std::string& path) {
+                           seen.push_back(path + (item.is_map() ? " map" : " " + item.scalar));
+                         });
+    CHECK(seen == std::vector<std::string>{"engine.rules[0] a", "engine.rules[1] map"});
+  }
+  SUBCASE("an absent key reads nothing") {
+    int calls = 0;
+    reader.for_each_item("absent", "a list", [&](const Node&, const std::string&) { ++calls; });
+    CHECK(calls == 0);
+  }
+  SUBCASE("a value that is not a list is located") {
+    CHECK(error_of([&] {
+            reader.for_each_item("scalar", "a list of rules",
+                                 [](const Node&, const std::string&) {});
+          }) == "e.yaml:4:9: engine.scalar: expected a list of rules, found '3'");
+  }
+}
+
 TEST_CASE("merge_documents") {
   const Node base = parse_document("a: {x: 1, y: 2}\nm: {kind: k1, p: 1}\n", "base.yaml");
   const Node patch = parse_document("a: {y: 3}\nm: {kind: k2, q: 2}\n", "child.yaml");

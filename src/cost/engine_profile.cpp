@@ -110,38 +110,35 @@ std::map<std::uint64_t, std::uint64_t> read_align_by_head_dim(config::MapReader&
 // block_tokens_by_family}; each needs from_sm and at least one rule.
 std::vector<GpuDefaults> read_gpu_defaults(config::MapReader& parent) {
   std::vector<GpuDefaults> list;
-  const config::Node* node = parent.get("gpu_defaults");
-  if (!node) return list;
-  const std::string path = parent.child_path("gpu_defaults");
-  if (!node->is_sequence())
-    throw UserError(node->where, path, "a list of {from_sm, below_sm, block_tokens...} entries",
-                    node->describe());
-  for (std::size_t i = 0; i < node->items.size(); ++i) {
-    config::MapReader reader(node->items[i], fmt::format("{}[{}]", path, i));
-    GpuDefaults defaults;
-    defaults.from_sm = reader.required_positive("from_sm");
-    defaults.below_sm = reader.optional_positive("below_sm");
-    if (defaults.below_sm && *defaults.below_sm <= defaults.from_sm)
-      throw UserError(reader.require("below_sm", "").where, reader.child_path("below_sm"),
-                      fmt::format("an SM above from_sm ({})", defaults.from_sm),
-                      fmt::format("{}", *defaults.below_sm));
-    defaults.block_tokens = reader.optional_positive("block_tokens");
-    defaults.block_tokens_by_kind = read_blocks_by_kind(reader);
-    defaults.block_tokens_by_family = read_blocks_by_family(reader);
-    defaults.hybrid_page_align_tokens_by_head_dim = read_align_by_head_dim(reader);
-    defaults.refused_block_tokens_by_head_dim =
-        read_by_head_dim(reader, "refused_block_tokens_by_head_dim");
-    if (!defaults.block_tokens && defaults.block_tokens_by_kind.empty() &&
-        defaults.block_tokens_by_family.empty() &&
-        defaults.hybrid_page_align_tokens_by_head_dim.empty() &&
-        defaults.refused_block_tokens_by_head_dim.empty())
-      throw UserError(node->items[i].where, reader.path(),
-                      "at least one of block_tokens, block_tokens_by_kind, block_tokens_by_family, "
-                      "hybrid_page_align_tokens_by_head_dim, refused_block_tokens_by_head_dim",
-                      "none");
-    reader.finish();
-    list.push_back(std::move(defaults));
-  }
+  parent.for_each_item(
+      "gpu_defaults", "a list of {from_sm, below_sm, block_tokens...} entries",
+      [&](const config::Node& item, const std::string& item_path) {
+        config::MapReader reader(item, item_path);
+        GpuDefaults defaults;
+        defaults.from_sm = reader.required_positive("from_sm");
+        defaults.below_sm = reader.optional_positive("below_sm");
+        if (defaults.below_sm && *defaults.below_sm <= defaults.from_sm)
+          throw UserError(reader.require("below_sm", "").where, reader.child_path("below_sm"),
+                          fmt::format("an SM above from_sm ({})", defaults.from_sm),
+                          fmt::format("{}", *defaults.below_sm));
+        defaults.block_tokens = reader.optional_positive("block_tokens");
+        defaults.block_tokens_by_kind = read_blocks_by_kind(reader);
+        defaults.block_tokens_by_family = read_blocks_by_family(reader);
+        defaults.hybrid_page_align_tokens_by_head_dim = read_align_by_head_dim(reader);
+        defaults.refused_block_tokens_by_head_dim =
+            read_by_head_dim(reader, "refused_block_tokens_by_head_dim");
+        if (!defaults.block_tokens && defaults.block_tokens_by_kind.empty() &&
+            defaults.block_tokens_by_family.empty() &&
+            defaults.hybrid_page_align_tokens_by_head_dim.empty() &&
+            defaults.refused_block_tokens_by_head_dim.empty())
+          throw UserError(item.where, reader.path(),
+                          "at least one of block_tokens, block_tokens_by_kind, "
+                          "block_tokens_by_family, hybrid_page_align_tokens_by_head_dim, "
+                          "refused_block_tokens_by_head_dim",
+                          "none");
+        reader.finish();
+        list.push_back(std::move(defaults));
+      });
   return list;
 }
 
@@ -214,32 +211,29 @@ std::optional<StreamRule> read_streams(config::MapReader& parent) {
 // `not_modelled`: each item a string (concerns every model) or {note, layer_kinds, families}.
 std::vector<EngineNote> read_notes(config::MapReader& parent) {
   std::vector<EngineNote> notes;
-  const config::Node* node = parent.get("not_modelled");
-  if (!node) return notes;
-  const std::string path = parent.child_path("not_modelled");
-  if (!node->is_sequence()) throw UserError(node->where, path, "a list of notes", node->describe());
-  for (std::size_t i = 0; i < node->items.size(); ++i) {
-    const config::Node& item = node->items[i];
-    const std::string item_path = fmt::format("{}[{}]", path, i);
-    if (!item.is_map()) {
-      notes.push_back({config::as_string(item, item_path), {}, {}, {}});
-      continue;
-    }
-    config::MapReader reader(item, item_path);
-    EngineNote note;
-    note.text = reader.required_string("note");
-    note.layer_kinds = reader.optional_string_list("layer_kinds");
-    const auto kinds = mixer_kind_names();
-    for (const auto& kind : note.layer_kinds)
-      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() && !kind.ends_with("_attn"))
-        throw UserError(reader.require("layer_kinds", "").where, reader.child_path("layer_kinds"),
-                        "mixer kinds or attention layer kinds (sliding_attn, chunked_attn, ...)",
-                        fmt::format("'{}'", kind), config::did_you_mean(kind, kinds));
-    note.families = reader.optional_string_list("families");
-    note.kv_dtypes = read_dtype_list(reader, "kv_dtypes");
-    reader.finish();
-    notes.push_back(std::move(note));
-  }
+  parent.for_each_item(
+      "not_modelled", "a list of notes", [&](const config::Node& item, const std::string& path) {
+        if (!item.is_map()) {
+          notes.push_back({config::as_string(item, path), {}, {}, {}});
+          return;
+        }
+        config::MapReader reader(item, path);
+        EngineNote note;
+        note.text = reader.required_string("note");
+        note.layer_kinds = reader.optional_string_list("layer_kinds");
+        const auto kinds = mixer_kind_names();
+        for (const auto& kind : note.layer_kinds)
+          if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end() &&
+              !kind.ends_with("_attn"))
+            throw UserError(
+                reader.require("layer_kinds", "").where, reader.child_path("layer_kinds"),
+                "mixer kinds or attention layer kinds (sliding_attn, chunked_attn, ...)",
+                fmt::format("'{}'", kind), config::did_you_mean(kind, kinds));
+        note.families = reader.optional_string_list("families");
+        note.kv_dtypes = read_dtype_list(reader, "kv_dtypes");
+        reader.finish();
+        notes.push_back(std::move(note));
+      });
   return notes;
 }
 
