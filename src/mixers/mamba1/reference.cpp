@@ -5,10 +5,12 @@
 #include "mixers/mamba1/reference.h"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
 #include "mixers/common/activations.h"
+#include "mixers/common/parallel.h"
 
 namespace attnsim::mamba1 {
 namespace {
@@ -45,32 +47,36 @@ Tensor discretize_dt(const Inputs& in) {
   return delta;
 }
 
-// The scan over the T tokens of sequence b; h is its state [d_inner, N], updated in place.
-void scan_sequence(const Inputs& in, const Tensor& delta, std::int64_t b, Eigen::Map<Mat> h,
-                   Tensor& y_out, OpCounts& counts) {
-  const std::int64_t T = in.x.dim(1), d_inner = h.rows(), N = h.cols();
-  const Eigen::Map<const Mat> A(in.A.data.data(), d_inner, N);
-  const ConstVec D(in.D.data.data(), d_inner);
+// Channels scanned together in one task: the scan is independent per channel, so a sequence's
+// channels split into blocks that the kernel threads take (the arithmetic of each channel is the
+// same whatever the block, so results do not depend on the thread count).
+constexpr std::int64_t kChannelBlock = 128;
+
+// The scan over the T tokens of sequence b for channels [c0, c0 + h.rows()); h is their rows of
+// the state [d_inner, N], updated in place.
+void scan_channels(const Inputs& in, const Tensor& delta, std::int64_t b, std::int64_t c0,
+                   Eigen::Map<Mat> h, Tensor& y_out) {
+  const std::int64_t T = in.x.dim(1), d_inner = in.x.dim(2), n = h.rows(), N = h.cols();
+  const Eigen::Map<const Mat> A(in.A.data.data() + c0 * N, n, N);
+  const ConstVec D(in.D.data.data() + c0, n);
   for (std::int64_t t = 0; t < T; ++t) {
-    const std::int64_t token = b * T + t;
-    const ConstVec x(in.x.data.data() + token * d_inner, d_inner);
-    const ConstVec dt(delta.data.data() + token * d_inner, d_inner);
-    const ConstRow B_t(in.Bm.data.data() + token * N, N);
-    const ConstVec C_t(in.Cm.data.data() + token * N, N);
+    const std::int64_t row = (b * T + t) * d_inner + c0;
+    const ConstVec x(in.x.data.data() + row, n);
+    const ConstVec dt(delta.data.data() + row, n);
+    const ConstRow B_t(in.Bm.data.data() + (b * T + t) * N, N);
+    const ConstVec C_t(in.Cm.data.data() + (b * T + t) * N, N);
     // 1. decay: row c of A scaled by Δ_c, exponentiated elementwise
     h.array() *= (A.array().colwise() * dt.array()).exp();
-    // 2. input: outer product (Δ ∘ x) B_tᵀ, d_inner·N multiply-adds
+    // 2. input: outer product (Δ ∘ x) B_tᵀ, n·N multiply-adds
     h.noalias() += dt.cwiseProduct(x) * B_t;
-    // 3. read-out h C_t (d_inner·N multiply-adds), D skip, gate
-    Eigen::Map<Eigen::VectorXd> y(y_out.data.data() + token * d_inner, d_inner);
+    // 3. read-out h C_t (n·N multiply-adds), D skip, gate
+    Eigen::Map<Eigen::VectorXd> y(y_out.data.data() + row, n);
     y.noalias() = h * C_t;
     y += D.cwiseProduct(x);
     if (!in.z.empty()) {
-      y.array() *= ConstVec(in.z.data.data() + token * d_inner, d_inner).unaryExpr(&mixers::silu).array();
+      y.array() *= ConstVec(in.z.data.data() + row, n).unaryExpr(&mixers::silu).array();
     }
   }
-  counts.add("state_update", T * d_inner * N);
-  counts.add("readout", T * d_inner * N);
 }
 
 }  // namespace
@@ -83,11 +89,16 @@ Result run(const Inputs& in) {
   result.y = Tensor({B, T, shapes.d_inner});
   result.final_state =
       in.initial_state.empty() ? Tensor({B, shapes.d_inner, shapes.N}) : in.initial_state;
-  for (std::int64_t b = 0; b < B; ++b) {
-    Eigen::Map<Mat> h(result.final_state.data.data() + b * shapes.d_inner * shapes.N,
-                      shapes.d_inner, shapes.N);
-    scan_sequence(in, result.dt_discretized, b, h, result.y, result.counts);
-  }
+  const std::int64_t d_inner = shapes.d_inner, N = shapes.N;
+  const std::int64_t blocks = (d_inner + kChannelBlock - 1) / kChannelBlock;
+  mixers::parallel_for(B * blocks, [&](std::int64_t task) {
+    const std::int64_t b = task / blocks, c0 = task % blocks * kChannelBlock;
+    const std::int64_t n = std::min(kChannelBlock, d_inner - c0);
+    Eigen::Map<Mat> h(result.final_state.data.data() + (b * d_inner + c0) * N, n, N);
+    scan_channels(in, result.dt_discretized, b, c0, h, result.y);
+  });
+  result.counts.add("state_update", B * T * d_inner * N);
+  result.counts.add("readout", B * T * d_inner * N);
   result.state_elements = B * state_elements(shapes);
   return result;
 }

@@ -1,6 +1,6 @@
 // Tests of the Mamba-1 selective-scan reference: a T = 2 case worked by hand, an independent
 // loop over the recurrence of mamba_ssm's selective_scan_ref (odd sizes, batches, gate, initial
-// state), prefill + continuation, and measured vs closed-form FLOPs.
+// state), prefill + continuation, channel blocks over threads, and measured vs closed-form FLOPs.
 #include "mixers/mamba1/reference.h"
 
 #include <doctest/doctest.h>
@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::mamba1 {
@@ -135,6 +136,24 @@ TEST_CASE("mamba1::run") {
       state = r.final_state;
     }
     CHECK(max_abs_diff(state, full.final_state) < 1e-12);
+  }
+  SUBCASE("channel blocks of 128 over threads: the loops' values, the same bits for any count") {
+    // d_inner 300 = two whole blocks and one of 44; B = 2 makes six tasks.
+    const Inputs in = random_inputs(2, 20, 300, 6, 50);
+    const Loops expected = recurrence_by_loops(in);
+    const int threads_before = mixers::kernel_threads();
+    mixers::set_kernel_threads(1);
+    const Result serial = run(in);
+    CHECK(max_abs_diff(serial.y, expected.y) < 1e-10);
+    CHECK(max_abs_diff(serial.final_state, expected.state) < 1e-10);
+    for (const int threads : {2, 3, 5}) {
+      CAPTURE(threads);
+      mixers::set_kernel_threads(threads);
+      const Result r = run(in);
+      CHECK(r.y.data == serial.y.data);
+      CHECK(r.final_state.data == serial.final_state.data);
+    }
+    mixers::set_kernel_threads(threads_before);
   }
   SUBCASE("rejects B and C of another state size than A") {
     Inputs in = random_inputs(1, 3, 4, 2, 40);
