@@ -131,6 +131,17 @@ void for_each_head_block(
   });
 }
 
+void for_each_chunk_of_heads(
+    std::size_t heads, std::int64_t T, std::int64_t chunk_size,
+    const std::function<void(std::size_t, std::int64_t, std::int64_t, const NextChunk&)>& step) {
+  for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, T - t0);
+    const std::int64_t next_c = std::min(chunk_size, std::max<std::int64_t>(T - t0 - c, 0));
+    for (std::size_t i = 0; i < heads; ++i)
+      step(i, t0, c, i + 1 < heads ? NextChunk{i + 1, t0, c} : NextChunk{0, t0 + c, next_c});
+  }
+}
+
 template <class S>
 void scalar_decay_recurrent(const DecayHead& x, std::int64_t T, HeadMatrix<S>& state, HeadOutput o,
                             OpCounts& counts) {
@@ -242,20 +253,15 @@ void scalar_decay_chunked(const std::vector<DecayHead>& heads, std::int64_t T,
   for (std::size_t i = 0; i < n; ++i)
     s.emplace_back(states[i].data.data(), heads[i].q.cols, heads[i].v.cols);
   ChunkBuffers<S> b;
-  for (std::int64_t t0 = 0; t0 < T; t0 += chunk_size) {
-    const std::int64_t c = std::min(chunk_size, T - t0);
-    const std::int64_t next_c = std::min(chunk_size, std::max<std::int64_t>(T - t0 - c, 0));
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool last = i + 1 == n;
-      // Heads that read the same q and k rows (Mamba-2's group) load them once.
-      const bool qk_loaded = i > 0 && same_rows(heads[i].q, heads[i - 1].q) &&
-                             same_rows(heads[i].k, heads[i - 1].k) &&
-                             heads[i].q_scale == heads[i - 1].q_scale;
-      chunk_step(heads[i], qk_loaded, t0, c, scores[i], chunk_size, s[i], b, outputs[i],
-                 last ? (next_c > 0 ? &heads[0] : nullptr) : &heads[i + 1], last ? t0 + c : t0,
-                 last ? next_c : c, counts);
-    }
-  }
+  for_each_chunk_of_heads(
+      n, T, chunk_size, [&](std::size_t i, std::int64_t t0, std::int64_t c, const NextChunk& next) {
+        // Heads that read the same q and k rows (Mamba-2's group) load them once.
+        const bool qk_loaded = i > 0 && same_rows(heads[i].q, heads[i - 1].q) &&
+                               same_rows(heads[i].k, heads[i - 1].k) &&
+                               heads[i].q_scale == heads[i - 1].q_scale;
+        chunk_step(heads[i], qk_loaded, t0, c, scores[i], chunk_size, s[i], b, outputs[i],
+                   next.c > 0 ? &heads[next.head] : nullptr, next.t0, next.c, counts);
+      });
 }
 
 FlopCounts scalar_decay_flops_recurrent(std::int64_t K, std::int64_t V, std::int64_t T) {

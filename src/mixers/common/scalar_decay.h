@@ -67,6 +67,19 @@ void for_each_head_block(
     std::int64_t B, std::int64_t H, OpCounts& counts,
     const std::function<void(std::int64_t, std::int64_t, std::int64_t, OpCounts&)>& block);
 
+// What the step after one of for_each_chunk_of_heads reads: head `head` from token t0, c tokens
+// (the next head's same chunk, or the first head's next chunk); c = 0 after the last step.
+struct NextChunk {
+  std::size_t head = 0;
+  std::int64_t t0 = 0, c = 0;
+};
+// step(i, t0, c, next) for chunk [t0, t0 + c) of each of `heads` heads in turn, then the next
+// chunk: a block's heads side by side, so that their rows of a chunk (adjacent in [B, T, H, dim])
+// are read together, each step prefetching what `next` reads while its own products run.
+void for_each_chunk_of_heads(
+    std::size_t heads, std::int64_t T, std::int64_t chunk_size,
+    const std::function<void(std::size_t, std::int64_t, std::int64_t, const NextChunk&)>& step);
+
 // Counts "state_update" (k vᵀ) and "readout" (Sᵀq), K·V each per token.
 template <class S>
 void scalar_decay_recurrent(const DecayHead& head, std::int64_t T, HeadMatrix<S>& state,

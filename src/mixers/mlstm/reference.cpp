@@ -283,33 +283,30 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, std::int64_t b, std::int64_t h0
                OpCounts& counts) {
   const std::int64_t NH = result.m.dim(2);
   ChunkBuffers<S> x;
-  for (std::int64_t start = 0; start < T; start += chunk_size) {
-    const std::int64_t c = std::min(chunk_size, T - start);
-    const std::int64_t c_next = std::min(chunk_size, std::max<std::int64_t>(T - start - c, 0));
-    for (std::size_t i = 0; i < heads.size(); ++i) {
-      ChunkHead<S>& head = heads[i];
-      const bool last = i + 1 == heads.size();
-      const ChunkHead<S>& next = heads[last ? 0 : i + 1];
-      const std::int64_t t_ahead = last ? start + c : start, c_ahead = last ? c_next : c;
-      x.q.resize(c, head.q.cols);
-      x.k.resize(c, head.k.cols);
-      x.v.resize(c, head.v.cols + 1);
-      x.v.col(head.v.cols).setOnes();
-      load_rows(head.q, start, c, static_cast<S>(scale), x.q,
-                c_ahead > 0 ? next.q.row(t_ahead) : nullptr, c_ahead);
-      load_rows(head.k, start, c, S(1), x.k, c_ahead > 0 ? next.k.row(t_ahead) : nullptr, c_ahead);
-      load_rows(head.v, start, c, S(1), x.v, c_ahead > 0 ? next.v.row(t_ahead) : nullptr, c_ahead,
-                c_ahead > 0 ? next.o.row(t_ahead) : nullptr);
-      chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
-      for (std::int64_t r = 0; r < c; ++r) {
-        double* dst = head.o.row(start + r);
-        for (std::int64_t e = 0; e < head.v.cols; ++e) dst[e] = static_cast<double>(x.out(r, e));
-        result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
-                                          static_cast<std::int64_t>(i))] =
-            static_cast<double>(x.m(r));
-      }
-    }
-  }
+  mixers::for_each_chunk_of_heads(
+      heads.size(), T, chunk_size,
+      [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead) {
+        ChunkHead<S>& head = heads[i];
+        const ChunkHead<S>& next = heads[ahead.head];
+        const auto row_ahead = [&](const auto& rows) {
+          return ahead.c > 0 ? rows.row(ahead.t0) : nullptr;
+        };
+        x.q.resize(c, head.q.cols);
+        x.k.resize(c, head.k.cols);
+        x.v.resize(c, head.v.cols + 1);
+        x.v.col(head.v.cols).setOnes();
+        load_rows(head.q, start, c, static_cast<S>(scale), x.q, row_ahead(next.q), ahead.c);
+        load_rows(head.k, start, c, S(1), x.k, row_ahead(next.k), ahead.c);
+        load_rows(head.v, start, c, S(1), x.v, row_ahead(next.v), ahead.c, row_ahead(next.o));
+        chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
+        for (std::int64_t r = 0; r < c; ++r) {
+          double* dst = head.o.row(start + r);
+          for (std::int64_t e = 0; e < head.v.cols; ++e) dst[e] = static_cast<double>(x.out(r, e));
+          result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
+                                            static_cast<std::int64_t>(i))] =
+              static_cast<double>(x.m(r));
+        }
+      });
 }
 
 template <class S>

@@ -268,36 +268,32 @@ template <class S>
 void chunked(std::vector<ChunkHead<S>>& heads, std::int64_t T, std::int64_t chunk_size,
              OpCounts& counts) {
   ChunkBuffers<S> x;
-  for (std::int64_t start = 0; start < T; start += chunk_size) {
-    const std::int64_t c = std::min(chunk_size, T - start);
-    const std::int64_t c_next = std::min(chunk_size, std::max<std::int64_t>(T - start - c, 0));
-    for (std::size_t i = 0; i < heads.size(); ++i) {
-      ChunkHead<S>& head = heads[i];
-      const bool last = i + 1 == heads.size();
-      const ChunkHead<S>& next = heads[last ? 0 : i + 1];
-      const std::int64_t t_ahead = last ? start + c : start, c_ahead = last ? c_next : c;
-      const auto ahead = [&](const mixers::HeadRows& rows) {
-        return c_ahead > 0 ? rows.row(t_ahead) : nullptr;
-      };
-      load_rows(head.r, start, c, x.r, ahead(next.r), c_ahead);
-      load_rows(head.g, start, c, x.g, ahead(next.g), c_ahead);
-      load_rows(head.k, start, c, x.k, ahead(next.k), c_ahead);
-      load_rows(head.v, start, c, x.v, ahead(next.v), c_ahead,
-                c_ahead > 0 ? next.o.row(t_ahead) : nullptr);
-      if (head.from_kk) {
-        load_a_b(head.a, head.b, start, c, x.a, x.b, ahead(next.a), ahead(next.b), c_ahead);
-      } else {
-        load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
-        load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
-      }
-      chunk_step(c, x, head.state, counts);
-      for (std::int64_t row = 0; row < c; ++row) {
-        double* dst = head.o.row(start + row);
-        for (std::int64_t e = 0; e < x.kv.cols(); ++e)
-          dst[e] = static_cast<double>(x.kv(c + row, e));
-      }
-    }
-  }
+  mixers::for_each_chunk_of_heads(
+      heads.size(), T, chunk_size,
+      [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead_chunk) {
+        ChunkHead<S>& head = heads[i];
+        const ChunkHead<S>& next = heads[ahead_chunk.head];
+        const std::int64_t c_ahead = ahead_chunk.c;
+        const auto ahead = [&](const auto& rows) {
+          return c_ahead > 0 ? rows.row(ahead_chunk.t0) : nullptr;
+        };
+        load_rows(head.r, start, c, x.r, ahead(next.r), c_ahead);
+        load_rows(head.g, start, c, x.g, ahead(next.g), c_ahead);
+        load_rows(head.k, start, c, x.k, ahead(next.k), c_ahead);
+        load_rows(head.v, start, c, x.v, ahead(next.v), c_ahead, ahead(next.o));
+        if (head.from_kk) {
+          load_a_b(head.a, head.b, start, c, x.a, x.b, ahead(next.a), ahead(next.b), c_ahead);
+        } else {
+          load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
+          load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
+        }
+        chunk_step(c, x, head.state, counts);
+        for (std::int64_t row = 0; row < c; ++row) {
+          double* dst = head.o.row(start + row);
+          for (std::int64_t e = 0; e < x.kv.cols(); ++e)
+            dst[e] = static_cast<double>(x.kv(c + row, e));
+        }
+      });
 }
 
 template <class S>
