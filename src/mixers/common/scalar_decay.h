@@ -33,6 +33,28 @@ HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h);
 // Head h of sequence b of the conv's bound part `part` ([B, T, heads, dim]), convolved.
 HeadRows conv_rows(const ShortConv& conv, std::size_t part, std::int64_t b, std::int64_t h);
 
+// Rows [t0, t0 + c) of a head (no conv) into the first rows.cols columns of `into` (sized by the
+// caller), converted to its scalar and times `factor`. A head's rows are 1 KiB runs heads·dim
+// apart, which the hardware prefetchers do not follow, so the rows the next load reads (`ahead`,
+// its first c_ahead rows; none when null) and those the next store writes (`ahead_out`, if not
+// null) are asked for meanwhile, and arrive while this chunk's products run.
+template <class Matrix>
+void load_head_rows(const HeadRows& rows, std::int64_t t0, std::int64_t c,
+                    typename Matrix::Scalar factor, Matrix& into, const double* ahead,
+                    std::int64_t c_ahead, const double* ahead_out = nullptr) {
+  using S = typename Matrix::Scalar;
+  for (std::int64_t i = 0; i < c; ++i) {
+    if (ahead != nullptr && i < c_ahead)
+      for (std::int64_t d = 0; d < rows.cols; d += 8) {
+        __builtin_prefetch(ahead + i * rows.stride + d);
+        if (ahead_out != nullptr) __builtin_prefetch(ahead_out + i * rows.stride + d, 1);
+      }
+    const double* src = rows.row(t0 + i);
+    S* dst = into.row(i).data();
+    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]) * factor;
+  }
+}
+
 // One head's rows of a [B, T, heads, dim] output.
 struct HeadOutput {
   double* first = nullptr;

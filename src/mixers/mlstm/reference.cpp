@@ -177,27 +177,6 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
-// Rows [t0, t0 + c) of a head into the first `rows.cols` columns of `into` (sized by the caller)
-// as S, times `factor`. A head's rows are 1 KiB runs NH·dim apart, which the hardware
-// prefetchers do not follow, so the rows the next load reads (`ahead`, its first c_ahead rows;
-// none when null) and those the next store writes (`ahead_out`, if not null) are asked for
-// meanwhile, and arrive while this chunk's products run.
-template <class S>
-void load_rows(const mixers::HeadRows& rows, std::int64_t t0, std::int64_t c, S factor,
-               Mat<S>& into, const double* ahead, std::int64_t c_ahead,
-               const double* ahead_out = nullptr) {
-  for (std::int64_t i = 0; i < c; ++i) {
-    if (ahead != nullptr && i < c_ahead)
-      for (std::int64_t d = 0; d < rows.cols; d += 8) {
-        __builtin_prefetch(ahead + i * rows.stride + d);
-        if (ahead_out != nullptr) __builtin_prefetch(ahead_out + i * rows.stride + d, 1);
-      }
-    const double* src = rows.row(t0 + i);
-    S* dst = into.row(i).data();
-    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]) * factor;
-  }
-}
-
 // The chunkwise form's buffers, kept from chunk to chunk.
 template <class S>
 struct ChunkBuffers {
@@ -295,9 +274,11 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, std::int64_t b, std::int64_t h0
         x.k.resize(c, head.k.cols);
         x.v.resize(c, head.v.cols + 1);
         x.v.col(head.v.cols).setOnes();
-        load_rows(head.q, start, c, static_cast<S>(scale), x.q, row_ahead(next.q), ahead.c);
-        load_rows(head.k, start, c, S(1), x.k, row_ahead(next.k), ahead.c);
-        load_rows(head.v, start, c, S(1), x.v, row_ahead(next.v), ahead.c, row_ahead(next.o));
+        mixers::load_head_rows(head.q, start, c, static_cast<S>(scale), x.q, row_ahead(next.q),
+                               ahead.c);
+        mixers::load_head_rows(head.k, start, c, S(1), x.k, row_ahead(next.k), ahead.c);
+        mixers::load_head_rows(head.v, start, c, S(1), x.v, row_ahead(next.v), ahead.c,
+                               row_ahead(next.o));
         chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
         for (std::int64_t r = 0; r < c; ++r) {
           double* dst = head.o.row(start + r);

@@ -207,23 +207,12 @@ void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   counts.add("state_update", 2 * c * K * V);
 }
 
-// Rows [t0, t0 + c) of a head into `into` [c, cols] as S, asking for the rows the next load
-// reads (`ahead`, its first c_ahead rows; none when null) meanwhile: a head's rows are 1 KiB runs
-// H·dim apart, which the hardware prefetchers do not follow.
+// Rows [t0, t0 + c) of a head into `into`, sized [c, cols] here (mixers::load_head_rows).
 template <class S>
 void load_rows(const mixers::HeadRows& rows, std::int64_t t0, std::int64_t c, Mat<S>& into,
                const double* ahead, std::int64_t c_ahead, const double* ahead_out = nullptr) {
   into.resize(c, rows.cols);
-  for (std::int64_t i = 0; i < c; ++i) {
-    if (ahead != nullptr && i < c_ahead)
-      for (std::int64_t d = 0; d < rows.cols; d += 8) {
-        __builtin_prefetch(ahead + i * rows.stride + d);
-        if (ahead_out != nullptr) __builtin_prefetch(ahead_out + i * rows.stride + d, 1);
-      }
-    const double* src = rows.row(t0 + i);
-    S* dst = into.row(i).data();
-    for (std::int64_t d = 0; d < rows.cols; ++d) dst[d] = static_cast<S>(src[d]);
-  }
+  mixers::load_head_rows(rows, t0, c, S(1), into, ahead, c_ahead, ahead_out);
 }
 
 // a = −kk and b = kk ⊙ iclr (in float64, as set_a_b_from_kk_iclr) for rows [t0, t0 + c), as
