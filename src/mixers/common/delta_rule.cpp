@@ -14,6 +14,7 @@
 #endif
 
 #include "core/error.h"
+#include "mixers/common/decay_blocks.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
@@ -146,24 +147,13 @@ void scalar_gate_scores(Eigen::Index c, ChunkBuffers<S>& x) {
 // per (i, j, d) term. (A chunk within safe_spread is one block; chunk_step does that case
 // itself, sharing the factors with the state read.)
 template <class S>
-S safe_spread() {
-  return std::is_same_v<S, float> ? S(20) : S(200);
-}
-
-template <class S>
 void blockwise_pair_products(Eigen::Index c, ChunkBuffers<S>& x) {
   const Eigen::Index K = x.qk.cols();
   const auto k = x.qk.bottomRows(c);
   x.products.setZero(2 * c, c);
   for (Eigen::Index r = 0; r < c;) {
     const auto reference = [&](Eigen::Index d) { return r == 0 ? S(0) : x.gamma(r - 1, d); };
-    Eigen::Index n = 0;  // rows r … r + n − 1 within safe_spread
-    for (; r + n < c; ++n) {
-      S spread = 0;
-      for (Eigen::Index d = 0; d < K; ++d)
-        spread = std::max(spread, reference(d) - x.gamma(r + n, d));
-      if (spread > safe_spread<S>()) break;
-    }
+    Eigen::Index n = rows_within_safe_spread(x.gamma, r);
     // A row whose own gate exceeds safe_spread is a block alone: its pairs with earlier rows
     // through the product (both factors ≤ 1), its diagonal pair (ratio 1) directly.
     const bool alone = n == 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mixers/common/decay_blocks.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/scalar_decay.h"
@@ -103,17 +104,11 @@ struct ChunkBuffers {
 template <class S>
 void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
   const std::int64_t K = x.r.cols();
-  const S safe_spread = std::is_same_v<S, float> ? S(20) : S(200);
   x.A_b.setZero(2 * c, c);
   x.A_k.setZero(2 * c, c);
   for (std::int64_t r = 0; r < c;) {
     const auto reference = [&](std::int64_t d) { return r == 0 ? S(0) : x.G(r - 1, d); };
-    std::int64_t n = 0;  // rows r … r + n − 1 within safe_spread
-    for (; r + n < c; ++n) {
-      S spread = 0;
-      for (std::int64_t d = 0; d < K; ++d) spread = std::max(spread, reference(d) - x.G(r + n, d));
-      if (spread > safe_spread) break;
-    }
+    std::int64_t n = mixers::rows_within_safe_spread(x.G, r);
     const bool alone = n == 0;
     if (alone) n = 1;
     const std::int64_t seen = alone ? r : r + n;  // columns j done by the product
