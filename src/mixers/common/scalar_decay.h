@@ -94,6 +94,12 @@ void for_each_head_block(
 struct NextChunk {
   std::size_t head = 0;
   std::int64_t t0 = 0, c = 0;
+  // The first row the next step reads of `rows` (its head's HeadRows or HeadOutput); null when
+  // there is no next step.
+  template <class Rows>
+  auto first_row(const Rows& rows) const -> decltype(rows.row(0)) {
+    return c > 0 ? rows.row(t0) : nullptr;
+  }
 };
 // step(i, t0, c, next) for chunk [t0, t0 + c) of each of `heads` heads in turn, then the next
 // chunk: a block's heads side by side, so that their rows of a chunk (adjacent in [B, T, H, dim])

@@ -267,18 +267,15 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, std::int64_t b, std::int64_t h0
       [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead) {
         ChunkHead<S>& head = heads[i];
         const ChunkHead<S>& next = heads[ahead.head];
-        const auto row_ahead = [&](const auto& rows) {
-          return ahead.c > 0 ? rows.row(ahead.t0) : nullptr;
-        };
         x.q.resize(c, head.q.cols);
         x.k.resize(c, head.k.cols);
         x.v.resize(c, head.v.cols + 1);
         x.v.col(head.v.cols).setOnes();
-        mixers::load_head_rows(head.q, start, c, static_cast<S>(scale), x.q, row_ahead(next.q),
-                               ahead.c);
-        mixers::load_head_rows(head.k, start, c, S(1), x.k, row_ahead(next.k), ahead.c);
-        mixers::load_head_rows(head.v, start, c, S(1), x.v, row_ahead(next.v), ahead.c,
-                               row_ahead(next.o));
+        mixers::load_head_rows(head.q, start, c, static_cast<S>(scale), x.q,
+                               ahead.first_row(next.q), ahead.c);
+        mixers::load_head_rows(head.k, start, c, S(1), x.k, ahead.first_row(next.k), ahead.c);
+        mixers::load_head_rows(head.v, start, c, S(1), x.v, ahead.first_row(next.v), ahead.c,
+                               ahead.first_row(next.o));
         chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
         for (std::int64_t r = 0; r < c; ++r) {
           double* dst = head.o.row(start + r);

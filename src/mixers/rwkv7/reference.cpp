@@ -254,22 +254,19 @@ void chunked(std::vector<ChunkHead<S>>& heads, std::int64_t T, std::int64_t chun
   ChunkBuffers<S> x;
   mixers::for_each_chunk_of_heads(
       heads.size(), T, chunk_size,
-      [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead_chunk) {
+      [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead) {
         ChunkHead<S>& head = heads[i];
-        const ChunkHead<S>& next = heads[ahead_chunk.head];
-        const std::int64_t c_ahead = ahead_chunk.c;
-        const auto ahead = [&](const auto& rows) {
-          return c_ahead > 0 ? rows.row(ahead_chunk.t0) : nullptr;
-        };
-        load_rows(head.r, start, c, x.r, ahead(next.r), c_ahead);
-        load_rows(head.g, start, c, x.g, ahead(next.g), c_ahead);
-        load_rows(head.k, start, c, x.k, ahead(next.k), c_ahead);
-        load_rows(head.v, start, c, x.v, ahead(next.v), c_ahead, ahead(next.o));
+        const ChunkHead<S>& next = heads[ahead.head];
+        load_rows(head.r, start, c, x.r, ahead.first_row(next.r), ahead.c);
+        load_rows(head.g, start, c, x.g, ahead.first_row(next.g), ahead.c);
+        load_rows(head.k, start, c, x.k, ahead.first_row(next.k), ahead.c);
+        load_rows(head.v, start, c, x.v, ahead.first_row(next.v), ahead.c, ahead.first_row(next.o));
         if (head.from_kk) {
-          load_a_b(head.a, head.b, start, c, x.a, x.b, ahead(next.a), ahead(next.b), c_ahead);
+          load_a_b(head.a, head.b, start, c, x.a, x.b, ahead.first_row(next.a),
+                   ahead.first_row(next.b), ahead.c);
         } else {
-          load_rows(head.a, start, c, x.a, ahead(next.a), c_ahead);
-          load_rows(head.b, start, c, x.b, ahead(next.b), c_ahead);
+          load_rows(head.a, start, c, x.a, ahead.first_row(next.a), ahead.c);
+          load_rows(head.b, start, c, x.b, ahead.first_row(next.b), ahead.c);
         }
         chunk_step(c, x, head.state, counts);
         for (std::int64_t row = 0; row < c; ++row) {
