@@ -114,64 +114,73 @@ HeadWeights<S> head_weights(const Inputs& in, const Options& options, const Shap
   return w;
 }
 
-// What one (sequence, head) carries from a chunk to the next.
+// One (sequence, head)'s rows of a chunk of c ≤ C tokens, and what carries over to the next
+// chunk. Token i's rank rows are rows i·R + r of the fused (token, rank) matrices; the token
+// before the chunk sits just above them, so its pending half-step is one more token of the
+// chunk's products, and the state h sits above the keys, so one product reads out the state
+// and scores the keys.
 template <class S>
-struct Carry {
-  std::vector<S> theta;   // [S] Θ after the last loaded token (unreduced)
-  Mat<S> k_prev, v_prev;  // [R, N], [R, P]: the rows of the token before the chunk
-  Mat<S> h;               // [P, N] the state after that token
+struct ChunkRows {
+  ChunkRows(std::int64_t C, const Shapes& sh)
+      : P(sh.P),
+        R(sh.R),
+        q(C * sh.R, sh.N),
+        state_keys(sh.P + (C + 1) * sh.R, sh.N),
+        v((C + 1) * sh.R, sh.P),
+        out(C * sh.R, sh.P + (C + 1) * sh.R),
+        weighted((C + 1) * sh.R, sh.P),
+        gate(C * sh.R, sh.P),
+        theta(static_cast<std::size_t>(sh.S), S{0}) {}
+  std::int64_t P, R;
+  Mat<S> q;           // [C·R, N] biased and rotated
+  Mat<S> state_keys;  // [P + (C + 1)·R, N]: h, then k̂ of the token before and of the chunk
+  Mat<S> v;           // [(C + 1)·R, P]: x ⊙ mimo_v[r] of the token before and of the chunk
+  // [C·R, P + (C + 1)·R]: the output rows o in the first P columns; in the chunked form the
+  // read-outs h q̂ there and the scores q̂·k̂ against the token before and the chunk after them.
+  Mat<S> out;
+  Mat<S> weighted;       // [(C + 1)·R, P] v rows times their weight in the chunk's end state
+  Mat<S> gate;           // [C·R, P] z ⊙ mimo_z[r], then silu of it
+  std::vector<S> theta;  // [S] Θ after the last loaded token (unreduced)
+  std::vector<S> adt, alpha, beta_hat, gamma;  // [c]; β̂ = (1 − λ)Δ, so β = β̂·α
+  std::vector<S> angle, cos, sin;              // [c·S] Θ_t, its cosines and sines
+  std::vector<S> decay, weight;                // [c] e^{Γ_t}; [c·(c + 1)] token weights
+  auto h() { return state_keys.topRows(P); }
+  // k̂ and v rows of token i of the chunk; i = −1 is the token before it.
+  S* k_row(std::int64_t i) { return state_keys.row(P + (i + 1) * R).data(); }
+  S* v_row(std::int64_t i) { return v.row((i + 1) * R).data(); }
+  S* out_row(std::int64_t row) { return out.row(row).data(); }
 };
 
+// The rows before the first chunk: the initial states (zero when absent), v_prev up-projected.
 template <class S>
-Carry<S> initial_carry(const Inputs& in, const Shapes& sh, std::int64_t b, std::int64_t hd,
-                       const HeadWeights<S>& w) {
+void load_initial_state(const Inputs& in, const Shapes& sh, std::int64_t b, std::int64_t hd,
+                        const HeadWeights<S>& w, ChunkRows<S>& rows) {
   const std::int64_t H = sh.H, R = sh.R, N = sh.N, P = sh.P;
-  Carry<S> carry{std::vector<S>(static_cast<std::size_t>(sh.S), S{0}), Mat<S>::Zero(R, N),
-                 Mat<S>::Zero(R, P), Mat<S>::Zero(P, N)};
+  rows.state_keys.topRows(P + R).setZero();
+  rows.v.topRows(R).setZero();
   const auto at = [](const Tensor& t, std::int64_t i) {
     return static_cast<S>(t[static_cast<std::size_t>(i)]);
   };
   if (!in.initial_angle_state.empty())
     for (std::int64_t j = 0; j < sh.S; ++j)
-      carry.theta[static_cast<std::size_t>(j)] =
-          at(in.initial_angle_state, (b * H + hd) * sh.S + j);
+      rows.theta[static_cast<std::size_t>(j)] = at(in.initial_angle_state, (b * H + hd) * sh.S + j);
   for (std::int64_t r = 0; r < R; ++r) {
     for (std::int64_t n = 0; n < N && !in.initial_k_state.empty(); ++n)
-      carry.k_prev(r, n) = at(in.initial_k_state, ((b * R + r) * H + hd) * N + n);
+      rows.k_row(-1)[r * N + n] = at(in.initial_k_state, ((b * R + r) * H + hd) * N + n);
     for (std::int64_t p = 0; p < P && !in.initial_v_state.empty(); ++p)
-      carry.v_prev(r, p) = at(in.initial_v_state, (b * H + hd) * P + p) * w.mimo_v(r, p);
+      rows.v_row(-1)[r * P + p] = at(in.initial_v_state, (b * H + hd) * P + p) * w.mimo_v(r, p);
   }
-  load_rows(in.initial_ssm_state, b * H + hd, carry.h);
-  return carry;
+  if (in.initial_ssm_state.empty()) return;
+  const double* h = in.initial_ssm_state.data.data() + (b * H + hd) * P * N;
+  for (std::int64_t i = 0; i < P * N; ++i) rows.state_keys.data()[i] = static_cast<S>(h[i]);
 }
-
-// One chunk of c ≤ C tokens: rows i·R + r of the fused (token, rank) matrices, the per-token
-// scalars, and the chunked form's work buffers.
-template <class S>
-struct ChunkRows {
-  ChunkRows(std::int64_t C, const Shapes& sh)
-      : q(C * sh.R, sh.N),
-        k(C * sh.R, sh.N),
-        v(C * sh.R, sh.P),
-        o(C * sh.R, sh.P),
-        gate(C * sh.R, sh.P),
-        scores(C * sh.R, C * sh.R),
-        weighted(C * sh.R, sh.P) {}
-  Mat<S> q, k;                                 // [C·R, N] biased and rotated
-  Mat<S> v, o;                                 // [C·R, P] x ⊙ mimo_v[r]; the output rows
-  Mat<S> gate;                                 // [C·R, P] z ⊙ mimo_z[r], then silu of it
-  Mat<S> scores, weighted;                     // [C·R, C·R], [C·R, P] (chunked form)
-  std::vector<S> adt, alpha, beta_hat, gamma;  // [c]; β̂ = (1 − λ)Δ, so β = β̂·α
-  std::vector<S> angle, cos, sin;              // [c·S] Θ_t, its cosines and sines
-  std::vector<S> decay, weight;                // [c] e^{Γ_t}; [c·c] token weights (chunked)
-};
 
 // The elementwise preprocessing of tokens [s0, s0 + c): angles, biased and rotated q and k,
 // up-projected v, the per-token scalars, and the oracle's intermediates.
 template <class S>
 void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std::int64_t b,
                 std::int64_t hd, std::int64_t s0, std::int64_t c, const HeadWeights<S>& w,
-                Carry<S>& carry, ChunkRows<S>& rows, Result& result) {
+                ChunkRows<S>& rows, Result& result) {
   const std::int64_t T = in.v.dim(1), H = sh.H, R = sh.R, N = sh.N, P = sh.P, SA = sh.S;
   const std::int64_t g = hd / (H / sh.G);
   const auto at = [](const Tensor& t, std::int64_t i) {
@@ -193,7 +202,7 @@ void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std:
     const std::int64_t bth = (b * T + s0 + i) * H + hd;
     const S dt = at(in.dt, bth);
     for (std::int64_t j = 0; j < SA; ++j) {
-      S& theta = carry.theta[static_cast<std::size_t>(j)];
+      S& theta = rows.theta[static_cast<std::size_t>(j)];
       const auto a = static_cast<std::size_t>(i * SA + j);
       theta += pi * (S{1} - S{2} / (rows.cos[a] + S{1})) * dt;
       rows.angle[a] = theta;
@@ -211,115 +220,112 @@ void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std:
   // q [B, T, R, G, N]: token t's rank-r row of group g at ((t·R + r)·G + g)·N.
   const std::int64_t first = ((b * T + s0) * R * sh.G + g) * N;
   for (auto [input, bias, out] :
-       {std::tuple{&in.q, &w.q_bias, &rows.q}, {&in.k, &w.k_bias, &rows.k}})
+       {std::tuple{&in.q, &w.q_bias, rows.q.data()}, {&in.k, &w.k_bias, rows.k_row(0)}})
     rotated_rows<S>({input->data.data() + first, R * sh.G * N, sh.G * N, bias->data(),
                      rows.cos.data(), rows.sin.data(), c, R, N, SA,
-                     options.pairing == RopePairing::half, out->data()});
+                     options.pairing == RopePairing::half, out});
   scaled_rows<S>({in.v.data.data() + ((b * T + s0) * H + hd) * P, H * P, w.mimo_v.data(), c, R, P,
-                  rows.v.data()});
+                  rows.v_row(0)});
   for (std::int64_t i = 0; i < c && options.intermediates; ++i)
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t n = 0; n < N; ++n) {
         const auto out = static_cast<std::size_t>((((b * T + s0 + i) * R + r) * H + hd) * N + n);
         result.q_rot[out] = static_cast<double>(rows.q(i * R + r, n));
-        result.k_rot[out] = static_cast<double>(rows.k(i * R + r, n));
+        result.k_rot[out] = static_cast<double>(rows.k_row(i)[r * N + n]);
       }
 }
 
-// h += coef · Σ_r v[r] k[r]ᵀ over R rows (R·P·N multiply-adds).
+// h += coef · Σ_r v[r] k[r]ᵀ over R rows (R·P·N multiply-adds); h [P, N].
 template <class S>
-void rank_update(Mat<S>& h, S coef, const S* v, const S* k, std::int64_t R) {
-  const std::int64_t P = h.rows(), N = h.cols();
+void rank_update(S* h, std::int64_t P, std::int64_t N, S coef, const S* v, const S* k,
+                 std::int64_t R) {
   for (std::int64_t r = 0; r < R; ++r)
     for (std::int64_t p = 0; p < P; ++p) {
       const S cv = coef * v[r * P + p];
-      S* hp = h.row(p).data();
+      S* hp = h + p * N;
       const S* kr = k + r * N;
       for (std::int64_t n = 0; n < N; ++n) hp[n] += cv * kr[n];
     }
 }
 
-// out[p] = Σ_n h[p, n] q[n] (P·N multiply-adds).
+// out[p] = Σ_n h[p, n] q[n] (P·N multiply-adds); h [P, N].
 template <class S>
-void read_state(const Mat<S>& h, const S* q, S* out) {
-  for (std::int64_t p = 0; p < h.rows(); ++p) {
+void read_state(const S* h, std::int64_t P, std::int64_t N, const S* q, S* out) {
+  for (std::int64_t p = 0; p < P; ++p) {
     S sum{0};
-    const S* hp = h.row(p).data();
-    for (std::int64_t n = 0; n < h.cols(); ++n) sum += hp[n] * q[n];
+    const S* hp = h + p * N;
+    for (std::int64_t n = 0; n < N; ++n) sum += hp[n] * q[n];
     out[p] = sum;
   }
 }
 
 // 1. Token by token: decay, previous-token half-step, current-token step, read-out.
 template <class S>
-void recurrent(const Shapes& sh, std::int64_t c, Carry<S>& carry, ChunkRows<S>& rows,
-               OpCounts& counts) {
-  const std::int64_t R = sh.R;
+void recurrent(const Shapes& sh, std::int64_t c, ChunkRows<S>& rows, OpCounts& counts) {
+  const std::int64_t R = sh.R, P = sh.P, N = sh.N;
+  S* h = rows.h().data();
   for (std::int64_t i = 0; i < c; ++i) {
     const auto u = static_cast<std::size_t>(i);
-    carry.h *= rows.alpha[u];
+    rows.h() *= rows.alpha[u];
     const S beta = rows.beta_hat[u] * rows.alpha[u];
-    if (i == 0)
-      rank_update(carry.h, beta, carry.v_prev.data(), carry.k_prev.data(), R);
-    else
-      rank_update(carry.h, beta, rows.v.row((i - 1) * R).data(), rows.k.row((i - 1) * R).data(), R);
-    rank_update(carry.h, rows.gamma[u], rows.v.row(i * R).data(), rows.k.row(i * R).data(), R);
+    rank_update(h, P, N, beta, rows.v_row(i - 1), rows.k_row(i - 1), R);
+    rank_update(h, P, N, rows.gamma[u], rows.v_row(i), rows.k_row(i), R);
     for (std::int64_t r = 0; r < R; ++r)
-      read_state(carry.h, rows.q.row(i * R + r).data(), rows.o.row(i * R + r).data());
+      read_state(h, P, N, rows.q.row(i * R + r).data(), rows.out_row(i * R + r));
   }
   counts.add("state_update", 2 * c * R * sh.P * sh.N);
   counts.add("readout", c * R * sh.P * sh.N);
 }
 
-// 2. One chunk [s0, s0 + c) with chunk-local Γ_t = Σ_{s0 ≤ u ≤ t} adt_u:
-//   h_in = h_{s0−1} + β̂_{s0} Σ_r v_{s0−1,r} k̂_{s0−1,r}ᵀ
-//   o_{t,a} = e^{Γ_t} h_in q̂_{t,a} + Σ_{s≤t} W_{t,s} Σ_c (q̂_{t,a}·k̂_{s,c}) v_{s,c}
-//   h_{e−1} = e^{Γ_{e−1}} h_in + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ
-// with W_{t,s} = e^{Γ_t−Γ_s}(γ_s + β̂_{s+1}[s<t]) for s ≤ t, the weight of token s's rank-R term
-// in the state at t. The (token, rank) pairs are c·R fused rows; the chunk's scores are one
-// [c·R, c·R] product whose pairs s > t are then zeroed (only the s ≤ t half is counted). Only
-// differences Γ_t − Γ_s ≤ 0 are exponentiated, so strong decays cannot overflow.
+// 2. One chunk [s0, s0 + c) with chunk-local Γ_t = Σ_{s0 ≤ u ≤ t} adt_u, and the token before
+// it as token s = −1 (Γ_{−1} = 0, γ_{−1} = 0):
+//   o_{t,a} = e^{Γ_t} h q̂_{t,a} + Σ_{−1≤s≤t} W_{t,s} Σ_c (q̂_{t,a}·k̂_{s,c}) v_{s,c}
+//   h_{e−1} = e^{Γ_{e−1}} h + Σ_{−1≤s<e} W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ
+// with h = h_{s0−1} and W_{t,s} = e^{Γ_t−Γ_s}(γ_s + β̂_{s+1}[s<t]) for s ≤ t, the weight of token
+// s's rank-R term in the state at t (s = −1: e^{Γ_t}·β̂_{s0}, the pending half-step of the token
+// before the chunk). The (token, rank) pairs are fused rows; one product of the chunk's q̂ rows
+// against [h; k̂] gives the read-outs and the [c·R, (c + 1)·R] scores, whose pairs s > t are
+// then zeroed (only the pairs of the spec's s ≤ t half are counted). Only differences
+// Γ_t − Γ_s ≤ 0 are exponentiated, so strong decays cannot overflow.
 template <class S>
-void chunked(const Shapes& sh, std::int64_t c, Carry<S>& carry, ChunkRows<S>& rows,
-             OpCounts& counts) {
-  const std::int64_t R = sh.R, P = sh.P, N = sh.N, m = c * R;
-  const auto cu = static_cast<std::size_t>(c);
-  rows.decay.assign(cu, S{0});  // Γ_t, then e^{Γ_t}
-  S sum{0};
-  for (std::size_t t = 0; t < cu; ++t) rows.decay[t] = sum += rows.adt[t];
-  rows.weight.assign(cu * cu, S{0});  // Γ_t − Γ_s for s ≤ t, then W_{t,s}
+void chunked(const Shapes& sh, std::int64_t c, ChunkRows<S>& rows, OpCounts& counts) {
+  const std::int64_t R = sh.R, P = sh.P, N = sh.N, m = c * R, keys = m + R, width = c + 1;
+  const auto cu = static_cast<std::size_t>(c), wu = static_cast<std::size_t>(width);
+  // Γ_s for s = −1 … c − 1, then the exponents Γ_t − Γ_s (s ≤ t) and their exps.
+  rows.decay.assign(wu, S{0});
+  for (std::size_t s = 1; s < wu; ++s) rows.decay[s] = rows.decay[s - 1] + rows.adt[s - 1];
+  rows.weight.assign(cu * wu, S{0});
   for (std::size_t t = 0; t < cu; ++t)
-    for (std::size_t s = 0; s <= t; ++s) rows.weight[t * cu + s] = rows.decay[t] - rows.decay[s];
-  mixers::exp_in_place(rows.weight.data(), c * c);
-  mixers::exp_in_place(rows.decay.data(), c);
-  for (std::size_t t = 0; t < cu; ++t)
-    for (std::size_t s = 0; s < cu; ++s)
-      rows.weight[t * cu + s] *=
-          s > t ? S{0} : rows.gamma[s] + (s < t ? rows.beta_hat[s + 1] : S{0});
-  // The previous token's pending half-step: R·P·N.
-  carry.h.noalias() += rows.beta_hat[0] * carry.v_prev.transpose() * carry.k_prev;
-  const auto q = rows.q.topRows(m), k = rows.k.topRows(m), v = rows.v.topRows(m);
-  auto out = rows.o.topRows(m);
-  // Inter-chunk read-out e^{Γ_t} h_in q̂: c·R·P·N.
-  out.noalias() = q * carry.h.transpose();
-  for (std::int64_t t = 0; t < c; ++t)
-    out.middleRows(t * R, R) *= rows.decay[static_cast<std::size_t>(t)];
-  // Intra-chunk: the chunk's scores, weighted, against its value rows: R²·c(c+1)/2·(N + P).
-  auto scores = rows.scores.topLeftCorner(m, m);
-  scores.noalias() = q * k.transpose();
-  for (std::int64_t i = 0; i < m; ++i) {  // row i is token i / R's
-    const S* w = rows.weight.data() + (i / R) * c;
-    S* row = scores.row(i).data();
-    for (std::int64_t s = 0; s < c; ++s)
-      for (std::int64_t a = 0; a < R; ++a) row[s * R + a] *= w[s];
+    for (std::size_t s = 0; s <= t + 1; ++s)
+      rows.weight[t * wu + s] = rows.decay[t + 1] - rows.decay[s];
+  mixers::exp_in_place(rows.weight.data(), c * width);
+  for (std::size_t t = 0; t < cu; ++t) {  // e^{Γ_t}, then W_{t,s} (column s + 1)
+    S* w = rows.weight.data() + t * wu;
+    rows.decay[t] = w[0];
+    w[0] *= rows.beta_hat[0];
+    for (std::size_t s = 1; s < wu; ++s)
+      w[s] *= s > t + 1 ? S{0} : rows.gamma[s - 1] + (s <= t ? rows.beta_hat[s] : S{0});
   }
-  out.noalias() += scores * v;
-  // End state: e^{Γ_{e−1}} h_in + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ: c·R·P·N.
-  auto weighted = rows.weighted.topRows(m);
-  const S* last = rows.weight.data() + (c - 1) * c;
-  for (std::int64_t i = 0; i < m; ++i) weighted.row(i) = v.row(i) * last[i / R];
-  carry.h *= rows.decay[cu - 1];
-  carry.h.noalias() += weighted.transpose() * k;
+  // Read-outs h q̂ and scores q̂·k̂ in one product: c·R·P·N + R²·c(c+1)/2·N (counted).
+  auto product = rows.out.topLeftCorner(m, P + keys);
+  product.noalias() = rows.q.topRows(m) * rows.state_keys.topRows(P + keys).transpose();
+  for (std::int64_t i = 0; i < m; ++i) {  // row i is token i / R's
+    const S* w = rows.weight.data() + (i / R) * width;
+    S* row = rows.out_row(i);
+    const S decay = rows.decay[static_cast<std::size_t>(i / R)];
+    for (std::int64_t p = 0; p < P; ++p) row[p] *= decay;
+    for (std::int64_t s = 0; s < width; ++s)
+      for (std::int64_t a = 0; a < R; ++a) row[P + s * R + a] *= w[s];
+  }
+  // The weighted scores against the value rows: R²·c(c+1)/2·P (counted) + the half-step's.
+  auto v = rows.v.topRows(keys);
+  product.leftCols(P).noalias() += product.rightCols(keys) * v;
+  // End state: e^{Γ_{e−1}} h + Σ_s W_{e−1,s} Σ_c v_{s,c} k̂_{s,c}ᵀ: (c + 1)·R·P·N.
+  auto weighted = rows.weighted.topRows(keys);
+  const S* last = rows.weight.data() + (c - 1) * width;
+  for (std::int64_t i = 0; i < keys; ++i) weighted.row(i) = v.row(i) * last[i / R];
+  rows.h() *= rows.decay[cu - 1];
+  rows.h().noalias() += weighted.transpose() * rows.state_keys.middleRows(P, keys);
   counts.add("state_update", R * P * N * (1 + c));
   counts.add("state_read", c * R * P * N);
   counts.add("scores", R * R * c * (c + 1) / 2 * N);
@@ -333,9 +339,9 @@ void finish_chunk(const Inputs& in, const Options& options, const Shapes& sh, st
                   std::int64_t hd, std::int64_t s0, std::int64_t c, const HeadWeights<S>& w,
                   ChunkRows<S>& rows, Tensor& y) {
   const std::int64_t T = in.v.dim(1), H = sh.H, P = sh.P, row = ((b * T + s0) * H + hd) * P;
-  finished_rows<S>({rows.o.data(), rows.v.data(), in.z.empty() ? nullptr : in.z.data.data() + row,
-                    H * P, w.mimo_z.data(), w.mimo_o.data(),
-                    options.outproj_norm ? w.norm_weight.data() : nullptr, w.skip,
+  finished_rows<S>({rows.out.data(), rows.out.cols(), rows.v_row(0),
+                    in.z.empty() ? nullptr : in.z.data.data() + row, H * P, w.mimo_z.data(),
+                    w.mimo_o.data(), options.outproj_norm ? w.norm_weight.data() : nullptr, w.skip,
                     static_cast<S>(options.outproj_norm_eps), c, sh.R, P, rows.gate.data(),
                     y.data.data() + row});
 }
@@ -365,29 +371,30 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   mixers::parallel_for_counted(B * H, result.counts, [&](std::int64_t task, OpCounts& counts) {
     const std::int64_t b = task / H, hd = task % H;  // one (sequence, head) per task
     const HeadWeights<S> w = head_weights<S>(in, options, sh, hd);
-    Carry<S> carry = initial_carry<S>(in, sh, b, hd, w);
     ChunkRows<S> rows(block, sh);
+    load_initial_state(in, sh, b, hd, w, rows);
     for (std::int64_t s0 = 0; s0 < T; s0 += block) {
       const std::int64_t c = std::min(block, T - s0);
-      load_chunk(in, options, sh, b, hd, s0, c, w, carry, rows, result);
+      load_chunk(in, options, sh, b, hd, s0, c, w, rows, result);
       if (chunked_form)
-        chunked(sh, c, carry, rows, counts);
+        chunked(sh, c, rows, counts);
       else
-        recurrent(sh, c, carry, rows, counts);
+        recurrent(sh, c, rows, counts);
       finish_chunk(in, options, sh, b, hd, s0, c, w, rows, result.y);
-      carry.k_prev = rows.k.middleRows((c - 1) * R, R);
-      carry.v_prev = rows.v.middleRows((c - 1) * R, R);
+      // The chunk's last token becomes the token before the next chunk.
+      rows.state_keys.middleRows(P, R) = rows.state_keys.middleRows(P + c * R, R);
+      rows.v.topRows(R) = rows.v.middleRows(c * R, R);
     }
     for (std::int64_t j = 0; j < sh.S; ++j)
       result.final_angle_state[static_cast<std::size_t>((b * H + hd) * sh.S + j)] =
-          reduce_angle(static_cast<double>(carry.theta[static_cast<std::size_t>(j)]));
+          reduce_angle(static_cast<double>(rows.theta[static_cast<std::size_t>(j)]));
     if (T == 0) return;
     double* h = result.final_ssm_state.data.data() + (b * H + hd) * P * N;
-    for (Eigen::Index i = 0; i < carry.h.size(); ++i) h[i] = static_cast<double>(carry.h.data()[i]);
+    for (std::int64_t i = 0; i < P * N; ++i) h[i] = static_cast<double>(rows.state_keys.data()[i]);
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t n = 0; n < N; ++n)
         result.final_k_state[static_cast<std::size_t>(((b * R + r) * H + hd) * N + n)] =
-            static_cast<double>(carry.k_prev(r, n));
+            static_cast<double>(rows.k_row(-1)[r * N + n]);
     for (std::int64_t p = 0; p < P; ++p)
       result.final_v_state[static_cast<std::size_t>((b * H + hd) * P + p)] =
           in.v[static_cast<std::size_t>(((b * T + T - 1) * H + hd) * P + p)];

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::mamba3 {
@@ -289,6 +290,32 @@ TEST_CASE("mamba3::run") {
     const Result r64 = run(in, options);
     options.precision = Precision::float32;
     CHECK(max_abs_diff(run(in, options).y, r64.y) < 1e-4);
+  }
+  SUBCASE("same bits on 1, 2 and 3 threads and run to run, both forms, float64 and float32") {
+    Case c;
+    c.B = 2, c.T = 37, c.H = 6, c.P = 5, c.N = 8, c.G = 3, c.R = 4, c.mimo = true, c.seed = 60;
+    const Inputs in = random_inputs(c);
+    const int threads_before = mixers::kernel_threads();
+    for (const Precision precision : {Precision::float64, Precision::float32})
+      for (const Form form : {Form::chunked, Form::recurrent}) {
+        CAPTURE(static_cast<int>(precision));
+        CAPTURE(static_cast<int>(form));
+        Options options = options_for(form, 4, c);
+        options.precision = precision;
+        mixers::set_kernel_threads(1);
+        const Result serial = run(in, options);
+        for (const int threads : {1, 2, 3}) {
+          CAPTURE(threads);
+          mixers::set_kernel_threads(threads);
+          for (const Result& r : {run(in, options), run(in, options)}) {
+            CHECK(r.y.data == serial.y.data);
+            CHECK(r.final_ssm_state.data == serial.final_ssm_state.data);
+            CHECK(r.final_k_state.data == serial.final_k_state.data);
+            CHECK(r.final_angle_state.data == serial.final_angle_state.data);
+          }
+        }
+      }
+    mixers::set_kernel_threads(threads_before);
   }
   SUBCASE("rejects H not a multiple of G, too many angles, outproj_norm without weight") {
     Case c;

@@ -78,7 +78,7 @@ template <class S>
   for (std::int64_t i = 0; i < a.c; ++i) {
     double* y = a.y + i * a.token_stride;
     for (std::int64_t r = 0; r < R; ++r) {
-      S* o = a.o + (i * R + r) * P;
+      S* o = a.o + (i * R + r) * a.o_stride;
       const S* v = a.v + (i * R + r) * P;
       for (std::int64_t p = 0; p < P; ++p) o[p] += a.skip * v[p];
       if (a.norm_weight != nullptr) {
@@ -94,10 +94,10 @@ template <class S>
       }
     }
     // y = Σ_r mimo_o[r] ⊙ o_r, summed from zero in rank order.
-    const S* o = a.o + i * R * P;
+    const S* o = a.o + i * R * a.o_stride;
     for (std::int64_t p = 0; p < P; ++p) {
       S sum{0};
-      for (std::int64_t r = 0; r < R; ++r) sum += a.mimo_o[r * P + p] * o[r * P + p];
+      for (std::int64_t r = 0; r < R; ++r) sum += a.mimo_o[r * P + p] * o[r * a.o_stride + p];
       y[p] = static_cast<double>(sum);
     }
   }

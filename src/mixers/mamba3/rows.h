@@ -34,7 +34,8 @@ struct ScaledRows {
 // with z o_r ⊙= silu(z ⊙ mimo_z[r]); y = Σ_r mimo_o[r] ⊙ o_r.
 template <class S>
 struct FinishedRows {
-  S* o;             // [c·R, P], finished in place
+  S* o;  // [c·R, P] at row stride o_stride, finished in place
+  std::int64_t o_stride;
   const S* v;       // [c·R, P]
   const double* z;  // token i at z + i·token_stride, or null (no gate)
   std::int64_t token_stride;
