@@ -235,6 +235,26 @@ void load_chunk(const Inputs& in, const Options& options, const Shapes& sh, std:
       }
 }
 
+// Asks for the head's rows the chunk of c tokens from s0 reads (v, z, angles, the per-token
+// scalars) and the y rows it writes, while the chunk before it computes: they are runs H·P
+// apart in [B, T, H, P], which the hardware prefetchers do not follow, so the loads would wait
+// on memory a row at a time (q and k rows are contiguous and need no help).
+void prefetch_chunk(const Inputs& in, const Shapes& sh, std::int64_t b, std::int64_t hd,
+                    std::int64_t s0, std::int64_t c, const Tensor& y) {
+  const std::int64_t T = in.v.dim(1), H = sh.H, P = sh.P;
+  const auto ask = [](const double* first, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; i += 8) __builtin_prefetch(first + i);
+  };
+  for (std::int64_t t = s0; t < s0 + c; ++t) {
+    const std::int64_t bth = (b * T + t) * H + hd;
+    ask(in.v.data.data() + bth * P, P);
+    if (!in.z.empty()) ask(in.z.data.data() + bth * P, P);
+    ask(in.angles.data.data() + bth * sh.S, sh.S);
+    for (const Tensor* scalars : {&in.dt, &in.adt, &in.trap}) ask(scalars->data.data() + bth, 1);
+    for (std::int64_t p = 0; p < P; p += 8) __builtin_prefetch(y.data.data() + bth * P + p, 1);
+  }
+}
+
 // h += coef · Σ_r v[r] k[r]ᵀ over R rows (R·P·N multiply-adds); h [P, N].
 template <class S>
 void rank_update(S* h, std::int64_t P, std::int64_t N, S coef, const S* v, const S* k,
@@ -376,6 +396,7 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
     for (std::int64_t s0 = 0; s0 < T; s0 += block) {
       const std::int64_t c = std::min(block, T - s0);
       load_chunk(in, options, sh, b, hd, s0, c, w, rows, result);
+      prefetch_chunk(in, sh, b, hd, s0 + c, std::min(block, T - s0 - c), result.y);
       if (chunked_form)
         chunked(sh, c, rows, counts);
       else

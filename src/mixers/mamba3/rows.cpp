@@ -93,13 +93,15 @@ template <class S>
         for (std::int64_t p = 0; p < P; ++p) o[p] *= gate[p];
       }
     }
-    // y = Σ_r mimo_o[r] ⊙ o_r, summed from zero in rank order.
-    const S* o = a.o + i * R * a.o_stride;
-    for (std::int64_t p = 0; p < P; ++p) {
-      S sum{0};
-      for (std::int64_t r = 0; r < R; ++r) sum += a.mimo_o[r * P + p] * o[r * a.o_stride + p];
-      y[p] = static_cast<double>(sum);
+    // y = Σ_r mimo_o[r] ⊙ o_r, summed from zero in rank order, in rank 0's row (a vector of
+    // sums over p, where a sum per p over the ranks' strided rows would run a lane at a time).
+    S* sum = a.o + i * R * a.o_stride;
+    for (std::int64_t p = 0; p < P; ++p) sum[p] = S{0} + a.mimo_o[p] * sum[p];
+    for (std::int64_t r = 1; r < R; ++r) {
+      const S* o = sum + r * a.o_stride;
+      for (std::int64_t p = 0; p < P; ++p) sum[p] += a.mimo_o[r * P + p] * o[p];
     }
+    for (std::int64_t p = 0; p < P; ++p) y[p] = static_cast<double>(sum[p]);
   }
 }
 
