@@ -369,6 +369,32 @@ void finish_chunk(const Inputs& in, const Options& options, const Shapes& sh, st
 // The recurrent form walks the sequence in blocks of this many tokens (its arithmetic does
 // not depend on the block).
 constexpr std::int64_t kRecurrentBlock = 64;
+// A task runs this many heads of a sequence side by side, each a span of about this many
+// tokens in turn: heads of a group read the same q and k rows, which the head after the first
+// finds in cache instead of reading them from memory again (the task's heads' rows of a span
+// fit in L3; a head's work rows stay cached through its span). Neither changes any arithmetic.
+constexpr std::int64_t kHeadsPerTask = 4;
+constexpr std::int64_t kSpanTokens = 256;
+
+// Writes one (sequence, head)'s four final states.
+template <class S>
+void store_final_state(const Inputs& in, const Shapes& sh, std::int64_t b, std::int64_t hd,
+                       ChunkRows<S>& rows, Result& result) {
+  const std::int64_t T = in.v.dim(1), H = sh.H, R = sh.R, N = sh.N, P = sh.P;
+  for (std::int64_t j = 0; j < sh.S; ++j)
+    result.final_angle_state[static_cast<std::size_t>((b * H + hd) * sh.S + j)] =
+        reduce_angle(static_cast<double>(rows.theta[static_cast<std::size_t>(j)]));
+  if (T == 0) return;
+  double* h = result.final_ssm_state.data.data() + (b * H + hd) * P * N;
+  for (std::int64_t i = 0; i < P * N; ++i) h[i] = static_cast<double>(rows.state_keys.data()[i]);
+  for (std::int64_t r = 0; r < R; ++r)
+    for (std::int64_t n = 0; n < N; ++n)
+      result.final_k_state[static_cast<std::size_t>(((b * R + r) * H + hd) * N + n)] =
+          static_cast<double>(rows.k_row(-1)[r * N + n]);
+  for (std::int64_t p = 0; p < P; ++p)
+    result.final_v_state[static_cast<std::size_t>((b * H + hd) * P + p)] =
+        in.v[static_cast<std::size_t>(((b * T + T - 1) * H + hd) * P + p)];
+}
 
 template <class S>
 Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
@@ -388,37 +414,38 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const bool chunked_form = options.form == Form::chunked;
   const std::int64_t block =
       std::max<std::int64_t>(1, std::min(chunked_form ? options.chunk_size : kRecurrentBlock, T));
-  mixers::parallel_for_counted(B * H, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / H, hd = task % H;  // one (sequence, head) per task
-    const HeadWeights<S> w = head_weights<S>(in, options, sh, hd);
-    ChunkRows<S> rows(block, sh);
-    load_initial_state(in, sh, b, hd, w, rows);
-    for (std::int64_t s0 = 0; s0 < T; s0 += block) {
-      const std::int64_t c = std::min(block, T - s0);
-      load_chunk(in, options, sh, b, hd, s0, c, w, rows, result);
-      prefetch_chunk(in, sh, b, hd, s0 + c, std::min(block, T - s0 - c), result.y);
-      if (chunked_form)
-        chunked(sh, c, rows, counts);
-      else
-        recurrent(sh, c, rows, counts);
-      finish_chunk(in, options, sh, b, hd, s0, c, w, rows, result.y);
-      // The chunk's last token becomes the token before the next chunk.
-      rows.state_keys.middleRows(P, R) = rows.state_keys.middleRows(P + c * R, R);
-      rows.v.topRows(R) = rows.v.middleRows(c * R, R);
+  const std::int64_t span = block * std::max<std::int64_t>(1, kSpanTokens / block);
+  const std::int64_t blocks = (H + kHeadsPerTask - 1) / kHeadsPerTask;
+  mixers::parallel_for_counted(B * blocks, result.counts, [&](std::int64_t task, OpCounts& counts) {
+    const std::int64_t b = task / blocks, h0 = task % blocks * kHeadsPerTask;
+    const std::int64_t h1 = std::min(H, h0 + kHeadsPerTask);
+    std::vector<HeadWeights<S>> weights;
+    std::vector<ChunkRows<S>> heads;
+    for (std::int64_t hd = h0; hd < h1; ++hd) {
+      weights.push_back(head_weights<S>(in, options, sh, hd));
+      heads.emplace_back(block, sh);
+      load_initial_state(in, sh, b, hd, weights.back(), heads.back());
     }
-    for (std::int64_t j = 0; j < sh.S; ++j)
-      result.final_angle_state[static_cast<std::size_t>((b * H + hd) * sh.S + j)] =
-          reduce_angle(static_cast<double>(rows.theta[static_cast<std::size_t>(j)]));
-    if (T == 0) return;
-    double* h = result.final_ssm_state.data.data() + (b * H + hd) * P * N;
-    for (std::int64_t i = 0; i < P * N; ++i) h[i] = static_cast<double>(rows.state_keys.data()[i]);
-    for (std::int64_t r = 0; r < R; ++r)
-      for (std::int64_t n = 0; n < N; ++n)
-        result.final_k_state[static_cast<std::size_t>(((b * R + r) * H + hd) * N + n)] =
-            static_cast<double>(rows.k_row(-1)[r * N + n]);
-    for (std::int64_t p = 0; p < P; ++p)
-      result.final_v_state[static_cast<std::size_t>((b * H + hd) * P + p)] =
-          in.v[static_cast<std::size_t>(((b * T + T - 1) * H + hd) * P + p)];
+    for (std::int64_t t0 = 0; t0 < T; t0 += span)
+      for (std::int64_t hd = h0; hd < h1; ++hd) {
+        const HeadWeights<S>& w = weights[static_cast<std::size_t>(hd - h0)];
+        ChunkRows<S>& rows = heads[static_cast<std::size_t>(hd - h0)];
+        for (std::int64_t s0 = t0; s0 < std::min(T, t0 + span); s0 += block) {
+          const std::int64_t c = std::min(block, T - s0);
+          load_chunk(in, options, sh, b, hd, s0, c, w, rows, result);
+          prefetch_chunk(in, sh, b, hd, s0 + c, std::min(block, T - s0 - c), result.y);
+          if (chunked_form)
+            chunked(sh, c, rows, counts);
+          else
+            recurrent(sh, c, rows, counts);
+          finish_chunk(in, options, sh, b, hd, s0, c, w, rows, result.y);
+          // The chunk's last token becomes the token before the next chunk.
+          rows.state_keys.middleRows(P, R) = rows.state_keys.middleRows(P + c * R, R);
+          rows.v.topRows(R) = rows.v.middleRows(c * R, R);
+        }
+      }
+    for (std::int64_t hd = h0; hd < h1; ++hd)
+      store_final_state(in, sh, b, hd, heads[static_cast<std::size_t>(hd - h0)], result);
   });
   result.state_elements = B * state_elements(sh);
   return result;
