@@ -369,10 +369,11 @@ void finish_chunk(const Inputs& in, const Options& options, const Shapes& sh, st
 // The recurrent form walks the sequence in blocks of this many tokens (its arithmetic does
 // not depend on the block).
 constexpr std::int64_t kRecurrentBlock = 64;
-// A task runs this many heads of a sequence side by side, each a span of about this many
-// tokens in turn: heads of a group read the same q and k rows, which the head after the first
-// finds in cache instead of reading them from memory again (the task's heads' rows of a span
-// fit in L3; a head's work rows stay cached through its span). Neither changes any arithmetic.
+// A task runs up to this many heads of a sequence side by side (fewer where the threads would
+// otherwise lack tasks), each a span of about this many tokens in turn: heads of a group read
+// the same q and k rows, which the head after the first finds in cache instead of reading them
+// from memory again (the task's heads' rows of a span fit in L3; a head's work rows stay cached
+// through its span). Neither changes any arithmetic.
 constexpr std::int64_t kHeadsPerTask = 4;
 constexpr std::int64_t kSpanTokens = 256;
 
@@ -415,10 +416,12 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   const std::int64_t block =
       std::max<std::int64_t>(1, std::min(chunked_form ? options.chunk_size : kRecurrentBlock, T));
   const std::int64_t span = block * std::max<std::int64_t>(1, kSpanTokens / block);
-  const std::int64_t blocks = (H + kHeadsPerTask - 1) / kHeadsPerTask;
+  const std::int64_t per_task =
+      std::clamp<std::int64_t>(B * H / mixers::kernel_threads(), 1, kHeadsPerTask);
+  const std::int64_t blocks = (H + per_task - 1) / per_task;
   mixers::parallel_for_counted(B * blocks, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / blocks, h0 = task % blocks * kHeadsPerTask;
-    const std::int64_t h1 = std::min(H, h0 + kHeadsPerTask);
+    const std::int64_t b = task / blocks, h0 = task % blocks * per_task;
+    const std::int64_t h1 = std::min(H, h0 + per_task);
     std::vector<HeadWeights<S>> weights;
     std::vector<ChunkRows<S>> heads;
     for (std::int64_t hd = h0; hd < h1; ++hd) {

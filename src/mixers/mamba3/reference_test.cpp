@@ -291,7 +291,8 @@ TEST_CASE("mamba3::run") {
     options.precision = Precision::float32;
     CHECK(max_abs_diff(run(in, options).y, r64.y) < 1e-4);
   }
-  SUBCASE("same bits on 1, 2 and 3 threads and run to run, both forms, float64 and float32") {
+  SUBCASE("same bits on 1, 2, 3, 5 and 12 threads and run to run, both forms, both precisions") {
+    // B·H = 12 (sequence, head) pairs: tasks of 4 heads on 1–3 threads, 2 on 5, 1 on 12.
     Case c;
     c.B = 2, c.T = 37, c.H = 6, c.P = 5, c.N = 8, c.G = 3, c.R = 4, c.mimo = true, c.seed = 60;
     const Inputs in = random_inputs(c);
@@ -304,7 +305,7 @@ TEST_CASE("mamba3::run") {
         options.precision = precision;
         mixers::set_kernel_threads(1);
         const Result serial = run(in, options);
-        for (const int threads : {1, 2, 3}) {
+        for (const int threads : {1, 2, 3, 5, 12}) {
           CAPTURE(threads);
           mixers::set_kernel_threads(threads);
           for (const Result& r : {run(in, options), run(in, options)}) {
