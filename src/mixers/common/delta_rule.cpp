@@ -17,6 +17,7 @@
 #include "mixers/common/decay_blocks.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
+#include "mixers/common/scalar_decay.h"
 #include "mixers/common/vector_exp.h"
 
 namespace attnsim::mixers {
@@ -486,21 +487,27 @@ void store_rows(const S* x, std::int64_t rows, std::int64_t cols, double* o, std
   }
 }
 
-// The chunked form of value head j of sequence b: each chunk's O goes straight into out (head
-// j's rows of the [B, T, HV, V] output).
+// The chunked form of value heads [j0, j0 + states.size()) of sequence b side by side: each
+// chunk of every head in turn (for_each_chunk_of_heads), so that the next head's rows, adjacent
+// to these in [B, T, HV, D], are prefetched while this head's products run. Head j0 + i carries
+// states[i]; each chunk's O goes straight into out (the head's rows of the [B, T, HV, V] output).
+// A head's arithmetic does not depend on its neighbours.
 template <class S>
 void chunked(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std::int64_t b,
-             std::int64_t j, GateKind gate, Mat<S>& state, Tensor& out, OpCounts& counts) {
+             std::int64_t j0, GateKind gate, std::vector<Mat<S>>& states, Tensor& out,
+             OpCounts& counts) {
   const std::int64_t T = in.q.dim(1), H = in.q.dim(2), HV = in.v.dim(2), V = in.v.dim(3);
   ChunkBuffers<S> x;
   x.g.resize(0, gate == GateKind::scalar ? 1 : in.q.dim(3));
-  for (std::int64_t t0 = 0; t0 < T; t0 += options.chunk_size) {
-    const std::int64_t c = std::min<std::int64_t>(options.chunk_size, T - t0);
-    load_chunk(in, options, b, j, HV / H, t0, c, x);
-    prefetch_rows(in, b, j, HV / H, t0 + c, std::min<std::int64_t>(options.chunk_size, T - t0 - c));
-    chunk_step(c, x, state, counts);
-    store_rows(x.read.data(), c, V, out.data.data() + ((b * T + t0) * HV + j) * V, HV * V);
-  }
+  for_each_chunk_of_heads(
+      states.size(), T, options.chunk_size,
+      [&](std::size_t i, std::int64_t t0, std::int64_t c, const NextChunk& next) {
+        const std::int64_t j = j0 + static_cast<std::int64_t>(i);
+        load_chunk(in, options, b, j, HV / H, t0, c, x);
+        prefetch_rows(in, b, j0 + static_cast<std::int64_t>(next.head), HV / H, next.t0, next.c);
+        chunk_step(c, x, states[i], counts);
+        store_rows(x.read.data(), c, V, out.data.data() + ((b * T + t0) * HV + j) * V, HV * V);
+      });
 #if defined(__SSE2__)
   _mm_sfence();  // the streaming stores are done before the task's end is seen
 #endif
@@ -536,22 +543,34 @@ DeltaRuleResult run_typed(const DeltaRuleInputs& in, const DeltaRuleOptions& opt
   DeltaRuleResult result;
   result.o = Tensor({B, T, HV, V});
   result.final_state = in.initial_state.empty() ? Tensor({B, HV, K, V}) : in.initial_state;
-  parallel_for_counted(B * HV, result.counts, [&](std::int64_t task, OpCounts& counts) {
-    const std::int64_t b = task / HV, j = task % HV;  // one (sequence, value head) per task
-    HeadMatrix<S> state_buffer = gather_matrix<S>(result.final_state, b * HV + j, K, V);
-    Mat<S> state = to_eigen(state_buffer);
-    if (options.form == DeltaRuleForm::recurrent) {
+  const auto state_of = [&](std::int64_t b, std::int64_t j) {
+    return to_eigen(gather_matrix<S>(result.final_state, b * HV + j, K, V));
+  };
+  const auto keep_state = [&](const Mat<S>& state, std::int64_t b, std::int64_t j) {
+    Map<double>(result.final_state.data.data() + (b * HV + j) * K * V, K, V) =
+        state.template cast<double>();
+  };
+  if (options.form == DeltaRuleForm::recurrent) {
+    parallel_for_counted(B * HV, result.counts, [&](std::int64_t task, OpCounts& counts) {
+      const std::int64_t b = task / HV, j = task % HV;  // one (sequence, value head) per task
+      Mat<S> state = state_of(b, j);
       const Mat<S> o =
           recurrent(gather_value_head<S>(in, options, b, j, HV / H, gate), state, counts);
       Eigen::Map<Mat<double>, 0, Eigen::OuterStride<>>(result.o.data.data() + (b * T * HV + j) * V,
                                                        T, V, Eigen::OuterStride<>(HV * V)) =
           o.template cast<double>();
-    } else {
-      chunked<S>(in, options, b, j, gate, state, result.o, counts);
-    }
-    Map<double>(result.final_state.data.data() + (b * HV + j) * K * V, K, V) =
-        state.template cast<double>();
-  });
+      keep_state(state, b, j);
+    });
+  } else {
+    for_each_head_block(B, HV, result.counts,
+                        [&](std::int64_t b, std::int64_t j0, std::int64_t j1, OpCounts& counts) {
+                          std::vector<Mat<S>> states;
+                          for (std::int64_t j = j0; j < j1; ++j) states.push_back(state_of(b, j));
+                          chunked<S>(in, options, b, j0, gate, states, result.o, counts);
+                          for (std::int64_t j = j0; j < j1; ++j)
+                            keep_state(states[static_cast<std::size_t>(j - j0)], b, j);
+                        });
+  }
   result.state_elements = B * HV * K * V;
   return result;
 }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "mixers/common/delta_rule_test_util.h"
+#include "mixers/common/parallel.h"
 
 namespace attnsim::mixers {
 namespace {
@@ -146,6 +147,28 @@ TEST_CASE("run_delta_rule") {
           state = reference.final_state;
           fused_state = r.final_state;
         }
+      }
+    }
+  }
+  SUBCASE("chunked: the same bits for any thread count (value heads run in blocks side by side)") {
+    for (const GateKind gate : {GateKind::scalar, GateKind::per_channel}) {
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        CAPTURE(static_cast<int>(gate));
+        CAPTURE(static_cast<int>(precision));
+        const auto in = random_inputs(2, 70, 2, 6, 12, 9, gate, -1.0, 800);
+        auto options = delta_rule_options(DeltaRuleForm::chunked, 16);
+        options.precision = precision;
+        const int threads_before = kernel_threads();
+        set_kernel_threads(1);
+        const auto serial = run_delta_rule(in, options, gate);
+        for (const int threads : {2, 3, 5}) {
+          CAPTURE(threads);
+          set_kernel_threads(threads);
+          const auto r = run_delta_rule(in, options, gate);
+          CHECK(r.o.data == serial.o.data);
+          CHECK(r.final_state.data == serial.final_state.data);
+        }
+        set_kernel_threads(threads_before);
       }
     }
   }
