@@ -313,6 +313,21 @@ void scale_rows(const Rows& x, const F& f, Out&& out) {
     out = (x.array() * f.array()).matrix();
 }
 
+// The pair products of a chunk of c rows, left [2c, K] (its q̂ rows over its k̂ rows) times
+// rightᵀ ([c, K], one row per key), into products [2c, c]. Row i of either half reads columns
+// j ≤ i only, so the upper right quarter of each half (rows before c/2, columns from c/2 on)
+// is skipped: all rows against the first c/2 keys, then each half's last rows against the last
+// keys; three BLAS calls doing 3/4 of the full product's multiply-adds. (The skipped entries
+// are never read: qk's upper triangle is zeroed after, kk's is not read.)
+template <class S, class Left, class Right>
+void lower_pair_products(Eigen::Index c, const Left& left, const Right& right, Mat<S>& products) {
+  const Eigen::Index h = c / 2, rest = c - h;
+  products.leftCols(h).noalias() = left * right.topRows(h).transpose();
+  for (const Eigen::Index half : {Eigen::Index(0), c})
+    products.block(half + h, h, rest, rest).noalias() =
+        left.middleRows(half + h, rest) * right.bottomRows(rest).transpose();
+}
+
 // mixers-spec §5 chunked form for the chunk loaded in x (c rows); updates `state` from S₀ to
 // S_C and leaves O [c, V] in x.read.topRows(c).
 template <class S>
@@ -333,14 +348,13 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
     exp_in_place(x.growth.data(), x.growth.size());
     scale_rows(q, x.growth, x.decayed.topRows(c));
     scale_rows(k, x.growth, x.decayed.bottomRows(c));
-    // The full [2c, c] product, upper triangle and all, in one BLAS call, which outruns
-    // Eigen's own triangular products several times over.
-    x.products.noalias() = x.qk * k.transpose();
+    // BLAS products over the lower quarters, which outrun Eigen's own triangular products.
+    lower_pair_products<S>(c, x.qk, k, x.products);
     scalar_gate_scores(c, x);
   } else {
     one_block = per_channel_factors(c, x);
     if (one_block)
-      x.products.noalias() = x.decayed * x.from_block.transpose();
+      lower_pair_products<S>(c, x.decayed, x.from_block, x.products);
     else
       blockwise_pair_products(c, x);
     per_channel_scores(c, x);
@@ -351,8 +365,11 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   // (I + diag(β) kk) U = diag(β) (V − (e^Γ ⊙ K̂) S₀): unit-lower-triangular solve.
   x.u = x.beta.asDiagonal() * (x.v - x.read.bottomRows(c));
   x.products.bottomRows(c).template triangularView<Eigen::UnitLower>().solveInPlace(x.u);
-  // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U, in place of the q̂ rows' read (qk is 0 above the diagonal).
-  x.read.topRows(c).noalias() += x.products.topRows(c) * x.u;
+  // O = (e^Γ ⊙ Q̂) S₀ + tril(qk) U, in place of the q̂ rows' read (qk is 0 above the diagonal):
+  // the first c/2 rows against U's first c/2 rows, the others against all of U.
+  const Eigen::Index h = c / 2;
+  x.read.topRows(h).noalias() += x.products.topLeftCorner(h, h) * x.u.topRows(h);
+  x.read.middleRows(h, c - h).noalias() += x.products.middleRows(h, c - h) * x.u;
   // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ. In one block exp(Γ_C − Γ_j) =
   // e^{Γ_C}·e^{−Γ_j}, both factors within e^±safe_spread.
   if (!one_block) {  // (one block: per_channel_factors made it)
