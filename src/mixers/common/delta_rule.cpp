@@ -104,6 +104,7 @@ struct ChunkBuffers {
   Mat<S> products;               // [2c, c]: the q̂·k̂ scores over the k̂·k̂ scores
   Mat<S> decayed, read, u;       // [2c, K], [2c, V] (becomes O on top), [c, V]
   Mat<S> shrink, to_end, range;  // (blocks) scaled rows; exp(Γ_C − Γ); Γ's range per channel
+  Mat<S> k_to_end;               // [c, K]: exp(Γ_C − Γ) ⊙ K̂, the state update's left factor
   Mat<S> to_block, from_block, block_products;  // the blockwise per-channel products
   std::vector<S> pairs;  // Γ_i − Γ_j for j ≤ i, row by row, then their exps
 };
@@ -201,23 +202,22 @@ void per_channel_scores(Eigen::Index c, ChunkBuffers<S>& x) {
 template <class S>
 struct FactorRows {
   const S* g;
-  S *gamma, *growth, *low, *high;  // low/high: [K], the least and greatest Γ per channel
+  S *growth, *low, *high;  // low/high: [K], the least and greatest Γ per channel
   const S *q, *k;
-  S *decayed_q, *decayed_k, *from_block, *to_end;
+  S *decayed_q, *decayed_k, *from_block, *k_to_end;
   std::int64_t c, K;
 };
 
-// Γ (into gamma, and into growth for the exps), its range per channel.
+// Γ (into growth, which the exps then turn into e^Γ), its range per channel.
 template <class S>
 [[gnu::always_inline]] inline void cumulative_gates(const FactorRows<S>& a) {
-  for (std::int64_t d = 0; d < a.K; ++d) a.gamma[d] = a.growth[d] = a.low[d] = a.high[d] = a.g[d];
+  for (std::int64_t d = 0; d < a.K; ++d) a.growth[d] = a.low[d] = a.high[d] = a.g[d];
   for (std::int64_t i = 1; i < a.c; ++i) {
-    const S* previous = a.gamma + (i - 1) * a.K;
-    S* gamma = a.gamma + i * a.K;
-    S* growth = a.growth + i * a.K;
+    const S* previous = a.growth + (i - 1) * a.K;
+    S* gamma = a.growth + i * a.K;
     const S* g = a.g + i * a.K;
     for (std::int64_t d = 0; d < a.K; ++d) {
-      gamma[d] = growth[d] = previous[d] + g[d];
+      gamma[d] = previous[d] + g[d];
       a.low[d] = std::min(a.low[d], gamma[d]);
       a.high[d] = std::max(a.high[d], gamma[d]);
     }
@@ -225,8 +225,8 @@ template <class S>
 }
 
 // From e^Γ (growth): e^Γ ⊙ q̂ and e^Γ ⊙ k̂, and for one block (reference 0) the pair products'
-// right factor e^−Γ ⊙ k̂ and the state update's exp(Γ_C − Γ) = e^{Γ_C}·e^{−Γ}, with e^−Γ as
-// 1 / e^Γ (e^Γ ≥ e^−safe_spread, far from underflow).
+// right factor e^−Γ ⊙ k̂ and the state update's exp(Γ_C − Γ) ⊙ k̂ = e^{Γ_C}·(e^{−Γ} ⊙ k̂), with
+// e^−Γ as 1 / e^Γ (e^Γ ≥ e^−safe_spread, far from underflow).
 template <class S>
 [[gnu::always_inline]] inline void decay_factors(const FactorRows<S>& a, bool one_block) {
   const S* last = a.growth + (a.c - 1) * a.K;
@@ -238,9 +238,9 @@ template <class S>
     }
     if (!one_block) continue;
     for (std::int64_t d = 0; d < a.K; ++d) {
-      const S shrink = S(1) / e[d];
-      a.from_block[i + d] = a.k[i + d] * shrink;
-      a.to_end[i + d] = last[d] * shrink;
+      const S from_block = a.k[i + d] * (S(1) / e[d]);
+      a.from_block[i + d] = from_block;
+      a.k_to_end[i + d] = last[d] * from_block;
     }
   }
 }
@@ -263,17 +263,16 @@ const bool has_avx2 = __builtin_cpu_supports("avx2");
 // Per-channel gate: Γ, e^Γ, [e^Γ ⊙ Q̂; e^Γ ⊙ K̂] into x.decayed, and whether the chunk is one
 // block: its −Γ within safe_spread (gates ≤ 0), reference Γ = 0, so that its pair products are
 // (e^Γ ⊙ [Q̂; K̂]) (e^−Γ ⊙ K̂)ᵀ with e^Γ ≤ 1 and e^−Γ ≤ e^safe_spread; then also x.from_block
-// (e^−Γ ⊙ K̂) and x.to_end (exp(Γ_C − Γ)). Two passes over the chunk's rows and one exp.
+// (e^−Γ ⊙ K̂) and x.k_to_end (exp(Γ_C − Γ) ⊙ K̂); else x.gamma (Γ, for the blockwise products
+// and the state update's exps). Two passes over the chunk's rows and one exp.
 template <class S>
 bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
   const Eigen::Index K = x.qk.cols();
-  x.gamma.resize(c, K);
   x.growth.resize(c, K);
   x.from_block.resize(c, K);
-  x.to_end.resize(c, K);
+  x.k_to_end.resize(c, K);
   x.range.resize(2, K);
   const FactorRows<S> rows{x.g.data(),
-                           x.gamma.data(),
                            x.growth.data(),
                            &x.range(0, 0),
                            &x.range(1, 0),
@@ -282,7 +281,7 @@ bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
                            x.decayed.data(),
                            x.decayed.data() + c * K,
                            x.from_block.data(),
-                           x.to_end.data(),
+                           x.k_to_end.data(),
                            c,
                            K};
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -293,6 +292,7 @@ bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
     cumulative_gates(rows);
   const bool one_block = -x.range.row(0).minCoeff() <= safe_spread<S>() &&
                          x.range.row(1).maxCoeff() <= safe_spread<S>();
+  if (!one_block) x.gamma = x.growth;
   exp_in_place(x.growth.data(), x.growth.size());
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   if (has_avx2)
@@ -372,16 +372,16 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   x.read.middleRows(h, c - h).noalias() += x.products.middleRows(h, c - h) * x.u;
   // S_C = Diag(e^{Γ_C}) S₀ + Σ_j (exp(Γ_C − Γ_j) ⊙ k̂_j) u_jᵀ. In one block exp(Γ_C − Γ_j) =
   // e^{Γ_C}·e^{−Γ_j}, both factors within e^±safe_spread.
-  if (!one_block) {  // (one block: per_channel_factors made it)
+  if (!one_block) {  // (one block: per_channel_factors made exp(Γ_C − Γ) ⊙ K̂)
     x.to_end = (-x.gamma).rowwise() + x.gamma.row(c - 1);
     exp_in_place(x.to_end.data(), x.to_end.size());
+    scale_rows(k, x.to_end, x.k_to_end);
   }
   if (scalar)
     state *= x.growth(c - 1, 0);
   else
     state = x.growth.row(c - 1).transpose().asDiagonal() * state;
-  scale_rows(k, x.to_end, x.decayed.topRows(c));
-  state.noalias() += x.decayed.topRows(c).transpose() * x.u;
+  state.noalias() += x.k_to_end.transpose() * x.u;
   counts.add("qk_scores", c * (c + 1) / 2 * K);
   counts.add("kk_scores", c * (c - 1) / 2 * K);
   counts.add("state_read", 2 * c * K * V);
