@@ -208,18 +208,24 @@ struct FactorRows {
   std::int64_t c, K;
 };
 
-// Γ (into growth, which the exps then turn into e^Γ), its range per channel.
+// Γ (into growth, which the exps then turn into e^Γ), its range per channel. The pointers are
+// restrict-qualified (the rows, the gates and the range do not overlap): without that the
+// compiler must assume that storing Γ may change low and high, and the loop runs one channel
+// at a time.
 template <class S>
 [[gnu::always_inline]] inline void cumulative_gates(const FactorRows<S>& a) {
-  for (std::int64_t d = 0; d < a.K; ++d) a.growth[d] = a.low[d] = a.high[d] = a.g[d];
+  S* __restrict low = a.low;
+  S* __restrict high = a.high;
+  for (std::int64_t d = 0; d < a.K; ++d) a.growth[d] = low[d] = high[d] = a.g[d];
   for (std::int64_t i = 1; i < a.c; ++i) {
-    const S* previous = a.growth + (i - 1) * a.K;
-    S* gamma = a.growth + i * a.K;
-    const S* g = a.g + i * a.K;
+    const S* __restrict previous = a.growth + (i - 1) * a.K;
+    S* __restrict gamma = a.growth + i * a.K;
+    const S* __restrict g = a.g + i * a.K;
     for (std::int64_t d = 0; d < a.K; ++d) {
-      gamma[d] = previous[d] + g[d];
-      a.low[d] = std::min(a.low[d], gamma[d]);
-      a.high[d] = std::max(a.high[d], gamma[d]);
+      const S sum = previous[d] + g[d];
+      gamma[d] = sum;
+      low[d] = std::min(low[d], sum);
+      high[d] = std::max(high[d], sum);
     }
   }
 }
