@@ -44,14 +44,49 @@ struct Head {
   Eigen::Matrix<S, Eigen::Dynamic, 1> beta;
 };
 
-// mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row, times `factor` (q's scale),
-// as one multiply per element by factor / sqrt(Σ x² + ε).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+const bool has_avx2 = __builtin_cpu_supports("avx2");
+#endif
+
+// mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row of x [rows, cols] (rows
+// `stride` apart), times `factor` (q's scale), as one multiply per element by
+// factor / sqrt(Σ x² + ε). Σ x² is eight running sums combined in a fixed order, a plain loop
+// that runs at AVX2 width where the CPU has it (see l2_normalize_rows) and rounds the same on
+// any machine.
+template <class S>
+[[gnu::always_inline]] inline void l2_normalize(S* x, std::int64_t rows, std::int64_t cols,
+                                                std::int64_t stride, S eps, S factor) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    S* row = x + r * stride;
+    S sums[8] = {};
+    std::int64_t d = 0;
+    for (; d + 8 <= cols; d += 8)
+      for (std::int64_t j = 0; j < 8; ++j) sums[j] += row[d + j] * row[d + j];
+    for (std::int64_t j = 0; d < cols; ++d, ++j) sums[j] += row[d] * row[d];
+    const S squares =
+        ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+    const S scale = factor / std::sqrt(squares + eps);
+    for (d = 0; d < cols; ++d) row[d] *= scale;
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+template <class S>
+__attribute__((target("avx2"))) void l2_normalize_avx2(S* x, std::int64_t rows, std::int64_t cols,
+                                                       std::int64_t stride, S eps, S factor) {
+  l2_normalize(x, rows, cols, stride, eps, factor);
+}
+#endif
+
+// l2_normalize on the rows of a row-major Eigen matrix or block of whole rows.
 template <class Rows>
 void l2_normalize_rows(Rows&& x, double eps, double factor = 1.0) {
   using S = typename std::decay_t<Rows>::Scalar;
-  for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    x.row(r) *= static_cast<S>(factor) / std::sqrt(x.row(r).squaredNorm() + static_cast<S>(eps));
-  }
+  const S e = static_cast<S>(eps), f = static_cast<S>(factor);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (has_avx2) return l2_normalize_avx2(x.data(), x.rows(), x.cols(), x.outerStride(), e, f);
+#endif
+  l2_normalize(x.data(), x.rows(), x.cols(), x.outerStride(), e, f);
 }
 
 // q̂ = scale · l2norm(q), k̂ = l2norm(k) (or q̂ = scale · q, k̂ = k without the l2norm).
@@ -263,7 +298,6 @@ template <class S>
 __attribute__((target("avx2"))) void decay_factors_avx2(const FactorRows<S>& a, bool one_block) {
   decay_factors(a, one_block);
 }
-const bool has_avx2 = __builtin_cpu_supports("avx2");
 #endif
 
 // Per-channel gate: Γ, e^Γ, [e^Γ ⊙ Q̂; e^Γ ⊙ K̂] into x.decayed, and whether the chunk is one
