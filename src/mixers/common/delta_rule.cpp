@@ -286,6 +286,16 @@ template <class S>
   }
 }
 
+// The state's decay Diag(e^{Γ_C}) S₀: row d of the state [K, V] times decay[d], in place.
+template <class S>
+[[gnu::always_inline]] inline void decay_state_rows(S* state, const S* decay, std::int64_t K,
+                                                    std::int64_t V) {
+  for (std::int64_t d = 0; d < K; ++d, state += V) {
+    const S factor = decay[d];  // read once: the stores below might alias it, as far as known
+    for (std::int64_t e = 0; e < V; ++e) state[e] *= factor;
+  }
+}
+
 // The same loops at AVX2 width where the CPU has it (chosen at run time; the binary needs no
 // -march). Without FMA each product, sum and quotient rounds as in the SSE2 loops: the same
 // bits on any machine.
@@ -298,7 +308,20 @@ template <class S>
 __attribute__((target("avx2"))) void decay_factors_avx2(const FactorRows<S>& a, bool one_block) {
   decay_factors(a, one_block);
 }
+template <class S>
+__attribute__((target("avx2"))) void decay_state_rows_avx2(S* state, const S* decay, std::int64_t K,
+                                                           std::int64_t V) {
+  decay_state_rows(state, decay, K, V);
+}
 #endif
+
+template <class S>
+void decay_state(Mat<S>& state, const S* decay) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (has_avx2) return decay_state_rows_avx2(state.data(), decay, state.rows(), state.cols());
+#endif
+  decay_state_rows(state.data(), decay, state.rows(), state.cols());
+}
 
 // Per-channel gate: Γ, e^Γ, [e^Γ ⊙ Q̂; e^Γ ⊙ K̂] into x.decayed, and whether the chunk is one
 // block: its −Γ within safe_spread (gates ≤ 0), reference Γ = 0, so that its pair products are
@@ -420,7 +443,7 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   if (scalar)
     state *= x.growth(c - 1, 0);
   else
-    state = x.growth.row(c - 1).transpose().asDiagonal() * state;
+    decay_state(state, &x.growth(c - 1, 0));
   state.noalias() += x.k_to_end.transpose() * x.u;
   counts.add("qk_scores", c * (c + 1) / 2 * K);
   counts.add("kk_scores", c * (c - 1) / 2 * K);
