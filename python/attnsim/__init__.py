@@ -212,6 +212,8 @@ def oracle(mixer, form=None, dtype="float64", **inputs):
 
     ``inputs`` are the kernel's named tensors (``q=..., k=..., v=...``) and scalar parameters,
     as in a case folder's ``case.json``; validation and messages are those of ``attnsim oracle``.
+    ``indexer_dtype="float64"`` (dsa, compressed_attn) runs the lightning indexer in float64 in a
+    float32 run, as ``--indexer-dtype float64`` does.
     """
     from ._oracle import run_oracle
 

@@ -194,6 +194,18 @@ def test_oracle_takes_arrays_in_memory(kind, name, forms):
         numpy.testing.assert_allclose(outputs[key], value, rtol=2e-4 * scale, atol=2e-4 * scale)
 
 
+def test_oracle_takes_indexer_dtype_as_a_parameter():
+    # indexer_dtype="float64" (case.json's params.indexer_dtype, the CLI's --indexer-dtype): a
+    # float32 run selects exactly a float64 run's keys, in its order (dsa/README.md).
+    arrays, params, _ = example("dsa", "B2_T7_top4")
+    wide = attnsim.oracle("dsa", **arrays, **params)
+    exact = attnsim.oracle("dsa", dtype="float32", indexer_dtype="float64", **arrays, **params)
+    numpy.testing.assert_array_equal(exact["topk_indices"], wide["topk_indices"])
+    with pytest.raises(attnsim.InputError) as error:
+        attnsim.oracle("dsa", indexer_dtype="float16", **arrays, **params)
+    assert error.value.key == "params.indexer_dtype"
+
+
 def test_oracle_names_the_key_of_a_wrong_shape():
     arrays, params, _ = example("short_conv", "B2_T7_d16_L3")
     arrays["x"] = arrays["x"][:, :6]

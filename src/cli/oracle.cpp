@@ -12,6 +12,14 @@
 #include "report/oracle_outputs.h"
 
 namespace attnsim::cli {
+namespace {
+// float64 or float32, the value of `option`; a UserError naming the option otherwise.
+Precision precision_named(const std::string& option, const std::string& value) {
+  if (value != "float64" && value != "float32")
+    throw UserError({}, option, "float64 or float32", "'" + value + "'");
+  return value == "float32" ? Precision::float32 : Precision::float64;
+}
+}  // namespace
 
 int run_oracle(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");
@@ -19,14 +27,20 @@ int run_oracle(const CommandArgs& args, std::ostream& out) {
                                                     "folder for the output .npy files (created)")(
       "form", po::value<std::string>(), "algorithm form, e.g. chunked|recurrent, absorbed|naive")(
       "dtype", po::value<std::string>()->default_value("float64"),
-      "arithmetic: float64 or float32");
+      "arithmetic: float64 or float32")(
+      "indexer-dtype", po::value<std::string>(),
+      "a lightning indexer's arithmetic (dsa, compressed_attn): float64 or float32; default "
+      "--dtype's. float64 makes a float32 run select exactly float64's keys");
   const auto vm = parse_options("oracle", args, options, "arguments");
-  const std::string synopsis = "MIXER CASE_DIR -o OUT_DIR [--form NAME] [--dtype float32|float64]";
+  const std::string synopsis =
+      "MIXER CASE_DIR -o OUT_DIR [--form NAME] [--dtype float32|float64] [--indexer-dtype "
+      "float32|float64]";
   if (vm.count("help")) {
     out << usage("oracle", synopsis, options,
                  {"oracle gated_deltanet "
                   "../shared/reference/mixer-examples/gated_deltanet/B2_T7_h2_chunk4 -o out",
-                  "oracle mla CASE_DIR -o out --form absorbed --dtype float32"});
+                  "oracle mla CASE_DIR -o out --form absorbed --dtype float32",
+                  "oracle dsa CASE_DIR -o out --dtype float32 --indexer-dtype float64"});
     return 0;
   }
   const auto positional = vm.count("arguments") ? vm["arguments"].as<std::vector<std::string>>()
@@ -36,10 +50,10 @@ int run_oracle(const CommandArgs& args, std::ostream& out) {
   if (!vm.count("output")) throw UserError({}, "--output", "an output folder (-o OUT_DIR)", "none");
   oracle::Settings settings;
   if (vm.count("form")) settings.form = vm["form"].as<std::string>();
-  const std::string dtype = vm["dtype"].as<std::string>();
-  if (dtype != "float64" && dtype != "float32")
-    throw UserError({}, "--dtype", "float64 or float32", "'" + dtype + "'");
-  settings.precision = dtype == "float32" ? Precision::float32 : Precision::float64;
+  settings.precision = precision_named("--dtype", vm["dtype"].as<std::string>());
+  if (vm.count("indexer-dtype"))
+    settings.indexer_precision =
+        precision_named("--indexer-dtype", vm["indexer-dtype"].as<std::string>());
   const oracle::Runner runner = oracle::find_runner(positional[0]);
   const oracle::Outputs outputs = runner(oracle::CaseFile(positional[1]), settings);
   report::write_oracle_outputs(outputs, vm["output"].as<std::string>(), settings.precision, out);

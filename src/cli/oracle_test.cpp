@@ -129,6 +129,43 @@ TEST_CASE("run_oracle") {
     CHECK_THROWS_AS(run_oracle({"kda", dir, "-o", "/tmp/x", "--form", "parallel"}, log), UserError);
     CHECK_THROWS_AS(run_oracle({"softmax_attn", dir}, log), UserError);
   }
+  SUBCASE("--indexer-dtype float64 makes a float32 run select float64's keys, in its order") {
+    const std::string dir = (kExamples / "dsa" / "B2_T7_top4").string();
+    const fs::path out = fs::temp_directory_path() / "attnsim_oracle_test" / "indexer_dtype";
+    std::ostringstream log;
+    REQUIRE(run_oracle({"dsa", dir, "-o", (out / "wide").string()}, log) == 0);
+    REQUIRE(run_oracle({"dsa", dir, "-o", (out / "exact").string(), "--dtype", "float32",
+                        "--indexer-dtype", "float64"},
+                       log) == 0);
+    for (const char* file : {"topk_indices.npy", "selected.npy"}) {
+      CAPTURE(file);
+      CHECK(read_npy_int((out / "exact" / file).string()).data ==
+            read_npy_int((out / "wide" / file).string()).data);
+    }
+  }
+  SUBCASE("--indexer-dtype: a bad value, or a kind without an indexer, is refused") {
+    const auto error = [](const CommandArgs& args) {
+      std::ostringstream log;
+      try {
+        run_oracle(args, log);
+        return std::string("no error");
+      } catch (const UserError& error) {
+        return std::string(error.what());
+      }
+    };
+    const std::string dsa = (kExamples / "dsa" / "B2_T7_top4").string();
+    const std::string bad = error({"dsa", dsa, "-o", "/tmp/x", "--indexer-dtype", "float16"});
+    CAPTURE(bad);
+    CHECK(bad.find("--indexer-dtype") != std::string::npos);
+    CHECK(bad.find("float64 or float32") != std::string::npos);
+    CHECK(bad.find("'float16'") != std::string::npos);
+    const std::string mla = fs::directory_iterator(kExamples / "mla")->path().string();
+    const std::string none = error({"mla", mla, "-o", "/tmp/x", "--indexer-dtype", "float64"});
+    CAPTURE(none);
+    CHECK(none.find("--indexer-dtype") != std::string::npos);
+    CHECK(none.find("lightning indexer (dsa, compressed_attn)") != std::string::npos);
+    CHECK(none.find("a mla case, which runs none") != std::string::npos);
+  }
   SUBCASE("rejects an input whose shape disagrees with the params, naming the file") {
     const fs::path copy = fs::temp_directory_path() / "attnsim_oracle_test" / "bad_case";
     fs::remove_all(copy);

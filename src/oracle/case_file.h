@@ -54,6 +54,9 @@ class CaseFile {
 struct Settings {
   std::string form;  // empty = the mixer's default
   Precision precision = Precision::float64;
+  // The lightning indexer's arithmetic (`--indexer-dtype`), for kinds that declare the scalar
+  // `indexer_dtype`; none: the case's params, else the run's precision.
+  std::optional<Precision> indexer_precision;
 };
 
 struct Outputs {

@@ -108,7 +108,7 @@ TEST_CASE("find_runner") {
           for (const Precision precision : {Precision::float64, Precision::float32}) {
             CAPTURE(case_dir.path().string());
             CAPTURE(form);
-            const Settings settings{std::string(form), precision};
+            const Settings settings{std::string(form), precision, std::nullopt};
             const Outputs expected =
                 find_runner(mixer)(CaseFile(case_dir.path().string()), settings);
             std::vector<std::pair<std::string, Tensor>> views;

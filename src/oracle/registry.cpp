@@ -3,7 +3,9 @@
 // and runs one prefill of its session. Nothing here names a mixer kind.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "core/error.h"
@@ -71,10 +73,31 @@ Tensors read_inputs(const Signature& signature, const Binding& bound, const Case
   return inputs;
 }
 
+bool declares(const Signature& signature, std::string_view scalar) {
+  return std::any_of(signature.scalars.begin(), signature.scalars.end(),
+                     [&](const ScalarSpec& spec) { return spec.name == scalar; });
+}
+
+// Settings::indexer_precision as the scalar `indexer_dtype`, which a kind declares where its
+// case runs a lightning indexer (over the case's params); refused for any other case.
+void set_indexer_dtype(const MixerKind& kind, Precision precision, Binding& bound) {
+  if (!declares(kind.reference->signature(bound), "indexer_dtype")) {
+    std::vector<std::string> with_indexer;
+    for (const MixerKind& other : mixer_kinds())
+      if (other.reference && declares(other.reference->signature(Binding{}), "indexer_dtype"))
+        with_indexer.emplace_back(other.kind);
+    throw UserError({}, "--indexer-dtype",
+                    fmt::format("a case with a lightning indexer ({})", fmt::join(with_indexer, ", ")),
+                    fmt::format("a {} case, which runs none", kind.kind));
+  }
+  bound.set("indexer_dtype", precision == Precision::float32 ? "float32" : "float64");
+}
+
 Outputs run_reference(const MixerKind& kind, const CaseFile& c, const Settings& settings) {
   const Facet& facet = *kind.reference;
   form_index(settings.form, kind.forms);
-  const Binding bound = bind_scalars(facet, c);
+  Binding bound = bind_scalars(facet, c);
+  if (settings.indexer_precision) set_indexer_dtype(kind, *settings.indexer_precision, bound);
   const Tensors inputs = read_inputs(facet.signature(bound), bound, c);
   const auto session = facet.open(bound, {settings.form, settings.precision, 0, true, false});
   Step step = session->prefill(inputs);

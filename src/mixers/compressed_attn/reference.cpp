@@ -48,6 +48,9 @@ void validate_options(const Options& o) {
   if (o.topk < 0) reject("topk", "≥ 0", std::to_string(o.topk));
   if (o.compress_ratio == 0 && o.topk > 0)
     reject("topk", "0 without compress_ratio (the indexer picks entries)", std::to_string(o.topk));
+  if (o.indexer_precision && o.topk == 0)
+    reject("indexer_dtype", "none without topk (no indexer runs)",
+           *o.indexer_precision == Precision::float32 ? "float32" : "float64");
   if (o.rope_dim < 0 || o.rope_dim % 2 != 0)
     reject("rope_dim", "an even number ≥ 0", std::to_string(o.rope_dim));
 }
@@ -257,22 +260,25 @@ std::uint64_t descending_key(double score) {
 // score τ by nth_element, the entries above τ and then those equal to it taken in entry order
 // (the lowest first), then a stable radix sort of their keys, a byte at a time, which keeps
 // equal scores in entry order (the same list a comparison sort by (score desc, entry) gives).
-std::vector<std::int64_t> top_entries(const double* scores, std::int64_t n, std::int64_t k) {
+// float32 scores are keyed widened to float64 (exact, same order; their low bytes are all zero
+// and the sort skips them).
+template <class SI>
+std::vector<std::int64_t> top_entries(const SI* scores, std::int64_t n, std::int64_t k) {
   const std::int64_t kept = std::min(n, k);
   std::vector<std::pair<std::uint64_t, std::int64_t>> top, swap;
   top.reserve(static_cast<std::size_t>(kept));
   if (kept < n) {
-    std::vector<double> copy(scores, scores + n);
+    std::vector<SI> copy(scores, scores + n);
     std::nth_element(copy.begin(), copy.begin() + (kept - 1), copy.end(), std::greater<>());
-    const double threshold = copy[static_cast<std::size_t>(kept - 1)];
+    const SI threshold = copy[static_cast<std::size_t>(kept - 1)];
     std::int64_t above = 0;
     for (std::int64_t e = 0; e < n; ++e) above += scores[e] > threshold;
     std::int64_t ties = kept - above;
     for (std::int64_t e = 0; e < n; ++e)
       if (scores[e] > threshold || (scores[e] == threshold && ties-- > 0))
-        top.emplace_back(descending_key(scores[e]), e);
+        top.emplace_back(descending_key(static_cast<double>(scores[e])), e);
   } else {
-    for (std::int64_t e = 0; e < n; ++e) top.emplace_back(descending_key(scores[e]), e);
+    for (std::int64_t e = 0; e < n; ++e) top.emplace_back(descending_key(static_cast<double>(scores[e])), e);
   }
   swap.resize(top.size());
   for (int shift = 0; shift < 64; shift += 8) {
@@ -295,7 +301,8 @@ constexpr std::int64_t kQueriesPerTask = 16;
 constexpr std::int64_t kIndexEntriesPerProduct = 256;
 constexpr double kUnionWaste = 1.3;
 
-template <class S>
+// S: the run's arithmetic; SI: the indexer's (its compressor, scores and top-k).
+template <class S, class SI>
 class EngineT final : public Kernel::Engine {
  public:
   EngineT(const Options& o, Layer layer) : o_(o), layer_(std::move(layer)) {}
@@ -368,7 +375,7 @@ class EngineT final : public Kernel::Engine {
     std::vector<S> window;  // rows of D: positions window_first .. t0 − 1 (RoPE'd)
     std::int64_t window_first = 0;
     Pooler<S> main;
-    std::optional<Pooler<double>> index;  // the indexer runs in float64 at either precision
+    std::optional<Pooler<SI>> index;
   };
 
   void start(const Dims& d) {
@@ -396,36 +403,38 @@ class EngineT final : public Kernel::Engine {
   // I[e] = Σ_h relu(qI_h · kI_e) · w_h · dI^−1/2 · HI^−1/2 over each query's n_q visible entries;
   // its top min(k, n_q), written to topk_entries. The block's queries and heads are the columns
   // of one product per 256 entries, [256, dI]·[dI, nq·HI], whose ReLU and weighting are read
-  // from cache. In float64 whatever the run's precision (as DSA's indexer), so a float32 run
-  // selects the entries a float64 run does.
+  // from cache. At the indexer's precision SI (the run's unless Options::indexer_precision).
   void select(const StepInputs& in, StepResult& r, const Sequence& seq, std::int64_t b,
               std::int64_t t0, std::int64_t t1, std::int64_t T, const Dims& d, OpCounts& counts,
               std::vector<std::vector<std::int64_t>>& chosen) const {
     const std::int64_t nq = t1 - t0, n_last = visible_entries(t0_ + t1 - 1);
     if (n_last == 0) return;
-    Mat<double> q(nq * d.HI, d.dI);
-    Mat<double> w(nq, d.HI);
+    Mat<SI> q(nq * d.HI, d.dI);
+    Mat<SI> w(nq, d.HI);
     const double scale = o_.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(d.dI))) /
                          std::sqrt(static_cast<double>(d.HI));
     for (std::int64_t i = 0; i < nq; ++i) {
       const Rotation rotation = rotation_at(static_cast<double>(t0_ + t0 + i));
-      q.middleRows(i * d.HI, d.HI) = Eigen::Map<const Mat<double>>(
-          in.index_q.data.data() + (b * T + t0 + i) * d.HI * d.dI, d.HI, d.dI);
+      q.middleRows(i * d.HI, d.HI) =
+          Eigen::Map<const Mat<double>>(in.index_q.data.data() + (b * T + t0 + i) * d.HI * d.dI,
+                                        d.HI, d.dI)
+              .template cast<SI>();
       for (std::int64_t h = 0; h < d.HI; ++h) rotate(q.row(i * d.HI + h).data(), d.dI, rotation);
       for (std::int64_t h = 0; h < d.HI; ++h)
-        w(i, h) = in.index_w[static_cast<std::size_t>((b * T + t0 + i) * d.HI + h)] * scale;
+        w(i, h) = static_cast<SI>(
+            in.index_w[static_cast<std::size_t>((b * T + t0 + i) * d.HI + h)] * scale);
     }
-    Mat<double> scores(nq, n_last), products;
+    Mat<SI> scores(nq, n_last), products;
     for (std::int64_t e0 = 0; e0 < n_last; e0 += kIndexEntriesPerProduct) {
       const std::int64_t ne = std::min(kIndexEntriesPerProduct, n_last - e0);
       products.resize(nq * d.HI, ne);
       products.noalias() =
-          q * Eigen::Map<const Mat<double>>(seq.index->entry(e0), ne, d.dI).transpose();
+          q * Eigen::Map<const Mat<SI>>(seq.index->entry(e0), ne, d.dI).transpose();
       for (std::int64_t i = 0; i < nq; ++i) {
         auto row = scores.row(i).segment(e0, ne);
-        row = products.row(i * d.HI).cwiseMax(0.0) * w(i, 0);
+        row = products.row(i * d.HI).cwiseMax(SI{0}) * w(i, 0);
         for (std::int64_t h = 1; h < d.HI; ++h)
-          row += products.row(i * d.HI + h).cwiseMax(0.0) * w(i, h);
+          row += products.row(i * d.HI + h).cwiseMax(SI{0}) * w(i, h);
       }
     }
     for (std::int64_t i = 0; i < nq; ++i) {
@@ -644,12 +653,18 @@ Tensor compress(const Tensor& kv, const Tensor& score, const CompressorWeights& 
   return out;
 }
 
+// The engine for the run's precision and the indexer's.
+template <class S>
+std::unique_ptr<Kernel::Engine> engine_at(const Options& options, Layer layer) {
+  if (options.indexer_precision.value_or(options.precision) == Precision::float32)
+    return std::make_unique<EngineT<S, float>>(options, std::move(layer));
+  return std::make_unique<EngineT<S, double>>(options, std::move(layer));
+}
+
 Kernel::Kernel(const Options& options, Layer layer) {
   validate_options(options);
-  if (options.precision == Precision::float32)
-    engine_ = std::make_unique<EngineT<float>>(options, std::move(layer));
-  else
-    engine_ = std::make_unique<EngineT<double>>(options, std::move(layer));
+  engine_ = options.precision == Precision::float32 ? engine_at<float>(options, std::move(layer))
+                                                    : engine_at<double>(options, std::move(layer));
 }
 
 Kernel::~Kernel() = default;

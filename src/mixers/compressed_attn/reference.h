@@ -38,6 +38,9 @@ struct Options {
   double eps = 1e-6;
   Form form = Form::parallel;
   Precision precision = Precision::float64;
+  // The indexer's arithmetic (its compressor, scores and top-k); none: `precision`. float64 in
+  // a float32 run selects exactly the entries a float64 run does (README "Indexer precision").
+  std::optional<Precision> indexer_precision;
 };
 
 struct Layer {

@@ -8,7 +8,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -271,9 +274,10 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
       }
     }
     {
-      INFO("float32 within its precision, the same entries selected (the indexer is float64)");
+      INFO("float32 within its precision with a float64 indexer: float64's entries, in order");
       Options o = options_of(c);
       o.precision = Precision::float32;
+      if (o.topk > 0) o.indexer_precision = Precision::float64;
       Kernel kernel(o, layer);
       const StepResult r = kernel.step(all);
       CHECK(close(r.o, expected.o, 1e-4));
@@ -294,19 +298,76 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
   }
 }
 
-TEST_CASE("Kernel: index-score ties go to the lower entry") {
+TEST_CASE("Kernel: a float32 indexer selects float64's entries where the gap is ≥ 1e-4") {
+  // mixers-spec §3 "Top-k ties": test data keep the k-th/(k+1)-th gap ≥ 1e-4. The index scores
+  // are recomputed here from compress()'s index keys (no RoPE: rope_dim 0), by the formula.
+  // Positive head weights and 8 heads make exact ties (I = 0: every logit ≤ 0) rare.
+  Case c;
+  c.B = 2, c.T = 41, c.H = 2, c.D = 8, c.rope_dim = 0, c.W = 4, c.m = 2;
+  c.HI = 8, c.dI = 6, c.k = 4;
+  const Layer layer = random_layer(c, 61);
+  StepInputs in = random_inputs(c, 62);
+  in.index_w = random_tensor({c.B, c.T, c.HI}, 63, 0.5, 1.5);
+  const Tensor keys = compress(in.index_kv, in.index_score, layer.indexer, c.m, c.overlap, 0);
+  const std::int64_t n_entries = keys.dim(1);
+  const double scale = 1 / std::sqrt(static_cast<double>(c.dI * c.HI));
+  double smallest_gap = std::numeric_limits<double>::infinity();
+  for (std::int64_t b = 0; b < c.B; ++b)
+    for (std::int64_t p = 0; p < c.T; ++p) {
+      const std::int64_t n = (p + 1) / c.m;
+      if (n <= c.k) continue;
+      std::vector<double> scores(static_cast<std::size_t>(n), 0.0);
+      for (std::int64_t e = 0; e < n; ++e)
+        for (std::int64_t h = 0; h < c.HI; ++h) {
+          double logit = 0;
+          for (std::int64_t i = 0; i < c.dI; ++i)
+            logit += in.index_q[static_cast<std::size_t>(((b * c.T + p) * c.HI + h) * c.dI + i)] *
+                     keys[static_cast<std::size_t>((b * n_entries + e) * c.dI + i)];
+          scores[static_cast<std::size_t>(e)] +=
+              std::max(logit, 0.0) *
+              in.index_w[static_cast<std::size_t>((b * c.T + p) * c.HI + h)] * scale;
+        }
+      std::sort(scores.begin(), scores.end(), std::greater<>());
+      smallest_gap = std::min(smallest_gap, scores[static_cast<std::size_t>(c.k - 1)] -
+                                                scores[static_cast<std::size_t>(c.k)]);
+    }
+  REQUIRE(smallest_gap >= 1e-4);
+  Kernel wide(options_of(c), layer);
+  const StepResult expected = wide.step(in);
+  Options o = options_of(c);
+  o.precision = Precision::float32;
+  Kernel narrow(o, layer);
+  const StepResult r = narrow.step(in);
+  CHECK(close(r.o, expected.o, 1e-4));
+  CHECK(close(r.lse, expected.lse, 1e-4));
+  const auto sets = [&](const IndexTensor& entries) {
+    std::vector<std::set<std::int64_t>> rows;
+    for (std::size_t i = 0; i < entries.size(); i += static_cast<std::size_t>(c.k))
+      rows.emplace_back(entries.data.begin() + static_cast<std::ptrdiff_t>(i),
+                        entries.data.begin() + static_cast<std::ptrdiff_t>(i + c.k));
+    return rows;
+  };
+  CHECK(sets(r.topk_entries) == sets(expected.topk_entries));
+}
+
+TEST_CASE("Kernel: index-score ties go to the lower entry, in float64 and float32") {
   // Every index score equal: head weights 0 make I = +0; zero index queries with weights −1
   // make every term relu(0)·(−1) = −0, so I = −0. Either way query p's top-k is its first
   // min(k, ⌊(p + 1)/m⌋) entries in entry order: 0, 1, 2, …
   Case c;
   c.T = 40, c.m = 2, c.k = 5, c.W = 4;
-  for (const bool negative_zero : {false, true}) {
+  for (const auto& [negative_zero, precision] :
+       {std::pair{false, Precision::float64}, std::pair{true, Precision::float64},
+        std::pair{false, Precision::float32}, std::pair{true, Precision::float32}}) {
     CAPTURE(negative_zero);
+    CAPTURE(precision == Precision::float32);
     StepInputs in = random_inputs(c, 51);
     for (std::size_t i = 0; i < in.index_w.size(); ++i) in.index_w[i] = negative_zero ? -1.0 : 0.0;
     if (negative_zero)
       for (std::size_t i = 0; i < in.index_q.size(); ++i) in.index_q[i] = 0.0;
-    Kernel kernel(options_of(c), random_layer(c, 52));
+    Options o = options_of(c);
+    o.precision = precision;
+    Kernel kernel(o, random_layer(c, 52));
     const StepResult r = kernel.step(in);
     for (std::int64_t p = 0; p < c.T; ++p) {
       CAPTURE(p);
@@ -328,9 +389,16 @@ TEST_CASE("Kernel: the threaded run equals the one-thread run, bit for bit") {
   const int saved = mixers::kernel_threads();
   for (const Case& c : {csa, hca}) {
     CAPTURE(c.m);
-    for (const Precision precision : {Precision::float64, Precision::float32}) {
+    // float64; float32 (its indexer too); float32 with a float64 indexer.
+    for (const auto& [precision, indexer] :
+         {std::pair{Precision::float64, Precision::float64},
+          std::pair{Precision::float32, Precision::float32},
+          std::pair{Precision::float32, Precision::float64}}) {
+      CAPTURE(precision == Precision::float32);
+      CAPTURE(indexer == Precision::float32);
       Options o = options_of(c);
       o.precision = precision;
+      if (c.k > 0) o.indexer_precision = indexer;
       const Layer layer = random_layer(c, 31);
       const StepInputs all = random_inputs(c, 41);
       const auto run = [&](int threads) {
@@ -402,6 +470,10 @@ TEST_CASE("Kernel: shapes and options are checked with located errors") {
     CHECK(message([&] { Kernel k(o, sine_layer(c)); }).find("overlap") != std::string::npos);
     o.overlap = false;
     CHECK(message([&] { Kernel k(o, sine_layer(c)); }).find("topk") != std::string::npos);
+    o = options_of(hca_case());
+    o.indexer_precision = Precision::float64;  // HCA runs no indexer
+    CHECK(message([&] { Kernel k(o, sine_layer(hca_case())); }).find("indexer_dtype") !=
+          std::string::npos);
     o = options_of(c);
     o.rope_dim = 10;
     Kernel kernel(o, sine_layer(c));

@@ -5,6 +5,7 @@
 #include "mixers/compressed_attn/session.h"
 
 #include <optional>
+#include <string>
 
 #include "mixers/compressed_attn/reference.h"
 #include "mixers/mixer.h"
@@ -33,7 +34,8 @@ Signature signature(const Binding& bound) {
                {"overlap", ScalarType::flag},       {"topk", ScalarType::size},
                {"rope_dim", ScalarType::size},      {"scale", ScalarType::number},
                {"index_scale", ScalarType::number}, {"rope_theta", ScalarType::number},
-               {"eps", ScalarType::number}};
+               {"eps", ScalarType::number},
+               {"indexer_dtype", ScalarType::text, {"float32", "float64"}}};
   s.outputs = {{"o", "B,T,H,D"}, {"lse", "B,T,H"}};
   return s;
 }
@@ -52,6 +54,9 @@ Options options_of(const Binding& bound, const SessionOptions& session) {
   o.form =
       form_index(session.form, {"parallel", "recurrent"}) == 0 ? Form::parallel : Form::recurrent;
   o.precision = session.precision;
+  const std::string indexer_dtype = bound.text_or("indexer_dtype", "");
+  if (!indexer_dtype.empty())
+    o.indexer_precision = indexer_dtype == "float32" ? Precision::float32 : Precision::float64;
   return o;
 }
 

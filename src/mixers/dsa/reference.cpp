@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 #include "core/error.h"
 #include "mixers/common/attention.h"
@@ -15,8 +16,30 @@
 namespace attnsim::dsa {
 namespace {
 
-using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const Mat>;
+template <class S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A tensor's values at the indexer's precision: its own buffer in float64, a rounded copy in
+// float32 (the rotated queries and keys, rounded once rather than per product).
+template <class S>
+class ValuesAt {
+ public:
+  explicit ValuesAt(const Tensor& x) {
+    if constexpr (std::is_same_v<S, double>) {
+      data_ = x.data.data();
+    } else {
+      copy_.assign(x.data.begin(), x.data.end());
+      data_ = copy_.data();
+    }
+  }
+  ValuesAt(const ValuesAt&) = delete;
+  ValuesAt& operator=(const ValuesAt&) = delete;
+  const S* data() const { return data_; }
+
+ private:
+  std::vector<S> copy_;
+  const S* data_ = nullptr;
+};
 
 void validate(const IndexerInputs& in, const IndexerOptions& options) {
   require_rank(in.index_q.shape, 4, "index_q", "[B, Tq, HI, dI]");
@@ -52,38 +75,39 @@ Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std:
 // Keys per tile of the indexer's scores (a [64, 256] float64 product is 128 KiB).
 constexpr std::int64_t kKeyTile = 256;
 
-// Scores of queries [i0, i1) of batch b against keys [0, hi); −inf where not visible.
-Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Visibility& vis,
-                 const IndexerOptions& options, std::int64_t b, std::int64_t i0, std::int64_t i1,
-                 std::int64_t hi, OpCounts& counts) {
+// Scores of queries [i0, i1) of batch b against keys [0, hi); −inf where not visible. The
+// rotated queries and keys are read at precision S (q_rot, k_rot), the sums are in S.
+template <class S>
+Mat<S> block_scores(const ValuesAt<S>& q_rot, const ValuesAt<S>& k_rot, const IndexerInputs& in,
+                    const mixers::Visibility& vis, const IndexerOptions& options, std::int64_t b,
+                    std::int64_t i0, std::int64_t i1, std::int64_t hi, OpCounts& counts) {
   const std::int64_t Tq = in.index_q.dim(1), HI = in.index_q.dim(2), dI = in.index_q.dim(3);
   const std::int64_t Tk = in.index_k.dim(1), rows = i1 - i0;
   const double index_scale = options.index_scale.value_or(1.0 / std::sqrt(static_cast<double>(dI)));
   const double weight_scale =
       options.weight_scale.value_or(1.0 / std::sqrt(static_cast<double>(HI)));
-  const ConstMap keys(sel.index_k_rot.data.data() + b * Tk * dI, hi, dI);
-  Mat weights(HI, rows);
+  const Eigen::Map<const Mat<S>> keys(k_rot.data() + b * Tk * dI, hi, dI);
+  Mat<S> weights(HI, rows);
   for (std::int64_t r = 0; r < rows; ++r)
     for (std::int64_t h = 0; h < HI; ++h)
-      weights(h, r) =
-          in.index_w[static_cast<std::size_t>((b * Tq + i0 + r) * HI + h)] * weight_scale;
-  Mat scores = Mat::Zero(rows, hi);
-  Mat product;
+      weights(h, r) = static_cast<S>(
+          in.index_w[static_cast<std::size_t>((b * Tq + i0 + r) * HI + h)] * weight_scale);
+  Mat<S> scores = Mat<S>::Zero(rows, hi);
+  Mat<S> product;
   // Keys a tile at a time, so that each head's [rows, tile] product is still in cache when its
   // ReLU and weight are applied (the heads are summed in order, as one pass over all keys would).
   for (std::int64_t j0 = 0; j0 < hi; j0 += kKeyTile) {
     const std::int64_t n = std::min(kKeyTile, hi - j0);
     for (std::int64_t h = 0; h < HI; ++h) {
-      const Eigen::Map<const Mat, 0, Eigen::OuterStride<>> q(
-          sel.index_q_rot.data.data() + ((b * Tq + i0) * HI + h) * dI, rows, dI,
-          Eigen::OuterStride<>(HI * dI));
-      product.noalias() = index_scale * (q * keys.middleRows(j0, n).transpose());
+      const Eigen::Map<const Mat<S>, 0, Eigen::OuterStride<>> q(
+          q_rot.data() + ((b * Tq + i0) * HI + h) * dI, rows, dI, Eigen::OuterStride<>(HI * dI));
+      product.noalias() = static_cast<S>(index_scale) * (q * keys.middleRows(j0, n).transpose());
       // ReLU per head before the weighted head sum (mixers-spec §3).
       for (std::int64_t r = 0; r < rows; ++r) {
-        const double w = weights(h, r);
-        const double* p = product.row(r).data();
-        double* out = scores.row(r).data() + j0;
-        for (std::int64_t j = 0; j < n; ++j) out[j] += w * std::max(p[j], 0.0);
+        const S w = weights(h, r);
+        const S* p = product.row(r).data();
+        S* out = scores.row(r).data() + j0;
+        for (std::int64_t j = 0; j < n; ++j) out[j] += w * std::max(p[j], S{0});
       }
     }
   }
@@ -93,13 +117,14 @@ Mat block_scores(const Selection& sel, const IndexerInputs& in, const mixers::Vi
   for (std::int64_t r = 0; r < rows; ++r) {
     const auto [first, last] = vis.key_range(i0 + r, i0 + r + 1);
     const std::int64_t end = std::min(last, hi), begin = std::min(first, end);
-    scores.row(r).head(begin).setConstant(-std::numeric_limits<double>::infinity());
-    scores.row(r).tail(hi - end).setConstant(-std::numeric_limits<double>::infinity());
+    scores.row(r).head(begin).setConstant(-std::numeric_limits<S>::infinity());
+    scores.row(r).tail(hi - end).setConstant(-std::numeric_limits<S>::infinity());
   }
   return scores;
 }
 
-// min(topk, #visible) visible keys by score descending, ties to the lower index.
+// min(topk, #visible) visible keys by score descending, ties to the lower index. The scores are
+// a row of index_scores: a float32 indexer's, widened exactly, order as they do in float32.
 std::vector<std::int64_t> top_keys(const double* scores, std::int64_t Tk, std::int64_t topk) {
   // (score, key) pairs side by side: the selection and sort compare them in place rather than
   // through an index into the row (same order, so the same keys in the same order).
@@ -147,15 +172,15 @@ Result combine(Selection selection, AttentionResult attention, std::int64_t inde
   return result;
 }
 
-}  // namespace
-
-Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
-  validate(in, options);
+// The indexer's scores at precision S (rotations in float64, then rounded once) and top-k.
+template <class S>
+Selection run_indexer_at(const IndexerInputs& in, const IndexerOptions& options) {
   const mixers::Visibility vis = visibility_of(in);
   const std::int64_t B = in.index_q.dim(0), Tq = in.index_q.dim(1), Tk = in.index_k.dim(1);
   Selection sel;
   sel.index_q_rot = rotated(in.index_q, vis.q_positions, in.index_q.dim(2), options);
   sel.index_k_rot = rotated(in.index_k, vis.k_positions, 1, options);
+  const ValuesAt<S> q_rot(sel.index_q_rot), k_rot(sel.index_k_rot);
   sel.index_scores = Tensor({B, Tq, Tk}, -std::numeric_limits<double>::infinity());
   sel.topk_indices = IndexTensor({B, Tq, options.topk}, -1);
   sel.selected = IndexTensor({B, Tq, Tk}, 0);
@@ -166,10 +191,10 @@ Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
     const std::int64_t b = task % B, i0 = (blocks - 1 - task / B) * options.query_block;
     const std::int64_t i1 = std::min(Tq, i0 + options.query_block);
     const std::int64_t hi = vis.key_range(i0, i1).second;
-    const Mat scores = block_scores(sel, in, vis, options, b, i0, i1, hi, counts);
+    const Mat<S> scores = block_scores(q_rot, k_rot, in, vis, options, b, i0, i1, hi, counts);
     for (std::int64_t i = i0; i < i1; ++i) {
       double* row = sel.index_scores.data.data() + (b * Tq + i) * Tk;
-      Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0);
+      Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0).template cast<double>();
       const auto keys = top_keys(row, Tk, options.topk);
       for (std::size_t r = 0; r < keys.size(); ++r) {
         sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = keys[r];
@@ -178,6 +203,14 @@ Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
     }
   });
   return sel;
+}
+
+}  // namespace
+
+Selection run_indexer(const IndexerInputs& in, const IndexerOptions& options) {
+  validate(in, options);
+  return options.precision == Precision::float32 ? run_indexer_at<float>(in, options)
+                                                 : run_indexer_at<double>(in, options);
 }
 
 Result run_on_attention(const IndexerInputs& indexer, const IndexerOptions& indexer_options,

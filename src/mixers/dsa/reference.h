@@ -1,8 +1,10 @@
 // Reference execution of DSA, DeepSeek Sparse Attention (mixers-spec §3): the lightning indexer
 // (half-split RoPE on the leading features, ReLU per head before the weighted head sum), top-k
 // with ties to the lower index, and attention restricted to the selected keys, on top of generic
-// GQA/MQA or of MLA. The indexer always runs in float64 (a float32 indexer may select a
-// different set, §3 "Top-k ties").
+// GQA/MQA or of MLA. The indexer runs at its own precision (IndexerOptions::precision): the
+// session gives it the run's unless `indexer_dtype` says otherwise, since a float32 indexer may
+// select a different set than a float64 one where scores are within float32's rounding (§3
+// "Top-k ties").
 #pragma once
 
 #include <cstdint>
@@ -32,12 +34,16 @@ struct IndexerOptions {
   std::int64_t rope_dim = 0;           // leading features rotated (half-split); 0 = no RoPE
   double rope_theta = 10000.0;
   std::int64_t query_block = 64;
+  // The scores' arithmetic. float32 rounds the rotated queries and keys and sums in float32
+  // (as real indexers run in FP8/bf16); float64 makes a float32 run select float64's keys.
+  Precision precision = Precision::float64;
 };
 
 struct Selection {
   Tensor index_q_rot;        // [B, Tq, HI, dI]
   Tensor index_k_rot;        // [B, Tk, dI]
-  Tensor index_scores;       // [B, Tq, Tk], −inf where the key is not visible
+  Tensor index_scores;       // [B, Tq, Tk], −inf where the key is not visible; at the
+                             // indexer's precision (float32 values widened exactly)
   IndexTensor topk_indices;  // [B, Tq, topk], by score descending, padded with −1
   IndexTensor selected;      // [B, Tq, Tk], 0/1
   OpCounts counts;

@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <set>
+#include <vector>
 
 #include "core/npy.h"
+#include "mixers/common/parallel.h"
 #include "mixers/common/test_util.h"
 
 namespace attnsim::dsa {
@@ -49,12 +53,31 @@ IndexerInputs random_indexer(std::int64_t B, std::int64_t Tq, std::int64_t Tk, s
           {}};
 }
 
-IndexerOptions indexer_options(std::int64_t topk, std::int64_t rope_dim, std::int64_t block = 64) {
+IndexerOptions indexer_options(std::int64_t topk, std::int64_t rope_dim, std::int64_t block = 64,
+                               Precision precision = Precision::float64) {
   IndexerOptions options;
   options.topk = topk;
   options.rope_dim = rope_dim;
   options.query_block = block;
+  options.precision = precision;
   return options;
+}
+
+// The smallest gap, over rows with more than k visible keys, between the k-th and (k+1)-th
+// largest scores of `scores` [B, Tq, Tk] (−inf not visible).
+double smallest_boundary_gap(const Tensor& scores, std::int64_t k) {
+  const std::int64_t Tk = scores.shape.back();
+  double gap = std::numeric_limits<double>::infinity();
+  for (std::size_t row = 0; row < scores.size() / static_cast<std::size_t>(Tk); ++row) {
+    std::vector<double> visible;
+    for (std::int64_t j = 0; j < Tk; ++j)
+      if (const double x = scores[row * static_cast<std::size_t>(Tk) + j]; !std::isinf(x))
+        visible.push_back(x);
+    if (static_cast<std::int64_t>(visible.size()) <= k) continue;
+    std::sort(visible.begin(), visible.end(), std::greater<>());
+    gap = std::min(gap, visible[k - 1] - visible[k]);
+  }
+  return gap;
 }
 
 TEST_CASE("dsa::run_on_attention") {
@@ -86,15 +109,20 @@ TEST_CASE("dsa::run_on_attention") {
     CHECK(max_abs_diff(r.o, read_npy_float(dir + "expected_o.npy")) < 1e-9);
     CHECK(max_abs_diff(r.lse, read_npy_float(dir + "expected_lse.npy")) < 1e-9);
   }
-  SUBCASE("ties go to the lower key index") {
-    // index_q = 0 makes every score exactly 0: the top 3 of query i are keys 0, 1, 2.
+  SUBCASE("ties go to the lower key index, in float64 and float32") {
+    // index_q = 0 makes every head's logit 0, so every score is exactly 0 (ReLU(0)·w, summed;
+    // −0 where w < 0): the top 3 of query i are keys 0, 1, 2.
     IndexerInputs indexer = random_indexer(1, 6, 6, 2, 4, 1);
     std::fill(indexer.index_q.data.begin(), indexer.index_q.data.end(), 0.0);
-    const Selection s = run_indexer(indexer, indexer_options(3, 0));
-    CHECK(std::vector<std::int64_t>(s.topk_indices.data.end() - 3, s.topk_indices.data.end()) ==
-          std::vector<std::int64_t>{0, 1, 2});
-    CHECK(std::vector<std::int64_t>(s.topk_indices.data.begin(), s.topk_indices.data.begin() + 3) ==
-          std::vector<std::int64_t>{0, -1, -1});
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      CAPTURE(precision == Precision::float32);
+      const Selection s = run_indexer(indexer, indexer_options(3, 0, 64, precision));
+      CHECK(std::vector<std::int64_t>(s.topk_indices.data.end() - 3, s.topk_indices.data.end()) ==
+            std::vector<std::int64_t>{0, 1, 2});
+      CHECK(std::vector<std::int64_t>(s.topk_indices.data.begin(),
+                                      s.topk_indices.data.begin() + 3) ==
+            std::vector<std::int64_t>{0, -1, -1});
+    }
   }
   SUBCASE("decode of the last token equals the last row of the prefill") {
     IndexerInputs indexer = random_indexer(1, 12, 12, 3, 6, 41);
@@ -145,6 +173,90 @@ TEST_CASE("dsa::run_on_attention") {
             scaled(core_flops_on_attention({3, 6}, {4, 2, 10, 7}, 5, 17, 14, 2, gather), 2.0));
     }
     CHECK(masked.cache_elements == 2 * 17 * (2 * 17) + 2 * index_cache_elements({3, 6}, 17));
+  }
+}
+
+TEST_CASE("dsa::run_indexer precision") {
+  SUBCASE("a float32 indexer selects float64's keys where the k-th/(k+1)-th gap is ≥ 1e-4") {
+    // mixers-spec §3 "Top-k ties": test data keep that gap; seed 71 does (checked below).
+    const IndexerInputs indexer = random_indexer(2, 23, 23, 3, 8, 71);
+    const Selection wide = run_indexer(indexer, indexer_options(7, 4));
+    REQUIRE(smallest_boundary_gap(wide.index_scores, 7) >= 1e-4);
+    const Selection narrow = run_indexer(indexer, indexer_options(7, 4, 64, Precision::float32));
+    CHECK(selected_sets(narrow.topk_indices) == selected_sets(wide.topk_indices));
+    CHECK(narrow.selected.data == wide.selected.data);
+    CHECK(scores_match(narrow.index_scores, wide.index_scores, 1e-5));
+    const softmax_attn::Inputs attention{random_tensor({2, 23, 4, 10}, 72),
+                                         random_tensor({2, 23, 2, 10}, 73),
+                                         random_tensor({2, 23, 2, 7}, 74),
+                                         {},
+                                         {}};
+    softmax_attn::Options wide_attention, narrow_attention;
+    narrow_attention.precision = Precision::float32;
+    const Result expected =
+        run_on_attention(indexer, indexer_options(7, 4), attention, wide_attention);
+    const Result r = run_on_attention(indexer, indexer_options(7, 4, 64, Precision::float32),
+                                      attention, narrow_attention);
+    CHECK(max_abs_diff(r.o, expected.o) < 1e-5);
+    CHECK(max_abs_diff(r.lse, expected.lse) < 1e-5);
+  }
+  SUBCASE("a float64 indexer in a float32 run selects float64's keys in its order at near-ties") {
+    // Key 1 is key 0 scaled by 1 + 1e-9 (both round to key 0 in float32), key 3 is half of it,
+    // key 2 its negative (score 0). The last query scores key 1 above key 0 by a relative 1e-9:
+    // float64's top 2 are (1, 0) and its top 1 is key 1; a float32 indexer ties keys 0 and 1 and
+    // takes the lower first.
+    const std::vector<double> key = {0.5, 0.25, -0.75, 1.0};
+    IndexerInputs indexer{Tensor({1, 4, 1, 4}), Tensor({1, 4, 4}), Tensor({1, 4, 1}, 1.0), {}, {}};
+    for (std::size_t c = 0; c < 4; ++c) {
+      for (std::size_t t = 0; t < 4; ++t) indexer.index_q[t * 4 + c] = key[c];
+      indexer.index_k[c] = key[c];
+      indexer.index_k[4 + c] = key[c] * (1 + 1e-9);
+      indexer.index_k[8 + c] = -key[c];
+      indexer.index_k[12 + c] = key[c] / 2;
+    }
+    const softmax_attn::Inputs attention{random_tensor({1, 4, 2, 6}, 81),
+                                         random_tensor({1, 4, 1, 6}, 82),
+                                         random_tensor({1, 4, 1, 5}, 83),
+                                         {},
+                                         {}};
+    softmax_attn::Options narrow_attention;
+    narrow_attention.precision = Precision::float32;
+    for (const std::int64_t k : {1, 2}) {
+      CAPTURE(k);
+      const Result wide =
+          run_on_attention(indexer, indexer_options(k, 0), attention, softmax_attn::Options());
+      const std::int64_t last = 3 * k;  // query 3's row of topk_indices
+      CHECK(wide.selection.topk_indices[static_cast<std::size_t>(last)] == 1);
+      const Result exact =
+          run_on_attention(indexer, indexer_options(k, 0), attention, narrow_attention);
+      CHECK(exact.selection.topk_indices.data == wide.selection.topk_indices.data);
+      CHECK(exact.selection.selected.data == wide.selection.selected.data);
+      CHECK(max_abs_diff(exact.o, wide.o) < 1e-5);
+      const Result rounded = run_on_attention(
+          indexer, indexer_options(k, 0, 64, Precision::float32), attention, narrow_attention);
+      CHECK(rounded.selection.topk_indices[static_cast<std::size_t>(last)] == 0);
+    }
+  }
+  SUBCASE("threaded runs equal the one-thread run, bit for bit, in both precisions") {
+    // Tasks are (sequence, block of 16 queries), fixed by the sizes: 2 × 10 blocks.
+    const IndexerInputs indexer = random_indexer(2, 150, 150, 3, 8, 91);
+    const int saved = mixers::kernel_threads();
+    for (const Precision precision : {Precision::float64, Precision::float32}) {
+      CAPTURE(precision == Precision::float32);
+      const auto run = [&](int threads) {
+        mixers::set_kernel_threads(threads);
+        return run_indexer(indexer, indexer_options(9, 4, 16, precision));
+      };
+      const Selection serial = run(1);
+      for (const int threads : {2, 3}) {
+        CAPTURE(threads);
+        const Selection threaded = run(threads);
+        CHECK(threaded.index_scores.data == serial.index_scores.data);
+        CHECK(threaded.topk_indices.data == serial.topk_indices.data);
+        CHECK(threaded.counts.macs == serial.counts.macs);
+      }
+    }
+    mixers::set_kernel_threads(saved);
   }
 }
 

@@ -5,6 +5,8 @@
 // runs none: it attends to the `topk_indices` input, an earlier layer's selection.
 #include "mixers/dsa/session.h"
 
+#include <string>
+
 #include "mixers/dsa/reference.h"
 #include "mixers/mla/session.h"
 
@@ -15,10 +17,18 @@ using namespace reference;
 namespace {
 bool over_mla(const Binding& bound) { return bound.text_or("attention", "generic") == "mla"; }
 
+// `indexer_dtype` if given, else the run's precision (README "Indexer precision").
+Precision indexer_precision(const Binding& bound, Precision run) {
+  const std::string dtype = bound.text_or("indexer_dtype", "");
+  if (dtype.empty()) return run;
+  return dtype == "float32" ? Precision::float32 : Precision::float64;
+}
+
 Signature signature(const Binding& bound) {
   const bool mla = over_mla(bound);
   Signature s;
-  if (!bound.flag_or("shared", false))
+  const bool shared = bound.flag_or("shared", false);
+  if (!shared)
     s.tensors = {{"index_q", "B,Tq,HI,dI"}, {"index_k", "B,Tk,dI"}, {"index_w", "B,Tq,HI"}};
   s.tensors.push_back({"topk_indices", "B,Tq,topk", Feed::step, Domain::positions, 0, 0, true});
   if (mla) {
@@ -42,6 +52,7 @@ Signature signature(const Binding& bound) {
                                      {"index_rope_dim", ScalarType::size},
                                      {"index_rope_style", ScalarType::text, {"half"}},
                                      {"index_layout", ScalarType::text, {"rope_first"}}});
+  if (!shared) s.scalars.push_back({"indexer_dtype", ScalarType::text, {"float32", "float64"}});
   const std::string v = mla ? "dv" : "Dv";
   s.outputs = {{"o", "B,Tq,H," + v},
                {"lse", "B,Tq,H"},
@@ -62,6 +73,7 @@ class DsaSession final : public Session {
     indexer_.rope_dim = bound.optional_size("index_rope_dim").value_or(0);
     indexer_.rope_theta = bound.number("rope_theta").value_or(indexer_.rope_theta);
     if (options.query_block > 0) indexer_.query_block = options.query_block;
+    indexer_.precision = indexer_precision(bound, options.precision);
     latent_options_ =
         mla::options_of(bound, {"", options.precision, options.query_block, false, false});
     latent_options_.gather_selected_keys = gathered;
