@@ -86,9 +86,10 @@ void set_indexer_dtype(const MixerKind& kind, Precision precision, Binding& boun
     for (const MixerKind& other : mixer_kinds())
       if (other.reference && declares(other.reference->signature(Binding{}), "indexer_dtype"))
         with_indexer.emplace_back(other.kind);
-    throw UserError({}, "--indexer-dtype",
-                    fmt::format("a case with a lightning indexer ({})", fmt::join(with_indexer, ", ")),
-                    fmt::format("a {} case, which runs none", kind.kind));
+    throw UserError(
+        {}, "--indexer-dtype",
+        fmt::format("a case with a lightning indexer ({})", fmt::join(with_indexer, ", ")),
+        fmt::format("a {} case, which runs none", kind.kind));
   }
   bound.set("indexer_dtype", precision == Precision::float32 ? "float32" : "float64");
 }

@@ -6,10 +6,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <cstring>
-#include <functional>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -19,6 +16,7 @@
 #include "core/error.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
+#include "mixers/common/top_k.h"
 #include "mixers/common/vector_exp.h"
 
 namespace attnsim::compressed_attn {
@@ -246,55 +244,6 @@ class Pooler {
   std::int64_t n_ = 0;
 };
 
-// A key whose ascending order is the scores' descending order (IEEE-754 bits, sign folded; −0
-// taken as +0, as the two compare equal).
-std::uint64_t descending_key(double score) {
-  std::uint64_t bits = 0;
-  const double x = score + 0.0;
-  std::memcpy(&bits, &x, sizeof bits);
-  const std::uint64_t ascending = bits >> 63 ? ~bits : bits | (std::uint64_t{1} << 63);
-  return ~ascending;
-}
-
-// The first min(k, n) entries by score descending, ties to the lower entry: the k-th largest
-// score τ by nth_element, the entries above τ and then those equal to it taken in entry order
-// (the lowest first), then a stable radix sort of their keys, a byte at a time, which keeps
-// equal scores in entry order (the same list a comparison sort by (score desc, entry) gives).
-// float32 scores are keyed widened to float64 (exact, same order; their low bytes are all zero
-// and the sort skips them).
-template <class SI>
-std::vector<std::int64_t> top_entries(const SI* scores, std::int64_t n, std::int64_t k) {
-  const std::int64_t kept = std::min(n, k);
-  std::vector<std::pair<std::uint64_t, std::int64_t>> top, swap;
-  top.reserve(static_cast<std::size_t>(kept));
-  if (kept < n) {
-    std::vector<SI> copy(scores, scores + n);
-    std::nth_element(copy.begin(), copy.begin() + (kept - 1), copy.end(), std::greater<>());
-    const SI threshold = copy[static_cast<std::size_t>(kept - 1)];
-    std::int64_t above = 0;
-    for (std::int64_t e = 0; e < n; ++e) above += scores[e] > threshold;
-    std::int64_t ties = kept - above;
-    for (std::int64_t e = 0; e < n; ++e)
-      if (scores[e] > threshold || (scores[e] == threshold && ties-- > 0))
-        top.emplace_back(descending_key(static_cast<double>(scores[e])), e);
-  } else {
-    for (std::int64_t e = 0; e < n; ++e) top.emplace_back(descending_key(static_cast<double>(scores[e])), e);
-  }
-  swap.resize(top.size());
-  for (int shift = 0; shift < 64; shift += 8) {
-    std::array<std::size_t, 257> start{};
-    for (const auto& item : top) ++start[((item.first >> shift) & 0xff) + 1];
-    if (std::any_of(start.begin(), start.end(), [&](std::size_t c) { return c == top.size(); }))
-      continue;  // every key has this byte
-    for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
-    for (const auto& item : top) swap[start[(item.first >> shift) & 0xff]++] = item;
-    top.swap(swap);
-  }
-  std::vector<std::int64_t> entries(top.size());
-  for (std::size_t i = 0; i < top.size(); ++i) entries[i] = top[i].second;
-  return entries;
-}
-
 // Queries per task of the attention (and indexer) pass; index entries per indexer product;
 // how many times its queries' own keys a block's shared product may cover (else it is halved).
 constexpr std::int64_t kQueriesPerTask = 16;
@@ -441,7 +390,7 @@ class EngineT final : public Kernel::Engine {
       const std::int64_t n = visible_entries(t0_ + t0 + i);
       counts.add("index_scores", d.HI * d.dI * n);
       auto& list = chosen[static_cast<std::size_t>(i)];
-      list = top_entries(scores.row(i).data(), n, o_.topk);
+      list = mixers::top_k(scores.row(i).data(), n, o_.topk);  // ties to the lower entry
       std::copy(list.begin(), list.end(), r.topk_entries.data.data() + (b * T + t0 + i) * o_.topk);
     }
   }
@@ -653,6 +602,7 @@ Tensor compress(const Tensor& kv, const Tensor& score, const CompressorWeights& 
   return out;
 }
 
+namespace {
 // The engine for the run's precision and the indexer's.
 template <class S>
 std::unique_ptr<Kernel::Engine> engine_at(const Options& options, Layer layer) {
@@ -660,6 +610,7 @@ std::unique_ptr<Kernel::Engine> engine_at(const Options& options, Layer layer) {
     return std::make_unique<EngineT<S, float>>(options, std::move(layer));
   return std::make_unique<EngineT<S, double>>(options, std::move(layer));
 }
+}  // namespace
 
 Kernel::Kernel(const Options& options, Layer layer) {
   validate_options(options);

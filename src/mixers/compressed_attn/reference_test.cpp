@@ -390,10 +390,9 @@ TEST_CASE("Kernel: the threaded run equals the one-thread run, bit for bit") {
   for (const Case& c : {csa, hca}) {
     CAPTURE(c.m);
     // float64; float32 (its indexer too); float32 with a float64 indexer.
-    for (const auto& [precision, indexer] :
-         {std::pair{Precision::float64, Precision::float64},
-          std::pair{Precision::float32, Precision::float32},
-          std::pair{Precision::float32, Precision::float64}}) {
+    for (const auto& [precision, indexer] : {std::pair{Precision::float64, Precision::float64},
+                                             std::pair{Precision::float32, Precision::float32},
+                                             std::pair{Precision::float32, Precision::float64}}) {
       CAPTURE(precision == Precision::float32);
       CAPTURE(indexer == Precision::float32);
       Options o = options_of(c);

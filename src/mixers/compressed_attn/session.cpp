@@ -30,10 +30,14 @@ Signature signature(const Binding& bound) {
                                        {"index_score", "B,T,CI"},
                                        {"index_ape", "m,CI", Feed::layer},
                                        {"index_norm", "dI", Feed::layer}});
-  s.scalars = {{"window", ScalarType::size},        {"compress_ratio", ScalarType::size},
-               {"overlap", ScalarType::flag},       {"topk", ScalarType::size},
-               {"rope_dim", ScalarType::size},      {"scale", ScalarType::number},
-               {"index_scale", ScalarType::number}, {"rope_theta", ScalarType::number},
+  s.scalars = {{"window", ScalarType::size},
+               {"compress_ratio", ScalarType::size},
+               {"overlap", ScalarType::flag},
+               {"topk", ScalarType::size},
+               {"rope_dim", ScalarType::size},
+               {"scale", ScalarType::number},
+               {"index_scale", ScalarType::number},
+               {"rope_theta", ScalarType::number},
                {"eps", ScalarType::number},
                {"indexer_dtype", ScalarType::text, {"float32", "float64"}}};
   s.outputs = {{"o", "B,T,H,D"}, {"lse", "B,T,H"}};

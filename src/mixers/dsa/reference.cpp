@@ -5,13 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <type_traits>
+#include <utility>
 
 #include "core/error.h"
 #include "mixers/common/attention.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
+#include "mixers/common/top_k.h"
 
 namespace attnsim::dsa {
 namespace {
@@ -72,6 +73,13 @@ Tensor rotated(const Tensor& x, const std::vector<std::int64_t>& positions, std:
   return out;
 }
 
+// Query i's visible keys within [0, hi): one run [begin, end), as positions increase.
+std::pair<std::int64_t, std::int64_t> visible_run(const mixers::Visibility& vis, std::int64_t i,
+                                                  std::int64_t hi) {
+  const std::int64_t end = std::min(vis.key_range(i, i + 1).second, hi);
+  return {std::min(vis.key_range(i, i + 1).first, end), end};
+}
+
 // Keys per tile of the indexer's scores (a [64, 256] float64 product is 128 KiB).
 constexpr std::int64_t kKeyTile = 256;
 
@@ -113,42 +121,12 @@ Mat<S> block_scores(const ValuesAt<S>& q_rot, const ValuesAt<S>& k_rot, const In
   }
   counts.add("index_scores", HI * rows * hi * dI);
   counts.add("index_weights", HI * rows * hi);
-  // Positions increase, so a query's visible keys are one run [first, last): mask the ends.
   for (std::int64_t r = 0; r < rows; ++r) {
-    const auto [first, last] = vis.key_range(i0 + r, i0 + r + 1);
-    const std::int64_t end = std::min(last, hi), begin = std::min(first, end);
+    const auto [begin, end] = visible_run(vis, i0 + r, hi);
     scores.row(r).head(begin).setConstant(-std::numeric_limits<S>::infinity());
     scores.row(r).tail(hi - end).setConstant(-std::numeric_limits<S>::infinity());
   }
   return scores;
-}
-
-// min(topk, #visible) visible keys by score descending, ties to the lower index. The scores are
-// a row of index_scores: a float32 indexer's, widened exactly, order as they do in float32.
-std::vector<std::int64_t> top_keys(const double* scores, std::int64_t Tk, std::int64_t topk) {
-  // (score, key) pairs side by side: the selection and sort compare them in place rather than
-  // through an index into the row (same order, so the same keys in the same order).
-  struct Entry {
-    double score;
-    std::int64_t key;
-  };
-  std::vector<Entry> entries;
-  entries.reserve(static_cast<std::size_t>(Tk));
-  for (std::int64_t j = 0; j < Tk; ++j) {
-    if (scores[j] != -std::numeric_limits<double>::infinity()) entries.push_back({scores[j], j});
-  }
-  const auto better = [](const Entry& a, const Entry& b) {
-    return a.score != b.score ? a.score > b.score : a.key < b.key;
-  };
-  const std::size_t kept = std::min<std::size_t>(entries.size(), static_cast<std::size_t>(topk));
-  // `better` is a total order (ties go to the lower index), so selecting the first `kept` and
-  // sorting them gives what a full sort would: O(Tk + k log k) rather than O(Tk log k).
-  const auto end = entries.begin() + static_cast<std::ptrdiff_t>(kept);
-  std::nth_element(entries.begin(), end, entries.end(), better);
-  std::sort(entries.begin(), end, better);
-  std::vector<std::int64_t> keys(kept);
-  for (std::size_t r = 0; r < kept; ++r) keys[r] = entries[r].key;
-  return keys;
 }
 
 mixers::Visibility visibility_of(const IndexerInputs& in) {
@@ -195,10 +173,13 @@ Selection run_indexer_at(const IndexerInputs& in, const IndexerOptions& options)
     for (std::int64_t i = i0; i < i1; ++i) {
       double* row = sel.index_scores.data.data() + (b * Tq + i) * Tk;
       Eigen::Map<Eigen::RowVectorXd>(row, hi) = scores.row(i - i0).template cast<double>();
-      const auto keys = top_keys(row, Tk, options.topk);
+      // min(topk, #visible) visible keys by score descending, ties to the lower index.
+      const auto [begin, end] = visible_run(vis, i, hi);
+      const auto keys = mixers::top_k(scores.row(i - i0).data() + begin, end - begin, options.topk);
       for (std::size_t r = 0; r < keys.size(); ++r) {
-        sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = keys[r];
-        sel.selected[static_cast<std::size_t>((b * Tq + i) * Tk + keys[r])] = 1;
+        const std::int64_t key = begin + keys[r];
+        sel.topk_indices[static_cast<std::size_t>((b * Tq + i) * options.topk) + r] = key;
+        sel.selected[static_cast<std::size_t>((b * Tq + i) * Tk + key)] = 1;
       }
     }
   });

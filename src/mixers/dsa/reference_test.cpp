@@ -119,9 +119,9 @@ TEST_CASE("dsa::run_on_attention") {
       const Selection s = run_indexer(indexer, indexer_options(3, 0, 64, precision));
       CHECK(std::vector<std::int64_t>(s.topk_indices.data.end() - 3, s.topk_indices.data.end()) ==
             std::vector<std::int64_t>{0, 1, 2});
-      CHECK(std::vector<std::int64_t>(s.topk_indices.data.begin(),
-                                      s.topk_indices.data.begin() + 3) ==
-            std::vector<std::int64_t>{0, -1, -1});
+      CHECK(
+          std::vector<std::int64_t>(s.topk_indices.data.begin(), s.topk_indices.data.begin() + 3) ==
+          std::vector<std::int64_t>{0, -1, -1});
     }
   }
   SUBCASE("decode of the last token equals the last row of the prefill") {
