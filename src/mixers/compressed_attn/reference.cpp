@@ -444,16 +444,20 @@ class EngineT final : public Kernel::Engine {
               OpCounts& counts) const {
     const std::int64_t nq = t1 - t0, p0 = t0_ + t0, p1 = t0_ + t1 - 1;
     const std::int64_t first = window_start(p0), n_window = p1 - first + 1;
-    // The union of the entries attended to, ascending; column[e]: its place among them.
-    std::vector<std::int64_t> entries;
+    // The union of the entries attended to, ascending; column[e]: its place among them (with
+    // an indexer; −1 for an entry none of the queries chose).
+    std::vector<std::int64_t> entries, column;
     std::int64_t own = 0;  // Σ over the queries of the keys each attends to
     if (o_.topk > 0) {
-      std::vector<std::int64_t> column(static_cast<std::size_t>(visible_entries(p1)), -1);
+      column.assign(static_cast<std::size_t>(visible_entries(p1)), -1);
       for (std::int64_t t = t0; t < t1; ++t)
         for (const std::int64_t e : chosen[static_cast<std::size_t>(t - chosen_t0)])
-          if (column[static_cast<std::size_t>(e)] < 0) column[static_cast<std::size_t>(e)] = 0;
+          column[static_cast<std::size_t>(e)] = 0;
       for (std::size_t e = 0; e < column.size(); ++e)
-        if (column[e] == 0) entries.push_back(static_cast<std::int64_t>(e));
+        if (column[e] == 0) {
+          column[e] = static_cast<std::int64_t>(entries.size());
+          entries.push_back(static_cast<std::int64_t>(e));
+        }
     } else {
       entries.resize(static_cast<std::size_t>(visible_entries(p1)));
       std::iota(entries.begin(), entries.end(), 0);
@@ -467,12 +471,12 @@ class EngineT final : public Kernel::Engine {
       attend(in, r, seq, b, half, t1, T, d, chosen, chosen_t0, counts);
       return;
     }
+    // The keys' rows, copied whole (memcpy, at the CPU's widest moves).
     Mat<S> keys(n, d.D);
-    keys.topRows(n_window) = Eigen::Map<const Mat<S>>(
-        seq.window.data() + (first - seq.window_first) * d.D, n_window, d.D);
+    std::copy_n(seq.window.data() + (first - seq.window_first) * d.D, n_window * d.D, keys.data());
     for (std::size_t i = 0; i < entries.size(); ++i)
-      keys.row(n_window + static_cast<std::int64_t>(i)) =
-          Eigen::Map<const Vec<S>>(seq.main.entry(entries[i]), d.D).transpose();
+      std::copy_n(seq.main.entry(entries[i]), d.D,
+                  keys.row(n_window + static_cast<std::int64_t>(i)).data());
     // Query rows (query-major: row i·H + h), RoPE'd and scaled.
     const S scale = static_cast<S>(o_.scale.value_or(1.0 / std::sqrt(static_cast<double>(d.D))));
     Mat<S> q(nq * d.H, d.D);
@@ -489,7 +493,7 @@ class EngineT final : public Kernel::Engine {
     q *= scale;
     Mat<S> z(nq * d.H, n);
     z.noalias() = q * keys.transpose();
-    if (nq > 1) mask(z, chosen, chosen_t0, entries, t0, t1, first, n_window, d.H);
+    if (nq > 1) mask(z, chosen, chosen_t0, entries, column, t0, t1, first, n_window, d.H);
     // Softmax with the head's sink in the denominator only (kernel.py sparse_attn).
     Vec<S> inverse(nq * d.H), lse(nq * d.H);
     for (std::int64_t row = 0; row < nq * d.H; ++row) {
@@ -531,8 +535,9 @@ class EngineT final : public Kernel::Engine {
   // positions first.., entry columns the union `entries`. Each row is filled with −inf around
   // the scores it keeps (saved and put back), so no branch per key.
   void mask(Mat<S>& z, const std::vector<std::vector<std::int64_t>>& chosen, std::int64_t chosen_t0,
-            const std::vector<std::int64_t>& entries, std::int64_t t0, std::int64_t t1,
-            std::int64_t first, std::int64_t n_window, std::int64_t H) const {
+            const std::vector<std::int64_t>& entries, const std::vector<std::int64_t>& column,
+            std::int64_t t0, std::int64_t t1, std::int64_t first, std::int64_t n_window,
+            std::int64_t H) const {
     const S minus_inf = -std::numeric_limits<S>::infinity();
     const std::int64_t n_entries = static_cast<std::int64_t>(entries.size());
     std::vector<std::int64_t> kept_columns;
@@ -546,8 +551,7 @@ class EngineT final : public Kernel::Engine {
       if (!all_visible) {
         kept_columns.clear();
         for (const std::int64_t e : chosen[static_cast<std::size_t>(t - chosen_t0)])
-          kept_columns.push_back(std::lower_bound(entries.begin(), entries.end(), e) -
-                                 entries.begin());
+          kept_columns.push_back(column[static_cast<std::size_t>(e)]);
         kept.resize(kept_columns.size());
       }
       for (std::int64_t h = 0; h < H; ++h) {

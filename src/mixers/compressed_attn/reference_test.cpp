@@ -283,6 +283,15 @@ TEST_CASE("Kernel: forms, prefill + decode and float32 agree on odd sizes") {
       CHECK(close(r.o, expected.o, 1e-4));
       CHECK(r.topk_entries.data == expected.topk_entries.data);
     }
+    if (c.k > 0) {
+      INFO("float64 with a float32 indexer selects what a float32 run does");
+      Options narrow = options_of(c), mixed = options_of(c);
+      narrow.precision = Precision::float32;
+      mixed.indexer_precision = Precision::float32;
+      Kernel a(narrow, layer), b(mixed, layer);
+      const StepResult r = b.step(all);
+      CHECK(r.topk_entries.data == a.step(all).topk_entries.data);
+    }
   }
   SUBCASE("top-k ≥ every entry attends to all of them, as without an indexer") {
     Case wide = csa;
