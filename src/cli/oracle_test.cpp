@@ -164,7 +164,7 @@ TEST_CASE("run_oracle") {
     CAPTURE(none);
     CHECK(none.find("--indexer-dtype") != std::string::npos);
     CHECK(none.find("lightning indexer (dsa, compressed_attn)") != std::string::npos);
-    CHECK(none.find("a mla case, which runs none") != std::string::npos);
+    CHECK(none.find("this mla case, which runs none") != std::string::npos);
   }
   SUBCASE("rejects an input whose shape disagrees with the params, naming the file") {
     const fs::path copy = fs::temp_directory_path() / "attnsim_oracle_test" / "bad_case";

@@ -89,7 +89,7 @@ void set_indexer_dtype(const MixerKind& kind, Precision precision, Binding& boun
     throw UserError(
         {}, "--indexer-dtype",
         fmt::format("a case with a lightning indexer ({})", fmt::join(with_indexer, ", ")),
-        fmt::format("a {} case, which runs none", kind.kind));
+        fmt::format("this {} case, which runs none", kind.kind));
   }
   bound.set("indexer_dtype", precision == Precision::float32 ? "float32" : "float64");
 }
