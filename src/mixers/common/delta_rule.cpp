@@ -456,7 +456,7 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
 // Head h of a [B, T, heads, dim] tensor for sequence b, viewed in place as a [T, dim] matrix
 // (rows heads·dim apart), so that a head is gathered and converted in one copy.
 using StridedRows = Eigen::Map<const Mat<double>, 0, Eigen::OuterStride<>>;
-StridedRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h) {
+StridedRows head_in_place(const Tensor& x, std::int64_t b, std::int64_t h) {
   const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
   return StridedRows(x.data.data() + (b * T * heads + h) * dim, T, dim,
                      Eigen::OuterStride<>(heads * dim));
@@ -476,9 +476,9 @@ Head<S> gather_value_head(const DeltaRuleInputs& in, const DeltaRuleOptions& opt
     in.conv->rows<S>(1, b, j / group * K, K, 0, T, x.k.data(), K);
     in.conv->rows<S>(2, b, j * V, V, 0, T, x.v.data(), V);
   } else {
-    x.q = head_rows(in.q, b, j / group).cast<S>();  // GVA: q/k head j // (HV/H)
-    x.k = head_rows(in.k, b, j / group).cast<S>();
-    x.v = head_rows(in.v, b, j).cast<S>();
+    x.q = head_in_place(in.q, b, j / group).cast<S>();  // GVA: q/k head j // (HV/H)
+    x.k = head_in_place(in.k, b, j / group).cast<S>();
+    x.v = head_in_place(in.v, b, j).cast<S>();
   }
   normalize_qk(x.q, x.k, options);
   x.g.resize(T, gate == GateKind::scalar ? 1 : K);
@@ -508,9 +508,9 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
     in.conv->rows<S>(1, b, j / group * K, K, t0, c, x.qk.data() + c * K, K);
     in.conv->rows<S>(2, b, j * V, V, t0, c, x.v.data(), V);
   } else {
-    x.qk.topRows(c) = head_rows(in.q, b, j / group).middleRows(t0, c).cast<S>();
-    x.qk.bottomRows(c) = head_rows(in.k, b, j / group).middleRows(t0, c).cast<S>();
-    x.v = head_rows(in.v, b, j).middleRows(t0, c).cast<S>();
+    x.qk.topRows(c) = head_in_place(in.q, b, j / group).middleRows(t0, c).cast<S>();
+    x.qk.bottomRows(c) = head_in_place(in.k, b, j / group).middleRows(t0, c).cast<S>();
+    x.v = head_in_place(in.v, b, j).middleRows(t0, c).cast<S>();
   }
   normalize_qk(x.qk.topRows(c), x.qk.bottomRows(c), options);
   x.g.resize(c, Kg);
@@ -521,7 +521,7 @@ void load_chunk(const DeltaRuleInputs& in, const DeltaRuleOptions& options, std:
     for (std::int64_t i = 0; i < c; ++i)
       x.g(i, 0) = static_cast<S>(in.g[static_cast<std::size_t>((b * T + t0 + i) * HV + j)]);
   } else {  // [B, T, HV, K]: the head's rows in place, as q, k and v
-    x.g = head_rows(in.g, b, j).middleRows(t0, c).cast<S>();
+    x.g = head_in_place(in.g, b, j).middleRows(t0, c).cast<S>();
   }
 }
 
