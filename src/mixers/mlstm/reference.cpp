@@ -177,14 +177,47 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class S>
 using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
+// out [c, DV + 1] = [num | den] → h = num / (max(|den|, e^{−m}) + eps) in the first DV columns,
+// each row times its reciprocal denominator (one division per row, not per value).
+template <class S>
+void normalise(Mat<S>& out, const Vec<S>& m, Vec<S>& floor, double eps) {
+  const Eigen::Index c = out.rows(), DV = out.cols() - 1;
+  floor = -m;
+  exp_in_place(floor.data(), c);
+  for (Eigen::Index i = 0; i < c; ++i)
+    out.row(i).head(DV) *= S(1) / (std::max(std::abs(out(i, DV)), floor(i)) + static_cast<S>(eps));
+}
+
 // The chunkwise form's buffers, kept from chunk to chunk.
 template <class S>
 struct ChunkBuffers {
-  Mat<S> q, k, v;                     // [c, DK] (q scaled by s), [c, DK], [v | 1] [c, DV + 1]
-  Mat<S> weights, decay;              // [c, c]
-  Mat<S> out;                         // [c, DV + 1]: numerators | denominator
-  Vec<S> F, m, carry, to_end, floor;  // [c]
+  Mat<S> q, k, v;                           // [c, DK] (q scaled by s), [c, DK], [v | 1] [c, DV + 1]
+  Mat<S> weights, decay;                    // [c, c]
+  Mat<S> out;                               // [c, DV + 1]: numerators | denominator
+  Vec<S> F, gain, m, carry, to_end, floor;  // [c]
 };
+
+// The exponents of D, row by row, and the stabilisers m: with g_j = ĩ_j − F_j, row i holds
+// (F_i + g_j) − m_i for j ≤ i and −∞ above (e^{−∞} = 0), where m_i = max(F_i + m_prev,
+// max_{j≤i}(F_i + g_j)). Rounding is monotone, so max_j fl(F_i + g_j) = fl(F_i + max_{j≤i} g_j):
+// a running max gives m_i exactly as the largest of the sums it stabilises, and every exponent
+// is ≤ 0. Plain loops over restrict pointers, which the compiler vectorises.
+template <class S>
+void stabilised_exponents(const S* __restrict F, const S* __restrict i_gate, std::int64_t c,
+                          S m_prev, S* __restrict gain, S* __restrict m, S* __restrict decay) {
+  for (std::int64_t j = 0; j < c; ++j) gain[j] = i_gate[j] - F[j];
+  S running = -std::numeric_limits<S>::infinity();
+  for (std::int64_t i = 0; i < c; ++i) {
+    running = std::max(running, gain[i]);
+    m[i] = std::max(F[i] + m_prev, F[i] + running);
+  }
+  for (std::int64_t i = 0; i < c; ++i) {
+    S* __restrict row = decay + i * c;
+    const S Fi = F[i], mi = m[i];
+    for (std::int64_t j = 0; j <= i; ++j) row[j] = (Fi + gain[j]) - mi;
+    for (std::int64_t j = i + 1; j < c; ++j) row[j] = -std::numeric_limits<S>::infinity();
+  }
+}
 
 // The chunkwise form for the chunk of c tokens from `start` loaded in x, as products, with the
 // state C and n side by side in Cn = [C | n] [DK, DV + 1] and v carrying a column of ones, so
@@ -198,25 +231,17 @@ template <class S>
 void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkBuffers<S>& x,
                 Mat<S>& Cn, S& m_prev, double eps, OpCounts& counts) {
   const std::int64_t DK = Cn.rows(), DV = Cn.cols() - 1;
-  const S* i_gate = gates.i_gate.data() + start;
   x.F.resize(c);
   S sum{0};
   for (std::int64_t i = 0; i < c; ++i)
     x.F(i) = sum += gates.log_f[static_cast<std::size_t>(start + i)];
-  // 1. Stabilisers, as the pair-by-pair form computes them: m_i = max(F_i + m_prev,
-  //    max_{j≤i}(F_i − F_j + ĩ_j)); the exponents of D are those same sums minus m_i.
+  // 1. Stabilisers and D, exponentiated in one pass over the whole c × c block.
+  x.gain.resize(c);
   x.m.resize(c);
   x.decay.resize(c, c);
-  for (std::int64_t i = 0; i < c; ++i) {
-    const S Fi = x.F(i);
-    S best = Fi + m_prev;
-    for (std::int64_t j = 0; j <= i; ++j)
-      best = std::max(best, x.decay(i, j) = Fi - x.F(j) + i_gate[j]);
-    x.m(i) = best;
-    x.decay.row(i).head(i + 1).array() -= best;
-    exp_in_place(x.decay.row(i).data(), i + 1);
-    x.decay.row(i).tail(c - i - 1).setZero();
-  }
+  stabilised_exponents(x.F.data(), gates.i_gate.data() + start, c, m_prev, x.gain.data(),
+                       x.m.data(), x.decay.data());
+  exp_in_place(x.decay.data(), c * c);
   // 2. Outputs.
   x.weights.noalias() = x.q * x.k.transpose();  // full product in one BLAS call
   x.weights.array() *= x.decay.array();
@@ -225,10 +250,7 @@ void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkB
   x.out.noalias() = x.q * Cn;
   x.out = x.carry.asDiagonal() * x.out;
   x.out.noalias() += x.weights * x.v;
-  x.floor = -x.m;
-  exp_in_place(x.floor.data(), c);
-  for (std::int64_t i = 0; i < c; ++i)
-    x.out.row(i).head(DV) /= std::max(std::abs(x.out(i, DV)), x.floor(i)) + static_cast<S>(eps);
+  normalise(x.out, x.m, x.floor, eps);
   counts.add("scores", c * (c + 1) / 2 * DK);
   counts.add("intra_output", c * (c + 1) / 2 * (DV + 1));
   counts.add("state_read", c * (DK * DV + DK));
