@@ -191,7 +191,7 @@ void normalise(Mat<S>& out, const Vec<S>& m, Vec<S>& floor, double eps) {
 // The chunkwise form's buffers, kept from chunk to chunk.
 template <class S>
 struct ChunkBuffers {
-  Mat<S> q, k, v;                           // [c, DK] (q scaled by s), [c, DK], [v | 1] [c, DV + 1]
+  Mat<S> k_to_end;                          // [c, DK]: diag(D_c·) k
   Mat<S> weights, decay;                    // [c, c]
   Mat<S> out;                               // [c, DV + 1]: numerators | denominator
   Vec<S> F, gain, m, carry, to_end, floor;  // [c]
@@ -219,18 +219,22 @@ void stabilised_exponents(const S* __restrict F, const S* __restrict i_gate, std
   }
 }
 
-// The chunkwise form for the chunk of c tokens from `start` loaded in x, as products, with the
-// state C and n side by side in Cn = [C | n] [DK, DV + 1] and v carrying a column of ones, so
-// that each product does the numerators and the denominator at once: with
-// D_ij = e^{F_i − F_j + ĩ_j − m_i} (j ≤ i, 0 above) and W = D ∘ q kᵀ,
+template <class S>
+using ConstStridedMap = Eigen::Map<const Mat<S>, 0, Eigen::OuterStride<>>;
+
+// The chunkwise form for the chunk of c tokens from `start` (q scaled by s, k, [v | 1]), as
+// products, with the state C and n side by side in Cn = [C | n] [DK, DV + 1] and v carrying a
+// column of ones, so that each product does the numerators and the denominator at once: with D_ij =
+// e^{F_i − F_j + ĩ_j − m_i} (j ≤ i, 0 above) and W = D ∘ q kᵀ,
 //   [num | den] = diag(e^{F + m_prev − m}) q Cn + W [v | 1],
 //   Cn ← e^{F_c + m_prev − m_c} Cn + (diag(w) k)ᵀ [v | 1],   w_j = D_cj.
 // Every exponent is ≤ 0 (m is the max of those very sums), so nothing overflows. Leaves the
 // outputs in x.out's first DV columns and the stabilisers in x.m.
 template <class S>
-void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkBuffers<S>& x,
+void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<S>& q,
+                const ConstStridedMap<S>& k, const ConstStridedMap<S>& v, ChunkBuffers<S>& x,
                 Mat<S>& Cn, S& m_prev, double eps, OpCounts& counts) {
-  const std::int64_t DK = Cn.rows(), DV = Cn.cols() - 1;
+  const std::int64_t c = q.rows(), DK = Cn.rows(), DV = Cn.cols() - 1;
   x.F.resize(c);
   S sum{0};
   for (std::int64_t i = 0; i < c; ++i)
@@ -243,13 +247,13 @@ void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkB
                        x.m.data(), x.decay.data());
   exp_in_place(x.decay.data(), c * c);
   // 2. Outputs.
-  x.weights.noalias() = x.q * x.k.transpose();  // full product in one BLAS call
+  x.weights.noalias() = q * k.transpose();  // full product in one BLAS call
   x.weights.array() *= x.decay.array();
   x.carry = (x.F.array() + m_prev - x.m.array()).matrix();
   exp_in_place(x.carry.data(), c);
-  x.out.noalias() = x.q * Cn;
+  x.out.noalias() = q * Cn;
   x.out = x.carry.asDiagonal() * x.out;
-  x.out.noalias() += x.weights * x.v;
+  x.out.noalias() += x.weights * v;
   normalise(x.out, x.m, x.floor, eps);
   counts.add("scores", c * (c + 1) / 2 * DK);
   counts.add("intra_output", c * (c + 1) / 2 * (DV + 1));
@@ -258,55 +262,81 @@ void chunk_step(const Head<S>& gates, std::int64_t start, std::int64_t c, ChunkB
   const S m_end = x.m(c - 1);
   Cn *= std::exp(x.F(c - 1) + m_prev - m_end);
   x.to_end = x.decay.row(c - 1).transpose();
-  x.k = x.to_end.asDiagonal() * x.k;  // q kᵀ is done; k is reloaded per chunk
-  Cn.noalias() += x.k.transpose() * x.v;
+  x.k_to_end.noalias() = x.to_end.asDiagonal() * k;
+  Cn.noalias() += x.k_to_end.transpose() * v;
   counts.add("state_update", c * (DK * DV + DK));
   m_prev = m_end;
 }
 
-// One head of the chunkwise form: its gates (q, k, v unused), rows in place, and state.
+// One head of the chunkwise form: its gates, output rows and state.
 template <class S>
 struct ChunkHead {
   Head<S> gates;
-  mixers::HeadRows q, k, v;
   mixers::HeadOutput o;
   Mat<S> Cn;  // [C | n] [DK, DV + 1]
   S m{0};
 };
 
-// The chunkwise form over a block of heads of sequence b side by side: each chunk of every head
-// in turn, so that the heads' rows of a chunk, adjacent in [B, T, NH, dim], are read together
-// (the next head's rows prefetched while one loads); outputs and stabilisers go straight into
-// the result. A head's arithmetic does not depend on its neighbours.
+// Rows [t0, t0 + c) of `heads` adjacent heads from `first` (the first head's rows): a token's
+// rows of the block are one run of heads·cols values, read front to back in one pass that the
+// hardware prefetchers follow (head by head, 1 KiB runs heads·dim apart, they do not), into
+// `into` [c, heads·width] converted to S and times `factor`; each head's `cols` values take
+// `width` columns, a trailing column (width = cols + 1) holding 1.
 template <class S>
-void chunkwise(std::vector<ChunkHead<S>>& heads, std::int64_t b, std::int64_t h0, std::int64_t T,
+void load_block(const mixers::HeadRows& first, std::int64_t heads, std::int64_t t0, std::int64_t c,
+                S factor, std::int64_t width, Mat<S>& into) {
+  const std::int64_t cols = first.cols;
+  into.resize(c, heads * width);
+  for (std::int64_t r = 0; r < c; ++r) {
+    const double* __restrict src = first.row(t0 + r);
+    S* __restrict dst = into.row(r).data();
+    for (std::int64_t h = 0; h < heads; ++h) {
+      for (std::int64_t d = 0; d < cols; ++d)
+        dst[h * width + d] = static_cast<S>(src[h * cols + d]) * factor;
+      if (width > cols) dst[h * width + cols] = S(1);
+    }
+  }
+}
+
+// Head i's [c, width] block of a load_block result.
+template <class S>
+ConstStridedMap<S> head_block(const Mat<S>& block, std::size_t i, std::int64_t width) {
+  return {block.data() + static_cast<std::int64_t>(i) * width, block.rows(), width,
+          Eigen::OuterStride<>(block.cols())};
+}
+
+// The chunkwise form over a block of heads [h0, h0 + heads.size()) of sequence b: each chunk of
+// the block's q, k and v loaded at once, then every head's chunk in turn; outputs and stabilisers
+// go straight into the result. A head's arithmetic does not depend on its neighbours.
+template <class S>
+void chunkwise(std::vector<ChunkHead<S>>& heads, const Inputs& in, std::int64_t b, std::int64_t h0,
                std::int64_t chunk_size, double scale, double eps, Result& result,
                OpCounts& counts) {
-  const std::int64_t NH = result.m.dim(2);
+  const std::int64_t T = in.q.dim(1), NH = in.q.dim(2), DK = in.q.dim(3), DV = in.v.dim(3);
+  const auto n = static_cast<std::int64_t>(heads.size());
+  const mixers::HeadRows q_rows = mixers::head_rows(in.q, b, h0),
+                         k_rows = mixers::head_rows(in.k, b, h0),
+                         v_rows = mixers::head_rows(in.v, b, h0);
+  Mat<S> q, k, v;  // [c, n·DK] (scaled by s), [c, n·DK], [c, n·(DV + 1)]: each head's [v | 1]
   ChunkBuffers<S> x;
-  mixers::for_each_chunk_of_heads(
-      heads.size(), T, chunk_size,
-      [&](std::size_t i, std::int64_t start, std::int64_t c, const mixers::NextChunk& ahead) {
-        ChunkHead<S>& head = heads[i];
-        const ChunkHead<S>& next = heads[ahead.head];
-        x.q.resize(c, head.q.cols);
-        x.k.resize(c, head.k.cols);
-        x.v.resize(c, head.v.cols + 1);
-        x.v.col(head.v.cols).setOnes();
-        mixers::load_head_rows(head.q, start, c, static_cast<S>(scale), x.q,
-                               ahead.first_row(next.q), ahead.c);
-        mixers::load_head_rows(head.k, start, c, S(1), x.k, ahead.first_row(next.k), ahead.c);
-        mixers::load_head_rows(head.v, start, c, S(1), x.v, ahead.first_row(next.v), ahead.c,
-                               ahead.first_row(next.o));
-        chunk_step(head.gates, start, c, x, head.Cn, head.m, eps, counts);
-        for (std::int64_t r = 0; r < c; ++r) {
-          double* dst = head.o.row(start + r);
-          for (std::int64_t e = 0; e < head.v.cols; ++e) dst[e] = static_cast<double>(x.out(r, e));
-          result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
-                                            static_cast<std::int64_t>(i))] =
-              static_cast<double>(x.m(r));
-        }
-      });
+  for (std::int64_t start = 0; start < T; start += chunk_size) {
+    const std::int64_t c = std::min(chunk_size, T - start);
+    load_block(q_rows, n, start, c, static_cast<S>(scale), DK, q);
+    load_block(k_rows, n, start, c, S(1), DK, k);
+    load_block(v_rows, n, start, c, S(1), DV + 1, v);
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      ChunkHead<S>& head = heads[i];
+      chunk_step(head.gates, start, head_block(q, i, DK), head_block(k, i, DK),
+                 head_block(v, i, DV + 1), x, head.Cn, head.m, eps, counts);
+      for (std::int64_t r = 0; r < c; ++r) {
+        double* dst = head.o.row(start + r);
+        for (std::int64_t e = 0; e < DV; ++e) dst[e] = static_cast<double>(x.out(r, e));
+        result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
+                                          static_cast<std::int64_t>(i))] =
+            static_cast<double>(x.m(r));
+      }
+    }
+  }
 }
 
 template <class S>
@@ -341,11 +371,7 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
           std::vector<ChunkHead<S>> heads;
           for (std::int64_t h = h0; h < h1; ++h) {
             const std::int64_t task = b * NH + h;
-            ChunkHead<S> head{gates_of(b, h),
-                              mixers::head_rows(in.q, b, h),
-                              mixers::head_rows(in.k, b, h),
-                              mixers::head_rows(in.v, b, h),
-                              mixers::head_output(result.o, b, h),
+            ChunkHead<S> head{gates_of(b, h), mixers::head_output(result.o, b, h),
                               Mat<S>(DK, DV + 1),
                               static_cast<S>(result.final_m[static_cast<std::size_t>(task)])};
             head.Cn.leftCols(DV) = Eigen::Map<const Mat<double>>(
@@ -356,7 +382,7 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
                     .template cast<S>();
             heads.push_back(std::move(head));
           }
-          chunkwise(heads, b, h0, T, options.chunk_size, scale, options.eps, result, counts);
+          chunkwise(heads, in, b, h0, options.chunk_size, scale, options.eps, result, counts);
           for (std::int64_t h = h0; h < h1; ++h) {
             const std::int64_t task = b * NH + h;
             const ChunkHead<S>& head = heads[static_cast<std::size_t>(h - h0)];

@@ -177,22 +177,25 @@ TEST_CASE("mlstm::run") {
     const Inputs in = random_inputs(2, 150, 5, 12, 10, -3, 3, -1, 5, true, 35);
     const int threads_before = mixers::kernel_threads();
     mixers::set_kernel_threads(1);
-    const Result serial = run(in, options_for(Form::chunkwise, 32));
+    const auto options_in = [](Precision precision) {
+      Options options = options_for(Form::chunkwise, 32);
+      options.precision = precision;
+      return options;
+    };
+    const Result serial = run(in, options_in(Precision::float64));
+    const Result serial32 = run(in, options_in(Precision::float32));
     for (const int threads : {1, 2, 3, 5}) {
       CAPTURE(threads);
       mixers::set_kernel_threads(threads);
       for (const Precision precision : {Precision::float64, Precision::float32}) {
-        Options options = options_for(Form::chunkwise, 32);
-        options.precision = precision;
-        const Result r = run(in, options);
-        const Result again = run(in, options);
+        const Result r = run(in, options_in(precision));
+        const Result again = run(in, options_in(precision));
         CHECK(r.o.data == again.o.data);
-        if (precision == Precision::float64) {
-          CHECK(r.o.data == serial.o.data);
-          CHECK(r.final_state.data == serial.final_state.data);
-          CHECK(r.final_n.data == serial.final_n.data);
-          CHECK(r.m.data == serial.m.data);
-        }
+        const Result& expected = precision == Precision::float64 ? serial : serial32;
+        CHECK(r.o.data == expected.o.data);
+        CHECK(r.final_state.data == expected.final_state.data);
+        CHECK(r.final_n.data == expected.final_n.data);
+        CHECK(r.m.data == expected.m.data);
       }
     }
     mixers::set_kernel_threads(threads_before);
