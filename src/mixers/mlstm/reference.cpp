@@ -179,8 +179,8 @@ using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
 // out [c, DV + 1] = [num | den] → h = num / (max(|den|, e^{−m}) + eps) in the first DV columns,
 // each row times its reciprocal denominator (one division per row, not per value).
-template <class S>
-void normalise(Mat<S>& out, const Vec<S>& m, Vec<S>& floor, double eps) {
+template <class Out, class S>
+void normalise(Out& out, const Vec<S>& m, Vec<S>& floor, double eps) {
   const Eigen::Index c = out.rows(), DV = out.cols() - 1;
   floor = -m;
   exp_in_place(floor.data(), c);
@@ -193,7 +193,6 @@ template <class S>
 struct ChunkBuffers {
   Mat<S> k_to_end;                          // [c, DK]: diag(D_c·) k
   Mat<S> weights, decay;                    // [c, c]
-  Mat<S> out;                               // [c, DV + 1]: numerators | denominator
   Vec<S> F, gain, m, carry, to_end, floor;  // [c]
 };
 
@@ -221,6 +220,8 @@ void stabilised_exponents(const S* __restrict F, const S* __restrict i_gate, std
 
 template <class S>
 using ConstStridedMap = Eigen::Map<const Mat<S>, 0, Eigen::OuterStride<>>;
+template <class S>
+using StridedMap = Eigen::Map<Mat<S>, 0, Eigen::OuterStride<>>;
 
 // The chunkwise form for the chunk of c tokens from `start` (q scaled by s, k, [v | 1]), as
 // products, with the state C and n side by side in Cn = [C | n] [DK, DV + 1] and v carrying a
@@ -229,11 +230,11 @@ using ConstStridedMap = Eigen::Map<const Mat<S>, 0, Eigen::OuterStride<>>;
 //   [num | den] = diag(e^{F + m_prev − m}) q Cn + W [v | 1],
 //   Cn ← e^{F_c + m_prev − m_c} Cn + (diag(w) k)ᵀ [v | 1],   w_j = D_cj.
 // Every exponent is ≤ 0 (m is the max of those very sums), so nothing overflows. Leaves the
-// outputs in x.out's first DV columns and the stabilisers in x.m.
+// outputs in out's first DV columns (out [c, DV + 1]) and the stabilisers in x.m.
 template <class S>
 void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<S>& q,
-                const ConstStridedMap<S>& k, const ConstStridedMap<S>& v, ChunkBuffers<S>& x,
-                Mat<S>& Cn, S& m_prev, double eps, OpCounts& counts) {
+                const ConstStridedMap<S>& k, const ConstStridedMap<S>& v, StridedMap<S> out,
+                ChunkBuffers<S>& x, Mat<S>& Cn, S& m_prev, double eps, OpCounts& counts) {
   const std::int64_t c = q.rows(), DK = Cn.rows(), DV = Cn.cols() - 1;
   x.F.resize(c);
   S sum{0};
@@ -251,10 +252,10 @@ void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<
   x.weights.array() *= x.decay.array();
   x.carry = (x.F.array() + m_prev - x.m.array()).matrix();
   exp_in_place(x.carry.data(), c);
-  x.out.noalias() = q * Cn;
-  x.out = x.carry.asDiagonal() * x.out;
-  x.out.noalias() += x.weights * v;
-  normalise(x.out, x.m, x.floor, eps);
+  out.noalias() = q * Cn;
+  out = x.carry.asDiagonal() * out;
+  out.noalias() += x.weights * v;
+  normalise(out, x.m, x.floor, eps);
   counts.add("scores", c * (c + 1) / 2 * DK);
   counts.add("intra_output", c * (c + 1) / 2 * (DV + 1));
   counts.add("state_read", c * (DK * DV + DK));
@@ -268,11 +269,10 @@ void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<
   m_prev = m_end;
 }
 
-// One head of the chunkwise form: its gates, output rows and state.
+// One head of the chunkwise form: its gates and state.
 template <class S>
 struct ChunkHead {
   Head<S> gates;
-  mixers::HeadOutput o;
   Mat<S> Cn;  // [C | n] [DK, DV + 1]
   S m{0};
 };
@@ -298,16 +298,39 @@ void load_block(const mixers::HeadRows& first, std::int64_t heads, std::int64_t 
   }
 }
 
-// Head i's [c, width] block of a load_block result.
+// Head i's [c, width] block of a block of heads side by side.
 template <class S>
 ConstStridedMap<S> head_block(const Mat<S>& block, std::size_t i, std::int64_t width) {
   return {block.data() + static_cast<std::int64_t>(i) * width, block.rows(), width,
           Eigen::OuterStride<>(block.cols())};
 }
+template <class S>
+StridedMap<S> writable_head_block(Mat<S>& block, std::size_t i, std::int64_t width) {
+  return {block.data() + static_cast<std::int64_t>(i) * width, block.rows(), width,
+          Eigen::OuterStride<>(block.cols())};
+}
+
+// The block's outputs [c, heads·(DV + 1)] (each head's h | denominator) and stabilisers
+// [c, heads] to rows [t0, t0 + c) of its heads: a token's values of the block are one run of the
+// result, written front to back.
+template <class S>
+void store_block(const Mat<S>& out, const Mat<S>& m, std::int64_t t0, mixers::HeadOutput o,
+                 double* m_first, std::int64_t m_stride) {
+  const std::int64_t heads = m.cols(), DV = out.cols() / heads - 1;
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
+    const S* __restrict src = out.row(r).data();
+    double* __restrict dst = o.row(t0 + r);
+    for (std::int64_t h = 0; h < heads; ++h)
+      for (std::int64_t e = 0; e < DV; ++e)
+        dst[h * DV + e] = static_cast<double>(src[h * (DV + 1) + e]);
+    for (std::int64_t h = 0; h < heads; ++h)
+      m_first[(t0 + r) * m_stride + h] = static_cast<double>(m(r, h));
+  }
+}
 
 // The chunkwise form over a block of heads [h0, h0 + heads.size()) of sequence b: each chunk of
 // the block's q, k and v loaded at once, then every head's chunk in turn; outputs and stabilisers
-// go straight into the result. A head's arithmetic does not depend on its neighbours.
+// are gathered likewise and stored at once. A head's arithmetic does not depend on its neighbours.
 template <class S>
 void chunkwise(std::vector<ChunkHead<S>>& heads, const Inputs& in, std::int64_t b, std::int64_t h0,
                std::int64_t chunk_size, double scale, double eps, Result& result,
@@ -318,24 +341,24 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, const Inputs& in, std::int64_t 
                          k_rows = mixers::head_rows(in.k, b, h0),
                          v_rows = mixers::head_rows(in.v, b, h0);
   Mat<S> q, k, v;  // [c, n·DK] (scaled by s), [c, n·DK], [c, n·(DV + 1)]: each head's [v | 1]
+  Mat<S> out, m;   // [c, n·(DV + 1)]: each head's h | denominator; [c, n]
   ChunkBuffers<S> x;
   for (std::int64_t start = 0; start < T; start += chunk_size) {
     const std::int64_t c = std::min(chunk_size, T - start);
     load_block(q_rows, n, start, c, static_cast<S>(scale), DK, q);
     load_block(k_rows, n, start, c, S(1), DK, k);
     load_block(v_rows, n, start, c, S(1), DV + 1, v);
+    out.resize(c, n * (DV + 1));
+    m.resize(c, n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
       ChunkHead<S>& head = heads[i];
       chunk_step(head.gates, start, head_block(q, i, DK), head_block(k, i, DK),
-                 head_block(v, i, DV + 1), x, head.Cn, head.m, eps, counts);
-      for (std::int64_t r = 0; r < c; ++r) {
-        double* dst = head.o.row(start + r);
-        for (std::int64_t e = 0; e < DV; ++e) dst[e] = static_cast<double>(x.out(r, e));
-        result.m[static_cast<std::size_t>((b * T + start + r) * NH + h0 +
-                                          static_cast<std::int64_t>(i))] =
-            static_cast<double>(x.m(r));
-      }
+                 head_block(v, i, DV + 1), writable_head_block(out, i, DV + 1), x, head.Cn, head.m,
+                 eps, counts);
+      m.col(static_cast<Eigen::Index>(i)) = x.m;
     }
+    store_block(out, m, start, mixers::head_output(result.o, b, h0),
+                result.m.data.data() + b * T * NH + h0, NH);
   }
 }
 
@@ -371,8 +394,7 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
           std::vector<ChunkHead<S>> heads;
           for (std::int64_t h = h0; h < h1; ++h) {
             const std::int64_t task = b * NH + h;
-            ChunkHead<S> head{gates_of(b, h), mixers::head_output(result.o, b, h),
-                              Mat<S>(DK, DV + 1),
+            ChunkHead<S> head{gates_of(b, h), Mat<S>(DK, DV + 1),
                               static_cast<S>(result.final_m[static_cast<std::size_t>(task)])};
             head.Cn.leftCols(DV) = Eigen::Map<const Mat<double>>(
                                        result.final_state.data.data() + task * DK * DV, DK, DV)
