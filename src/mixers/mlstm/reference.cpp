@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,10 +46,21 @@ Shapes validate(const Inputs& in, const Options& options) {
   return sh;
 }
 
-// log σ(x) = −softplus(−x), without overflow.
+// One head's gates in place, from its pre-activations: ĩ ← cap·tanh(ĩ/cap) and f̃ likewise (no
+// cap: unchanged), then f̃ ← log σ(f̃) = min(f̃, 0) − log1p(e^{−|f̃|}), without overflow. Eigen's
+// array functions run them at the vector width where it has them (float: tanh, exp and log1p;
+// double: exp), a head at a time rather than token by token through libm.
 template <class S>
-S log_sigmoid(S x) {
-  return x >= S{0} ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
+void gates_in_place(std::optional<double> cap, std::vector<S>& i_gate, std::vector<S>& f_gate) {
+  using Array = Eigen::Array<S, Eigen::Dynamic, 1>;
+  Eigen::Map<Array> i(i_gate.data(), static_cast<Eigen::Index>(i_gate.size()));
+  Eigen::Map<Array> f(f_gate.data(), static_cast<Eigen::Index>(f_gate.size()));
+  if (cap) {
+    const auto c = static_cast<S>(*cap);
+    i = c * (i / c).tanh();
+    f = c * (f / c).tanh();
+  }
+  f = f.min(S(0)) - (-f.abs()).exp().log1p();
 }
 
 template <class S>
@@ -372,19 +384,16 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& sh) {
   result.final_n = in.initial_n.empty() ? Tensor({B, NH, DK}) : in.initial_n;
   result.final_m = in.initial_m.empty() ? Tensor({B, NH}) : in.initial_m;
   result.m = Tensor({B, T, NH});
-  const auto cap = [&](double x) {
-    return options.gate_soft_cap ? *options.gate_soft_cap * std::tanh(x / *options.gate_soft_cap)
-                                 : x;
-  };
   const auto gates_of = [&](std::int64_t b, std::int64_t h) {
     Head<S> x;
     x.i_gate.resize(static_cast<std::size_t>(T));
     x.log_f.resize(static_cast<std::size_t>(T));
     for (std::int64_t t = 0; t < T; ++t) {
       const auto gate = static_cast<std::size_t>((b * T + t) * NH + h);
-      x.i_gate[static_cast<std::size_t>(t)] = static_cast<S>(cap(in.i_preact[gate]));
-      x.log_f[static_cast<std::size_t>(t)] = log_sigmoid(static_cast<S>(cap(in.f_preact[gate])));
+      x.i_gate[static_cast<std::size_t>(t)] = static_cast<S>(in.i_preact[gate]);
+      x.log_f[static_cast<std::size_t>(t)] = static_cast<S>(in.f_preact[gate]);
     }
+    gates_in_place(options.gate_soft_cap, x.i_gate, x.log_f);
     return x;
   };
   if (options.form == Form::chunkwise) {

@@ -200,6 +200,24 @@ TEST_CASE("mlstm::run") {
     }
     mixers::set_kernel_threads(threads_before);
   }
+  SUBCASE("float32 gates (vectorised tanh, exp, log1p): every form near the loops") {
+    for (const std::optional<double> cap : {std::optional<double>(15.0), std::optional<double>()}) {
+      CAPTURE(cap.has_value());
+      // Pre-activations over ±40: the soft cap saturates, log σ(f̃) reaches −40 or −15.
+      const Inputs in = random_inputs(1, 21, 2, 6, 5, -40, 40, -40, 40, true, 45);
+      const Loops expected = recurrence_by_loops(in, cap, 1e-6);
+      for (const Form form : kForms) {
+        for (const std::int64_t chunk : {4, 21}) {
+          CAPTURE(chunk);
+          Options options = options_for(form, chunk, cap);
+          options.precision = Precision::float32;
+          const Result r = run(in, options);
+          CHECK(max_abs_diff(r.o, expected.o) < 1e-4 * (1 + std::abs(expected.o.data[0])));
+          CHECK(max_abs_diff(r.final_m, expected.m) < 1e-4 * 40);
+        }
+      }
+    }
+  }
   SUBCASE("float32 stays within float32 accuracy") {
     const Inputs in = random_inputs(1, 19, 2, 8, 16, -3, 3, 0, 5, false, 40);
     Options options = options_for(Form::chunkwise, 8);
