@@ -204,12 +204,14 @@ void normalise(Out& out, const Vec<S>& m, Vec<S>& floor, double eps) {
 template <class S>
 struct ChunkBuffers {
   Mat<S> k_to_end;                          // [c, DK]: diag(D_c·) k
-  Mat<S> weights, decay;                    // [c, c]
+  Mat<S> weights;                           // [c, c]
+  Vec<S> decay;                             // D's lower triangle, row by row: c(c + 1)/2
   Vec<S> F, gain, m, carry, to_end, floor;  // [c]
 };
 
-// The exponents of D, row by row, and the stabilisers m: with g_j = ĩ_j − F_j, row i holds
-// (F_i + g_j) − m_i for j ≤ i and −∞ above (e^{−∞} = 0), where m_i = max(F_i + m_prev,
+// The exponents of D's lower triangle, packed row by row (row i from i(i + 1)/2), and the
+// stabilisers m: with g_j = ĩ_j − F_j, row i holds (F_i + g_j) − m_i for j ≤ i, where m_i =
+// max(F_i + m_prev,
 // max_{j≤i}(F_i + g_j)). Rounding is monotone, so max_j fl(F_i + g_j) = fl(F_i + max_{j≤i} g_j):
 // a running max gives m_i exactly as the largest of the sums it stabilises, and every exponent
 // is ≤ 0. Plain loops over restrict pointers, which the compiler vectorises.
@@ -223,10 +225,9 @@ void stabilised_exponents(const S* __restrict F, const S* __restrict i_gate, std
     m[i] = std::max(F[i] + m_prev, F[i] + running);
   }
   for (std::int64_t i = 0; i < c; ++i) {
-    S* __restrict row = decay + i * c;
+    S* __restrict row = decay + i * (i + 1) / 2;
     const S Fi = F[i], mi = m[i];
     for (std::int64_t j = 0; j <= i; ++j) row[j] = (Fi + gain[j]) - mi;
-    for (std::int64_t j = i + 1; j < c; ++j) row[j] = -std::numeric_limits<S>::infinity();
   }
 }
 
@@ -252,16 +253,20 @@ void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<
   S sum{0};
   for (std::int64_t i = 0; i < c; ++i)
     x.F(i) = sum += gates.log_f[static_cast<std::size_t>(start + i)];
-  // 1. Stabilisers and D, exponentiated in one pass over the whole c × c block.
+  // 1. Stabilisers and D, exponentiated in one pass over its packed lower triangle.
   x.gain.resize(c);
   x.m.resize(c);
-  x.decay.resize(c, c);
+  x.decay.resize(c * (c + 1) / 2);
   stabilised_exponents(x.F.data(), gates.i_gate.data() + start, c, m_prev, x.gain.data(),
                        x.m.data(), x.decay.data());
-  exp_in_place(x.decay.data(), c * c);
+  exp_in_place(x.decay.data(), x.decay.size());
   // 2. Outputs.
   x.weights.noalias() = q * k.transpose();  // full product in one BLAS call
-  x.weights.array() *= x.decay.array();
+  for (std::int64_t i = 0; i < c; ++i) {    // W = D ∘ q kᵀ, 0 above the diagonal
+    x.weights.row(i).head(i + 1).array() *=
+        x.decay.segment(i * (i + 1) / 2, i + 1).array().transpose();
+    x.weights.row(i).tail(c - i - 1).setZero();
+  }
   x.carry = (x.F.array() + m_prev - x.m.array()).matrix();
   exp_in_place(x.carry.data(), c);
   out.noalias() = q * Cn;
@@ -274,7 +279,7 @@ void chunk_step(const Head<S>& gates, std::int64_t start, const ConstStridedMap<
   // 3. The chunk-end state, stabilised by the last token's m.
   const S m_end = x.m(c - 1);
   Cn *= std::exp(x.F(c - 1) + m_prev - m_end);
-  x.to_end = x.decay.row(c - 1).transpose();
+  x.to_end = x.decay.tail(c);
   x.k_to_end.noalias() = x.to_end.asDiagonal() * k;
   Cn.noalias() += x.k_to_end.transpose() * v;
   counts.add("state_update", c * (DK * DV + DK));
