@@ -84,11 +84,36 @@ struct ChunkBuffers {
   Mat<S> G, Gx;               // inclusive and exclusive cumulative decays [c, K]
   Mat<S> to, from, products;  // a block's [r̃; ã] [2n, K], [b̃; k̃] [2·seen, K], their product
   Mat<S> A_b, A_k;            // [A_ab; A_rb], [A_ak; A_rk] [2c, c]
-  Mat<S> decayed;             // [2c, K]
+  Mat<S> decayed;             // [ã; r̃] = [a ⊙ e^{G'}; r ⊙ e^G] [2c, K]
+  Mat<S> to_state;            // [k; b] ⊙ e^{G_c − G} [2c, K]
   Mat<S> read, kv, vu;        // [2c, V]
   Mat<S> solve;               // [c, c]
   Eigen::Matrix<S, 1, Eigen::Dynamic> to_end;  // e^{G_c} [1, K]
 };
+
+// The products of a block of rows [r, r + n) with the first `seen` rows of the chunk: `to`
+// [ã; r̃] of the block's rows [2n, K] times `from` [b̃; k̃] of rows j < seen [2·seen, K]
+// (transposed) into A_ab, A_ak (ã rows) and A_rb, A_rk (r̃ rows).
+template <class S>
+void block_products(std::int64_t c, std::int64_t r, std::int64_t n, std::int64_t seen,
+                    const Mat<S>& to, const Mat<S>& from, ChunkBuffers<S>& x) {
+  x.products.noalias() = to * from.transpose();
+  x.A_b.block(r, 0, n, seen) = x.products.block(0, 0, n, seen);         // A_ab
+  x.A_k.block(r, 0, n, seen) = x.products.block(0, seen, n, seen);      // A_ak
+  x.A_b.block(c + r, 0, n, seen) = x.products.block(n, 0, n, seen);     // A_rb
+  x.A_k.block(c + r, 0, n, seen) = x.products.block(n, seen, n, seen);  // A_rk
+}
+
+// Keeps j < i for A_ab and A_ak, j ≤ i for A_rb and A_rk (the products fill whole blocks).
+template <class S>
+void keep_lower_triangles(std::int64_t c, ChunkBuffers<S>& x) {
+  for (std::int64_t i = 0; i < c; ++i) {
+    x.A_b.row(i).tail(c - i).setZero();
+    x.A_k.row(i).tail(c - i).setZero();
+    x.A_b.row(c + i).tail(c - i - 1).setZero();
+    x.A_k.row(c + i).tail(c - i - 1).setZero();
+  }
+}
 
 // The four intra-chunk matrices as products, in blocks of rows [r, r + n) against a reference
 // decay ref = G_{r−1} (0 for the first block): for rows i of the block and j ≤ i,
@@ -117,22 +142,18 @@ void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
       x.from.resize(2 * seen, K);
       for (std::int64_t i = 0; i < n; ++i)
         for (std::int64_t d = 0; d < K; ++d) {
-          x.to(i, d) = x.G(r + i, d) - reference(d);
-          x.to(n + i, d) = x.Gx(r + i, d) - reference(d);
+          x.to(i, d) = x.Gx(r + i, d) - reference(d);
+          x.to(n + i, d) = x.G(r + i, d) - reference(d);
         }
       for (std::int64_t j = 0; j < seen; ++j)
         for (std::int64_t d = 0; d < K; ++d) x.from(j, d) = reference(d) - x.G(j, d);
       exp_in_place(x.to.data(), x.to.size());
       exp_in_place(x.from.data(), seen * K);
-      x.to.topRows(n).array() *= x.r.middleRows(r, n).array();
-      x.to.bottomRows(n).array() *= x.a.middleRows(r, n).array();
+      x.to.topRows(n).array() *= x.a.middleRows(r, n).array();
+      x.to.bottomRows(n).array() *= x.r.middleRows(r, n).array();
       x.from.bottomRows(seen) = (x.from.topRows(seen).array() * x.k.topRows(seen).array()).matrix();
       x.from.topRows(seen).array() *= x.b.topRows(seen).array();
-      x.products.noalias() = x.to * x.from.transpose();
-      x.A_b.block(c + r, 0, n, seen) = x.products.block(0, 0, n, seen);     // A_rb
-      x.A_k.block(c + r, 0, n, seen) = x.products.block(0, seen, n, seen);  // A_rk
-      x.A_b.block(r, 0, n, seen) = x.products.block(n, 0, n, seen);         // A_ab
-      x.A_k.block(r, 0, n, seen) = x.products.block(n, seen, n, seen);      // A_ak
+      block_products(c, r, n, seen, x.to, x.from, x);
     }
     if (alone) {
       x.A_b(c + r, r) = x.r.row(r).dot(x.b.row(r));
@@ -140,13 +161,116 @@ void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
     }
     r += n;
   }
-  // Keep j < i for A_ab and A_ak, j ≤ i for A_rb and A_rk.
-  for (std::int64_t i = 0; i < c; ++i) {
-    x.A_b.row(i).tail(c - i).setZero();
-    x.A_k.row(i).tail(c - i).setZero();
-    x.A_b.row(c + i).tail(c - i - 1).setZero();
-    x.A_k.row(c + i).tail(c - i - 1).setZero();
+  keep_lower_triangles(c, x);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+const bool has_avx2 = __builtin_cpu_supports("avx2");
+#endif
+
+// A one-block chunk's factors from E = e^G [c, K] (row-major [c, K] arrays, plain loops that
+// run at AVX2 width where the CPU has it, see one_block_factors):
+//   ã_i = a_i ⊙ E_{i−1} (E_{−1} = 1, as e^{G'_i} = e^{G_{i−1}}),  r̃_i = r_i ⊙ E_i,
+//   b̃_j = b_j ⊙ E_j^{−1},  k̃_j = k_j ⊙ E_j^{−1},
+//   [k; b]_j ⊙ e^{G_c − G_j} = E_c ⊙ [k̃_j; b̃_j],
+// with e^{−G} as 1 / e^G (e^G ≥ e^{−safe_spread}, far from underflow). One exp per (i, d)
+// instead of one for each factor. The pointers are restrict-qualified (none overlaps), so that
+// the loops vectorise.
+template <class S>
+struct FactorRows {
+  const S *E, *r, *a, *b, *k;
+  S *decayed, *from, *to_state;  // [ã; r̃], [b̃; k̃], [k; b] ⊙ e^{G_c − G}, each [2c, K]
+  std::int64_t c, K;
+};
+
+template <class S>
+[[gnu::always_inline]] inline void factor_rows(const FactorRows<S>& x) {
+  const std::int64_t K = x.K, half = x.c * K;  // the second half of each [2c, K] array
+  const S* __restrict last = x.E + (x.c - 1) * K;
+  for (std::int64_t i = 0; i < half; i += K) {
+    const S* __restrict e = x.E + i;
+    const S* __restrict r = x.r + i;
+    const S* __restrict b = x.b + i;
+    const S* __restrict k = x.k + i;
+    S* __restrict r_tilde = x.decayed + half + i;
+    S* __restrict b_tilde = x.from + i;
+    S* __restrict k_tilde = x.from + half + i;
+    S* __restrict k_end = x.to_state + i;
+    S* __restrict b_end = x.to_state + half + i;
+    for (std::int64_t d = 0; d < K; ++d) {
+      r_tilde[d] = r[d] * e[d];
+      const S inverse = S(1) / e[d];
+      const S b_from = b[d] * inverse, k_from = k[d] * inverse;
+      b_tilde[d] = b_from;
+      k_tilde[d] = k_from;
+      k_end[d] = last[d] * k_from;
+      b_end[d] = last[d] * b_from;
+    }
+    const S* __restrict a = x.a + i;
+    S* __restrict a_tilde = x.decayed + i;
+    if (i == 0)
+      for (std::int64_t d = 0; d < K; ++d) a_tilde[d] = a[d];
+    else
+      for (std::int64_t d = 0; d < K; ++d) a_tilde[d] = a[d] * e[d - K];
   }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Without FMA each product and quotient rounds as in the SSE2 loop: the same bits on any machine.
+template <class S>
+__attribute__((target("avx2"))) void factor_rows_avx2(const FactorRows<S>& x) {
+  factor_rows(x);
+}
+#endif
+
+// A chunk that is one block (its decay within safe_spread from 0, reference 0): e^G in place of
+// G (the chunk's one exp pass), every factor of the chunk from it (factor_rows), and the four
+// intra matrices as one product [ã; r̃]·[b̃; k̃]ᵀ.
+template <class S>
+void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
+  const std::int64_t K = x.G.cols();
+  exp_in_place(x.G.data(), c * K);  // G becomes E = e^G
+  x.decayed.resize(2 * c, K);
+  x.from.resize(2 * c, K);
+  x.to_state.resize(2 * c, K);
+  const FactorRows<S> rows{
+      x.G.data(),       x.r.data(),    x.a.data(),        x.b.data(), x.k.data(),
+      x.decayed.data(), x.from.data(), x.to_state.data(), c,          K};
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (has_avx2)
+    factor_rows_avx2(rows);
+  else
+#endif
+    factor_rows(rows);
+  x.to_end = x.G.row(c - 1);
+  x.A_b.setZero(2 * c, c);
+  x.A_k.setZero(2 * c, c);
+  block_products(c, 0, c, c, x.decayed, x.from, x);
+  keep_lower_triangles(c, x);
+}
+
+// A chunk of several blocks (intra_matrices), its start-state and state-update factors each
+// from their own exps: e^{G'} and e^G, e^{G_c − G}.
+template <class S>
+void blockwise_factors(std::int64_t c, ChunkBuffers<S>& x) {
+  const std::int64_t K = x.G.cols();
+  x.Gx.resize(c, K);
+  x.Gx.row(0).setZero();
+  x.Gx.bottomRows(c - 1) = x.G.topRows(c - 1);
+  intra_matrices(c, x);
+  x.decayed.resize(2 * c, K);
+  x.decayed.topRows(c) = x.Gx;
+  x.decayed.bottomRows(c) = x.G;
+  exp_in_place(x.decayed.data(), x.decayed.size());
+  x.decayed.topRows(c).array() *= x.a.array();
+  x.decayed.bottomRows(c).array() *= x.r.array();
+  x.to_state.resize(2 * c, K);
+  for (std::int64_t i = 0; i < c; ++i) x.to_state.row(i) = x.G.row(c - 1) - x.G.row(i);
+  exp_in_place(x.to_state.data(), c * K);
+  x.to_state.bottomRows(c) = (x.to_state.topRows(c).array() * x.b.array()).matrix();
+  x.to_state.topRows(c).array() *= x.k.array();
+  x.to_end = x.G.row(c - 1);
+  exp_in_place(x.to_end.data(), K);
 }
 
 // One chunk of c tokens loaded in x (mixers-spec-recurrent §13 "Chunked form"), with G the
@@ -160,23 +284,16 @@ template <class S>
 void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& counts) {
   const std::int64_t K = state.rows(), V = state.cols();
   x.G.resize(c, K);  // row by row, the same sums per channel as a running total
-  x.Gx.resize(c, K);
-  x.Gx.row(0).setZero();
   x.G.row(0) = x.g.row(0);
-  for (std::int64_t i = 1; i < c; ++i) {
-    x.Gx.row(i) = x.G.row(i - 1);
-    x.G.row(i) = x.G.row(i - 1) + x.g.row(i);
-  }
-  // 1. Intra-chunk matrices (pairwise decays).
-  intra_matrices(c, x);
+  for (std::int64_t i = 1; i < c; ++i) x.G.row(i) = x.G.row(i - 1) + x.g.row(i);
+  // 1. Intra-chunk matrices (pairwise decays) and the factors of the start state's share and
+  // of the state update.
+  if (mixers::rows_within_safe_spread(x.G, 0) == c)
+    one_block_factors(c, x);
+  else
+    blockwise_factors(c, x);
   counts.add("intra_scores", 2 * c * c * K);
   // 2. The start state's share, then U by forward substitution, then the outputs.
-  x.decayed.resize(2 * c, K);
-  x.decayed.topRows(c) = x.Gx;
-  x.decayed.bottomRows(c) = x.G;
-  exp_in_place(x.decayed.data(), x.decayed.size());
-  x.decayed.topRows(c).array() *= x.a.array();
-  x.decayed.bottomRows(c).array() *= x.r.array();
   x.read.noalias() = x.decayed * state;
   x.kv.noalias() = x.A_k * x.v;  // [A_ak V; A_rk V]
   x.vu.resize(2 * c, V);
@@ -191,14 +308,8 @@ void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   counts.add("solve", c * (c - 1) * V);
   counts.add("intra_output", c * (c + 1) * V);
   // 3. The state at the chunk end.
-  for (std::int64_t i = 0; i < c; ++i) x.decayed.row(i) = x.G.row(c - 1) - x.G.row(i);
-  exp_in_place(x.decayed.data(), c * K);
-  x.decayed.bottomRows(c) = (x.decayed.topRows(c).array() * x.b.array()).matrix();
-  x.decayed.topRows(c).array() *= x.k.array();
-  x.to_end = x.G.row(c - 1);
-  exp_in_place(x.to_end.data(), K);
   state = x.to_end.transpose().asDiagonal() * state;
-  state.noalias() += x.decayed.transpose() * x.vu;
+  state.noalias() += x.to_state.transpose() * x.vu;
   counts.add("state_update", 2 * c * K * V);
 }
 
