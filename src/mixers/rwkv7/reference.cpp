@@ -80,8 +80,10 @@ using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 // A chunk's buffers, kept from chunk to chunk (the last chunk may be shorter).
 template <class S>
 struct ChunkBuffers {
-  Mat<S> r, g, k, v, a, b;    // [c, K] ([c, V] for v)
-  Mat<S> G, Gx;               // inclusive and exclusive cumulative decays [c, K]
+  Mat<S> r, g, k, v, a, b;                        // [c, K] ([c, V] for v)
+  Mat<S> G;                                       // inclusive cumulative decays [c, K]
+  Mat<S> E;                                       // a row block's e^{G − ref} [n, K]
+  Eigen::Matrix<S, 1, Eigen::Dynamic> reference;  // its ref [1, K]
   Mat<S> to, from, products;  // a block's [r̃; ã] [2n, K], [b̃; k̃] [2·seen, K], their product
   Mat<S> A_b, A_k;            // [A_ab; A_rb], [A_ak; A_rk] [2c, c]
   Mat<S> decayed;             // [ã; r̃] = [a ⊙ e^{G'}; r ⊙ e^G] [2c, K]
@@ -118,41 +120,45 @@ void keep_lower_triangles(std::int64_t c, ChunkBuffers<S>& x) {
 // The four intra-chunk matrices as products, in blocks of rows [r, r + n) against a reference
 // decay ref = G_{r−1} (0 for the first block): for rows i of the block and j ≤ i,
 //   e^{G_i − G_j} = e^{G_i − ref}·e^{ref − G_j},  e^{G'_i − G_j} = e^{G'_i − ref}·e^{ref − G_j},
-// so one product [r ⊙ e^{G − ref}; a ⊙ e^{G' − ref}]·[b ⊙ e^{ref − G}; k ⊙ e^{ref − G}]ᵀ gives
+// so one product [a ⊙ e^{G' − ref}; r ⊙ e^{G − ref}]·[b ⊙ e^{ref − G}; k ⊙ e^{ref − G}]ᵀ gives
 // all four for the block's rows. With g ≤ 0 the first factors are ≤ 1 and so is the second for
 // j < r; for j in the block it grows up to e^{spread}, spread = max over the block's rows and
 // channels of ref − G_j, which a block keeps within safe_spread (no overflow, far from the type's
-// range), so the terms are as accurate as one exp per (i, j, d). A row whose own decay exceeds
-// safe_spread is a block alone: its pairs with earlier rows through the product (both factors
-// ≤ 1), its diagonal (decay ratio 1) directly. With trained decays (g > −0.61) a float64 chunk of
-// 64 is one block: one GEMM. (As the KDA chunked form in mixers/common/delta_rule.cpp.)
+// range), so the terms are as accurate as one exp per (i, j, d). One exp per (i, d) of the block,
+// E_i = e^{G_i − ref}, gives e^{G'_i − ref} = E_{i−1} (1 for i = r) and, within the block,
+// e^{ref − G_i} = 1 / E_i (E_i ≥ e^{−safe_spread}); rows before it have their own exps. A row
+// whose own decay exceeds safe_spread is a block alone: its pairs with earlier rows through the
+// product (both factors ≤ 1), its diagonal (decay ratio 1) directly. (As the KDA chunked form in
+// mixers/common/delta_rule.cpp; one_block_factors does a chunk that is one block.)
 template <class S>
 void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
   const std::int64_t K = x.r.cols();
   x.A_b.setZero(2 * c, c);
   x.A_k.setZero(2 * c, c);
   for (std::int64_t r = 0; r < c;) {
-    const auto reference = [&](std::int64_t d) { return r == 0 ? S(0) : x.G(r - 1, d); };
+    if (r == 0)
+      x.reference.setZero(K);
+    else
+      x.reference = x.G.row(r - 1);
     std::int64_t n = mixers::rows_within_safe_spread(x.G, r);
     const bool alone = n == 0;
     if (alone) n = 1;
     const std::int64_t seen = alone ? r : r + n;  // columns j done by the product
     if (seen > 0) {
+      x.E = x.G.middleRows(r, n).rowwise() - x.reference;
+      exp_in_place(x.E.data(), x.E.size());
       x.to.resize(2 * n, K);
+      x.to.row(0) = x.a.row(r);
+      x.to.middleRows(1, n - 1) =
+          (x.a.middleRows(r + 1, n - 1).array() * x.E.topRows(n - 1).array()).matrix();
+      x.to.bottomRows(n) = (x.r.middleRows(r, n).array() * x.E.array()).matrix();
       x.from.resize(2 * seen, K);
-      for (std::int64_t i = 0; i < n; ++i)
-        for (std::int64_t d = 0; d < K; ++d) {
-          x.to(i, d) = x.Gx(r + i, d) - reference(d);
-          x.to(n + i, d) = x.G(r + i, d) - reference(d);
-        }
-      for (std::int64_t j = 0; j < seen; ++j)
-        for (std::int64_t d = 0; d < K; ++d) x.from(j, d) = reference(d) - x.G(j, d);
-      exp_in_place(x.to.data(), x.to.size());
-      exp_in_place(x.from.data(), seen * K);
-      x.to.topRows(n).array() *= x.a.middleRows(r, n).array();
-      x.to.bottomRows(n).array() *= x.r.middleRows(r, n).array();
-      x.from.bottomRows(seen) = (x.from.topRows(seen).array() * x.k.topRows(seen).array()).matrix();
-      x.from.topRows(seen).array() *= x.b.topRows(seen).array();
+      auto decay = x.from.topRows(seen);  // e^{ref − G_j}, then times b
+      decay.topRows(r) = (-x.G.topRows(r)).rowwise() + x.reference;
+      exp_in_place(decay.data(), r * K);
+      decay.bottomRows(seen - r) = x.E.topRows(seen - r).cwiseInverse();
+      x.from.bottomRows(seen) = (decay.array() * x.k.topRows(seen).array()).matrix();
+      decay.array() *= x.b.topRows(seen).array();
       block_products(c, r, n, seen, x.to, x.from, x);
     }
     if (alone) {
@@ -249,28 +255,26 @@ void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
   keep_lower_triangles(c, x);
 }
 
-// A chunk of several blocks (intra_matrices), its start-state and state-update factors each
-// from their own exps: e^{G'} and e^G, e^{G_c − G}.
+// A chunk of several blocks (intra_matrices), its start-state and state-update factors from
+// exps of their own: e^G, which also gives e^{G'_i} = e^{G_{i−1}}, and e^{G_c − G}.
 template <class S>
 void blockwise_factors(std::int64_t c, ChunkBuffers<S>& x) {
   const std::int64_t K = x.G.cols();
-  x.Gx.resize(c, K);
-  x.Gx.row(0).setZero();
-  x.Gx.bottomRows(c - 1) = x.G.topRows(c - 1);
   intra_matrices(c, x);
   x.decayed.resize(2 * c, K);
-  x.decayed.topRows(c) = x.Gx;
-  x.decayed.bottomRows(c) = x.G;
-  exp_in_place(x.decayed.data(), x.decayed.size());
-  x.decayed.topRows(c).array() *= x.a.array();
-  x.decayed.bottomRows(c).array() *= x.r.array();
+  auto growth = x.decayed.bottomRows(c);  // e^G, then times r
+  growth = x.G;
+  exp_in_place(growth.data(), c * K);
+  x.to_end = growth.row(c - 1);
+  x.decayed.row(0) = x.a.row(0);
+  x.decayed.middleRows(1, c - 1) =
+      (x.a.bottomRows(c - 1).array() * growth.topRows(c - 1).array()).matrix();
+  growth.array() *= x.r.array();
   x.to_state.resize(2 * c, K);
-  for (std::int64_t i = 0; i < c; ++i) x.to_state.row(i) = x.G.row(c - 1) - x.G.row(i);
+  x.to_state.topRows(c) = (-x.G).rowwise() + x.G.row(c - 1);
   exp_in_place(x.to_state.data(), c * K);
   x.to_state.bottomRows(c) = (x.to_state.topRows(c).array() * x.b.array()).matrix();
   x.to_state.topRows(c).array() *= x.k.array();
-  x.to_end = x.G.row(c - 1);
-  exp_in_place(x.to_end.data(), K);
 }
 
 // One chunk of c tokens loaded in x (mixers-spec-recurrent §13 "Chunked form"), with G the

@@ -159,8 +159,8 @@ TEST_CASE("rwkv7::run") {
     options.precision = Precision::float32;
     CHECK(max_abs_diff(run(in, options).o, expected) < 1e-4);
   }
-  SUBCASE("float32 chunked with strong decays (row blocks, rows alone past 20) equals the loops") {
-    for (const double g_min : {-3.0, -40.0}) {
+  SUBCASE("float32 chunked equals the loops: chunks of one block, of row blocks, rows alone") {
+    for (const double g_min : {-0.5, -3.0, -40.0}) {  // spreads below 20, above, rows above
       CAPTURE(g_min);
       const Inputs in = random_inputs(2, 45, 2, 12, 8, g_min, 45);
       const Loops expected = rwkv_lm_loops(in);
@@ -190,18 +190,25 @@ TEST_CASE("rwkv7::run") {
       }
   }
   SUBCASE("chunked: the same bits for any thread count (heads run in blocks of ⌈H/threads⌉)") {
-    const Inputs in = random_inputs(2, 100, 5, 12, 10, -1.0, 55);
-    const int threads_before = mixers::kernel_threads();
-    mixers::set_kernel_threads(1);
-    const Result serial = run(in, options_for(Form::chunked, 32));
-    for (const int threads : {1, 2, 3, 5}) {
-      CAPTURE(threads);
-      mixers::set_kernel_threads(threads);
-      const Result r = run(in, options_for(Form::chunked, 32));
-      CHECK(r.o.data == serial.o.data);
-      CHECK(r.final_state.data == serial.final_state.data);
-    }
-    mixers::set_kernel_threads(threads_before);
+    // Decays to −1 and −0.2: float64 chunks of one block, float32 chunks of both kinds.
+    for (const double g_min : {-1.0, -0.2})
+      for (const Precision precision : {Precision::float64, Precision::float32}) {
+        CAPTURE(g_min);
+        const Inputs in = random_inputs(2, 100, 5, 12, 10, g_min, 55);
+        Options options = options_for(Form::chunked, 32);
+        options.precision = precision;
+        const int threads_before = mixers::kernel_threads();
+        mixers::set_kernel_threads(1);
+        const Result serial = run(in, options);
+        for (const int threads : {1, 2, 3, 5}) {
+          CAPTURE(threads);
+          mixers::set_kernel_threads(threads);
+          const Result r = run(in, options);
+          CHECK(r.o.data == serial.o.data);
+          CHECK(r.final_state.data == serial.final_state.data);
+        }
+        mixers::set_kernel_threads(threads_before);
+      }
   }
 }
 
