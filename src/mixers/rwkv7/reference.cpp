@@ -185,22 +185,25 @@ const bool has_avx2 = __builtin_cpu_supports("avx2");
 template <class S>
 struct FactorRows {
   const S *E, *r, *a, *b, *k;
-  S *decayed, *from, *to_state;  // [ã; r̃], [b̃; k̃], [k; b] ⊙ e^{G_c − G}, each [2c, K]
+  S *decayed, *from,
+      *to_state;  // [ã; r̃], [b̃; k̃] (rows as in one_block_factors), [k; b] ⊙ e^{G_c − G}
   std::int64_t c, K;
 };
 
 template <class S>
 [[gnu::always_inline]] inline void factor_rows(const FactorRows<S>& x) {
   const std::int64_t K = x.K, half = x.c * K;  // the second half of each [2c, K] array
+  const std::int64_t h = x.c / 2, rest = x.c - h;
   const S* __restrict last = x.E + (x.c - 1) * K;
-  for (std::int64_t i = 0; i < half; i += K) {
+  for (std::int64_t row = 0; row < x.c; ++row) {
+    const std::int64_t i = row * K;
     const S* __restrict e = x.E + i;
     const S* __restrict r = x.r + i;
     const S* __restrict b = x.b + i;
     const S* __restrict k = x.k + i;
     S* __restrict r_tilde = x.decayed + half + i;
-    S* __restrict b_tilde = x.from + i;
-    S* __restrict k_tilde = x.from + half + i;
+    S* __restrict b_tilde = x.from + (row < h ? row : h + row) * K;
+    S* __restrict k_tilde = x.from + (row < h ? h + row : h + rest + row) * K;
     S* __restrict k_end = x.to_state + i;
     S* __restrict b_end = x.to_state + half + i;
     for (std::int64_t d = 0; d < K; ++d) {
@@ -214,7 +217,7 @@ template <class S>
     }
     const S* __restrict a = x.a + i;
     S* __restrict a_tilde = x.decayed + i;
-    if (i == 0)
+    if (row == 0)
       for (std::int64_t d = 0; d < K; ++d) a_tilde[d] = a[d];
     else
       for (std::int64_t d = 0; d < K; ++d) a_tilde[d] = a[d] * e[d - K];
@@ -231,7 +234,7 @@ __attribute__((target("avx2"))) void factor_rows_avx2(const FactorRows<S>& x) {
 
 // A chunk that is one block (its decay within safe_spread from 0, reference 0): e^G in place of
 // G (the chunk's one exp pass), every factor of the chunk from it (factor_rows), and the four
-// intra matrices as one product [ã; r̃]·[b̃; k̃]ᵀ.
+// intra matrices as products [ã; r̃]·[b̃; k̃]ᵀ.
 template <class S>
 void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
   const std::int64_t K = x.G.cols();
@@ -249,9 +252,22 @@ void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
 #endif
     factor_rows(rows);
   x.to_end = x.G.row(c - 1);
+  // Row i of each matrix reads columns j ≤ i only, so the upper right quarters (rows before h,
+  // columns from h on) are skipped: all rows against the first h keys, then each half's last
+  // rows against the last keys; three BLAS calls, 3/4 of the full product's multiply-adds.
+  // factor_rows put x.from's rows in that order: [b̃; k̃] of the first h rows, then of the rest.
+  const std::int64_t h = c / 2, rest = c - h;
   x.A_b.setZero(2 * c, c);
   x.A_k.setZero(2 * c, c);
-  block_products(c, 0, c, c, x.decayed, x.from, x);
+  x.products.noalias() = x.decayed * x.from.topRows(2 * h).transpose();
+  x.A_b.leftCols(h) = x.products.leftCols(h);
+  x.A_k.leftCols(h) = x.products.rightCols(h);
+  for (const std::int64_t half : {std::int64_t{0}, c}) {
+    x.products.noalias() =
+        x.decayed.middleRows(half + h, rest) * x.from.bottomRows(2 * rest).transpose();
+    x.A_b.block(half + h, h, rest, rest) = x.products.leftCols(rest);
+    x.A_k.block(half + h, h, rest, rest) = x.products.rightCols(rest);
+  }
   keep_lower_triangles(c, x);
 }
 
@@ -299,7 +315,13 @@ void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   counts.add("intra_scores", 2 * c * c * K);
   // 2. The start state's share, then U by forward substitution, then the outputs.
   x.read.noalias() = x.decayed * state;
-  x.kv.noalias() = x.A_k * x.v;  // [A_ak V; A_rk V]
+  // [A_ak V; A_rk V], and below A_rb U, skip the upper right quarter of each c-row half (its
+  // first h rows are 0 from column h on): 3/4 of the multiply-adds, still in BLAS.
+  const std::int64_t h = c / 2, rest = c - h;
+  x.kv.noalias() = x.A_k.leftCols(h) * x.v.topRows(h);
+  for (const std::int64_t half : {std::int64_t{0}, c})
+    x.kv.middleRows(half + h, rest).noalias() +=
+        x.A_k.block(half + h, h, rest, rest) * x.v.bottomRows(rest);
   x.vu.resize(2 * c, V);
   x.vu.topRows(c) = x.v;
   auto U = x.vu.bottomRows(c);
@@ -307,7 +329,8 @@ void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   x.solve = -x.A_b.topRows(c);  // the unit diagonal is implied
   x.solve.template triangularView<Eigen::UnitLower>().solveInPlace(U);
   x.kv.bottomRows(c) += x.read.bottomRows(c);
-  x.kv.bottomRows(c).noalias() += x.A_b.bottomRows(c) * U;
+  x.kv.bottomRows(c).noalias() += x.A_b.block(c, 0, c, h) * U.topRows(h);
+  x.kv.bottomRows(rest).noalias() += x.A_b.block(c + h, h, rest, rest) * U.bottomRows(rest);
   counts.add("state_read", 2 * c * K * V);
   counts.add("solve", c * (c - 1) * V);
   counts.add("intra_output", c * (c + 1) * V);
