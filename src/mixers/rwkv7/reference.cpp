@@ -106,6 +106,28 @@ void block_products(std::int64_t c, std::int64_t r, std::int64_t n, std::int64_t
   x.A_k.block(c + r, 0, n, seen) = x.products.block(n, seen, n, seen);  // A_rk
 }
 
+// The first block's products (rows [0, n), n ≤ c, reference 0): `to` [ã; r̃] [2n, K] times
+// `from` [b̃; k̃] [2n, K] with its rows in the order [b̃; k̃] of rows [0, h), then of rows
+// [h, n) (h = n/2). Row i reads columns j ≤ i only, so the upper right quarters (rows before h,
+// columns from h on) are skipped: all rows against the first h keys, then each half's last rows
+// against the last keys; three BLAS calls, 3/4 of the full product's multiply-adds (as the
+// delta rule's lower_pair_products). Those quarters of A_b and A_k are left as they are.
+template <class S>
+void first_block_products(std::int64_t c, std::int64_t n, const Mat<S>& to, const Mat<S>& from,
+                          ChunkBuffers<S>& x) {
+  const std::int64_t h = n / 2, rest = n - h;
+  x.products.noalias() = to * from.topRows(2 * h).transpose();
+  for (const auto& [source, target] : {std::pair{std::int64_t{0}, std::int64_t{0}}, {n, c}}) {
+    x.A_b.block(target, 0, n, h) = x.products.block(source, 0, n, h);
+    x.A_k.block(target, 0, n, h) = x.products.block(source, h, n, h);
+  }
+  for (const auto& [source, target] : {std::pair{std::int64_t{0}, std::int64_t{0}}, {n, c}}) {
+    x.products.noalias() = to.middleRows(source + h, rest) * from.bottomRows(2 * rest).transpose();
+    x.A_b.block(target + h, h, rest, rest) = x.products.leftCols(rest);
+    x.A_k.block(target + h, h, rest, rest) = x.products.rightCols(rest);
+  }
+}
+
 // Keeps j < i for A_ab and A_ak, j ≤ i for A_rb and A_rk (the products fill whole blocks).
 template <class S>
 void keep_lower_triangles(std::int64_t c, ChunkBuffers<S>& x) {
@@ -153,13 +175,25 @@ void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
           (x.a.middleRows(r + 1, n - 1).array() * x.E.topRows(n - 1).array()).matrix();
       x.to.bottomRows(n) = (x.r.middleRows(r, n).array() * x.E.array()).matrix();
       x.from.resize(2 * seen, K);
-      auto decay = x.from.topRows(seen);  // e^{ref − G_j}, then times b
-      decay.topRows(r) = (-x.G.topRows(r)).rowwise() + x.reference;
-      exp_in_place(decay.data(), r * K);
-      decay.bottomRows(seen - r) = x.E.topRows(seen - r).cwiseInverse();
-      x.from.bottomRows(seen) = (decay.array() * x.k.topRows(seen).array()).matrix();
-      decay.array() *= x.b.topRows(seen).array();
-      block_products(c, r, n, seen, x.to, x.from, x);
+      if (r == 0) {  // [b̃; k̃] of rows [0, h), then of rows [h, n), each 1 / E times b or k
+        const std::int64_t h = n / 2;
+        for (const auto& [first, count] : {std::pair{std::int64_t{0}, h}, {h, n - h}}) {
+          auto b_tilde = x.from.middleRows(2 * first, count);
+          b_tilde = x.E.middleRows(first, count).cwiseInverse();
+          x.from.middleRows(2 * first + count, count) =
+              (b_tilde.array() * x.k.middleRows(first, count).array()).matrix();
+          b_tilde.array() *= x.b.middleRows(first, count).array();
+        }
+        first_block_products(c, n, x.to, x.from, x);
+      } else {
+        auto decay = x.from.topRows(seen);  // e^{ref − G_j}, then times b
+        decay.topRows(r) = (-x.G.topRows(r)).rowwise() + x.reference;
+        exp_in_place(decay.data(), r * K);
+        decay.bottomRows(seen - r) = x.E.topRows(seen - r).cwiseInverse();
+        x.from.bottomRows(seen) = (decay.array() * x.k.topRows(seen).array()).matrix();
+        decay.array() *= x.b.topRows(seen).array();
+        block_products(c, r, n, seen, x.to, x.from, x);
+      }
     }
     if (alone) {
       x.A_b(c + r, r) = x.r.row(r).dot(x.b.row(r));
@@ -185,8 +219,8 @@ const bool has_avx2 = __builtin_cpu_supports("avx2");
 template <class S>
 struct FactorRows {
   const S *E, *r, *a, *b, *k;
-  S *decayed, *from,
-      *to_state;  // [ã; r̃], [b̃; k̃] (rows as in one_block_factors), [k; b] ⊙ e^{G_c − G}
+  // [ã; r̃], [b̃; k̃] (rows in one_block_factors' order), [k; b] ⊙ e^{G_c − G}, each [2c, K]
+  S *decayed, *from, *to_state;
   std::int64_t c, K;
 };
 
@@ -252,22 +286,9 @@ void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
 #endif
     factor_rows(rows);
   x.to_end = x.G.row(c - 1);
-  // Row i of each matrix reads columns j ≤ i only, so the upper right quarters (rows before h,
-  // columns from h on) are skipped: all rows against the first h keys, then each half's last
-  // rows against the last keys; three BLAS calls, 3/4 of the full product's multiply-adds.
-  // factor_rows put x.from's rows in that order: [b̃; k̃] of the first h rows, then of the rest.
-  const std::int64_t h = c / 2, rest = c - h;
   x.A_b.setZero(2 * c, c);
   x.A_k.setZero(2 * c, c);
-  x.products.noalias() = x.decayed * x.from.topRows(2 * h).transpose();
-  x.A_b.leftCols(h) = x.products.leftCols(h);
-  x.A_k.leftCols(h) = x.products.rightCols(h);
-  for (const std::int64_t half : {std::int64_t{0}, c}) {
-    x.products.noalias() =
-        x.decayed.middleRows(half + h, rest) * x.from.bottomRows(2 * rest).transpose();
-    x.A_b.block(half + h, h, rest, rest) = x.products.leftCols(rest);
-    x.A_k.block(half + h, h, rest, rest) = x.products.rightCols(rest);
-  }
+  first_block_products(c, c, x.decayed, x.from, x);
   keep_lower_triangles(c, x);
 }
 
