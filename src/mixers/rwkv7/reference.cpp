@@ -139,17 +139,27 @@ void keep_lower_triangles(std::int64_t c, ChunkBuffers<S>& x) {
   }
 }
 
+// The spread of decay a row block may span: safe_spread for float64 (e^{±200}); for float32
+// e^{±40} rather than safe_spread's e^{±20}, still 21 decades inside float32's range (a
+// product's entries above the diagonal, never read, stay below e^{40}·K·|a||b|), so that a
+// chunk of 64 with trained decays (at most 0.61 a step, 38.8 over the chunk) is one block. Each
+// term of a product is its exact value times (1 + a few ulp) however large its factors.
+template <class S>
+constexpr S block_spread() {
+  return std::is_same_v<S, float> ? S(40) : mixers::safe_spread<S>();
+}
+
 // The four intra-chunk matrices as products, in blocks of rows [r, r + n) against a reference
 // decay ref = G_{r−1} (0 for the first block): for rows i of the block and j ≤ i,
 //   e^{G_i − G_j} = e^{G_i − ref}·e^{ref − G_j},  e^{G'_i − G_j} = e^{G'_i − ref}·e^{ref − G_j},
 // so one product [a ⊙ e^{G' − ref}; r ⊙ e^{G − ref}]·[b ⊙ e^{ref − G}; k ⊙ e^{ref − G}]ᵀ gives
 // all four for the block's rows. With g ≤ 0 the first factors are ≤ 1 and so is the second for
 // j < r; for j in the block it grows up to e^{spread}, spread = max over the block's rows and
-// channels of ref − G_j, which a block keeps within safe_spread (no overflow, far from the type's
+// channels of ref − G_j, which a block keeps within block_spread (no overflow, far from the type's
 // range), so the terms are as accurate as one exp per (i, j, d). One exp per (i, d) of the block,
 // E_i = e^{G_i − ref}, gives e^{G'_i − ref} = E_{i−1} (1 for i = r) and, within the block,
-// e^{ref − G_i} = 1 / E_i (E_i ≥ e^{−safe_spread}); rows before it have their own exps. A row
-// whose own decay exceeds safe_spread is a block alone: its pairs with earlier rows through the
+// e^{ref − G_i} = 1 / E_i (E_i ≥ e^{−block_spread}); rows before it have their own exps. A row
+// whose own decay exceeds block_spread is a block alone: its pairs with earlier rows through the
 // product (both factors ≤ 1), its diagonal (decay ratio 1) directly. (As the KDA chunked form in
 // mixers/common/delta_rule.cpp; one_block_factors does a chunk that is one block.)
 template <class S>
@@ -162,7 +172,7 @@ void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
       x.reference.setZero(K);
     else
       x.reference = x.G.row(r - 1);
-    std::int64_t n = mixers::rows_within_safe_spread(x.G, r);
+    std::int64_t n = mixers::rows_within_spread(x.G, r, block_spread<S>());
     const bool alone = n == 0;
     if (alone) n = 1;
     const std::int64_t seen = alone ? r : r + n;  // columns j done by the product
@@ -213,7 +223,7 @@ const bool has_avx2 = __builtin_cpu_supports("avx2");
 //   ã_i = a_i ⊙ E_{i−1} (E_{−1} = 1, as e^{G'_i} = e^{G_{i−1}}),  r̃_i = r_i ⊙ E_i,
 //   b̃_j = b_j ⊙ E_j^{−1},  k̃_j = k_j ⊙ E_j^{−1},
 //   [k; b]_j ⊙ e^{G_c − G_j} = E_c ⊙ [k̃_j; b̃_j],
-// with e^{−G} as 1 / e^G (e^G ≥ e^{−safe_spread}, far from underflow). One exp per (i, d)
+// with e^{−G} as 1 / e^G (e^G ≥ e^{−block_spread}, far from underflow). One exp per (i, d)
 // instead of one for each factor. The pointers are restrict-qualified (none overlaps), so that
 // the loops vectorise.
 template <class S>
@@ -266,7 +276,7 @@ __attribute__((target("avx2"))) void factor_rows_avx2(const FactorRows<S>& x) {
 }
 #endif
 
-// A chunk that is one block (its decay within safe_spread from 0, reference 0): e^G in place of
+// A chunk that is one block (its decay within block_spread from 0, reference 0): e^G in place of
 // G (the chunk's one exp pass), every factor of the chunk from it (factor_rows), and the four
 // intra matrices as products [ã; r̃]·[b̃; k̃]ᵀ.
 template <class S>
@@ -329,7 +339,7 @@ void chunk_step(std::int64_t c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
   for (std::int64_t i = 1; i < c; ++i) x.G.row(i) = x.G.row(i - 1) + x.g.row(i);
   // 1. Intra-chunk matrices (pairwise decays) and the factors of the start state's share and
   // of the state update.
-  if (mixers::rows_within_safe_spread(x.G, 0) == c)
+  if (mixers::rows_within_spread(x.G, 0, block_spread<S>()) == c)
     one_block_factors(c, x);
   else
     blockwise_factors(c, x);
