@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cases.h"
+#include "core/precision.h"
 #include "memory.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
@@ -38,10 +39,6 @@ struct Settings {
   std::vector<Precision> precisions{Precision::float64};
   std::vector<std::string> only;
 };
-
-const char* name_of(Precision precision) {
-  return precision == Precision::float32 ? "float32" : "float64";
-}
 
 struct Timing {
   double seconds = 1e30, cpu_seconds = 0, gflop = 0, bytes = 0;
@@ -86,7 +83,7 @@ void time_case(const Case& c, Precision precision, int threads, const Settings& 
     std::printf(
         "%-15s %s, %d thread(s): OpenBLAS %s rate now %.1f GFLOP/s (%.1f per CPU second); "
         "triad %.1f GB/s (%.1f per CPU second)\n",
-        c.mixer.c_str(), name_of(precision), threads,
+        c.mixer.c_str(), precision_name(precision), threads,
         precision == Precision::float64 ? "dgemm" : "sgemm", peak.wall, peak.cpu, bandwidth.wall,
         bandwidth.cpu);
   }
@@ -110,8 +107,8 @@ void time_case(const Case& c, Precision precision, int threads, const Settings& 
           "\"bytes\": %.0f, \"gbps\": %.3f, \"peak_gbps\": %.3f, "
           "\"percent_of_bandwidth\": %.2f, \"cpu_gbps\": %.3f, \"cpu_peak_gbps\": %.3f, "
           "\"percent_of_cpu_bandwidth\": %.2f, \"ceiling\": \"%s\"}\n",
-          c.mixer.c_str(), c.form.c_str(), name_of(precision), static_cast<long long>(T), threads,
-          t.seconds, t.cpu_seconds, t.gflop, gflops, peak.wall, 100.0 * gflops / peak.wall,
+          c.mixer.c_str(), c.form.c_str(), precision_name(precision), static_cast<long long>(T),
+          threads, t.seconds, t.cpu_seconds, t.gflop, gflops, peak.wall, 100.0 * gflops / peak.wall,
           cpu_gflops, peak.cpu, 100.0 * cpu_gflops / peak.cpu, t.bytes, gbps, bandwidth.wall,
           100.0 * gbps / bandwidth.wall, cpu_gbps, bandwidth.cpu, 100.0 * cpu_gbps / bandwidth.cpu,
           ceiling_of(t, peak, bandwidth));
@@ -154,7 +151,7 @@ void measure_memory(const Case& c, Precision precision, int threads, const Setti
           "{\"mixer\": \"%s\", \"form\": \"%s\", \"precision\": \"%s\", \"T\": %lld, "
           "\"threads\": %d, \"seconds\": %.6f, \"resident_with_inputs_mib\": %.1f, "
           "\"kernel_peak_mib\": %.1f}\n",
-          c.mixer.c_str(), c.form.c_str(), name_of(precision),
+          c.mixer.c_str(), c.form.c_str(), precision_name(precision),
           static_cast<long long>(s.memory_tokens), threads, seconds,
           static_cast<double>(inputs) / (1 << 20), kernel_mib);
     } else {

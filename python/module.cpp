@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "config/reader.h"
 #include "core/error.h"
+#include "core/precision.h"
 #include "oracle/oracle.h"
 
 namespace py = pybind11;
@@ -88,12 +89,8 @@ py::array float32_array_of(const attnsim::Tensor& tensor) {
 // writes them).
 py::dict oracle(const std::string& mixer, const std::string& form, const std::string& dtype,
                 const std::string& params_json, const py::dict& arrays) {
-  if (dtype != "float64" && dtype != "float32")
-    throw attnsim::UserError({}, "dtype", "float64 or float32", "'" + dtype + "'");
   // The indexer's dtype, where a kind has one, comes as the parameter `indexer_dtype`.
-  attnsim::oracle::Settings settings{
-      form, dtype == "float32" ? attnsim::Precision::float32 : attnsim::Precision::float64,
-      std::nullopt};
+  attnsim::oracle::Settings settings{form, attnsim::precision_named("dtype", dtype), std::nullopt};
   std::vector<std::pair<std::string, attnsim::Tensor>> floats;
   std::vector<std::pair<std::string, attnsim::IndexTensor>> ints;
   std::vector<py::array> held;  // the arrays `floats` and `ints` view, released last

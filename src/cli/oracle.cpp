@@ -9,17 +9,10 @@
 
 #include "cli/options.h"
 #include "core/error.h"
+#include "core/precision.h"
 #include "report/oracle_outputs.h"
 
 namespace attnsim::cli {
-namespace {
-// float64 or float32, the value of `option`; a UserError naming the option otherwise.
-Precision precision_named(const std::string& option, const std::string& value) {
-  if (value != "float64" && value != "float32")
-    throw UserError({}, option, "float64 or float32", "'" + value + "'");
-  return value == "float32" ? Precision::float32 : Precision::float64;
-}
-}  // namespace
 
 int run_oracle(const CommandArgs& args, std::ostream& out) {
   po::options_description options("Options");

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/precision.h"
 #include "mixers/mixer.h"
 #include "oracle/oracle.h"
 
@@ -91,7 +92,7 @@ void set_indexer_dtype(const MixerKind& kind, Precision precision, Binding& boun
         fmt::format("a case with a lightning indexer ({})", fmt::join(with_indexer, ", ")),
         fmt::format("this {} case, which runs none", kind.kind));
   }
-  bound.set("indexer_dtype", precision == Precision::float32 ? "float32" : "float64");
+  bound.set("indexer_dtype", precision_name(precision));
 }
 
 Outputs run_reference(const MixerKind& kind, const CaseFile& c, const Settings& settings) {

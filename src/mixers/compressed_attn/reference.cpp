@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/precision.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/rope.h"
 #include "mixers/common/top_k.h"
@@ -48,7 +49,7 @@ void validate_options(const Options& o) {
     reject("topk", "0 without compress_ratio (the indexer picks entries)", std::to_string(o.topk));
   if (o.indexer_precision && o.topk == 0)
     reject("indexer_dtype", "none without topk (no indexer runs)",
-           *o.indexer_precision == Precision::float32 ? "float32" : "float64");
+           precision_name(*o.indexer_precision));
   if (o.rope_dim < 0 || o.rope_dim % 2 != 0)
     reject("rope_dim", "an even number ≥ 0", std::to_string(o.rope_dim));
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/precision.h"
 #include "mixers/compressed_attn/reference.h"
 #include "mixers/mixer.h"
 
@@ -59,8 +60,7 @@ Options options_of(const Binding& bound, const SessionOptions& session) {
       form_index(session.form, {"parallel", "recurrent"}) == 0 ? Form::parallel : Form::recurrent;
   o.precision = session.precision;
   const std::string indexer_dtype = bound.text_or("indexer_dtype", "");
-  if (!indexer_dtype.empty())
-    o.indexer_precision = indexer_dtype == "float32" ? Precision::float32 : Precision::float64;
+  if (!indexer_dtype.empty()) o.indexer_precision = precision_named("indexer_dtype", indexer_dtype);
   return o;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "core/precision.h"
 #include "mixers/dsa/reference.h"
 #include "mixers/mla/session.h"
 
@@ -20,8 +21,7 @@ bool over_mla(const Binding& bound) { return bound.text_or("attention", "generic
 // `indexer_dtype` if given, else the run's precision (README "Indexer precision").
 Precision indexer_precision(const Binding& bound, Precision run) {
   const std::string dtype = bound.text_or("indexer_dtype", "");
-  if (dtype.empty()) return run;
-  return dtype == "float32" ? Precision::float32 : Precision::float64;
+  return dtype.empty() ? run : precision_named("indexer_dtype", dtype);
 }
 
 Signature signature(const Binding& bound) {
