@@ -30,10 +30,12 @@ struct HeadMatrix {
 // A head's rows in [B, T, heads, dim] are runs of dim values heads·dim apart, which the
 // hardware prefetchers do not follow: the gathers and scatters below ask for the row
 // kRowsAhead rows on (its `count` values, 0 past the end) while they copy the current one.
+// A pass that writes the rows asks for them to be written (kForWrite).
 constexpr std::int64_t kRowsAhead = 8;
-inline void prefetch_ahead(const double* row, std::int64_t stride, std::int64_t count) {
+template <bool kForWrite = false>
+void prefetch_ahead(const double* row, std::int64_t stride, std::int64_t count) {
   const double* ahead = row + kRowsAhead * stride;
-  for (std::int64_t d = 0; d < count; d += 8) __builtin_prefetch(ahead + d);
+  for (std::int64_t d = 0; d < count; d += 8) __builtin_prefetch(ahead + d, kForWrite ? 1 : 0);
 }
 
 // [T, dim] slice of a [B, T, heads, dim] tensor, for batch b and head h.

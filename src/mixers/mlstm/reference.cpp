@@ -294,18 +294,21 @@ struct ChunkHead {
   S m{0};
 };
 
-// Rows [t0, t0 + c) of `heads` adjacent heads from `first` (the first head's rows): a token's
-// rows of the block are one run of heads·cols values, read front to back in one pass that the
-// hardware prefetchers follow (head by head, 1 KiB runs heads·dim apart, they do not), into
-// `into` [c, heads·width] converted to S and times `factor`; each head's `cols` values take
-// `width` columns, a trailing column (width = cols + 1) holding 1.
+// Rows [t0, t0 + c) of T of `heads` adjacent heads from `first` (the first head's rows): a
+// token's rows of the block are one run of heads·cols values, read front to back, into `into`
+// [c, heads·width] converted to S and times `factor`; each head's `cols` values take `width`
+// columns, a trailing column (width = cols + 1) holding 1. When the heads are split over threads
+// the runs are a share of each token's values, which the hardware prefetchers do not follow
+// from run to run (the loads ran 2.4 times as long per byte as whole rows), so the run
+// kRowsAhead tokens on is asked for while one is copied.
 template <class S>
 void load_block(const mixers::HeadRows& first, std::int64_t heads, std::int64_t t0, std::int64_t c,
-                S factor, std::int64_t width, Mat<S>& into) {
+                std::int64_t T, S factor, std::int64_t width, Mat<S>& into) {
   const std::int64_t cols = first.cols;
   into.resize(c, heads * width);
   for (std::int64_t r = 0; r < c; ++r) {
     const double* __restrict src = first.row(t0 + r);
+    mixers::prefetch_ahead(src, first.stride, t0 + r + mixers::kRowsAhead < T ? heads * cols : 0);
     S* __restrict dst = into.row(r).data();
     for (std::int64_t h = 0; h < heads; ++h) {
       for (std::int64_t d = 0; d < cols; ++d)
@@ -328,15 +331,18 @@ StridedMap<S> writable_head_block(Mat<S>& block, std::size_t i, std::int64_t wid
 }
 
 // The block's outputs [c, heads·(DV + 1)] (each head's h | denominator) and stabilisers
-// [c, heads] to rows [t0, t0 + c) of its heads: a token's values of the block are one run of the
-// result, written front to back.
+// [c, heads] to rows [t0, t0 + c) of T of its heads: a token's values of the block are one run
+// of the result, written front to back, the run kRowsAhead tokens on asked for meanwhile (see
+// load_block).
 template <class S>
-void store_block(const Mat<S>& out, const Mat<S>& m, std::int64_t t0, mixers::HeadOutput o,
-                 double* m_first, std::int64_t m_stride) {
+void store_block(const Mat<S>& out, const Mat<S>& m, std::int64_t t0, std::int64_t T,
+                 mixers::HeadOutput o, double* m_first, std::int64_t m_stride) {
   const std::int64_t heads = m.cols(), DV = out.cols() / heads - 1;
   for (Eigen::Index r = 0; r < out.rows(); ++r) {
     const S* __restrict src = out.row(r).data();
     double* __restrict dst = o.row(t0 + r);
+    mixers::prefetch_ahead</*kForWrite=*/true>(dst, o.stride,
+                                               t0 + r + mixers::kRowsAhead < T ? heads * DV : 0);
     for (std::int64_t h = 0; h < heads; ++h)
       for (std::int64_t e = 0; e < DV; ++e)
         dst[h * DV + e] = static_cast<double>(src[h * (DV + 1) + e]);
@@ -362,9 +368,9 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, const Inputs& in, std::int64_t 
   ChunkBuffers<S> x;
   for (std::int64_t start = 0; start < T; start += chunk_size) {
     const std::int64_t c = std::min(chunk_size, T - start);
-    load_block(q_rows, n, start, c, static_cast<S>(scale), DK, q);
-    load_block(k_rows, n, start, c, S(1), DK, k);
-    load_block(v_rows, n, start, c, S(1), DV + 1, v);
+    load_block(q_rows, n, start, c, T, static_cast<S>(scale), DK, q);
+    load_block(k_rows, n, start, c, T, S(1), DK, k);
+    load_block(v_rows, n, start, c, T, S(1), DV + 1, v);
     out.resize(c, n * (DV + 1));
     m.resize(c, n);
     for (std::size_t i = 0; i < heads.size(); ++i) {
@@ -374,7 +380,7 @@ void chunkwise(std::vector<ChunkHead<S>>& heads, const Inputs& in, std::int64_t 
                  eps, counts);
       m.col(static_cast<Eigen::Index>(i)) = x.m;
     }
-    store_block(out, m, start, mixers::head_output(result.o, b, h0),
+    store_block(out, m, start, T, mixers::head_output(result.o, b, h0),
                 result.m.data.data() + b * T * NH + h0, NH);
   }
 }
