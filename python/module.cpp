@@ -64,13 +64,13 @@ attnsim::BasicTensor<T> tensor_of(const py::array& array, std::vector<py::array>
   return tensor;
 }
 
-// A result as a NumPy array that takes over the tensor's vector, not copied: the array's base is
-// a capsule owning the vector, deleted with the array.
+// A result as a NumPy array that takes over the tensor's buffer, not copied: the array's base is
+// a capsule owning the buffer, deleted with the array.
 template <class T>
 py::array array_of(attnsim::BasicTensor<T>&& tensor) {
-  auto values = std::make_unique<std::vector<T>>(std::move(tensor.data).release());
+  auto values = std::make_unique<attnsim::Buffer<T>>(std::move(tensor.data).release());
   const T* first = values->data();
-  py::capsule owner(values.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  py::capsule owner(values.get(), [](void* p) { delete static_cast<attnsim::Buffer<T>*>(p); });
   values.release();
   return py::array_t<T>(tensor.shape, first, owner);
 }

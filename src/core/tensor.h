@@ -12,23 +12,26 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/large_buffer.h"
 
 namespace attnsim {
 
 // Arithmetic of a reference run: float64 by default, float32 for `oracle --dtype float32`.
 enum class Precision { float64, float32 };
 
-// A tensor's elements: a vector of its own, or a read-only view of `size` elements at `first`
-// that its creator keeps alive and unchanged while the view exists. A view is read in place,
-// never copied: moved, it stays a view; copied, the copy is a vector of its own. Writing through
-// a view is our bug and fails loudly, so a kernel that reads its inputs through const references
-// takes views as they are, and one that changes an input works on its own copy.
+// A tensor's elements: a Buffer of its own (large ones on huge pages, see large_buffer.h), or a
+// read-only view of `size` elements at `first` that its creator keeps alive and unchanged while
+// the view exists. A view is read in place, never copied: moved, it stays a view; copied, the
+// copy has a buffer of its own. Writing through a view is our bug and fails loudly, so a kernel
+// that reads its inputs through const references takes views as they are, and one that changes
+// an input works on its own copy.
 template <class T>
 class Storage {
  public:
   Storage() = default;
   Storage(std::size_t count, T fill) : owned_(count, fill) {}
-  Storage(std::vector<T> values) : owned_(std::move(values)) {}  // NOLINT: as a vector
+  Storage(Buffer<T> values) : owned_(std::move(values)) {}  // NOLINT: as a vector
+  Storage(const std::vector<T>& values) : owned_(values.begin(), values.end()) {}  // NOLINT: same
   Storage(std::initializer_list<T> values) : owned_(values) {}
   static Storage view(const T* first, std::size_t size) {
     Storage storage;
@@ -62,8 +65,8 @@ class Storage {
     writable();
     owned_.resize(count);
   }
-  // The elements as a vector: its own, moved out (not copied); a view's, copied.
-  std::vector<T> release() && {
+  // The elements: its own, moved out (not copied); a view's, copied.
+  Buffer<T> release() && {
     if (view_) return {view_, view_ + view_size_};
     return std::move(owned_);
   }
@@ -78,7 +81,7 @@ class Storage {
     ATTNSIM_ASSERT(view_ == nullptr, "a read-only view is written: copy the tensor first");
   }
 
-  std::vector<T> owned_;
+  Buffer<T> owned_;
   const T* view_ = nullptr;  // a view: view_size_ elements there, and owned_ is empty
   std::size_t view_size_ = 0;
 };

@@ -102,7 +102,7 @@ void append_tokens(Tensor& head, const Tensor& tail) {
   const std::int64_t B = head.dim(0);
   const std::size_t head_row = head.size() / static_cast<std::size_t>(B);
   const std::size_t tail_row = tail.size() / static_cast<std::size_t>(B);
-  std::vector<double> data;
+  Buffer<double> data;
   data.reserve(head.size() + tail.size());
   for (std::int64_t b = 0; b < B; ++b) {
     const auto h = head.data.begin() + static_cast<std::ptrdiff_t>(head_row * b);

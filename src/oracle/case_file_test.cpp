@@ -72,13 +72,13 @@ TEST_CASE("CaseFile") {
   }
   SUBCASE("releasing a view's elements copies them; releasing owned elements moves them") {
     const std::vector<double> values{1, 2, 3};
-    std::vector<double> released = Tensor::view({3}, values.data()).data.release();
-    CHECK(released == values);
+    Buffer<double> released = Tensor::view({3}, values.data()).data.release();
+    CHECK(std::vector<double>(released.begin(), released.end()) == values);
     CHECK(released.data() != values.data());
     Tensor owned({2}, 5.0);
     const double* elements = owned.data.data();
     released = std::move(owned.data).release();
-    CHECK(released == std::vector<double>{5, 5});
+    CHECK(released == Buffer<double>{5, 5});
     CHECK(released.data() == elements);
   }
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/large_buffer.h"
 #include "core/tensor.h"
 
 namespace attnsim::mixers {
@@ -14,7 +15,7 @@ template <class S>
 struct HeadMatrix {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
-  std::vector<S> data;  // row-major [rows, cols]
+  Buffer<S> data;  // row-major [rows, cols]
 
   HeadMatrix() = default;
   HeadMatrix(std::int64_t r, std::int64_t c)
