@@ -2,13 +2,13 @@
 // v1, uint32 in v2/v3), then a Python-dict header padded to 64 bytes, then the raw data.
 #include "core/npy.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -26,12 +26,27 @@ constexpr std::size_t kMagicSize = 6;
   throw UserError(SourceLocation{path, 0, 0}, "", expected, found);
 }
 
-std::string read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "a readable .npy file", "a file that cannot be opened");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+// A .npy file open for reading, and its size in bytes.
+struct NpyFile {
+  std::ifstream in;
+  std::uintmax_t size = 0;
+};
+
+NpyFile open_npy(const std::string& path) {
+  NpyFile file{std::ifstream(path, std::ios::binary)};
+  std::error_code error;
+  file.size = std::filesystem::file_size(path, error);
+  if (!file.in || error) fail(path, "a readable .npy file", "a file that cannot be opened");
+  return file;
+}
+
+// Up to `count` bytes from the file's current position (fewer at its end).
+std::string read_up_to(std::istream& in, std::size_t count) {
+  std::string bytes(count, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(count));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  in.clear();  // a short read is the caller's to report, with what it expected
+  return bytes;
 }
 
 std::size_t element_size(NpyDType dtype) { return dtype == NpyDType::float32 ? 4 : 8; }
@@ -123,23 +138,29 @@ std::uint32_t little_endian_uint(const std::string& bytes, std::size_t offset, i
   return value;
 }
 
-NpyHeader parse_header(const std::string& path, const std::string& bytes) {
-  if (bytes.size() < kMagicSize + 4 || bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
+// The header of the file, read from its first bytes only; leaves the stream at the first element.
+NpyHeader read_header(const std::string& path, NpyFile& file) {
+  const std::size_t length_offset = kMagicSize + 2;
+  const std::string prefix = read_up_to(file.in, length_offset + 4);
+  if (prefix.size() < kMagicSize + 4 || prefix.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
     fail(path, "the .npy magic \\x93NUMPY", "a file that does not start with it");
   }
-  const int major = static_cast<unsigned char>(bytes[kMagicSize]);
+  const int major = static_cast<unsigned char>(prefix[kMagicSize]);
   if (major < 1 || major > 3) fail(path, ".npy format version 1, 2 or 3", std::to_string(major));
   const int length_width = major == 1 ? 2 : 4;
-  const std::size_t length_offset = kMagicSize + 2;
-  if (bytes.size() < length_offset + static_cast<std::size_t>(length_width)) {
+  if (prefix.size() < length_offset + static_cast<std::size_t>(length_width)) {
     fail(path, "a complete header", "a truncated file");
   }
-  const std::size_t header_length = little_endian_uint(bytes, length_offset, length_width);
+  const std::size_t header_length = little_endian_uint(prefix, length_offset, length_width);
   const std::size_t header_start = length_offset + static_cast<std::size_t>(length_width);
-  if (bytes.size() < header_start + header_length) {
+  if (file.size < header_start + header_length) {
     fail(path, "a header of " + std::to_string(header_length) + " bytes", "a truncated file");
   }
-  const std::string header = bytes.substr(header_start, header_length);
+  file.in.seekg(static_cast<std::streamoff>(header_start));
+  const std::string header = read_up_to(file.in, header_length);
+  if (header.size() < header_length) {
+    fail(path, "a header of " + std::to_string(header_length) + " bytes", "a truncated file");
+  }
   NpyHeader result;
   result.dtype = parse_descr(path, header);
   require_c_order(path, header);
@@ -155,16 +176,27 @@ void check_shape(const std::string& path, const std::vector<std::int64_t>& found
   }
 }
 
-// Returns the raw data bytes after checking that exactly the announced amount is present.
-std::string checked_data(const std::string& path, const std::string& bytes,
-                         const NpyHeader& header) {
-  const std::size_t expected = Tensor::element_count(header.shape) * element_size(header.dtype);
-  const std::size_t found = bytes.size() - header.data_offset;
+std::size_t data_bytes(const NpyHeader& header) {
+  return Tensor::element_count(header.shape) * element_size(header.dtype);
+}
+
+// Checks that the file holds exactly the data its header announces, before any is read or room
+// is made for it.
+void check_data_size(const std::string& path, const NpyFile& file, const NpyHeader& header) {
+  const std::size_t expected = data_bytes(header);
+  const std::uintmax_t found = file.size - header.data_offset;
   if (found != expected) {
     fail(path, std::to_string(expected) + " data bytes for shape " + shape_string(header.shape),
          std::to_string(found) + (found < expected ? " (truncated)" : " (trailing bytes)"));
   }
-  return bytes.substr(header.data_offset);
+}
+
+// Reads the file's data (checked by check_data_size) into `into`.
+void read_data(const std::string& path, NpyFile& file, const NpyHeader& header, char* into) {
+  const std::size_t bytes = data_bytes(header);
+  if (bytes > 0 && !file.in.read(into, static_cast<std::streamsize>(bytes))) {
+    fail(path, std::to_string(bytes) + " data bytes", "a file that could not be read to its end");
+  }
 }
 
 std::string header_text(NpyDType dtype, const std::vector<std::int64_t>& shape) {
@@ -187,55 +219,58 @@ void write_array(const std::string& path, NpyDType dtype, const std::vector<std:
                  const T* values, std::size_t count) {
   const std::string header = header_text(dtype, shape);
   ATTNSIM_ASSERT(header.size() <= 65535, "header too long for format 1.0");
-  std::string bytes(kMagic, kMagicSize);
-  bytes += '\x01';
-  bytes += '\x00';
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  bytes += header;
-  const std::size_t start = bytes.size();
-  bytes.resize(start + count * sizeof(T));
-  if (count > 0) std::memcpy(bytes.data() + start, values, count * sizeof(T));
-  write_file_atomically(path, bytes);
+  std::string prefix(kMagic, kMagicSize);
+  prefix += '\x01';
+  prefix += '\x00';
+  prefix += static_cast<char>(header.size() & 0xff);
+  prefix += static_cast<char>(header.size() >> 8);
+  prefix += header;
+  // The elements go to the file from where they are, not through a copy.
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(prefix.data(), static_cast<std::streamsize>(prefix.size()));
+    out.write(reinterpret_cast<const char*>(values),
+              static_cast<std::streamsize>(count * sizeof(T)));
+  });
 }
 
 }  // namespace
 
 NpyHeader read_npy_header(const std::string& path) {
-  return parse_header(path, read_file_bytes(path));
+  NpyFile file = open_npy(path);
+  return read_header(path, file);
 }
 
 Tensor read_npy_float(const std::string& path,
                       const std::optional<std::vector<std::int64_t>>& expected_shape) {
-  const std::string bytes = read_file_bytes(path);
-  const NpyHeader header = parse_header(path, bytes);
+  NpyFile file = open_npy(path);
+  const NpyHeader header = read_header(path, file);
   if (header.dtype == NpyDType::int64) {
     fail(path, "a floating array (float64 or float32)", "dtype int64");
   }
   check_shape(path, header.shape, expected_shape);
-  const std::string data = checked_data(path, bytes, header);
+  check_data_size(path, file, header);
   Tensor tensor(header.shape);
   if (header.dtype == NpyDType::float64) {
-    if (!data.empty()) std::memcpy(tensor.data.data(), data.data(), data.size());
+    read_data(path, file, header, reinterpret_cast<char*>(tensor.data.data()));
   } else {
     std::vector<float> narrow(tensor.size());
-    if (!data.empty()) std::memcpy(narrow.data(), data.data(), data.size());
-    for (std::size_t i = 0; i < narrow.size(); ++i) tensor[i] = narrow[i];
+    read_data(path, file, header, reinterpret_cast<char*>(narrow.data()));
+    std::copy(narrow.begin(), narrow.end(), tensor.data.begin());
   }
   return tensor;
 }
 
 IndexTensor read_npy_int(const std::string& path,
                          const std::optional<std::vector<std::int64_t>>& expected_shape) {
-  const std::string bytes = read_file_bytes(path);
-  const NpyHeader header = parse_header(path, bytes);
+  NpyFile file = open_npy(path);
+  const NpyHeader header = read_header(path, file);
   if (header.dtype != NpyDType::int64) {
     fail(path, "an int64 array", "dtype " + dtype_descr(header.dtype));
   }
   check_shape(path, header.shape, expected_shape);
-  const std::string data = checked_data(path, bytes, header);
+  check_data_size(path, file, header);
   IndexTensor tensor(header.shape);
-  if (!data.empty()) std::memcpy(tensor.data.data(), data.data(), data.size());
+  read_data(path, file, header, reinterpret_cast<char*>(tensor.data.data()));
   return tensor;
 }
 

@@ -132,6 +132,14 @@ TEST_CASE("read_npy_float") {
                   doubles({1.0, 2.0}));
     CHECK(error_of([&] { read_npy_float(path); }).find("truncated") != std::string::npos);
   }
+  SUBCASE("rejects a header longer than the file before reading it") {
+    const std::string path = temp_path("long_header.npy");
+    std::ofstream(path, std::ios::binary)
+        << std::string("\x93NUMPY\x02\x00\xff\xff\xff\x7f{'descr'", 19);
+    const std::string message = error_of([&] { read_npy_float(path); });
+    CHECK(message.find("a header of 2147483647 bytes") != std::string::npos);
+    CHECK(message.find("truncated") != std::string::npos);
+  }
   SUBCASE("rejects a bad magic") {
     const std::string path = temp_path("magic.npy");
     std::ofstream(path, std::ios::binary) << "NOTNUMPYATALL";
