@@ -83,8 +83,9 @@ class DiffSession final : public Session {
     std::vector<std::int64_t> q_positions = positions(inputs, "q_positions");
     if (q_positions.empty() && static_cast<std::int64_t>(k_positions.size()) >= q.dim(1))
       q_positions.assign(k_positions.end() - q.dim(1), k_positions.end());
-    auto r = run({q, k, v, lambda_q1_, lambda_k1_, lambda_q2_, lambda_k2_, subln_weight_,
-                  q_positions, k_positions},
+    // q, k and v read in place (views): they outlive run(), and a copy is three sequences more.
+    auto r = run({q.borrowed(), k.borrowed(), v.borrowed(), lambda_q1_, lambda_k1_, lambda_q2_,
+                  lambda_k2_, subln_weight_, q_positions, k_positions},
                  options_);
     if (shares_kv_) {  // what this step attended to, before the window trim
       attended_ = {};

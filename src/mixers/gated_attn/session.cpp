@@ -51,8 +51,9 @@ class GatedSession final : public Session {
   Step decode(const Tensors& inputs) override {
     const Tensor& q = input(inputs, "q_and_gate");
     cache_.append({&input(inputs, "k"), &input(inputs, "v")}, positions(inputs, "k_positions"));
+    // q, k and v read in place (views): they outlive run(), and a copy is three sequences more.
     auto r =
-        run({q, k_, v_, q_norm_, k_norm_,
+        run({q.borrowed(), k_.borrowed(), v_.borrowed(), q_norm_, k_norm_,
              cache_.query_positions(q.dim(1), positions(inputs, "q_positions")), cache_.positions},
             options_);
     if (options_.window) cache_.trim(*options_.window);

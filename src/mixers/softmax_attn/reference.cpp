@@ -119,7 +119,7 @@ Result run_with_cache(KvCache& cache, const Tensor& q, const Tensor& k_new, cons
   cache.k = concat_tokens(cache.k, k_new);
   cache.v = concat_tokens(cache.v, v_new);
   for (std::int64_t t = 0; t < k_new.dim(1); ++t) cache.positions.push_back(start + t);
-  Inputs inputs{q, cache.k, cache.v, {}, cache.positions};
+  Inputs inputs{q.borrowed(), cache.k.borrowed(), cache.v.borrowed(), {}, cache.positions};
   inputs.q_positions.assign(cache.positions.end() - q.dim(1), cache.positions.end());
   Result result = run(inputs, options);
   const std::int64_t held = cache.k.dim(1);

@@ -105,7 +105,9 @@ class AttentionSession final : public Session {
     std::vector<std::int64_t> q_positions = positions(inputs, "q_positions");
     if (q_positions.empty() && static_cast<std::int64_t>(k_positions.size()) >= q.dim(1))
       q_positions.assign(k_positions.end() - q.dim(1), k_positions.end());
-    auto result = run({q, k, v, q_positions, k_positions}, options_);
+    // q, k and v read in place (views): they outlive run(), and a copy is three sequences more.
+    auto result =
+        run({q.borrowed(), k.borrowed(), v.borrowed(), q_positions, k_positions}, options_);
     Step step{{}, std::move(result.counts)};
     step.outputs.add("o", std::move(result.o));
     step.outputs.add("lse", std::move(result.lse));
