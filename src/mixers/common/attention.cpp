@@ -96,8 +96,6 @@ namespace {
 
 template <class S>
 using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class S>
-using ConstMap = Eigen::Map<const Mat<S>>;
 
 // Replaces each row of masked scaled scores z [m, n] by exp(z − max) and returns per row
 // 1 / Σ exp(z − max), which normalises the row (applied to z·V, [m, Dv], rather than to z), and
@@ -151,7 +149,7 @@ Mat<S> stack_group_queries(const AttentionHeads<S>& heads, std::int64_t g, std::
   Mat<S> q(group * rows, D);
   for (std::int64_t hg = 0; hg < group; ++hg) {
     const auto& qh = heads.q[static_cast<std::size_t>(g * group + hg)];
-    q.middleRows(hg * rows, rows) = ConstMap<S>(qh.row(i0), rows, D);
+    q.middleRows(hg * rows, rows) = rows_of(qh, i0, rows);
   }
   return q;
 }
@@ -225,13 +223,13 @@ void attend_dense_block(const AttentionHeads<S>& heads, const Visibility& visibi
   const auto& vh = heads.v[static_cast<std::size_t>(g)];
   const Mat<S> q = scale * stack_group_queries(heads, g, group, i0, rows);  // scale folded in
   Mat<S> z(q.rows(), n);
-  z.noalias() = q * ConstMap<S>(kh.row(first), n, kh.cols).transpose();
+  z.noalias() = q * rows_of(kh, first, n).transpose();
   if (selection)
     mask_unselected(z, *selection, i0, rows, first, n, group);
   else
     mask_invisible(z, visibility, i0, rows, first, n, group);
   Eigen::Matrix<S, Eigen::Dynamic, 1> lse;
-  const Mat<S> o = softmax_times<S>(z, ConstMap<S>(vh.row(first), n, vh.cols), lse);
+  const Mat<S> o = softmax_times<S>(z, rows_of(vh, first, n), lse);
   counts.add("scores", group * rows * n * kh.cols);
   counts.add("av", group * rows * n * vh.cols);
   store_group_outputs(o, lse, g, group, i0, rows, out);
@@ -250,8 +248,8 @@ void attend_selected_query(const AttentionHeads<S>& heads, const std::vector<std
   const std::int64_t n = static_cast<std::int64_t>(keys.size());
   Mat<S> k(n, kh.cols), v(n, vh.cols);
   for (std::int64_t j = 0; j < n; ++j) {
-    k.row(j) = ConstMap<S>(kh.row(keys[static_cast<std::size_t>(j)]), 1, kh.cols);
-    v.row(j) = ConstMap<S>(vh.row(keys[static_cast<std::size_t>(j)]), 1, vh.cols);
+    k.row(j) = rows_of(kh, keys[static_cast<std::size_t>(j)], 1);
+    v.row(j) = rows_of(vh, keys[static_cast<std::size_t>(j)], 1);
   }
   const Mat<S> q = scale * stack_group_queries(heads, g, group, i, 1);
   Mat<S> z(q.rows(), n);

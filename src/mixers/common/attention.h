@@ -3,8 +3,11 @@
 // explicit positions, sliding window, optional per-query key selection (DSA), natural-log LSE.
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
+#include <deque>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "core/op_counts.h"
@@ -43,11 +46,47 @@ struct KeySelection {
 KeySelection selection_from_indices(const IndexTensor& indices, std::int64_t b,
                                     const Visibility& visibility, bool gathered);
 
+// Rows [first, first + n) of a head, where they lie, as a row-major Eigen matrix.
 template <class S>
-struct AttentionHeads {          // one batch element
-  std::vector<HeadMatrix<S>> q;  // Hq × [Tq, D]
-  std::vector<HeadMatrix<S>> k;  // Hkv × [Tk, D]
-  std::vector<HeadMatrix<S>> v;  // Hkv × [Tk, Dv]
+using HeadRowsMap =
+    Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+               Eigen::OuterStride<>>;
+template <class S>
+HeadRowsMap<S> rows_of(const HeadView<S>& head, std::int64_t first, std::int64_t n) {
+  return {n > 0 ? head.row(first) : head.first, n, head.cols, Eigen::OuterStride<>(head.stride)};
+}
+
+// The heads of one batch element, as views: of the inputs where they are read in place, or of
+// heads made for the attention (converted to float32, or computed), which it keeps.
+template <class S>
+class AttentionHeads {
+ public:
+  std::vector<HeadView<S>> q;  // Hq × [Tq, D]
+  std::vector<HeadView<S>> k;  // Hkv × [Tk, D]
+  std::vector<HeadView<S>> v;  // Hkv × [Tk, Dv]
+
+  AttentionHeads() = default;
+  AttentionHeads(AttentionHeads&&) noexcept = default;
+  AttentionHeads& operator=(AttentionHeads&&) noexcept = default;
+  AttentionHeads(const AttentionHeads&) = delete;  // the copy's views would read these heads
+  AttentionHeads& operator=(const AttentionHeads&) = delete;
+
+  // Head h of sequence b of a [B, T, heads, dim] tensor that outlives these heads: read in
+  // place in float64 (a copy of every head was as large as the tensor), converted once and
+  // kept in float32.
+  HeadView<S> of_tensor(const Tensor& x, std::int64_t b, std::int64_t h) {
+    if constexpr (std::is_same_v<S, double>) {
+      const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
+      return {x.data.data() + (b * T * heads + h) * dim, T, dim, heads * dim};
+    } else {
+      return keep(gather_head<S>(x, b, h));
+    }
+  }
+  // A head made for this attention, kept with it.
+  HeadView<S> keep(HeadMatrix<S> head) { return view_of(made_.emplace_back(std::move(head))); }
+
+ private:
+  std::deque<HeadMatrix<S>> made_;  // a deque: its elements stay where they are as it grows
 };
 
 template <class S>

@@ -28,6 +28,21 @@ struct HeadMatrix {
   const S* row(std::int64_t r) const { return data.data() + r * cols; }
 };
 
+// A head read where it lies: row r's `cols` values at first + r·stride, `rows` rows (a
+// HeadMatrix's rows, stride = cols, or a head's rows of a [B, T, heads, dim] tensor read in
+// place, stride = heads·dim). The memory it reads must outlive it.
+template <class S>
+struct HeadView {
+  const S* first = nullptr;
+  std::int64_t rows = 0, cols = 0, stride = 0;
+  const S* row(std::int64_t r) const { return first + r * stride; }
+};
+
+template <class S>
+HeadView<S> view_of(const HeadMatrix<S>& m) {
+  return {m.data.data(), m.rows, m.cols, m.cols};
+}
+
 // A head's rows in [B, T, heads, dim] are runs of dim values heads·dim apart, which the
 // hardware prefetchers do not follow: the gathers and scatters below ask for the row
 // kRowsAhead rows on (its `count` values, 0 past the end) while they copy the current one.

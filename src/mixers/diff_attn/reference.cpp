@@ -22,8 +22,6 @@ namespace {
 using mixers::HeadMatrix;
 template <class S>
 using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class S>
-using ConstMap = Eigen::Map<const Mat<S>>;
 
 double dot(const Tensor& a, const Tensor& b) {
   double sum = 0;
@@ -56,14 +54,15 @@ Tensor with_rope(const Tensor& x, const std::vector<std::int64_t>& positions,
 }
 
 // The two maps of one sequence as GQA attention: map m's queries are HF heads 2i + m, its keys
-// HF kv heads 2j + m, and both share the values [v[2j] | v[2j+1]] [Tk, 2D].
+// HF kv heads 2j + m, and both share the values [v[2j] | v[2j+1]] [Tk, 2D], kept by map 0 (the
+// two live and go together). q and k are read in place in float64.
 template <class S>
 std::array<mixers::AttentionHeads<S>, 2> map_heads(const Tensor& q, const Tensor& k,
                                                    const Tensor& v, std::int64_t b) {
   std::array<mixers::AttentionHeads<S>, 2> maps;
   const std::int64_t Tk = k.dim(1), D = k.dim(3);
   for (std::int64_t j = 0; j < k.dim(2) / 2; ++j) {
-    HeadMatrix<S> value(Tk, 2 * D);
+    HeadMatrix<S> value(Tk, 2 * D);  // one copy, read by both maps
     const auto lo = mixers::gather_head<S>(v, b, 2 * j),
                hi = mixers::gather_head<S>(v, b, 2 * j + 1);
     for (std::int64_t t = 0; t < Tk; ++t)
@@ -71,13 +70,14 @@ std::array<mixers::AttentionHeads<S>, 2> map_heads(const Tensor& q, const Tensor
         value.at(t, d) = lo.at(t, d);
         value.at(t, D + d) = hi.at(t, d);
       }
+    const mixers::HeadView<S> shared = maps[0].keep(std::move(value));
     for (int m = 0; m < 2; ++m) {
-      maps[m].k.push_back(mixers::gather_head<S>(k, b, 2 * j + m));
-      maps[m].v.push_back(value);
+      maps[m].k.push_back(maps[m].of_tensor(k, b, 2 * j + m));
+      maps[m].v.push_back(shared);
     }
   }
   for (std::int64_t i = 0; i < q.dim(2) / 2; ++i)
-    for (int m = 0; m < 2; ++m) maps[m].q.push_back(mixers::gather_head<S>(q, b, 2 * i + m));
+    for (int m = 0; m < 2; ++m) maps[m].q.push_back(maps[m].of_tensor(q, b, 2 * i + m));
   return maps;
 }
 
@@ -115,14 +115,14 @@ void combined_block(const std::array<mixers::AttentionHeads<S>, 2>& maps,
   const auto [first, last] = visibility.key_range(i0, i1);
   const std::int64_t rows = i1 - i0, n = std::max<std::int64_t>(last - first, 0);
   const auto& value = maps[0].v[static_cast<std::size_t>(pair)];
-  const ConstMap<S> v(value.row(first), n, value.cols);
+  const auto v = mixers::rows_of(value, first, n);
   std::array<Mat<S>, 2> p;
   for (int m = 0; m < 2; ++m) {
     const auto& qh = maps[m].q[static_cast<std::size_t>(i)];
     const auto& kh = maps[m].k[static_cast<std::size_t>(pair)];
     p[m].resize(rows, n);
-    p[m].noalias() = scale * ConstMap<S>(qh.row(i0), rows, qh.cols) *
-                     ConstMap<S>(kh.row(first), n, kh.cols).transpose();
+    p[m].noalias() =
+        scale * mixers::rows_of(qh, i0, rows) * mixers::rows_of(kh, first, n).transpose();
     softmax_rows(p[m], visibility, i0, first, &lse.at(i0, m), lse.cols);
     counts.add("scores", rows * n * kh.cols);
   }

@@ -91,44 +91,48 @@ mixers::AttentionHeads<S> naive_heads(const Inputs& in, const Rotated& rot, cons
   const HeadMatrix<S> c_rows = mixers::gather_shared<S>(in.c_kv, b);
   const ConstMap<S> c(c_rows.data.data(), c_rows.rows, s.dc);
   const HeadMatrix<S> k_pe = mixers::gather_shared<S>(rot.k_pe, b);
-  mixers::AttentionHeads<S> heads;
-  heads.q.resize(static_cast<std::size_t>(s.H));
-  heads.k.resize(static_cast<std::size_t>(s.H));
-  heads.v.resize(static_cast<std::size_t>(s.H));
+  std::vector<HeadMatrix<S>> qs(static_cast<std::size_t>(s.H)), ks(qs.size()), vs(qs.size());
   mixers::parallel_for_counted(s.H, counts, [&](std::int64_t h, OpCounts& head_counts) {
     const auto i = static_cast<std::size_t>(h);
     const std::int64_t Tq = in.q_nope.dim(1), Tk = c.rows();
-    HeadMatrix<S>& q = heads.q[i] = HeadMatrix<S>(Tq, s.dn + s.dr);
+    HeadMatrix<S>& q = qs[i] = HeadMatrix<S>(Tq, s.dn + s.dr);
     columns(q, 0, s.dn) =
         ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), Tq, s.dn);
     columns(q, s.dn, s.dr) =
         ConstMap<S>(mixers::gather_head<S>(rot.q_pe, b, h).data.data(), Tq, s.dr);
-    HeadMatrix<S>& k = heads.k[i] = HeadMatrix<S>(Tk, s.dn + s.dr);
+    HeadMatrix<S>& k = ks[i] = HeadMatrix<S>(Tk, s.dn + s.dr);
     columns(k, 0, s.dn).noalias() = c * head_weight<S>(in.w_uk, h).transpose();
     columns(k, s.dn, s.dr) = ConstMap<S>(k_pe.data.data(), Tk, s.dr);
-    HeadMatrix<S>& v = heads.v[i] = HeadMatrix<S>(Tk, s.dv);
+    HeadMatrix<S>& v = vs[i] = HeadMatrix<S>(Tk, s.dv);
     columns(v, 0, s.dv).noalias() = c * head_weight<S>(in.w_uv, h).transpose();
     head_counts.add("kv_expansion", Tk * s.dc * (s.dn + s.dv));
   });
+  mixers::AttentionHeads<S> heads;
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    heads.q.push_back(heads.keep(std::move(qs[i])));
+    heads.k.push_back(heads.keep(std::move(ks[i])));
+    heads.v.push_back(heads.keep(std::move(vs[i])));
+  }
   return heads;
 }
 
 template <class S>
 mixers::AttentionHeads<S> absorbed_heads(const Inputs& in, const Rotated& rot, const Shapes& s,
                                          std::int64_t b, OpCounts& counts) {
-  const HeadMatrix<S> c = mixers::gather_shared<S>(in.c_kv, b);
+  HeadMatrix<S> c = mixers::gather_shared<S>(in.c_kv, b);
   const Mat<S> c_mat = ConstMap<S>(c.data.data(), c.rows, c.cols);
-  mixers::AttentionHeads<S> heads;
-  heads.q.resize(static_cast<std::size_t>(s.H));
+  std::vector<HeadMatrix<S>> qs(static_cast<std::size_t>(s.H));
   mixers::parallel_for_counted(s.H, counts, [&](std::int64_t h, OpCounts& head_counts) {
     const Mat<S> q_nope =
         ConstMap<S>(mixers::gather_head<S>(in.q_nope, b, h).data.data(), in.q_nope.dim(1), s.dn);
-    heads.q[static_cast<std::size_t>(h)] = concat_columns<S>(
-        q_nope * head_weight<S>(in.w_uk, h), mixers::gather_head<S>(rot.q_pe, b, h));
+    qs[static_cast<std::size_t>(h)] = concat_columns<S>(q_nope * head_weight<S>(in.w_uk, h),
+                                                        mixers::gather_head<S>(rot.q_pe, b, h));
     head_counts.add("q_absorption", q_nope.rows() * s.dn * s.dc);
   });
-  heads.k.push_back(concat_columns<S>(c_mat, mixers::gather_shared<S>(rot.k_pe, b)));
-  heads.v.push_back(c);
+  mixers::AttentionHeads<S> heads;
+  for (HeadMatrix<S>& q : qs) heads.q.push_back(heads.keep(std::move(q)));
+  heads.k.push_back(heads.keep(concat_columns<S>(c_mat, mixers::gather_shared<S>(rot.k_pe, b))));
+  heads.v.push_back(heads.keep(std::move(c)));
   return heads;
 }
 

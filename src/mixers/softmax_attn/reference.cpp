@@ -33,11 +33,10 @@ Result run_typed(const Inputs& in, const Options& options, const Shapes& shapes)
   result.lse = Tensor({B, Tq, shapes.Hq});
   for (std::int64_t b = 0; b < B; ++b) {
     AttentionHeads<S> heads;
-    for (std::int64_t h = 0; h < shapes.Hq; ++h)
-      heads.q.push_back(mixers::gather_head<S>(in.q, b, h));
+    for (std::int64_t h = 0; h < shapes.Hq; ++h) heads.q.push_back(heads.of_tensor(in.q, b, h));
     for (std::int64_t g = 0; g < shapes.Hkv; ++g) {
-      heads.k.push_back(mixers::gather_head<S>(in.k, b, g));
-      heads.v.push_back(mixers::gather_head<S>(in.v, b, g));
+      heads.k.push_back(heads.of_tensor(in.k, b, g));
+      heads.v.push_back(heads.of_tensor(in.v, b, g));
     }
     KeySelection selection;
     if (options.selected_keys) {
