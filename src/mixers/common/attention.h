@@ -77,7 +77,8 @@ class AttentionHeads {
   HeadView<S> of_tensor(const Tensor& x, std::int64_t b, std::int64_t h) {
     if constexpr (std::is_same_v<S, double>) {
       const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
-      return {x.data.data() + (b * T * heads + h) * dim, T, dim, heads * dim};
+      const double* first = x.data.data();  // no offset into an empty tensor (T = 0)
+      return {x.size() > 0 ? first + (b * T * heads + h) * dim : first, T, dim, heads * dim};
     } else {
       return keep(gather_head<S>(x, b, h));
     }
