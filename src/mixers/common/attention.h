@@ -76,9 +76,7 @@ class AttentionHeads {
   // kept in float32.
   HeadView<S> of_tensor(const Tensor& x, std::int64_t b, std::int64_t h) {
     if constexpr (std::is_same_v<S, double>) {
-      const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
-      const double* first = x.data.data();  // no offset into an empty tensor (T = 0)
-      return {x.size() > 0 ? first + (b * T * heads + h) * dim : first, T, dim, heads * dim};
+      return head_view(x, b, h);
     } else {
       return keep(gather_head<S>(x, b, h));
     }

@@ -457,9 +457,8 @@ void chunk_step(Eigen::Index c, ChunkBuffers<S>& x, Mat<S>& state, OpCounts& cou
 // (rows heads·dim apart), so that a head is gathered and converted in one copy.
 using StridedRows = Eigen::Map<const Mat<double>, 0, Eigen::OuterStride<>>;
 StridedRows head_in_place(const Tensor& x, std::int64_t b, std::int64_t h) {
-  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
-  return StridedRows(x.data.data() + (b * T * heads + h) * dim, T, dim,
-                     Eigen::OuterStride<>(heads * dim));
+  const HeadView<double> head = head_view(x, b, h);
+  return StridedRows(head.first, head.rows, head.cols, Eigen::OuterStride<>(head.stride));
 }
 
 template <class S>

@@ -43,6 +43,14 @@ HeadView<S> view_of(const HeadMatrix<S>& m) {
   return {m.data.data(), m.rows, m.cols, m.cols};
 }
 
+// Head h of sequence b of a [B, T, heads, dim] tensor, in place: [T, dim], rows heads·dim apart.
+inline HeadView<double> head_view(const Tensor& x, std::int64_t b, std::int64_t h) {
+  ATTNSIM_ASSERT(x.rank() == 4, shape_string(x.shape));
+  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
+  const double* first = x.data.data();  // no offset into an empty tensor's elements (T = 0)
+  return {x.size() > 0 ? first + (b * T * heads + h) * dim : first, T, dim, heads * dim};
+}
+
 // A head's rows in [B, T, heads, dim] are runs of dim values heads·dim apart, which the
 // hardware prefetchers do not follow: the gathers and scatters below ask for the row
 // kRowsAhead rows on (its `count` values, 0 past the end) while they copy the current one.

@@ -99,9 +99,8 @@ struct ChunkBuffers {
 }  // namespace
 
 HeadRows head_rows(const Tensor& x, std::int64_t b, std::int64_t h) {
-  ATTNSIM_ASSERT(x.rank() == 4, shape_string(x.shape));
-  const std::int64_t T = x.dim(1), heads = x.dim(2), dim = x.dim(3);
-  return {x.data.data() + (b * T * heads + h) * dim, heads * dim, dim};
+  const HeadView<double> head = head_view(x, b, h);
+  return {head.first, head.stride, head.cols};
 }
 
 HeadRows conv_rows(const ShortConv& conv, std::size_t part, std::int64_t b, std::int64_t h) {
