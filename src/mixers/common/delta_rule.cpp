@@ -14,6 +14,7 @@
 #endif
 
 #include "core/error.h"
+#include "mixers/common/avx2.h"
 #include "mixers/common/decay_blocks.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
@@ -44,10 +45,6 @@ struct Head {
   Eigen::Matrix<S, Eigen::Dynamic, 1> beta;
 };
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-const bool has_avx2 = __builtin_cpu_supports("avx2");
-#endif
-
 // mixers-spec §5: x / sqrt(Σ x² + ε) (ε = 1e-6 upstream), per row of x [rows, cols] (rows
 // `stride` apart), times `factor` (q's scale), as one multiply per element by
 // factor / sqrt(Σ x² + ε). Σ x² is eight running sums combined in a fixed order, a plain loop
@@ -70,7 +67,7 @@ template <class S>
   }
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(ATTNSIM_AVX2_LOOPS)
 template <class S>
 __attribute__((target("avx2"))) void l2_normalize_avx2(S* x, std::int64_t rows, std::int64_t cols,
                                                        std::int64_t stride, S eps, S factor) {
@@ -83,8 +80,8 @@ template <class Rows>
 void l2_normalize_rows(Rows&& x, double eps, double factor = 1.0) {
   using S = typename std::decay_t<Rows>::Scalar;
   const S e = static_cast<S>(eps), f = static_cast<S>(factor);
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (has_avx2) return l2_normalize_avx2(x.data(), x.rows(), x.cols(), x.outerStride(), e, f);
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (cpu_has_avx2()) return l2_normalize_avx2(x.data(), x.rows(), x.cols(), x.outerStride(), e, f);
 #endif
   l2_normalize(x.data(), x.rows(), x.cols(), x.outerStride(), e, f);
 }
@@ -299,7 +296,7 @@ template <class S>
 // The same loops at AVX2 width where the CPU has it (chosen at run time; the binary needs no
 // -march). Without FMA each product, sum and quotient rounds as in the SSE2 loops: the same
 // bits on any machine.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(ATTNSIM_AVX2_LOOPS)
 template <class S>
 __attribute__((target("avx2"))) void cumulative_gates_avx2(const FactorRows<S>& a) {
   cumulative_gates(a);
@@ -317,8 +314,8 @@ __attribute__((target("avx2"))) void decay_state_rows_avx2(S* state, const S* de
 
 template <class S>
 void decay_state(Mat<S>& state, const S* decay) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (has_avx2) return decay_state_rows_avx2(state.data(), decay, state.rows(), state.cols());
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (cpu_has_avx2()) return decay_state_rows_avx2(state.data(), decay, state.rows(), state.cols());
 #endif
   decay_state_rows(state.data(), decay, state.rows(), state.cols());
 }
@@ -347,8 +344,8 @@ bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
                            x.k_to_end.data(),
                            c,
                            K};
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (has_avx2)
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (cpu_has_avx2())
     cumulative_gates_avx2(rows);
   else
 #endif
@@ -357,8 +354,8 @@ bool per_channel_factors(Eigen::Index c, ChunkBuffers<S>& x) {
                          x.range.row(1).maxCoeff() <= safe_spread<S>();
   if (!one_block) x.gamma = x.growth;
   exp_in_place(x.growth.data(), x.growth.size());
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (has_avx2)
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (cpu_has_avx2())
     decay_factors_avx2(rows, one_block);
   else
 #endif

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "mixers/common/avx2.h"
 #include "mixers/common/parallel.h"
 #include "mixers/common/vector_exp.h"
 
@@ -91,13 +92,12 @@ template <class S>
 // The same loops at AVX2 width where the CPU has it (chosen at run time; the binary needs no
 // -march). Without FMA each product and sum rounds as in the SSE2 loops: the same bits. Only
 // these two functions are compiled for AVX2, with no Eigen templates inside.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(ATTNSIM_AVX2_LOOPS)
 __attribute__((target("avx2"))) void conv_rows_avx2(const RowsTask<double>& a) { conv_rows(a); }
 __attribute__((target("avx2"))) void conv_rows_avx2(const RowsTask<float>& a) { conv_rows(a); }
-const bool has_avx2 = __builtin_cpu_supports("avx2");
 template <class S>
 void run_rows(const RowsTask<S>& a) {
-  if (has_avx2) return conv_rows_avx2(a);
+  if (cpu_has_avx2()) return conv_rows_avx2(a);
   conv_rows(a);
 }
 #else

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "mixers/common/avx2.h"
 #include "mixers/common/vector_exp.h"
 
 namespace attnsim::mamba3 {
@@ -105,39 +106,37 @@ template <class S>
   }
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define ATTNSIM_MAMBA3_AVX2 1
+#if defined(ATTNSIM_AVX2_LOOPS)
 __attribute__((target("avx2"))) void rotate_avx2(const RotatedRows<double>& a) { rotate_loops(a); }
 __attribute__((target("avx2"))) void rotate_avx2(const RotatedRows<float>& a) { rotate_loops(a); }
 __attribute__((target("avx2"))) void scale_avx2(const ScaledRows<double>& a) { scale_loops(a); }
 __attribute__((target("avx2"))) void scale_avx2(const ScaledRows<float>& a) { scale_loops(a); }
 __attribute__((target("avx2"))) void finish_avx2(const FinishedRows<double>& a) { finish_loops(a); }
 __attribute__((target("avx2"))) void finish_avx2(const FinishedRows<float>& a) { finish_loops(a); }
-const bool has_avx2 = __builtin_cpu_supports("avx2");
 #endif
 
 }  // namespace
 
 template <class S>
 void rotated_rows(const RotatedRows<S>& a) {
-#if defined(ATTNSIM_MAMBA3_AVX2)
-  if (has_avx2) return rotate_avx2(a);
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (mixers::cpu_has_avx2()) return rotate_avx2(a);
 #endif
   rotate_loops(a);
 }
 
 template <class S>
 void scaled_rows(const ScaledRows<S>& a) {
-#if defined(ATTNSIM_MAMBA3_AVX2)
-  if (has_avx2) return scale_avx2(a);
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (mixers::cpu_has_avx2()) return scale_avx2(a);
 #endif
   scale_loops(a);
 }
 
 template <class S>
 void finished_rows(const FinishedRows<S>& a) {
-#if defined(ATTNSIM_MAMBA3_AVX2)
-  if (has_avx2) return finish_avx2(a);
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (mixers::cpu_has_avx2()) return finish_avx2(a);
 #endif
   finish_loops(a);
 }

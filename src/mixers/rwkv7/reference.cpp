@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mixers/common/avx2.h"
 #include "mixers/common/decay_blocks.h"
 #include "mixers/common/head_matrix.h"
 #include "mixers/common/parallel.h"
@@ -214,10 +215,6 @@ void intra_matrices(std::int64_t c, ChunkBuffers<S>& x) {
   keep_lower_triangles(c, x);
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-const bool has_avx2 = __builtin_cpu_supports("avx2");
-#endif
-
 // A one-block chunk's factors from E = e^G [c, K] (row-major [c, K] arrays, plain loops that
 // run at AVX2 width where the CPU has it, see one_block_factors):
 //   ã_i = a_i ⊙ E_{i−1} (E_{−1} = 1, as e^{G'_i} = e^{G_{i−1}}),  r̃_i = r_i ⊙ E_i,
@@ -268,7 +265,7 @@ template <class S>
   }
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(ATTNSIM_AVX2_LOOPS)
 // Without FMA each product and quotient rounds as in the SSE2 loop: the same bits on any machine.
 template <class S>
 __attribute__((target("avx2"))) void factor_rows_avx2(const FactorRows<S>& x) {
@@ -289,8 +286,8 @@ void one_block_factors(std::int64_t c, ChunkBuffers<S>& x) {
   const FactorRows<S> rows{
       x.G.data(),       x.r.data(),    x.a.data(),        x.b.data(), x.k.data(),
       x.decayed.data(), x.from.data(), x.to_state.data(), c,          K};
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (has_avx2)
+#if defined(ATTNSIM_AVX2_LOOPS)
+  if (mixers::cpu_has_avx2())
     factor_rows_avx2(rows);
   else
 #endif

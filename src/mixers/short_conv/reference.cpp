@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mixers/common/avx2.h"
 #include "mixers/common/parallel.h"
 
 namespace attnsim::short_conv {
@@ -113,13 +114,12 @@ template <class S>
 // The same loops at AVX2 width where the CPU has it, chosen at run time (the pattern of
 // mixers/common/short_conv.cpp): no FMA, so every product and sum rounds as in the baseline
 // loops and both give the same bits.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(ATTNSIM_AVX2_LOOPS)
 __attribute__((target("avx2"))) void conv_tokens_avx2(const ConvTask<double>& a) { conv_tokens(a); }
 __attribute__((target("avx2"))) void conv_tokens_avx2(const ConvTask<float>& a) { conv_tokens(a); }
-const bool has_avx2 = __builtin_cpu_supports("avx2");
 template <class S>
 void run_conv_tokens(const ConvTask<S>& a) {
-  if (has_avx2) return conv_tokens_avx2(a);
+  if (mixers::cpu_has_avx2()) return conv_tokens_avx2(a);
   conv_tokens(a);
 }
 #else
